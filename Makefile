@@ -1,0 +1,55 @@
+# moneytrail: the two commands are `make demo` and `make test` (see README.md).
+# Everything builds in the release profile, so RocksDB's C++ is compiled once and shared by the
+# demo, the tests and the benchmarks.
+
+CARGO   ?= cargo
+PROFILE := --release
+BIN     := target/release/moneytrail
+DEMO    ?= target/demo
+WORLD   ?= datasets/sample
+BENCH   ?= target/bench
+BENCH_PERSONS ?= 170000
+BENCH_DAYS    ?= 60
+FUZZ_SECONDS  ?= 45
+
+.PHONY: deps build test lint unit fuzz-smoke demo bench bench-scale criterion clean-demo
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(CARGO) build $(PROFILE) --bins
+
+lint: deps
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy $(PROFILE) --all-targets -- -D warnings
+
+unit: deps
+	$(CARGO) test $(PROFILE)
+
+# Short coverage-guided fuzzing of the row parser. cargo-fuzz wants nightly features; the stable
+# toolchain provides them with RUSTC_BOOTSTRAP (no other toolchain can be installed here).
+fuzz-smoke: deps
+	@command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked --quiet
+	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run parse_row --sanitizer none -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 2>&1 | tail -n 5
+
+test: lint unit fuzz-smoke
+
+demo: build
+	@rm -rf $(DEMO) && mkdir -p $(DEMO)
+	@echo "== ingest the sample world ($(WORLD)) =="
+	$(BIN) ingest --db $(DEMO)/db --accounts $(WORLD)/accounts.csv --transfers $(WORLD)/transfers.csv
+	@echo "== ingest it again: nothing is added =="
+	$(BIN) ingest --db $(DEMO)/db --accounts $(WORLD)/accounts.csv --transfers $(WORLD)/transfers.csv
+	@echo "== store statistics =="
+	$(BIN) stats --db $(DEMO)/db
+	@echo "== a first-level mule card's statement =="
+	$(BIN) account --db $(DEMO)/db --limit 15 $$(awk -F, 'NR>1 && $$3=="collector" {print $$1; exit}' $(WORLD)/truth/mules.csv)
+
+# Scale run: a ~10M-transfer world, ingested from CSV into a fresh store, with wall time and peak RSS.
+bench: build
+	@scripts/bench-ingest.sh $(BIN) $(BENCH) $(BENCH_PERSONS) $(BENCH_DAYS)
+	$(CARGO) bench $(PROFILE) --bench store
+
+criterion: deps
+	$(CARGO) bench $(PROFILE) --bench store

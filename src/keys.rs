@@ -1,0 +1,536 @@
+//! Every byte layout moneytrail puts on disk, in one place.
+//!
+//! Key bytes define scan order, so keys are fixed-width big-endian: account ids (u32), sequence numbers
+//! (u64) and timestamps (i64 epoch ms with the sign bit flipped, so negative times sort before positive
+//! ones). One column family per access path:
+//!
+//! | column family | key | value |
+//! |---|---|---|
+//! | `meta` | ASCII name | see [`MetaKey`] |
+//! | `acct_by_ext` | external account id (UTF-8) | account id (u32) |
+//! | `acct_by_id` | account id (u32) | external account id (UTF-8) |
+//! | `acct_attr` | account id (u32) | [`encode_attrs`] |
+//! | `attr_index` | attr kind (u8) · value · 0x00 · account id (u32) | empty |
+//! | `transfers` | seq (u64) | [`TransferValue`] |
+//! | `txn_index` | external txn id (UTF-8) | seq (u64) · content hash (u64) |
+//! | `out_edges` | src (u32) · ts (i64↑) · seq (u64) | [`EdgeValue`]: dst, amount, channel |
+//! | `in_edges` | dst (u32) · ts (i64↑) · seq (u64) | [`EdgeValue`]: src, amount, channel |
+//!
+//! One prefix seek on `out_edges`/`in_edges` yields an account's transfers in time order (ties broken by
+//! seq, which is input order), and a time window is one seek with an upper bound.
+
+use crate::model::{AccountAttrs, AccountId, AccountKind, AttrKind, Channel, Seq, Transfer};
+
+/// Bumped whenever any layout in this module changes; checked on open.
+pub const SCHEMA_VERSION: u32 = 1;
+
+pub mod cf {
+    pub const META: &str = "meta";
+    pub const ACCT_BY_EXT: &str = "acct_by_ext";
+    pub const ACCT_BY_ID: &str = "acct_by_id";
+    pub const ACCT_ATTR: &str = "acct_attr";
+    pub const ATTR_INDEX: &str = "attr_index";
+    pub const TRANSFERS: &str = "transfers";
+    pub const TXN_INDEX: &str = "txn_index";
+    pub const OUT_EDGES: &str = "out_edges";
+    pub const IN_EDGES: &str = "in_edges";
+    pub const ALL: [&str; 9] =
+        [META, ACCT_BY_EXT, ACCT_BY_ID, ACCT_ATTR, ATTR_INDEX, TRANSFERS, TXN_INDEX, OUT_EDGES, IN_EDGES];
+}
+
+/// Keys of the `meta` column family.
+pub struct MetaKey;
+impl MetaKey {
+    /// u32 BE: [`SCHEMA_VERSION`] of the store.
+    pub const SCHEMA_VERSION: &'static [u8] = b"schema_version";
+    /// [`Watermark`]: what readers may see.
+    pub const WATERMARK: &'static [u8] = b"watermark";
+    /// [`Watermark`] at the start of an ingest that has not committed: its writes are above it.
+    pub const INGEST_OPEN: &'static [u8] = b"ingest_open";
+}
+
+/// Flips the sign bit so that big-endian bytes of an i64 sort like the numbers.
+pub fn encode_ts(ts: i64) -> [u8; 8] {
+    ((ts as u64) ^ (1 << 63)).to_be_bytes()
+}
+
+pub fn decode_ts(b: [u8; 8]) -> i64 {
+    (u64::from_be_bytes(b) ^ (1 << 63)) as i64
+}
+
+pub fn account_key(id: AccountId) -> [u8; 4] {
+    id.to_be_bytes()
+}
+
+pub fn decode_account_key(b: &[u8]) -> Option<AccountId> {
+    Some(AccountId::from_be_bytes(b.try_into().ok()?))
+}
+
+pub fn seq_key(seq: Seq) -> [u8; 8] {
+    seq.to_be_bytes()
+}
+
+pub fn decode_seq_key(b: &[u8]) -> Option<Seq> {
+    Some(Seq::from_be_bytes(b.try_into().ok()?))
+}
+
+/// Key of `out_edges` (account = src) and `in_edges` (account = dst).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EdgeKey {
+    pub account: AccountId,
+    pub ts_ms: i64,
+    pub seq: Seq,
+}
+
+impl EdgeKey {
+    pub const LEN: usize = 20;
+
+    pub fn encode(&self) -> [u8; Self::LEN] {
+        let mut k = [0u8; Self::LEN];
+        k[0..4].copy_from_slice(&self.account.to_be_bytes());
+        k[4..12].copy_from_slice(&encode_ts(self.ts_ms));
+        k[12..20].copy_from_slice(&self.seq.to_be_bytes());
+        k
+    }
+
+    pub fn decode(b: &[u8]) -> Option<EdgeKey> {
+        if b.len() != Self::LEN {
+            return None;
+        }
+        Some(EdgeKey {
+            account: AccountId::from_be_bytes(b[0..4].try_into().ok()?),
+            ts_ms: decode_ts(b[4..12].try_into().ok()?),
+            seq: Seq::from_be_bytes(b[12..20].try_into().ok()?),
+        })
+    }
+
+    /// Scan bounds `[lower, upper)` for an account's edges with `from_ms <= ts <= to_ms`.
+    /// The upper bound is exclusive, so `to_ms == i64::MAX` spills into the next account's prefix:
+    /// use the next account id instead.
+    pub fn window_bounds(account: AccountId, from_ms: i64, to_ms: i64) -> (Vec<u8>, Vec<u8>) {
+        let lower = EdgeKey { account, ts_ms: from_ms, seq: 0 }.encode().to_vec();
+        let upper = match to_ms.checked_add(1) {
+            Some(end) => EdgeKey { account, ts_ms: end, seq: 0 }.encode().to_vec(),
+            None => match account.checked_add(1) {
+                Some(next) => next.to_be_bytes().to_vec(),
+                None => vec![0xff; Self::LEN + 1],
+            },
+        };
+        (lower, upper)
+    }
+}
+
+/// Value of an edge: what a trace needs without touching the full transfer record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EdgeValue {
+    /// dst for an out-edge, src for an in-edge.
+    pub counterparty: AccountId,
+    pub amount_fen: i64,
+    pub channel_code: u8,
+}
+
+impl EdgeValue {
+    pub const LEN: usize = 13;
+
+    pub fn encode(&self) -> [u8; Self::LEN] {
+        let mut v = [0u8; Self::LEN];
+        v[0..4].copy_from_slice(&self.counterparty.to_be_bytes());
+        v[4..12].copy_from_slice(&self.amount_fen.to_be_bytes());
+        v[12] = self.channel_code;
+        v
+    }
+
+    pub fn decode(b: &[u8]) -> Option<EdgeValue> {
+        if b.len() != Self::LEN {
+            return None;
+        }
+        Some(EdgeValue {
+            counterparty: AccountId::from_be_bytes(b[0..4].try_into().ok()?),
+            amount_fen: i64::from_be_bytes(b[4..12].try_into().ok()?),
+            channel_code: b[12],
+        })
+    }
+}
+
+/// Value of `txn_index`: where the transfer is, and a hash of its content to tell a harmless
+/// re-delivery (same content) from a conflict (same id, different content).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TxnIndexValue {
+    pub seq: Seq,
+    pub content_hash: u64,
+}
+
+impl TxnIndexValue {
+    pub fn encode(&self) -> [u8; 16] {
+        let mut v = [0u8; 16];
+        v[0..8].copy_from_slice(&self.seq.to_be_bytes());
+        v[8..16].copy_from_slice(&self.content_hash.to_be_bytes());
+        v
+    }
+
+    pub fn decode(b: &[u8]) -> Option<TxnIndexValue> {
+        if b.len() != 16 {
+            return None;
+        }
+        Some(TxnIndexValue {
+            seq: Seq::from_be_bytes(b[0..8].try_into().ok()?),
+            content_hash: u64::from_be_bytes(b[8..16].try_into().ok()?),
+        })
+    }
+}
+
+/// Hash of everything a transfer row says (external ids included). xxh3-64 over a length-prefixed
+/// encoding, so ("ab","c") and ("a","bc") differ. Stored on disk: changing it needs a schema bump.
+pub fn content_hash(t: &Transfer) -> u64 {
+    let mut buf = Vec::with_capacity(128);
+    put_str(&mut buf, &t.txn_id);
+    buf.extend_from_slice(&t.ts_ms.to_be_bytes());
+    put_str(&mut buf, &t.src);
+    put_str(&mut buf, &t.dst);
+    buf.extend_from_slice(&t.amount_fen.to_be_bytes());
+    put_str(&mut buf, t.channel.as_str());
+    for s in [&t.currency, &t.src_name, &t.dst_name, &t.src_bank, &t.dst_bank, &t.memo] {
+        put_str(&mut buf, s);
+    }
+    xxhash_rust::xxh3::xxh3_64(&buf)
+}
+
+/// Key of `attr_index`. Values never contain NUL (the accounts loader rejects them), so the prefix
+/// `kind · value · 0x00` matches exactly the accounts sharing that value.
+pub fn attr_index_key(kind: AttrKind, value: &str, account: AccountId) -> Vec<u8> {
+    let mut k = attr_index_prefix(kind, value);
+    k.extend_from_slice(&account.to_be_bytes());
+    k
+}
+
+pub fn attr_index_prefix(kind: AttrKind, value: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(value.len() + 6);
+    k.push(kind as u8);
+    k.extend_from_slice(value.as_bytes());
+    k.push(0);
+    k
+}
+
+/// Splits an `attr_index` key into its parts.
+pub fn decode_attr_index_key(k: &[u8]) -> Option<(AttrKind, String, AccountId)> {
+    if k.len() < 6 || k[k.len() - 5] != 0 {
+        return None;
+    }
+    let kind = AttrKind::from_code(k[0])?;
+    let value = std::str::from_utf8(&k[1..k.len() - 5]).ok()?.to_string();
+    let account = AccountId::from_be_bytes(k[k.len() - 4..].try_into().ok()?);
+    Some((kind, value, account))
+}
+
+/// The store's visibility line: readers see transfers with `seq < next_seq` and accounts with
+/// `id < next_account`. An ingest writes above it and moves it in one synced write at commit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Watermark {
+    pub next_seq: Seq,
+    pub next_account: AccountId,
+}
+
+impl Watermark {
+    pub fn encode(&self) -> [u8; 12] {
+        let mut v = [0u8; 12];
+        v[0..8].copy_from_slice(&self.next_seq.to_be_bytes());
+        v[8..12].copy_from_slice(&self.next_account.to_be_bytes());
+        v
+    }
+
+    pub fn decode(b: &[u8]) -> Option<Watermark> {
+        if b.len() != 12 {
+            return None;
+        }
+        Some(Watermark {
+            next_seq: Seq::from_be_bytes(b[0..8].try_into().ok()?),
+            next_account: AccountId::from_be_bytes(b[8..12].try_into().ok()?),
+        })
+    }
+}
+
+/// A stored transfer with internal account ids (value of `transfers`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransferValue {
+    pub ts_ms: i64,
+    pub src: AccountId,
+    pub dst: AccountId,
+    pub amount_fen: i64,
+    pub channel: Channel,
+    pub txn_id: String,
+    pub currency: String,
+    pub src_name: String,
+    pub dst_name: String,
+    pub src_bank: String,
+    pub dst_bank: String,
+    pub memo: String,
+}
+
+const TRANSFER_VALUE_VERSION: u8 = 1;
+
+impl TransferValue {
+    pub fn from_transfer(t: &Transfer, src: AccountId, dst: AccountId) -> TransferValue {
+        TransferValue {
+            ts_ms: t.ts_ms,
+            src,
+            dst,
+            amount_fen: t.amount_fen,
+            channel: t.channel.clone(),
+            txn_id: t.txn_id.clone(),
+            currency: t.currency.clone(),
+            src_name: t.src_name.clone(),
+            dst_name: t.dst_name.clone(),
+            src_bank: t.src_bank.clone(),
+            dst_bank: t.dst_bank.clone(),
+            memo: t.memo.clone(),
+        }
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut b = Vec::with_capacity(64 + self.txn_id.len() + self.memo.len());
+        b.push(TRANSFER_VALUE_VERSION);
+        b.extend_from_slice(&self.ts_ms.to_be_bytes());
+        b.extend_from_slice(&self.src.to_be_bytes());
+        b.extend_from_slice(&self.dst.to_be_bytes());
+        b.extend_from_slice(&self.amount_fen.to_be_bytes());
+        b.push(self.channel.code());
+        let channel_text = match &self.channel {
+            Channel::Other(s) => s.as_str(),
+            _ => "",
+        };
+        for s in [
+            &self.txn_id,
+            channel_text,
+            &self.currency,
+            &self.src_name,
+            &self.dst_name,
+            &self.src_bank,
+            &self.dst_bank,
+            &self.memo,
+        ] {
+            put_str(&mut b, s);
+        }
+        b
+    }
+
+    pub fn decode(b: &[u8]) -> Option<TransferValue> {
+        let mut r = Reader(b);
+        if r.u8()? != TRANSFER_VALUE_VERSION {
+            return None;
+        }
+        let ts_ms = i64::from_be_bytes(r.take(8)?.try_into().ok()?);
+        let src = AccountId::from_be_bytes(r.take(4)?.try_into().ok()?);
+        let dst = AccountId::from_be_bytes(r.take(4)?.try_into().ok()?);
+        let amount_fen = i64::from_be_bytes(r.take(8)?.try_into().ok()?);
+        let code = r.u8()?;
+        let txn_id = r.string()?;
+        let channel_text = r.string()?;
+        let v = TransferValue {
+            ts_ms,
+            src,
+            dst,
+            amount_fen,
+            channel: Channel::from_code(code, &channel_text),
+            txn_id,
+            currency: r.string()?,
+            src_name: r.string()?,
+            dst_name: r.string()?,
+            src_bank: r.string()?,
+            dst_bank: r.string()?,
+            memo: r.string()?,
+        };
+        r.0.is_empty().then_some(v)
+    }
+}
+
+const ATTRS_VERSION: u8 = 1;
+
+/// Value of `acct_attr`.
+pub fn encode_attrs(a: &AccountAttrs) -> Vec<u8> {
+    let mut b = Vec::with_capacity(96);
+    b.push(ATTRS_VERSION);
+    b.push(a.kind.code());
+    match a.opened_at_days {
+        Some(d) => {
+            b.push(1);
+            b.extend_from_slice(&d.to_be_bytes());
+        }
+        None => b.push(0),
+    }
+    let kind_text = match &a.kind {
+        AccountKind::Other(s) => s.as_str(),
+        _ => "",
+    };
+    for s in [kind_text, &a.holder_id, &a.holder_name, &a.phone, &a.device_id, &a.bank, &a.branch] {
+        put_str(&mut b, s);
+    }
+    b
+}
+
+pub fn decode_attrs(b: &[u8]) -> Option<AccountAttrs> {
+    let mut r = Reader(b);
+    if r.u8()? != ATTRS_VERSION {
+        return None;
+    }
+    let kind_code = r.u8()?;
+    let opened_at_days = match r.u8()? {
+        0 => None,
+        1 => Some(i32::from_be_bytes(r.take(4)?.try_into().ok()?)),
+        _ => return None,
+    };
+    let kind_text = r.string()?;
+    let a = AccountAttrs {
+        holder_id: r.string()?,
+        holder_name: r.string()?,
+        phone: r.string()?,
+        device_id: r.string()?,
+        bank: r.string()?,
+        branch: r.string()?,
+        opened_at_days,
+        kind: AccountKind::from_code(kind_code, &kind_text),
+    };
+    r.0.is_empty().then_some(a)
+}
+
+/// LEB128 length, then the bytes.
+fn put_str(b: &mut Vec<u8>, s: &str) {
+    let mut n = s.len();
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            b.push(byte);
+            break;
+        }
+        b.push(byte | 0x80);
+    }
+    b.extend_from_slice(s.as_bytes());
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, tail) = self.0.split_at(n);
+        self.0 = tail;
+        Some(head)
+    }
+
+    fn u8(&mut self) -> Option<u8> {
+        Some(self.take(1)?[0])
+    }
+
+    fn string(&mut self) -> Option<String> {
+        let mut n: usize = 0;
+        let mut shift = 0;
+        loop {
+            let byte = self.u8()?;
+            n |= usize::from(byte & 0x7f).checked_shl(shift)?;
+            if byte & 0x80 == 0 {
+                break;
+            }
+            shift += 7;
+            if shift > 35 {
+                return None;
+            }
+        }
+        String::from_utf8(self.take(n)?.to_vec()).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn channel() -> impl Strategy<Value = Channel> {
+        prop_oneof![
+            Just(Channel::Unspecified),
+            Just(Channel::Transfer),
+            Just(Channel::AtmWithdrawal),
+            Just(Channel::Pos),
+            Just(Channel::ThirdParty),
+            Just(Channel::Salary),
+            "[a-z冒充]{1,8}".prop_map(|s| Channel::parse(&s)),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn ts_order_is_byte_order(a: i64, b: i64) {
+            prop_assert_eq!(decode_ts(encode_ts(a)), a);
+            prop_assert_eq!(a.cmp(&b), encode_ts(a).cmp(&encode_ts(b)));
+        }
+
+        #[test]
+        fn edge_key_order_is_byte_order(a: (u32, i64, u64), b: (u32, i64, u64)) {
+            let ka = EdgeKey { account: a.0, ts_ms: a.1, seq: a.2 };
+            let kb = EdgeKey { account: b.0, ts_ms: b.1, seq: b.2 };
+            prop_assert_eq!(EdgeKey::decode(&ka.encode()), Some(ka));
+            prop_assert_eq!(ka.cmp(&kb), ka.encode().cmp(&kb.encode()));
+        }
+
+        #[test]
+        fn window_bounds_hold_exactly_the_window(acct in 0u32..5, from: i64, len in 0i64..1000, probe: (u32, i64, u64)) {
+            let to = from.saturating_add(len);
+            let (lo, hi) = EdgeKey::window_bounds(acct, from, to);
+            let k = EdgeKey { account: probe.0 % 5, ts_ms: probe.1, seq: probe.2 };
+            let inside = k.account == acct && k.ts_ms >= from && k.ts_ms <= to;
+            let enc = k.encode();
+            prop_assert_eq!(inside, enc.as_slice() >= lo.as_slice() && enc.as_slice() < hi.as_slice());
+        }
+
+        #[test]
+        fn values_round_trip(
+            cp: u32, amount in 1i64..i64::MAX, code: u8, seq: u64, hash: u64,
+            ts: i64, src: u32, dst: u32, ch in channel(),
+            strs in proptest::collection::vec("\\PC{0,20}", 7),
+        ) {
+            let e = EdgeValue { counterparty: cp, amount_fen: amount, channel_code: code };
+            prop_assert_eq!(EdgeValue::decode(&e.encode()), Some(e));
+            let t = TxnIndexValue { seq, content_hash: hash };
+            prop_assert_eq!(TxnIndexValue::decode(&t.encode()), Some(t));
+            let w = Watermark { next_seq: seq, next_account: cp };
+            prop_assert_eq!(Watermark::decode(&w.encode()), Some(w));
+            let v = TransferValue {
+                ts_ms: ts, src, dst, amount_fen: amount, channel: ch,
+                txn_id: strs[0].clone(), currency: strs[1].clone(), src_name: strs[2].clone(),
+                dst_name: strs[3].clone(), src_bank: strs[4].clone(), dst_bank: strs[5].clone(), memo: strs[6].clone(),
+            };
+            prop_assert_eq!(TransferValue::decode(&v.encode()), Some(v));
+            let a = AccountAttrs {
+                holder_id: strs[0].clone(), holder_name: strs[1].clone(), phone: strs[2].clone(),
+                device_id: strs[3].clone(), bank: strs[4].clone(), branch: strs[5].clone(),
+                opened_at_days: if code % 2 == 0 { Some(ts as i32) } else { None },
+                kind: AccountKind::parse(&strs[6]),
+            };
+            prop_assert_eq!(decode_attrs(&encode_attrs(&a)), Some(a));
+        }
+
+        #[test]
+        fn attr_index_keys_round_trip_and_prefix_exactly(v1 in "[^\\x00]{0,12}", v2 in "[^\\x00]{0,12}", a: u32) {
+            let k = attr_index_key(AttrKind::Device, &v1, a);
+            prop_assert_eq!(decode_attr_index_key(&k), Some((AttrKind::Device, v1.clone(), a)));
+            prop_assert_eq!(k.starts_with(&attr_index_prefix(AttrKind::Device, &v2)), v1 == v2);
+        }
+
+        #[test]
+        fn decoders_never_panic(b in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let _ = TransferValue::decode(&b);
+            let _ = decode_attrs(&b);
+            let _ = EdgeKey::decode(&b);
+            let _ = decode_attr_index_key(&b);
+        }
+    }
+
+    #[test]
+    fn content_hash_separates_fields() {
+        let a = Transfer { txn_id: "T1".into(), src: "ab".into(), dst: "c".into(), ..Default::default() };
+        let b = Transfer { txn_id: "T1".into(), src: "a".into(), dst: "bc".into(), ..Default::default() };
+        assert_ne!(content_hash(&a), content_hash(&b));
+        assert_eq!(content_hash(&a), content_hash(&a.clone()));
+    }
+}

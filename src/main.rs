@@ -1,0 +1,247 @@
+//! The `moneytrail` command line. The only place that knows terminals and exit codes.
+//!
+//! Exit codes: 0 success; 1 error (nothing committed by the failing command); 2 usage error;
+//! 3 ingest finished and committed, but some rows were rejected (see the rejects file).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use chrono_tz::Tz;
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use moneytrail::ingest::{self, ColumnMapping, IngestOptions};
+use moneytrail::output::{render, OutputFormat, Report};
+use moneytrail::store::TransferStore;
+use moneytrail::timefmt::{parse_ts, parse_tz};
+
+const EXIT_REJECTED_ROWS: u8 = 3;
+
+#[derive(Parser)]
+#[command(
+    name = "moneytrail",
+    version,
+    about = "Trace stolen funds through bank transfers, propose extended freezes, find mule-card rings."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load transfers (and accounts) files into a store; idempotent, all-or-nothing.
+    Ingest(IngestArgs),
+    /// Accounts, transfers, time span, totals by channel and account kind.
+    Stats(StatsArgs),
+    /// An account's attributes and its transfers in time order, a page at a time.
+    Account(AccountArgs),
+    /// Generate a synthetic world (transfers, accounts, ground truth) in the input format.
+    Gen(GenArgs),
+}
+
+#[derive(Args)]
+struct GenArgs {
+    /// Output directory (created).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    #[arg(long, default_value_t = 2000)]
+    persons: usize,
+    #[arg(long, default_value_t = 30)]
+    days: u32,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// First day of the world (local date).
+    #[arg(long, default_value = "2026-01-01")]
+    start: String,
+}
+
+#[derive(Args)]
+struct Common {
+    /// The store directory.
+    #[arg(long, value_name = "DIR")]
+    db: PathBuf,
+    /// Time zone for times without an offset, in input and output (IANA name).
+    #[arg(long, default_value = "Asia/Shanghai", value_parser = parse_tz)]
+    tz: Tz,
+}
+
+#[derive(Args)]
+struct IngestArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Transfers files: CSV, Parquet or Arrow IPC (detected from content).
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    transfers: Vec<PathBuf>,
+    /// Accounts files: account_id, holder_id, holder_name, phone, device_id, bank, branch, opened_at, kind.
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    accounts: Vec<PathBuf>,
+    /// CSV field delimiter (one byte; `\t` for tab).
+    #[arg(long, default_value = ",")]
+    delimiter: String,
+    /// Column names of your files: `field=column`, e.g. `--map ts=交易时间,amount=交易金额`.
+    #[arg(long, value_name = "FIELD=COLUMN")]
+    map: Vec<String>,
+    /// A file of `field=column` lines.
+    #[arg(long, value_name = "FILE")]
+    map_file: Option<PathBuf>,
+    /// Rows per chunk (bounds memory).
+    #[arg(long, default_value_t = 262_144)]
+    chunk_rows: usize,
+    /// Where to write rejected rows (default: DIR/rejects/).
+    #[arg(long, value_name = "DIR")]
+    rejects_dir: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t)]
+    format: OutputFormat,
+}
+
+#[derive(Args)]
+struct StatsArgs {
+    #[command(flatten)]
+    common: Common,
+    #[arg(long, value_enum, default_value_t)]
+    format: OutputFormat,
+}
+
+#[derive(Args)]
+struct AccountArgs {
+    #[command(flatten)]
+    common: Common,
+    /// The account's external id (card or account number).
+    account: String,
+    /// Only transfers at or after this time.
+    #[arg(long)]
+    from: Option<String>,
+    /// Only transfers at or before this time.
+    #[arg(long)]
+    to: Option<String>,
+    /// Transfers per page.
+    #[arg(long, default_value_t = 50)]
+    limit: usize,
+    /// Continue after this cursor (printed at the end of the previous page).
+    #[arg(long)]
+    after: Option<String>,
+    #[arg(long, value_enum, default_value_t)]
+    format: OutputFormat,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Ingest(a) => cmd_ingest(a),
+        Command::Gen(a) => {
+            let days =
+                moneytrail::timefmt::parse_date_days(&a.start).with_context(|| format!("--start {:?}", a.start))?;
+            let date = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
+                + chrono::Duration::days(i64::from(days));
+            use chrono::Datelike;
+            let config = moneytrail::gen::WorldConfig {
+                persons: a.persons,
+                days: a.days,
+                seed: a.seed,
+                start_date: (date.year(), date.month(), date.day()),
+            };
+            let summary = moneytrail::gen::generate(&config, &a.out)?;
+            println!("{}", serde_json::to_string_pretty(&summary)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Stats(a) => {
+            let store = TransferStore::open_read_only(&a.common.db)?;
+            let stats = moneytrail::query::store_stats(&store.view()?, a.common.tz, store.size_on_disk())?;
+            print_report(a.format, &stats)
+        }
+        Command::Account(a) => {
+            let tz = a.common.tz;
+            let time = |s: &Option<String>, what: &str, default: i64| -> Result<i64> {
+                s.as_deref().map_or(Ok(default), |v| parse_ts(v, tz).with_context(|| format!("--{what} {v:?}")))
+            };
+            let from = time(&a.from, "from", i64::MIN)?;
+            let to = time(&a.to, "to", i64::MAX)?;
+            let store = TransferStore::open_read_only(&a.common.db)?;
+            let report = moneytrail::query::account_report(
+                &store.view()?,
+                &a.account,
+                from,
+                to,
+                a.after.as_deref(),
+                a.limit.max(1),
+                tz,
+            )?;
+            print_report(a.format, &report)
+        }
+    }
+}
+
+fn print_report(format: OutputFormat, report: &impl Report) -> Result<ExitCode> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    render(&mut out, format, report).context("writing output")?;
+    out.flush().ok();
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_delimiter(s: &str) -> Result<u8> {
+    match s {
+        "\\t" | "tab" | "\t" => Ok(b'\t'),
+        _ if s.len() == 1 => Ok(s.as_bytes()[0]),
+        _ => anyhow::bail!("--delimiter must be one ASCII character (or \\t), got {s:?}"),
+    }
+}
+
+fn cmd_ingest(a: IngestArgs) -> Result<ExitCode> {
+    if a.transfers.is_empty() && a.accounts.is_empty() {
+        anyhow::bail!("nothing to ingest: give --transfers FILE... and/or --accounts FILE...");
+    }
+    let mut mapping = ColumnMapping::parse_pairs(a.map.iter().map(String::as_str)).map_err(anyhow::Error::msg)?;
+    if let Some(f) = &a.map_file {
+        mapping.merge(ColumnMapping::from_file(f).map_err(anyhow::Error::msg)?);
+    }
+    let opts = IngestOptions {
+        delimiter: parse_delimiter(&a.delimiter)?,
+        tz: a.common.tz,
+        mapping,
+        chunk_rows: a.chunk_rows.max(1),
+        rejects_dir: a.rejects_dir.clone(),
+    };
+    // Every file is opened and its header checked before the store is touched.
+    let prepared = ingest::prepare(&a.transfers, &a.accounts, &opts)?;
+    let store = TransferStore::open(&a.common.db)?;
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let progress = |p: ingest::Progress| {
+        bar.set_length(p.bytes_total);
+        bar.set_position(p.bytes_done);
+        bar.set_message(format!("{} rows", p.rows));
+    };
+    let summary = prepared.run(&store, &progress)?;
+    bar.finish_and_clear();
+    print_report(a.format, &summary)?;
+    if summary.rejected() > 0 {
+        eprintln!(
+            "{} row(s) rejected; reasons in {}",
+            summary.rejected(),
+            summary.rejects_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
+        );
+        return Ok(ExitCode::from(EXIT_REJECTED_ROWS));
+    }
+    Ok(ExitCode::SUCCESS)
+}

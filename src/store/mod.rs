@@ -1,0 +1,495 @@
+//! The on-disk transfer graph, in RocksDB. The only module that knows RocksDB.
+//!
+//! Consistency model: an ingest writes everything above the committed [`Watermark`] and moves the
+//! watermark in one synced write when it commits. Readers take a RocksDB snapshot, read the watermark in
+//! it, and ignore anything above it. So a reader never sees half an ingest, and a crash mid-ingest
+//! leaves only invisible rows, which the next ingest removes before it starts ([`writer`]).
+
+mod writer;
+
+use std::path::{Path, PathBuf};
+
+use rocksdb::{
+    BlockBasedOptions, Cache, ColumnFamilyDescriptor, DBCompressionType, DBRawIteratorWithThreadMode, Options,
+    ReadOptions, SliceTransform, SnapshotWithThreadMode, WriteBatch, WriteOptions, DB,
+};
+
+use crate::keys::{self, cf, EdgeKey, EdgeValue, MetaKey, TransferValue, TxnIndexValue, Watermark};
+use crate::model::{AccountAttrs, AccountId, AttrKind, Seq};
+
+pub use writer::{IngestSession, Verdict};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no moneytrail store at {path} (create one with `moneytrail ingest --db {path} ...`)")]
+    Missing { path: PathBuf },
+    #[error("cannot open the store at {path}: {source}")]
+    Open { path: PathBuf, source: rocksdb::Error },
+    #[error("{path} is a RocksDB database but not a moneytrail store (no schema version)")]
+    NotAStore { path: PathBuf },
+    #[error("the store at {path} has on-disk format version {found}; this moneytrail reads version {expected}")]
+    SchemaMismatch { path: PathBuf, found: u32, expected: u32 },
+    #[error("storage error while {op}: {source}")]
+    Rocks { op: &'static str, source: rocksdb::Error },
+    #[error("corrupt {what} in the store (key {key})")]
+    Corrupt { what: &'static str, key: String },
+    #[error("I/O error on {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("the store was opened read-only")]
+    ReadOnly,
+    #[error("the store at {path} kept changing while opening it for reading; try again")]
+    Busy { path: PathBuf },
+    #[error("more than {} accounts: the account id space is exhausted", AccountId::MAX)]
+    TooManyAccounts,
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+fn rocks(op: &'static str) -> impl FnOnce(rocksdb::Error) -> StoreError {
+    move |source| StoreError::Rocks { op, source }
+}
+
+fn corrupt(what: &'static str, key: &[u8]) -> StoreError {
+    let key = key.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    StoreError::Corrupt { what, key }
+}
+
+/// Names and sizes of the files a read-only open depends on: CURRENT, MANIFEST-*, *.log.
+fn log_and_manifest_state(path: &Path) -> Vec<(std::ffi::OsString, u64)> {
+    let mut state: Vec<_> = std::fs::read_dir(path)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name == "CURRENT" || name.starts_with("MANIFEST-") || name.ends_with(".log")
+        })
+        .map(|e| (e.file_name(), e.metadata().map_or(0, |m| m.len())))
+        .collect();
+    state.sort();
+    state
+}
+
+/// The transfer graph on disk.
+pub struct TransferStore {
+    db: DB,
+    path: PathBuf,
+    read_only: bool,
+    /// One ingest session at a time (they allocate ids from the same watermark).
+    ingest_lock: std::sync::Mutex<()>,
+    /// Column-family options, kept so that SST files written for bulk loads match their family.
+    cf_options: Vec<(&'static str, Options)>,
+}
+
+impl std::fmt::Debug for TransferStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransferStore").field("path", &self.path).field("read_only", &self.read_only).finish()
+    }
+}
+
+fn db_options(cache: &Cache) -> (Options, Vec<(&'static str, Options)>) {
+    let mut db = Options::default();
+    db.create_if_missing(true);
+    db.create_missing_column_families(true);
+    db.increase_parallelism(2);
+    db.set_max_background_jobs(2);
+    // Bulk loads ingest one overlapping L0 file per chunk per family; let compaction catch up
+    // instead of stalling the load.
+    let cf_opts = cf::ALL
+        .iter()
+        .map(|&name| {
+            let mut o = Options::default();
+            let mut table = BlockBasedOptions::default();
+            table.set_block_cache(cache);
+            table.set_format_version(6);
+            table.set_bloom_filter(10.0, false);
+            match name {
+                cf::OUT_EDGES | cf::IN_EDGES => {
+                    // Reads are "this account's edges": filter on the 4-byte account prefix.
+                    o.set_prefix_extractor(SliceTransform::create_fixed_prefix(4));
+                    o.set_memtable_prefix_bloom_ratio(0.1);
+                    table.set_whole_key_filtering(false);
+                }
+                cf::ATTR_INDEX | cf::TRANSFERS | cf::ACCT_BY_ID | cf::ACCT_ATTR | cf::META => {}
+                _ => {}
+            }
+            o.set_block_based_table_factory(&table);
+            o.set_compression_type(DBCompressionType::Lz4);
+            o.set_bottommost_compression_type(DBCompressionType::Zstd);
+            o.set_level_compaction_dynamic_level_bytes(true);
+            o.set_level_zero_slowdown_writes_trigger(64);
+            o.set_level_zero_stop_writes_trigger(128);
+            o.set_write_buffer_size(64 << 20);
+            o.set_target_file_size_base(64 << 20);
+            (name, o)
+        })
+        .collect();
+    (db, cf_opts)
+}
+
+impl TransferStore {
+    /// Opens the store for reading and writing, creating it if missing. One process at a time.
+    pub fn open(path: &Path) -> Result<TransferStore> {
+        std::fs::create_dir_all(path).map_err(|source| StoreError::Io { path: path.into(), source })?;
+        let existed = path.join("CURRENT").exists();
+        let cache = Cache::new_lru_cache(256 << 20);
+        let (opts, cf_options) = db_options(&cache);
+        let descriptors = cf_options.iter().map(|(n, o)| ColumnFamilyDescriptor::new(*n, o.clone()));
+        let db = DB::open_cf_descriptors(&opts, path, descriptors)
+            .map_err(|source| StoreError::Open { path: path.into(), source })?;
+        let store =
+            TransferStore { db, path: path.into(), read_only: false, ingest_lock: Default::default(), cf_options };
+        if existed {
+            store.check_schema()?;
+        } else {
+            let mut batch = WriteBatch::default();
+            batch.put_cf(store.cf(cf::META), MetaKey::SCHEMA_VERSION, keys::SCHEMA_VERSION.to_be_bytes());
+            batch.put_cf(store.cf(cf::META), MetaKey::WATERMARK, Watermark::default().encode());
+            store.write_synced(batch)?;
+        }
+        Ok(store)
+    }
+
+    /// Opens an existing store for reading only. Works while another process ingests into it: the
+    /// view is what was committed when it opened.
+    ///
+    /// RocksDB's read-only open reads the MANIFEST and then replays the write-ahead logs; a writer that
+    /// flushes in between can delete a log whose data the reader's MANIFEST view does not yet hold, and
+    /// the reader would see a newer watermark without the rows under it. So the open is optimistic: the
+    /// MANIFEST and log files are listed (with sizes) before and after, and any change means open again.
+    pub fn open_read_only(path: &Path) -> Result<TransferStore> {
+        if !path.join("CURRENT").exists() {
+            return Err(StoreError::Missing { path: path.into() });
+        }
+        const ATTEMPTS: u32 = 50;
+        let mut last_err = None;
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(u64::from(attempt.min(10)) * 20));
+            }
+            let before = log_and_manifest_state(path);
+            let opened = Self::open_read_only_once(path);
+            let after = log_and_manifest_state(path);
+            match opened {
+                Ok(store) if before == after => return Ok(store),
+                Ok(_) => {}
+                Err(e @ (StoreError::SchemaMismatch { .. } | StoreError::Missing { .. })) => return Err(e),
+                Err(e) if before == after => return Err(e),
+                Err(e) => last_err = Some(e),
+            }
+        }
+        Err(last_err.unwrap_or(StoreError::Busy { path: path.into() }))
+    }
+
+    fn open_read_only_once(path: &Path) -> Result<TransferStore> {
+        let cache = Cache::new_lru_cache(256 << 20);
+        let (mut opts, cf_options) = db_options(&cache);
+        // Open every table file now, so files that a concurrent writer's compaction deletes later
+        // stay readable through the open handles.
+        opts.set_max_open_files(-1);
+        let descriptors = cf_options.iter().map(|(n, o)| ColumnFamilyDescriptor::new(*n, o.clone()));
+        let db = DB::open_cf_descriptors_read_only(&opts, path, descriptors, false)
+            .map_err(|source| StoreError::Open { path: path.into(), source })?;
+        let store =
+            TransferStore { db, path: path.into(), read_only: true, ingest_lock: Default::default(), cf_options };
+        store.check_schema()?;
+        Ok(store)
+    }
+
+    fn check_schema(&self) -> Result<()> {
+        let raw =
+            self.db.get_cf(self.cf(cf::META), MetaKey::SCHEMA_VERSION).map_err(rocks("reading the schema version"))?;
+        let Some(raw) = raw else {
+            return Err(StoreError::NotAStore { path: self.path.clone() });
+        };
+        let found = u32::from_be_bytes(
+            raw.as_slice().try_into().map_err(|_| corrupt("schema version", MetaKey::SCHEMA_VERSION))?,
+        );
+        if found != keys::SCHEMA_VERSION {
+            return Err(StoreError::SchemaMismatch { path: self.path.clone(), found, expected: keys::SCHEMA_VERSION });
+        }
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn cf(&self, name: &str) -> &rocksdb::ColumnFamily {
+        // Every family in cf::ALL is created on open, so a miss is a programming error.
+        self.db.cf_handle(name).unwrap_or_else(|| panic!("column family {name} not opened"))
+    }
+
+    pub(crate) fn cf_options(&self, name: &str) -> &Options {
+        &self.cf_options.iter().find(|(n, _)| *n == name).unwrap_or_else(|| panic!("no options for {name}")).1
+    }
+
+    pub(crate) fn write_synced(&self, batch: WriteBatch) -> Result<()> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly);
+        }
+        let mut wo = WriteOptions::default();
+        wo.set_sync(true);
+        self.db.write_opt(batch, &wo).map_err(rocks("writing"))
+    }
+
+    pub(crate) fn committed_watermark(&self) -> Result<Watermark> {
+        let raw = self.db.get_cf(self.cf(cf::META), MetaKey::WATERMARK).map_err(rocks("reading the watermark"))?;
+        raw.as_deref().map_or(Ok(Watermark::default()), |b| {
+            Watermark::decode(b).ok_or_else(|| corrupt("watermark", MetaKey::WATERMARK))
+        })
+    }
+
+    /// A consistent read view: what was committed at this moment.
+    pub fn view(&self) -> Result<StoreView<'_>> {
+        let snap = self.db.snapshot();
+        let raw = snap.get_cf(self.cf(cf::META), MetaKey::WATERMARK).map_err(rocks("reading the watermark"))?;
+        let wm = raw.as_deref().map_or(Ok(Watermark::default()), |b| {
+            Watermark::decode(b).ok_or_else(|| corrupt("watermark", MetaKey::WATERMARK))
+        })?;
+        Ok(StoreView { store: self, snap, wm })
+    }
+
+    /// Starts an ingest (see [`IngestSession`]). Removes what an interrupted ingest left first.
+    pub fn begin_ingest(&self) -> Result<IngestSession<'_>> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly);
+        }
+        IngestSession::begin(self)
+    }
+
+    /// A hash of every key and value in every column family, including anything an interrupted
+    /// ingest left above the watermark: equal digests mean the stores hold the same bytes.
+    pub fn digest(&self) -> Result<u64> {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        for name in cf::ALL {
+            h.update(name.as_bytes());
+            let mut ro = ReadOptions::default();
+            ro.set_total_order_seek(true);
+            let mut it = self.db.raw_iterator_cf_opt(self.cf(name), ro);
+            it.seek_to_first();
+            while let Some((k, v)) = it.item() {
+                h.update(&(k.len() as u64).to_be_bytes());
+                h.update(k);
+                h.update(&(v.len() as u64).to_be_bytes());
+                h.update(v);
+                it.next();
+            }
+            it.status().map_err(rocks("computing the digest"))?;
+        }
+        Ok(h.digest())
+    }
+
+    /// Bytes on disk of the live SST files (for benchmarks and `stats`).
+    pub fn size_on_disk(&self) -> u64 {
+        self.db.live_files().map(|files| files.iter().map(|f| f.size as u64).sum()).unwrap_or(0)
+    }
+
+    /// Waits for background compactions and flushes memtables: for benchmarks that measure
+    /// the settled size on disk.
+    pub fn flush(&self) -> Result<()> {
+        for name in cf::ALL {
+            self.db.flush_cf(self.cf(name)).map_err(rocks("flushing"))?;
+        }
+        Ok(())
+    }
+}
+
+/// One edge of an account, as seen from that account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Edge {
+    pub ts_ms: i64,
+    pub seq: Seq,
+    pub counterparty: AccountId,
+    pub amount_fen: i64,
+    pub channel_code: u8,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Out,
+    In,
+}
+
+/// A consistent, read-only view of the committed store.
+pub struct StoreView<'a> {
+    store: &'a TransferStore,
+    snap: SnapshotWithThreadMode<'a, DB>,
+    wm: Watermark,
+}
+
+impl std::fmt::Debug for StoreView<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreView").field("watermark", &self.wm).finish()
+    }
+}
+
+impl<'a> StoreView<'a> {
+    pub fn watermark(&self) -> Watermark {
+        self.wm
+    }
+
+    pub fn account_count(&self) -> u64 {
+        u64::from(self.wm.next_account)
+    }
+
+    fn get(&self, cf_name: &str, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.snap.get_cf(self.store.cf(cf_name), key).map_err(rocks("reading"))
+    }
+
+    fn iter(&self, cf_name: &str, lower: Vec<u8>, upper: Option<Vec<u8>>) -> DBRawIteratorWithThreadMode<'_, DB> {
+        let mut ro = ReadOptions::default();
+        ro.set_iterate_lower_bound(lower.clone());
+        if let Some(upper) = upper {
+            ro.set_iterate_upper_bound(upper);
+        } else {
+            ro.set_total_order_seek(true);
+        }
+        let mut it = self.snap.raw_iterator_cf_opt(self.store.cf(cf_name), ro);
+        it.seek(&lower);
+        it
+    }
+
+    /// The internal id of an external account id, if the account is known.
+    pub fn account_id(&self, external: &str) -> Result<Option<AccountId>> {
+        let Some(raw) = self.get(cf::ACCT_BY_EXT, external.as_bytes())? else { return Ok(None) };
+        let id =
+            keys::decode_account_key(&raw).ok_or_else(|| corrupt("account dictionary entry", external.as_bytes()))?;
+        Ok((id < self.wm.next_account).then_some(id))
+    }
+
+    /// The external id of an account.
+    pub fn account_external(&self, id: AccountId) -> Result<Option<String>> {
+        if id >= self.wm.next_account {
+            return Ok(None);
+        }
+        let key = keys::account_key(id);
+        let Some(raw) = self.get(cf::ACCT_BY_ID, &key)? else { return Ok(None) };
+        String::from_utf8(raw).map(Some).map_err(|_| corrupt("account id", &key))
+    }
+
+    /// What the accounts files said about an account (defaults when nothing was said).
+    pub fn account_attrs(&self, id: AccountId) -> Result<AccountAttrs> {
+        let key = keys::account_key(id);
+        match self.get(cf::ACCT_ATTR, &key)? {
+            Some(raw) => keys::decode_attrs(&raw).ok_or_else(|| corrupt("account attributes", &key)),
+            None => Ok(AccountAttrs::default()),
+        }
+    }
+
+    /// Accounts whose attribute `kind` has exactly `value`, in id order.
+    pub fn accounts_sharing(&self, kind: AttrKind, value: &str) -> Result<Vec<AccountId>> {
+        let prefix = keys::attr_index_prefix(kind, value);
+        let mut upper = prefix.clone();
+        // The prefix ends in 0x00; bumping it to 0x01 bounds the scan to exactly this value.
+        if let Some(last) = upper.last_mut() {
+            *last = 1;
+        }
+        let mut it = self.iter(cf::ATTR_INDEX, prefix, Some(upper));
+        let mut out = Vec::new();
+        while let Some(k) = it.key() {
+            let (_, _, id) = keys::decode_attr_index_key(k).ok_or_else(|| corrupt("attribute index", k))?;
+            if id < self.wm.next_account {
+                out.push(id);
+            }
+            it.next();
+        }
+        it.status().map_err(rocks("scanning the attribute index"))?;
+        Ok(out)
+    }
+
+    /// An account's edges with `from_ms <= ts <= to_ms`, in (time, seq) order.
+    pub fn edges(&self, account: AccountId, dir: Direction, from_ms: i64, to_ms: i64) -> Result<Vec<Edge>> {
+        let mut out = Vec::new();
+        self.for_each_edge(account, dir, from_ms, to_ms, |e| {
+            out.push(e);
+            true
+        })?;
+        Ok(out)
+    }
+
+    /// Calls `f` on each edge in the window in order until it returns false.
+    pub fn for_each_edge(
+        &self,
+        account: AccountId,
+        dir: Direction,
+        from_ms: i64,
+        to_ms: i64,
+        mut f: impl FnMut(Edge) -> bool,
+    ) -> Result<()> {
+        let cf_name = match dir {
+            Direction::Out => cf::OUT_EDGES,
+            Direction::In => cf::IN_EDGES,
+        };
+        let (lower, upper) = EdgeKey::window_bounds(account, from_ms, to_ms);
+        let mut it = self.iter(cf_name, lower, Some(upper));
+        while let Some((k, v)) = it.item() {
+            let key = EdgeKey::decode(k).ok_or_else(|| corrupt("edge key", k))?;
+            if key.seq < self.wm.next_seq {
+                let val = EdgeValue::decode(v).ok_or_else(|| corrupt("edge value", k))?;
+                let edge = Edge {
+                    ts_ms: key.ts_ms,
+                    seq: key.seq,
+                    counterparty: val.counterparty,
+                    amount_fen: val.amount_fen,
+                    channel_code: val.channel_code,
+                };
+                if !f(edge) {
+                    return Ok(());
+                }
+            }
+            it.next();
+        }
+        it.status().map_err(rocks("scanning edges"))
+    }
+
+    /// The full record of a transfer.
+    pub fn transfer(&self, seq: Seq) -> Result<Option<TransferValue>> {
+        if seq >= self.wm.next_seq {
+            return Ok(None);
+        }
+        let key = keys::seq_key(seq);
+        match self.get(cf::TRANSFERS, &key)? {
+            Some(raw) => TransferValue::decode(&raw).map(Some).ok_or_else(|| corrupt("transfer", &key)),
+            None => Ok(None),
+        }
+    }
+
+    /// A transfer by its external id.
+    pub fn transfer_by_txn_id(&self, txn_id: &str) -> Result<Option<(Seq, TransferValue)>> {
+        let Some(raw) = self.get(cf::TXN_INDEX, txn_id.as_bytes())? else { return Ok(None) };
+        let v = TxnIndexValue::decode(&raw).ok_or_else(|| corrupt("transaction index entry", txn_id.as_bytes()))?;
+        Ok(self.transfer(v.seq)?.map(|t| (v.seq, t)))
+    }
+
+    /// Every committed transfer in seq order (for whole-store statistics and exports).
+    pub fn for_each_transfer(&self, mut f: impl FnMut(Seq, TransferValue)) -> Result<()> {
+        let mut it =
+            self.iter(cf::TRANSFERS, keys::seq_key(0).to_vec(), Some(keys::seq_key(self.wm.next_seq).to_vec()));
+        while let Some((k, v)) = it.item() {
+            let seq = keys::decode_seq_key(k).ok_or_else(|| corrupt("transfer key", k))?;
+            f(seq, TransferValue::decode(v).ok_or_else(|| corrupt("transfer", k))?);
+            it.next();
+        }
+        it.status().map_err(rocks("scanning transfers"))
+    }
+
+    /// Every account with recorded attributes, in id order.
+    pub fn for_each_account_attrs(&self, mut f: impl FnMut(AccountId, AccountAttrs)) -> Result<()> {
+        let mut it = self.iter(
+            cf::ACCT_ATTR,
+            keys::account_key(0).to_vec(),
+            Some(keys::account_key(self.wm.next_account).to_vec()),
+        );
+        while let Some((k, v)) = it.item() {
+            let id = keys::decode_account_key(k).ok_or_else(|| corrupt("account key", k))?;
+            f(id, keys::decode_attrs(v).ok_or_else(|| corrupt("account attributes", k))?);
+            it.next();
+        }
+        it.status().map_err(rocks("scanning accounts"))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,448 @@
+//! Ingest sessions: dedupe, account dictionary, and writes that stay invisible until commit.
+//!
+//! Everything a session writes lies above the committed watermark, so readers ignore it. The session
+//! ends with one synced write that stores account attributes and moves the watermark. If the process
+//! dies before that, the next session finds rows above the watermark and deletes them first
+//! ([`rollback_above`]); rerunning the same input then assigns the same sequence numbers and account ids
+//! (they are handed out in input order from the same starting point), so the store ends byte-for-byte
+//! as an uninterrupted run leaves it.
+//!
+//! Small chunks go through a `WriteBatch`; large ones are sorted, written as one SST file per column
+//! family and ingested. Ingest order matters for the rollback: a family derived from another
+//! (`txn_index` and the edges from `transfers`, `acct_by_ext` from `acct_by_id`) is ingested after it,
+//! so every leftover key can be found from the family it derives from.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::MutexGuard;
+
+use rayon::prelude::*;
+use rocksdb::{IngestExternalFileOptions, ReadOptions, SstFileWriter, WriteBatch};
+
+use super::{corrupt, rocks, Result, StoreError, TransferStore};
+use crate::keys::{self, cf, EdgeKey, EdgeValue, MetaKey, TransferValue, TxnIndexValue, Watermark};
+use crate::model::{AccountAttrs, AccountId, Seq, Transfer};
+
+/// Chunks with fewer accepted rows than this are written through a `WriteBatch`.
+const SST_THRESHOLD: usize = 50_000;
+/// Deletes per batch when rolling back an interrupted ingest.
+const ROLLBACK_BATCH: usize = 100_000;
+
+/// What happened to one input row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Stored under this sequence number.
+    Added(Seq),
+    /// The same transfer (same id, same content) is already stored.
+    AlreadyPresent(Seq),
+    /// Another transfer with this id and different content is stored (or came earlier in this
+    /// ingest); this row was not stored.
+    Conflict { existing: Seq },
+}
+
+/// One ingest: create with [`TransferStore::begin_ingest`], feed chunks, then [`IngestSession::commit`].
+/// Dropping it without committing leaves the store as it was (to readers at once; on disk after the
+/// next session's rollback).
+pub struct IngestSession<'s> {
+    store: &'s TransferStore,
+    _exclusive: MutexGuard<'s, ()>,
+    base: Watermark,
+    next: Watermark,
+    /// External id → internal id for every account this session touched.
+    dict: HashMap<Box<str>, AccountId>,
+    attr_updates: BTreeMap<AccountId, AccountAttrs>,
+    staging: PathBuf,
+    chunk_no: u64,
+}
+
+impl std::fmt::Debug for IngestSession<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IngestSession").field("base", &self.base).field("next", &self.next).finish()
+    }
+}
+
+enum Pending {
+    Accepted,
+    SameAsRow(usize),
+    ConflictsWithRow(usize),
+    Done(Verdict),
+}
+
+impl<'s> IngestSession<'s> {
+    pub(super) fn begin(store: &'s TransferStore) -> Result<IngestSession<'s>> {
+        let guard = store.ingest_lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let base = store.committed_watermark()?;
+        rollback_above(store, base)?;
+        let staging = store.path.join("staging");
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging).map_err(|source| StoreError::Io { path: staging.clone(), source })?;
+        }
+        Ok(IngestSession {
+            store,
+            _exclusive: guard,
+            base,
+            next: base,
+            dict: HashMap::new(),
+            attr_updates: BTreeMap::new(),
+            staging,
+            chunk_no: 0,
+        })
+    }
+
+    /// Accounts created by this session so far.
+    pub fn new_accounts(&self) -> u64 {
+        u64::from(self.next.next_account - self.base.next_account)
+    }
+
+    /// Stores a chunk of transfers; returns one verdict per row, in row order.
+    pub fn add_transfers(&mut self, rows: &[Transfer]) -> Result<Vec<Verdict>> {
+        let n = rows.len();
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let hashes: Vec<u64> = rows.par_iter().map(keys::content_hash).collect();
+        let mut order: Vec<usize> = (0..n).collect();
+        order.par_sort_unstable_by(|&a, &b| rows[a].txn_id.cmp(&rows[b].txn_id).then(a.cmp(&b)));
+
+        // The first row of each txn_id group (earliest in input) is the candidate; the rest of the
+        // group are re-deliveries or conflicts relative to it.
+        let mut pending: Vec<Pending> = (0..n).map(|_| Pending::Accepted).collect();
+        let mut firsts: Vec<usize> = Vec::new();
+        let mut i = 0;
+        while i < n {
+            let first = order[i];
+            firsts.push(first);
+            let mut j = i + 1;
+            while j < n && rows[order[j]].txn_id == rows[first].txn_id {
+                let other = order[j];
+                pending[other] = if hashes[other] == hashes[first] {
+                    Pending::SameAsRow(first)
+                } else {
+                    Pending::ConflictsWithRow(first)
+                };
+                j += 1;
+            }
+            i = j;
+        }
+        if self.base.next_seq > 0 || self.next.next_seq > self.base.next_seq {
+            let found = self.store.db.batched_multi_get_cf_opt(
+                self.store.cf(cf::TXN_INDEX),
+                firsts.iter().map(|&r| rows[r].txn_id.as_bytes()),
+                true,
+                &ReadOptions::default(),
+            );
+            for (&r, got) in firsts.iter().zip(found) {
+                let Some(raw) = got.map_err(rocks("looking up transaction ids"))? else { continue };
+                let v = TxnIndexValue::decode(&raw)
+                    .ok_or_else(|| corrupt("transaction index entry", rows[r].txn_id.as_bytes()))?;
+                pending[r] = Pending::Done(if v.content_hash == hashes[r] {
+                    Verdict::AlreadyPresent(v.seq)
+                } else {
+                    Verdict::Conflict { existing: v.seq }
+                });
+            }
+        }
+
+        // Sequence numbers in input order.
+        let mut verdicts: Vec<Option<Verdict>> = vec![None; n];
+        let mut accepted: Vec<(usize, Seq)> = Vec::new();
+        for (r, p) in pending.iter().enumerate() {
+            match p {
+                Pending::Accepted => {
+                    let seq = self.next.next_seq;
+                    self.next.next_seq += 1;
+                    verdicts[r] = Some(Verdict::Added(seq));
+                    accepted.push((r, seq));
+                }
+                Pending::Done(v) => verdicts[r] = Some(*v),
+                Pending::SameAsRow(_) | Pending::ConflictsWithRow(_) => {}
+            }
+        }
+        for (r, p) in pending.iter().enumerate() {
+            let first_verdict = |f: usize| verdicts[f].expect("first rows are decided above");
+            let v = match p {
+                Pending::SameAsRow(f) => match first_verdict(*f) {
+                    Verdict::Added(s) | Verdict::AlreadyPresent(s) => Verdict::AlreadyPresent(s),
+                    // Identical to a row that conflicts with the store: conflicts too.
+                    c @ Verdict::Conflict { .. } => c,
+                },
+                Pending::ConflictsWithRow(f) => match first_verdict(*f) {
+                    Verdict::Added(s) | Verdict::AlreadyPresent(s) => Verdict::Conflict { existing: s },
+                    c @ Verdict::Conflict { .. } => c,
+                },
+                _ => continue,
+            };
+            verdicts[r] = Some(v);
+        }
+
+        let new_accounts =
+            self.resolve_accounts(accepted.iter().flat_map(|&(r, _)| [rows[r].src.as_str(), rows[r].dst.as_str()]))?;
+        let ids: Vec<(AccountId, AccountId)> =
+            accepted.iter().map(|&(r, _)| (self.dict[rows[r].src.as_str()], self.dict[rows[r].dst.as_str()])).collect();
+
+        let kvs = ChunkKvs::build(rows, &accepted, &ids, &new_accounts);
+        self.write_chunk(&kvs, accepted.len())?;
+        Ok(verdicts.into_iter().map(|v| v.expect("every row gets a verdict")).collect())
+    }
+
+    /// Ids for the given external ids, creating accounts for those never seen, in first-seen order.
+    /// Returns the accounts created (not yet written).
+    fn resolve_accounts<'r>(&mut self, externals: impl Iterator<Item = &'r str>) -> Result<Vec<(AccountId, String)>> {
+        let mut misses: Vec<&str> = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::new();
+        for ext in externals {
+            if !self.dict.contains_key(ext) && seen.insert(ext) {
+                misses.push(ext);
+            }
+        }
+        let mut known = vec![false; misses.len()];
+        if self.base.next_account > 0 && !misses.is_empty() {
+            let mut sorted: Vec<usize> = (0..misses.len()).collect();
+            sorted.sort_unstable_by_key(|&i| misses[i]);
+            let found = self.store.db.batched_multi_get_cf_opt(
+                self.store.cf(cf::ACCT_BY_EXT),
+                sorted.iter().map(|&i| misses[i].as_bytes()),
+                true,
+                &ReadOptions::default(),
+            );
+            for (&i, got) in sorted.iter().zip(found) {
+                let Some(raw) = got.map_err(rocks("looking up accounts"))? else { continue };
+                let id = keys::decode_account_key(&raw)
+                    .ok_or_else(|| corrupt("account dictionary entry", misses[i].as_bytes()))?;
+                if id < self.base.next_account {
+                    self.dict.insert(misses[i].into(), id);
+                    known[i] = true;
+                }
+            }
+        }
+        let mut created = Vec::new();
+        for (i, ext) in misses.into_iter().enumerate() {
+            if known[i] {
+                continue;
+            }
+            let id = self.next.next_account;
+            self.next.next_account = id.checked_add(1).ok_or(StoreError::TooManyAccounts)?;
+            self.dict.insert(ext.into(), id);
+            created.push((id, ext.to_string()));
+        }
+        Ok(created)
+    }
+
+    /// Records what an accounts file says about accounts (merged over what is known; stored at commit).
+    pub fn add_account_attrs(&mut self, rows: &[(String, AccountAttrs)]) -> Result<()> {
+        let created = self.resolve_accounts(rows.iter().map(|(ext, _)| ext.as_str()))?;
+        let kvs = ChunkKvs::build(&[], &[], &[], &created);
+        self.write_chunk(&kvs, 0)?;
+        for (ext, attrs) in rows {
+            let id = self.dict[ext.as_str()];
+            self.attr_updates.entry(id).or_default().merge_from(attrs);
+        }
+        Ok(())
+    }
+
+    fn write_chunk(&mut self, kvs: &ChunkKvs<'_>, accepted: usize) -> Result<()> {
+        self.chunk_no += 1;
+        if accepted < SST_THRESHOLD {
+            let mut batch = WriteBatch::default();
+            let store = self.store;
+            kvs.for_each_family(|name, pairs| {
+                let family = store.cf(name);
+                for (k, v) in pairs {
+                    batch.put_cf(family, k, v);
+                }
+            });
+            // Not synced here: the commit's synced write makes every earlier WAL record durable.
+            return self.store.db.write(batch).map_err(rocks("writing a chunk"));
+        }
+        std::fs::create_dir_all(&self.staging)
+            .map_err(|source| StoreError::Io { path: self.staging.clone(), source })?;
+        let mut jobs: Vec<(&'static str, Vec<KvRef<'_>>)> = Vec::new();
+        kvs.for_each_family(|name, pairs| jobs.push((name, pairs.collect())));
+        let files: Vec<Result<Option<(&'static str, PathBuf)>>> = jobs
+            .par_iter()
+            .map(|(name, pairs)| {
+                if pairs.is_empty() {
+                    return Ok(None);
+                }
+                let path = self.staging.join(format!("{:06}-{name}.sst", self.chunk_no));
+                let mut w = SstFileWriter::create(self.store.cf_options(name));
+                w.open(&path).map_err(rocks("creating an SST file"))?;
+                for (k, v) in pairs {
+                    w.put(k, v).map_err(rocks("writing an SST file"))?;
+                }
+                w.finish().map_err(rocks("finishing an SST file"))?;
+                Ok(Some((*name, path)))
+            })
+            .collect();
+        let mut opts = IngestExternalFileOptions::default();
+        opts.set_move_files(true);
+        // In family order (see the module comment): files are ingested one family at a time.
+        for file in files {
+            let Some((name, path)) = file? else { continue };
+            self.store
+                .db
+                .ingest_external_file_cf_opts(self.store.cf(name), &opts, vec![&path])
+                .map_err(rocks("ingesting an SST file"))?;
+            let _ = std::fs::remove_file(&path);
+        }
+        Ok(())
+    }
+
+    /// Makes everything this session wrote visible, in one synced write.
+    pub fn commit(self) -> Result<Watermark> {
+        let store = self.store;
+        let mut batch = WriteBatch::default();
+        let ro = ReadOptions::default();
+        for (id, update) in &self.attr_updates {
+            let key = keys::account_key(*id);
+            let old = match store
+                .db
+                .get_cf_opt(store.cf(cf::ACCT_ATTR), key, &ro)
+                .map_err(rocks("reading account attributes"))?
+            {
+                Some(raw) => keys::decode_attrs(&raw).ok_or_else(|| corrupt("account attributes", &key))?,
+                None => AccountAttrs::default(),
+            };
+            let mut merged = old.clone();
+            merged.merge_from(update);
+            for (kind, value) in old.shared_attributes() {
+                batch.delete_cf(store.cf(cf::ATTR_INDEX), keys::attr_index_key(kind, value, *id));
+            }
+            for (kind, value) in merged.shared_attributes() {
+                batch.put_cf(store.cf(cf::ATTR_INDEX), keys::attr_index_key(kind, value, *id), []);
+            }
+            batch.put_cf(store.cf(cf::ACCT_ATTR), key, keys::encode_attrs(&merged));
+        }
+        batch.put_cf(store.cf(cf::META), MetaKey::WATERMARK, self.next.encode());
+        store.write_synced(batch)?;
+        if self.staging.exists() {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+        Ok(self.next)
+    }
+}
+
+type KvRef<'a> = (&'a [u8], &'a [u8]);
+
+/// A chunk's sorted key-value pairs, per column family, in ingest order.
+struct ChunkKvs<'r> {
+    acct_by_id: Vec<([u8; 4], &'r [u8])>,
+    acct_by_ext: Vec<(&'r [u8], [u8; 4])>,
+    transfers: Vec<([u8; 8], Vec<u8>)>,
+    txn_index: Vec<(&'r [u8], [u8; 16])>,
+    out_edges: Vec<([u8; EdgeKey::LEN], [u8; EdgeValue::LEN])>,
+    in_edges: Vec<([u8; EdgeKey::LEN], [u8; EdgeValue::LEN])>,
+}
+
+impl<'r> ChunkKvs<'r> {
+    fn build(
+        rows: &'r [Transfer],
+        accepted: &[(usize, Seq)],
+        ids: &[(AccountId, AccountId)],
+        new_accounts: &'r [(AccountId, String)],
+    ) -> ChunkKvs<'r> {
+        let acct_by_id: Vec<_> =
+            new_accounts.iter().map(|(id, ext)| (keys::account_key(*id), ext.as_bytes())).collect();
+        let mut acct_by_ext: Vec<_> =
+            new_accounts.iter().map(|(id, ext)| (ext.as_bytes(), keys::account_key(*id))).collect();
+        acct_by_ext.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let transfers = accepted
+            .par_iter()
+            .zip(ids.par_iter())
+            .map(|(&(r, seq), &(s, d))| (keys::seq_key(seq), TransferValue::from_transfer(&rows[r], s, d).encode()))
+            .collect();
+        let mut txn_index: Vec<_> = accepted
+            .iter()
+            .map(|&(r, seq)| {
+                (rows[r].txn_id.as_bytes(), TxnIndexValue { seq, content_hash: keys::content_hash(&rows[r]) }.encode())
+            })
+            .collect();
+        txn_index.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let edge = |(&(r, seq), &(s, d)): (&(usize, Seq), &(AccountId, AccountId)), out: bool| {
+            let t = &rows[r];
+            let (account, counterparty) = if out { (s, d) } else { (d, s) };
+            (
+                EdgeKey { account, ts_ms: t.ts_ms, seq }.encode(),
+                EdgeValue { counterparty, amount_fen: t.amount_fen, channel_code: t.channel.code() }.encode(),
+            )
+        };
+        let mut out_edges: Vec<_> = accepted.par_iter().zip(ids.par_iter()).map(|p| edge(p, true)).collect();
+        let mut in_edges: Vec<_> = accepted.par_iter().zip(ids.par_iter()).map(|p| edge(p, false)).collect();
+        out_edges.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        in_edges.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        ChunkKvs { acct_by_id, acct_by_ext, transfers, txn_index, out_edges, in_edges }
+    }
+
+    fn for_each_family<'a>(
+        &'a self,
+        mut f: impl FnMut(&'static str, Box<dyn Iterator<Item = (&'a [u8], &'a [u8])> + 'a>),
+    ) {
+        f(cf::ACCT_BY_ID, Box::new(self.acct_by_id.iter().map(|(k, v)| (&k[..], *v))));
+        f(cf::ACCT_BY_EXT, Box::new(self.acct_by_ext.iter().map(|(k, v)| (*k, &v[..]))));
+        f(cf::TRANSFERS, Box::new(self.transfers.iter().map(|(k, v)| (&k[..], &v[..]))));
+        f(cf::TXN_INDEX, Box::new(self.txn_index.iter().map(|(k, v)| (*k, &v[..]))));
+        f(cf::OUT_EDGES, Box::new(self.out_edges.iter().map(|(k, v)| (&k[..], &v[..]))));
+        f(cf::IN_EDGES, Box::new(self.in_edges.iter().map(|(k, v)| (&k[..], &v[..]))));
+    }
+}
+
+/// Deletes everything above the committed watermark: what an interrupted ingest left.
+/// Returns how many transfers and accounts were removed.
+pub(super) fn rollback_above(store: &TransferStore, wm: Watermark) -> Result<(u64, u64)> {
+    let mut removed = (0u64, 0u64);
+    let mut batch = WriteBatch::default();
+    let mut in_batch = 0usize;
+    let flush = |batch: &mut WriteBatch, in_batch: &mut usize| -> Result<()> {
+        if *in_batch > 0 {
+            store.db.write(std::mem::take(batch)).map_err(rocks("rolling back an interrupted ingest"))?;
+            *in_batch = 0;
+        }
+        Ok(())
+    };
+    {
+        let mut ro = ReadOptions::default();
+        ro.set_total_order_seek(true);
+        let mut it = store.db.raw_iterator_cf_opt(store.cf(cf::TRANSFERS), ro);
+        it.seek(keys::seq_key(wm.next_seq));
+        while let Some((k, v)) = it.item() {
+            let seq = keys::decode_seq_key(k).ok_or_else(|| corrupt("transfer key", k))?;
+            let t = TransferValue::decode(v).ok_or_else(|| corrupt("transfer", k))?;
+            batch.delete_cf(store.cf(cf::TXN_INDEX), t.txn_id.as_bytes());
+            batch.delete_cf(store.cf(cf::OUT_EDGES), EdgeKey { account: t.src, ts_ms: t.ts_ms, seq }.encode());
+            batch.delete_cf(store.cf(cf::IN_EDGES), EdgeKey { account: t.dst, ts_ms: t.ts_ms, seq }.encode());
+            batch.delete_cf(store.cf(cf::TRANSFERS), k);
+            removed.0 += 1;
+            in_batch += 4;
+            if in_batch >= ROLLBACK_BATCH {
+                flush(&mut batch, &mut in_batch)?;
+            }
+            it.next();
+        }
+        it.status().map_err(rocks("scanning for an interrupted ingest"))?;
+    }
+    {
+        let mut ro = ReadOptions::default();
+        ro.set_total_order_seek(true);
+        let mut it = store.db.raw_iterator_cf_opt(store.cf(cf::ACCT_BY_ID), ro);
+        it.seek(keys::account_key(wm.next_account));
+        while let Some((k, v)) = it.item() {
+            batch.delete_cf(store.cf(cf::ACCT_BY_EXT), v);
+            batch.delete_cf(store.cf(cf::ACCT_ATTR), k);
+            batch.delete_cf(store.cf(cf::ACCT_BY_ID), k);
+            removed.1 += 1;
+            in_batch += 3;
+            if in_batch >= ROLLBACK_BATCH {
+                flush(&mut batch, &mut in_batch)?;
+            }
+            it.next();
+        }
+        it.status().map_err(rocks("scanning for an interrupted ingest"))?;
+    }
+    flush(&mut batch, &mut in_batch)?;
+    if removed != (0, 0) {
+        // Durable before anything new is written above the watermark again.
+        store.db.flush_wal(true).map_err(rocks("syncing the rollback"))?;
+        tracing::info!(transfers = removed.0, accounts = removed.1, "removed what an interrupted ingest left");
+    }
+    Ok(removed)
+}
