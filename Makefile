@@ -31,7 +31,10 @@ unit: deps
 # toolchain provides them with RUSTC_BOOTSTRAP (no other toolchain can be installed here).
 fuzz-smoke: deps
 	@command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked --quiet
-	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run parse_row --sanitizer none -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 2>&1 | tail -n 5
+	@mkdir -p target
+	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run parse_row --sanitizer none -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 > ../target/fuzz.log 2>&1 \
+		|| { tail -n 40 ../target/fuzz.log; echo "fuzzing found a failure (see above and fuzz/artifacts/)"; exit 1; }
+	@grep -E '^Done [0-9]+ runs' target/fuzz.log
 
 test: lint unit fuzz-smoke
 
@@ -49,7 +52,7 @@ demo: build
 # Scale run: a ~10M-transfer world, ingested from CSV into a fresh store, with wall time and peak RSS.
 bench: build
 	@scripts/bench-ingest.sh $(BIN) $(BENCH) $(BENCH_PERSONS) $(BENCH_DAYS)
-	$(CARGO) bench $(PROFILE) --bench store
+	$(CARGO) bench --bench store
 
 criterion: deps
-	$(CARGO) bench $(PROFILE) --bench store
+	$(CARGO) bench --bench store

@@ -320,7 +320,8 @@ fn load_transfers(
     let delimiter = opts.delimiter;
     let chunk_rows = opts.chunk_rows;
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Parsed, IngestError>>(1);
+        // Rendezvous: the reader parses one chunk ahead and waits, so at most two chunks are in memory.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Parsed, IngestError>>(0);
         scope.spawn(move || loop {
             let parsed = src.next_chunk(chunk_rows).map(|chunk| {
                 chunk.map(|c| {
@@ -341,7 +342,11 @@ fn load_transfers(
         });
         // The line of each accepted row, to report conflicts found at write time.
         let mut lines: Vec<u64> = Vec::new();
-        for msg in rx {
+        let mut waited = std::time::Duration::ZERO;
+        loop {
+            let t_wait = Instant::now();
+            let Ok(msg) = rx.recv() else { break };
+            waited += t_wait.elapsed();
             let parsed = msg?;
             let mut good = Vec::with_capacity(parsed.len());
             lines.clear();
@@ -377,6 +382,7 @@ fn load_transfers(
             }
             progress(summary.transfer_rows_read + summary.account_rows_read, bytes_read.load(Ordering::Relaxed));
         }
+        tracing::debug!(waited_for_reader_ms = waited.as_millis() as u64, "file done");
         Ok(())
     })
 }

@@ -88,6 +88,9 @@ impl std::fmt::Debug for TransferStore {
     }
 }
 
+/// Block cache per open store. Ingest memory is bounded at about 1 GiB in all (see README).
+const BLOCK_CACHE_BYTES: usize = 128 << 20;
+
 fn db_options(cache: &Cache) -> (Options, Vec<(&'static str, Options)>) {
     let mut db = Options::default();
     db.create_if_missing(true);
@@ -133,7 +136,7 @@ impl TransferStore {
     pub fn open(path: &Path) -> Result<TransferStore> {
         std::fs::create_dir_all(path).map_err(|source| StoreError::Io { path: path.into(), source })?;
         let existed = path.join("CURRENT").exists();
-        let cache = Cache::new_lru_cache(256 << 20);
+        let cache = Cache::new_lru_cache(BLOCK_CACHE_BYTES);
         let (opts, cf_options) = db_options(&cache);
         let descriptors = cf_options.iter().map(|(n, o)| ColumnFamilyDescriptor::new(*n, o.clone()));
         let db = DB::open_cf_descriptors(&opts, path, descriptors)
@@ -183,7 +186,7 @@ impl TransferStore {
     }
 
     fn open_read_only_once(path: &Path) -> Result<TransferStore> {
-        let cache = Cache::new_lru_cache(256 << 20);
+        let cache = Cache::new_lru_cache(BLOCK_CACHE_BYTES);
         let (mut opts, cf_options) = db_options(&cache);
         // Open every table file now, so files that a concurrent writer's compaction deletes later
         // stay readable through the open handles.
@@ -221,8 +224,19 @@ impl TransferStore {
         self.db.cf_handle(name).unwrap_or_else(|| panic!("column family {name} not opened"))
     }
 
-    pub(crate) fn cf_options(&self, name: &str) -> &Options {
-        &self.cf_options.iter().find(|(n, _)| *n == name).unwrap_or_else(|| panic!("no options for {name}")).1
+    /// Options for bulk-load SST files of a family: its table format and prefix extractor, but LZ4.
+    /// (`SstFileWriter` otherwise uses the bottommost codec, zstd, which costs more than the rest of
+    /// the load; compaction recompresses the bottom level later, in the background.)
+    pub(crate) fn sst_writer_options(&self, name: &str) -> Options {
+        let mut o = self
+            .cf_options
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("no options for {name}"))
+            .1
+            .clone();
+        o.set_bottommost_compression_type(DBCompressionType::Lz4);
+        o
     }
 
     pub(crate) fn write_synced(&self, batch: WriteBatch) -> Result<()> {
