@@ -5,6 +5,7 @@
 //! is the only place that knows about terminals and exit codes.
 
 pub mod gen;
+pub mod graph;
 pub mod ingest;
 pub mod keys;
 pub mod model;
@@ -13,3 +14,4 @@ pub mod output;
 pub mod query;
 pub mod store;
 pub mod timefmt;
+pub mod trace;

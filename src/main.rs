@@ -38,8 +38,57 @@ enum Command {
     Stats(StatsArgs),
     /// An account's attributes and its transfers in time order, a page at a time.
     Account(AccountArgs),
+    /// Follow victims' money hop by hop, in time order, under an allocation rule.
+    Trace(TraceArgs),
     /// Generate a synthetic world (transfers, accounts, ground truth) in the input format.
     Gen(GenArgs),
+}
+
+#[derive(Args)]
+struct SeedArgs {
+    /// Seed transfer ids (the victims' payments), comma-separated or repeated.
+    #[arg(long = "seed-txn", value_delimiter = ',', value_name = "ID")]
+    seed_txn: Vec<String>,
+    /// A victim account: its outgoing transfers in --from..--to become seeds (not those to terminals or
+    /// to the victim's own accounts). Repeat for several victims.
+    #[arg(long, value_name = "ACCOUNT")]
+    victim: Vec<String>,
+    /// Start of the victim window.
+    #[arg(long)]
+    from: Option<String>,
+    /// End of the victim window.
+    #[arg(long)]
+    to: Option<String>,
+    /// Transfers after this time do not exist for the trace (default: now).
+    #[arg(long)]
+    as_of: Option<String>,
+    /// How many hops to follow (at most 20).
+    #[arg(long, default_value_t = moneytrail::trace::DEFAULT_HOPS)]
+    hops: u32,
+    #[arg(long, value_enum, default_value_t)]
+    rule: moneytrail::trace::Rule,
+    /// Traced portions below this many yuan are not followed.
+    #[arg(long, default_value = "0")]
+    min_amount: String,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+enum TraceFormat {
+    #[default]
+    Table,
+    Json,
+    Csv,
+    Dot,
+}
+
+#[derive(Args)]
+struct TraceArgs {
+    #[command(flatten)]
+    common: Common,
+    #[command(flatten)]
+    seeds: SeedArgs,
+    #[arg(long, value_enum, default_value_t)]
+    format: TraceFormat,
 }
 
 #[derive(Args)]
@@ -145,6 +194,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Ingest(a) => cmd_ingest(a),
+        Command::Trace(a) => cmd_trace(a),
         Command::Gen(a) => {
             let days =
                 moneytrail::timefmt::parse_date_days(&a.start).with_context(|| format!("--start {:?}", a.start))?;
@@ -244,4 +294,54 @@ fn cmd_ingest(a: IngestArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_REJECTED_ROWS));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Parses the seed and rule options shared by `trace` and `freeze`.
+fn trace_inputs(
+    view: &moneytrail::store::StoreView<'_>,
+    s: &SeedArgs,
+    tz: Tz,
+) -> Result<(Vec<u64>, moneytrail::trace::TraceParams)> {
+    use moneytrail::trace::{resolve_seeds, SeedSpec, TraceParams, MAX_HOPS};
+    let time = |v: &Option<String>, what: &str, default: i64| -> Result<i64> {
+        v.as_deref().map_or(Ok(default), |x| parse_ts(x, tz).with_context(|| format!("--{what} {x:?}")))
+    };
+    if s.hops == 0 || s.hops > MAX_HOPS {
+        anyhow::bail!("--hops must be between 1 and {MAX_HOPS}, got {}", s.hops);
+    }
+    let as_of_ms = time(&s.as_of, "as-of", chrono::Utc::now().timestamp_millis())?;
+    let min_amount_fen = if s.min_amount.trim() == "0" {
+        0
+    } else {
+        moneytrail::money::parse_yuan(&s.min_amount).with_context(|| format!("--min-amount {:?}", s.min_amount))?
+    };
+    if !s.victim.is_empty() && (s.from.is_none() || s.to.is_none()) {
+        anyhow::bail!("--victim needs a window: --from T --to T");
+    }
+    let spec = SeedSpec {
+        txn_ids: s.seed_txn.clone(),
+        victims: s.victim.clone(),
+        from_ms: time(&s.from, "from", i64::MIN)?,
+        to_ms: time(&s.to, "to", i64::MAX)?,
+    };
+    let seeds = resolve_seeds(view, &spec, as_of_ms)?;
+    let params = TraceParams { rule: s.rule, hops: s.hops, min_amount_fen, as_of_ms, frozen: Default::default() };
+    Ok((seeds, params))
+}
+
+fn cmd_trace(a: TraceArgs) -> Result<ExitCode> {
+    let store = TransferStore::open_read_only(&a.common.db)?;
+    let view = store.view()?;
+    let (seeds, params) = trace_inputs(&view, &a.seeds, a.common.tz)?;
+    let trace = moneytrail::trace::trace_downstream(&view, &seeds, &params)?;
+    let report = moneytrail::trace::report::TraceReport::build(&view, &trace, a.common.tz)?;
+    match a.format {
+        TraceFormat::Dot => {
+            print!("{}", report.to_dot());
+            Ok(ExitCode::SUCCESS)
+        }
+        TraceFormat::Table => print_report(OutputFormat::Table, &report),
+        TraceFormat::Json => print_report(OutputFormat::Json, &report),
+        TraceFormat::Csv => print_report(OutputFormat::Csv, &report),
+    }
 }

@@ -14,6 +14,7 @@ use rocksdb::{
     ReadOptions, SliceTransform, SnapshotWithThreadMode, WriteBatch, WriteOptions, DB,
 };
 
+pub use crate::graph::{Direction, Edge};
 use crate::keys::{self, cf, EdgeKey, EdgeValue, MetaKey, TransferValue, TxnIndexValue, Watermark};
 use crate::model::{AccountAttrs, AccountId, AttrKind, Seq};
 
@@ -310,22 +311,6 @@ impl TransferStore {
     }
 }
 
-/// One edge of an account, as seen from that account.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Edge {
-    pub ts_ms: i64,
-    pub seq: Seq,
-    pub counterparty: AccountId,
-    pub amount_fen: i64,
-    pub channel_code: u8,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Direction {
-    Out,
-    In,
-}
-
 /// A consistent, read-only view of the committed store.
 pub struct StoreView<'a> {
     store: &'a TransferStore,
@@ -507,3 +492,31 @@ impl<'a> StoreView<'a> {
 
 #[cfg(test)]
 mod tests;
+
+impl crate::graph::TransferGraph for StoreView<'_> {
+    fn account_id(&self, external: &str) -> crate::graph::GraphResult<Option<AccountId>> {
+        Ok(StoreView::account_id(self, external)?)
+    }
+    fn account_external(&self, id: AccountId) -> crate::graph::GraphResult<String> {
+        Ok(StoreView::account_external(self, id)?.unwrap_or_else(|| format!("#{id}")))
+    }
+    fn account_attrs(&self, id: AccountId) -> crate::graph::GraphResult<AccountAttrs> {
+        Ok(StoreView::account_attrs(self, id)?)
+    }
+    fn for_each_edge(
+        &self,
+        account: AccountId,
+        dir: Direction,
+        from_ms: i64,
+        to_ms: i64,
+        f: &mut dyn FnMut(Edge) -> bool,
+    ) -> crate::graph::GraphResult<()> {
+        Ok(StoreView::for_each_edge(self, account, dir, from_ms, to_ms, f)?)
+    }
+    fn transfer(&self, seq: Seq) -> crate::graph::GraphResult<Option<TransferValue>> {
+        Ok(StoreView::transfer(self, seq)?)
+    }
+    fn transfer_by_txn_id(&self, txn_id: &str) -> crate::graph::GraphResult<Option<(Seq, TransferValue)>> {
+        Ok(StoreView::transfer_by_txn_id(self, txn_id)?)
+    }
+}

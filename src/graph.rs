@@ -1,0 +1,179 @@
+//! The small read interface analysis code (trace, freeze, rings) works on.
+//!
+//! Analysis never sees RocksDB: it takes any [`TransferGraph`]. The store's snapshot view implements it;
+//! tests use [`MemGraph`], an in-memory graph built from a list of transfers.
+
+use std::collections::BTreeMap;
+
+use crate::keys::TransferValue;
+use crate::model::{AccountAttrs, AccountId, AccountKind, Channel, Seq};
+
+/// One edge of an account, as seen from that account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Edge {
+    pub ts_ms: i64,
+    pub seq: Seq,
+    pub counterparty: AccountId,
+    pub amount_fen: i64,
+    pub channel_code: u8,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    Out,
+    In,
+}
+
+/// A full transfer record (internal account ids).
+pub type TransferRecord = TransferValue;
+
+/// An error from the graph's backing store, opaque to analysis code.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct GraphError(Box<dyn std::error::Error + Send + Sync>);
+
+impl From<crate::store::StoreError> for GraphError {
+    fn from(e: crate::store::StoreError) -> Self {
+        GraphError(Box::new(e))
+    }
+}
+
+pub type GraphResult<T> = Result<T, GraphError>;
+
+/// Read access to a transfer graph, as of one consistent moment.
+pub trait TransferGraph {
+    fn account_id(&self, external: &str) -> GraphResult<Option<AccountId>>;
+    /// The external id (card or account number) of an account.
+    fn account_external(&self, id: AccountId) -> GraphResult<String>;
+    fn account_attrs(&self, id: AccountId) -> GraphResult<AccountAttrs>;
+    /// Calls `f` on each of the account's edges with `from_ms <= ts <= to_ms` in (ts, seq) order, until
+    /// `f` returns false.
+    fn for_each_edge(
+        &self,
+        account: AccountId,
+        dir: Direction,
+        from_ms: i64,
+        to_ms: i64,
+        f: &mut dyn FnMut(Edge) -> bool,
+    ) -> GraphResult<()>;
+    fn transfer(&self, seq: Seq) -> GraphResult<Option<TransferRecord>>;
+    fn transfer_by_txn_id(&self, txn_id: &str) -> GraphResult<Option<(Seq, TransferRecord)>>;
+
+    /// An account's edges in a window, collected.
+    fn edges(&self, account: AccountId, dir: Direction, from_ms: i64, to_ms: i64) -> GraphResult<Vec<Edge>> {
+        let mut out = Vec::new();
+        self.for_each_edge(account, dir, from_ms, to_ms, &mut |e| {
+            out.push(e);
+            true
+        })?;
+        Ok(out)
+    }
+
+    /// Whether the account has any edge in this direction at all.
+    fn has_edges(&self, account: AccountId, dir: Direction) -> GraphResult<bool> {
+        let mut any = false;
+        self.for_each_edge(account, dir, i64::MIN, i64::MAX, &mut |_| {
+            any = true;
+            false
+        })?;
+        Ok(any)
+    }
+}
+
+/// An in-memory [`TransferGraph`] for tests and small tools. Account external ids are `A<id>` unless
+/// given.
+#[derive(Clone, Debug, Default)]
+pub struct MemGraph {
+    transfers: BTreeMap<Seq, TransferRecord>,
+    out: BTreeMap<AccountId, Vec<Edge>>,
+    inn: BTreeMap<AccountId, Vec<Edge>>,
+    attrs: BTreeMap<AccountId, AccountAttrs>,
+    names: BTreeMap<AccountId, String>,
+}
+
+impl MemGraph {
+    pub fn new() -> MemGraph {
+        MemGraph::default()
+    }
+
+    /// Adds a transfer (`txn_id` is `T<seq>`).
+    pub fn add(&mut self, seq: Seq, ts_ms: i64, src: AccountId, dst: AccountId, amount_fen: i64, channel: Channel) {
+        let code = channel.code();
+        self.transfers.insert(
+            seq,
+            TransferValue {
+                ts_ms,
+                src,
+                dst,
+                amount_fen,
+                channel,
+                txn_id: format!("T{seq}"),
+                currency: "CNY".into(),
+                src_name: String::new(),
+                dst_name: String::new(),
+                src_bank: String::new(),
+                dst_bank: String::new(),
+                memo: String::new(),
+            },
+        );
+        let key = |e: &Edge| (e.ts_ms, e.seq);
+        let o = self.out.entry(src).or_default();
+        o.push(Edge { ts_ms, seq, counterparty: dst, amount_fen, channel_code: code });
+        o.sort_by_key(key);
+        let i = self.inn.entry(dst).or_default();
+        i.push(Edge { ts_ms, seq, counterparty: src, amount_fen, channel_code: code });
+        i.sort_by_key(key);
+    }
+
+    pub fn set_kind(&mut self, id: AccountId, kind: AccountKind) {
+        self.attrs.entry(id).or_default().kind = kind;
+    }
+
+    pub fn set_attrs(&mut self, id: AccountId, attrs: AccountAttrs) {
+        self.attrs.insert(id, attrs);
+    }
+
+    pub fn set_name(&mut self, id: AccountId, external: &str) {
+        self.names.insert(id, external.to_string());
+    }
+}
+
+impl TransferGraph for MemGraph {
+    fn account_id(&self, external: &str) -> GraphResult<Option<AccountId>> {
+        if let Some((id, _)) = self.names.iter().find(|(_, n)| n.as_str() == external) {
+            return Ok(Some(*id));
+        }
+        Ok(external.strip_prefix('A').and_then(|s| s.parse().ok()))
+    }
+    fn account_external(&self, id: AccountId) -> GraphResult<String> {
+        Ok(self.names.get(&id).cloned().unwrap_or_else(|| format!("A{id}")))
+    }
+    fn account_attrs(&self, id: AccountId) -> GraphResult<AccountAttrs> {
+        Ok(self.attrs.get(&id).cloned().unwrap_or_default())
+    }
+    fn for_each_edge(
+        &self,
+        account: AccountId,
+        dir: Direction,
+        from_ms: i64,
+        to_ms: i64,
+        f: &mut dyn FnMut(Edge) -> bool,
+    ) -> GraphResult<()> {
+        let list = match dir {
+            Direction::Out => self.out.get(&account),
+            Direction::In => self.inn.get(&account),
+        };
+        for e in list.into_iter().flatten() {
+            if e.ts_ms >= from_ms && e.ts_ms <= to_ms && !f(*e) {
+                break;
+            }
+        }
+        Ok(())
+    }
+    fn transfer(&self, seq: Seq) -> GraphResult<Option<TransferRecord>> {
+        Ok(self.transfers.get(&seq).cloned())
+    }
+    fn transfer_by_txn_id(&self, txn_id: &str) -> GraphResult<Option<(Seq, TransferRecord)>> {
+        Ok(self.transfers.iter().find(|(_, t)| t.txn_id == txn_id).map(|(s, t)| (*s, t.clone())))
+    }
+}

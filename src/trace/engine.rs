@@ -1,0 +1,505 @@
+//! The trace engine: follows seeds' money in time order through the accounts it reaches.
+//!
+//! Semantics: `docs/trace-semantics.md`. The engine is lazy: an account's ledger (its transfers in and
+//! out up to `as_of`) is read only when traced money first reaches it; its earlier history is replayed as
+//! clean money, so its pool is what it would have been had every account been simulated from the start
+//! (which is what the brute-force reference in `reference.rs` does, and the tests compare the two).
+//!
+//! All ledgers are merged through one priority queue keyed (ts, seq, side): a transfer's outgoing side
+//! (which decides what it carries) is processed before its incoming side (which delivers it).
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+
+use rustc_hash::FxHashMap;
+
+use super::{Rule, TerminalKind, TraceError, TraceParams};
+use crate::graph::{Direction, TransferGraph};
+use crate::model::{AccountId, AccountKind, Channel, Seq};
+
+/// Index of a victim in [`Trace::victims`].
+pub type VictimIdx = usize;
+const CLEAN: u32 = u32::MAX;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Lot {
+    /// Victim index, or [`CLEAN`].
+    label: u32,
+    amount: i64,
+    /// The transfer that brought this money in (for evidence chains).
+    origin: Seq,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct LedgerEvent {
+    ts_ms: i64,
+    seq: Seq,
+    out: bool,
+    counterparty: AccountId,
+    amount: i64,
+    channel: u8,
+}
+
+impl LedgerEvent {
+    fn key(&self) -> (i64, Seq, u8) {
+        (self.ts_ms, self.seq, u8::from(!self.out))
+    }
+}
+
+/// What the trace knows about an account that traced money reached (followed, not terminal).
+#[derive(Clone, Debug)]
+pub struct ReachedAccount {
+    pub id: AccountId,
+    pub hop: u32,
+    pub first_arrival_ms: i64,
+    pub traced_in: Vec<i64>,
+    pub traced_out: Vec<i64>,
+    pub held: Vec<i64>,
+    /// Time of the latest traced delivery (for urgency).
+    pub last_arrival_ms: i64,
+    /// Whether the store has any outgoing transfer of this account (false: statement not yet requested).
+    pub has_outgoing_records: bool,
+    /// Traced deliveries into this account: (transfer seq, traced amount).
+    pub deliveries: Vec<(Seq, i64)>,
+}
+
+/// A terminal that traced money reached.
+#[derive(Clone, Debug)]
+pub struct ReachedTerminal {
+    pub id: AccountId,
+    pub kind: TerminalKind,
+    pub hop: u32,
+    pub received: Vec<i64>,
+}
+
+/// A transfer that carried traced money.
+#[derive(Clone, Debug)]
+pub struct TracedTransfer {
+    pub seq: Seq,
+    pub ts_ms: i64,
+    pub src: AccountId,
+    pub dst: AccountId,
+    pub amount: i64,
+    /// Per victim.
+    pub traced: Vec<i64>,
+    /// Where its traced money came from: (incoming transfer seq, amount), largest first.
+    pub sources: Vec<(Seq, i64)>,
+    pub outcome: Outcome,
+}
+
+/// What happened to a traced transfer's money.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Followed,
+    Terminal(TerminalKind),
+    Returned,
+    BelowCutoff,
+    BeyondHops,
+}
+
+/// Per-victim totals; conservation: `seed = held + terminals + returned + below_cutoff + beyond_hops`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VictimTotals {
+    pub seed: i64,
+    pub held: i64,
+    pub terminals: i64,
+    pub returned: i64,
+    pub below_cutoff: i64,
+    pub beyond_hops: i64,
+}
+
+impl VictimTotals {
+    pub fn conserved(&self) -> bool {
+        self.seed == self.held + self.terminals + self.returned + self.below_cutoff + self.beyond_hops
+    }
+}
+
+/// The result of a trace, with internal ids.
+#[derive(Clone, Debug)]
+pub struct Trace {
+    pub params: TraceParams,
+    /// Victim accounts, in label order.
+    pub victims: Vec<AccountId>,
+    pub seeds: Vec<Seq>,
+    pub accounts: BTreeMap<AccountId, ReachedAccount>,
+    pub terminals: BTreeMap<AccountId, ReachedTerminal>,
+    /// In time order.
+    pub transfers: Vec<TracedTransfer>,
+    pub totals: Vec<VictimTotals>,
+}
+
+impl Trace {
+    /// True when every victim's money is accounted for to the fen (always checked; poison does not
+    /// conserve by design and reports false).
+    pub fn conserved(&self) -> bool {
+        self.params.rule != Rule::Poison && self.totals.iter().all(VictimTotals::conserved)
+    }
+}
+
+struct AccountState {
+    ledger: Vec<LedgerEvent>,
+    cursor: usize,
+    pool: VecDeque<Lot>,
+    /// Poison: which victims' money has arrived.
+    reached: Vec<bool>,
+    reached_account: ReachedAccount,
+}
+
+struct Delivery {
+    portions: Vec<(u32, i64, Seq)>,
+    hop: u32,
+}
+
+struct Engine<'g, G: TransferGraph> {
+    g: &'g G,
+    p: &'g TraceParams,
+    victims: Vec<AccountId>,
+    victim_of: FxHashMap<AccountId, u32>,
+    kinds: FxHashMap<AccountId, AccountKind>,
+    states: FxHashMap<AccountId, AccountState>,
+    heap: BinaryHeap<Reverse<(i64, Seq, u8, AccountId)>>,
+    deliveries: FxHashMap<Seq, Delivery>,
+    terminals: BTreeMap<AccountId, ReachedTerminal>,
+    transfers: Vec<TracedTransfer>,
+    totals: Vec<VictimTotals>,
+}
+
+/// Follows the seeds' money downstream. `seeds` are transfer sequence numbers.
+pub fn trace_downstream<G: TransferGraph>(g: &G, seeds: &[Seq], params: &TraceParams) -> Result<Trace, TraceError> {
+    if params.hops == 0 {
+        return Err(TraceError::BadParams("hops must be at least 1".into()));
+    }
+    let mut seed_records = Vec::new();
+    for &seq in seeds {
+        let t = g.transfer(seq)?.ok_or(TraceError::UnknownSeed(format!("#{seq}")))?;
+        if t.ts_ms > params.as_of_ms {
+            return Err(TraceError::SeedAfterAsOf(t.txn_id.clone()));
+        }
+        seed_records.push((seq, t));
+    }
+    seed_records.sort_by_key(|(seq, t)| (t.ts_ms, *seq));
+    seed_records.dedup_by_key(|(seq, _)| *seq);
+    let mut victims: Vec<AccountId> = seed_records.iter().map(|(_, t)| t.src).collect();
+    victims.sort_unstable();
+    victims.dedup();
+    let victim_of = victims.iter().enumerate().map(|(i, v)| (*v, i as u32)).collect();
+    let nv = victims.len();
+    let mut e = Engine {
+        g,
+        p: params,
+        victims,
+        victim_of,
+        kinds: FxHashMap::default(),
+        states: FxHashMap::default(),
+        heap: BinaryHeap::new(),
+        deliveries: FxHashMap::default(),
+        terminals: BTreeMap::new(),
+        transfers: Vec::new(),
+        totals: vec![VictimTotals::default(); nv],
+    };
+    // Seeds enter the queue as outgoing events of their (untracked) victims.
+    for (seq, t) in &seed_records {
+        e.heap.push(Reverse((t.ts_ms, *seq, 0, t.src)));
+    }
+    let seeds_by_seq: FxHashMap<Seq, &crate::graph::TransferRecord> =
+        seed_records.iter().map(|(s, t)| (*s, t)).collect();
+
+    while let Some(Reverse((ts, seq, side, account))) = e.heap.pop() {
+        if let Some(t) = seeds_by_seq.get(&seq).filter(|t| side == 0 && t.src == account) {
+            let victim = e.victim_of[&t.src];
+            e.totals[victim as usize].seed += t.amount_fen;
+            let channel = t.channel.code();
+            e.route(seq, ts, t.src, t.dst, t.amount_fen, channel, 0, vec![(victim, t.amount_fen, seq)], true)?;
+            continue;
+        }
+        e.step(account)?;
+    }
+    e.finish(seed_records.iter().map(|(s, _)| *s).collect())
+}
+
+impl<G: TransferGraph> Engine<'_, G> {
+    fn kind(&mut self, id: AccountId) -> Result<AccountKind, TraceError> {
+        if let Some(k) = self.kinds.get(&id) {
+            return Ok(k.clone());
+        }
+        let k = self.g.account_attrs(id)?.kind;
+        self.kinds.insert(id, k.clone());
+        Ok(k)
+    }
+
+    /// The terminal kind of a transfer, if it is a terminal transfer (docs/trace-semantics.md).
+    fn terminal_kind(&mut self, dst: AccountId, channel: u8) -> Result<Option<TerminalKind>, TraceError> {
+        if self.p.frozen.contains(&dst) {
+            return Ok(Some(TerminalKind::Frozen));
+        }
+        let kind = self.kind(dst)?;
+        let ch = Channel::from_code(channel, "");
+        Ok(if ch == Channel::AtmWithdrawal || kind == AccountKind::Atm {
+            Some(TerminalKind::Cash)
+        } else if kind == AccountKind::Otc {
+            Some(TerminalKind::Otc)
+        } else if kind == AccountKind::ThirdParty || ch == Channel::ThirdParty {
+            Some(TerminalKind::Platform)
+        } else if kind == AccountKind::Merchant || ch == Channel::Pos {
+            Some(TerminalKind::Merchant)
+        } else {
+            None
+        })
+    }
+
+    /// Decides where a transfer's traced portions go (rules 1–5) and records it.
+    #[allow(clippy::too_many_arguments)]
+    fn route(
+        &mut self,
+        seq: Seq,
+        ts: i64,
+        src: AccountId,
+        dst: AccountId,
+        amount: i64,
+        channel: u8,
+        src_hop: u32,
+        portions: Vec<(u32, i64, Seq)>,
+        is_seed: bool,
+    ) -> Result<(), TraceError> {
+        let nv = self.victims.len();
+        let mut traced = vec![0i64; nv];
+        let mut sources: FxHashMap<Seq, i64> = FxHashMap::default();
+        for &(v, a, origin) in &portions {
+            traced[v as usize] += a;
+            if !is_seed {
+                *sources.entry(origin).or_default() += a;
+            }
+        }
+        let total: i64 = traced.iter().sum();
+        if total == 0 {
+            return Ok(());
+        }
+        let hop = src_hop + 1;
+        let outcome = if !is_seed && hop > self.p.hops {
+            for (v, a) in traced.iter().enumerate() {
+                self.totals[v].beyond_hops += a;
+            }
+            Outcome::BeyondHops
+        } else if self.victim_of.contains_key(&dst) {
+            for (v, a) in traced.iter().enumerate() {
+                self.totals[v].returned += a;
+            }
+            Outcome::Returned
+        } else if let Some(kind) = self.terminal_kind(dst, channel)? {
+            let entry = self.terminals.entry(dst).or_insert_with(|| ReachedTerminal {
+                id: dst,
+                kind,
+                hop,
+                received: vec![0; nv],
+            });
+            entry.hop = entry.hop.min(hop);
+            for (v, a) in traced.iter().enumerate() {
+                entry.received[v] += a;
+                self.totals[v].terminals += a;
+            }
+            Outcome::Terminal(kind)
+        } else if !is_seed && total < self.p.min_amount_fen {
+            for (v, a) in traced.iter().enumerate() {
+                self.totals[v].below_cutoff += a;
+            }
+            Outcome::BelowCutoff
+        } else {
+            self.deliveries.insert(seq, Delivery { portions, hop });
+            if !self.states.contains_key(&dst) {
+                self.taint(dst, (ts, seq, 1))?;
+            }
+            Outcome::Followed
+        };
+        let mut sources: Vec<(Seq, i64)> = sources.into_iter().collect();
+        sources.sort_by_key(|&(s, a)| (Reverse(a), s));
+        self.transfers.push(TracedTransfer { seq, ts_ms: ts, src, dst, amount, traced, sources, outcome });
+        Ok(())
+    }
+
+    /// Loads an account's ledger when traced money first reaches it, and replays its history before
+    /// `at` as clean money.
+    fn taint(&mut self, id: AccountId, at: (i64, Seq, u8)) -> Result<(), TraceError> {
+        let mut ledger = Vec::new();
+        let as_of = self.p.as_of_ms;
+        for (dir, out) in [(Direction::Out, true), (Direction::In, false)] {
+            self.g.for_each_edge(id, dir, i64::MIN, as_of, &mut |e| {
+                ledger.push(LedgerEvent {
+                    ts_ms: e.ts_ms,
+                    seq: e.seq,
+                    out,
+                    counterparty: e.counterparty,
+                    amount: e.amount_fen,
+                    channel: e.channel_code,
+                });
+                true
+            })?;
+        }
+        let has_outgoing_records = ledger.iter().any(|e| e.out) || self.g.has_edges(id, Direction::Out)?;
+        ledger.sort_by_key(LedgerEvent::key);
+        let nv = self.victims.len();
+        let mut st = AccountState {
+            ledger,
+            cursor: 0,
+            pool: VecDeque::new(),
+            reached: vec![false; nv],
+            reached_account: ReachedAccount {
+                id,
+                hop: u32::MAX,
+                first_arrival_ms: i64::MAX,
+                last_arrival_ms: i64::MIN,
+                traced_in: vec![0; nv],
+                traced_out: vec![0; nv],
+                held: vec![0; nv],
+                has_outgoing_records,
+                deliveries: Vec::new(),
+            },
+        };
+        // Replay: everything before `at` is clean (no traced money had reached the account).
+        while st.cursor < st.ledger.len() && st.ledger[st.cursor].key() < at {
+            let ev = st.ledger[st.cursor];
+            if ev.out {
+                take(&mut st.pool, ev.amount, self.p.rule);
+            } else {
+                st.pool.push_back(Lot { label: CLEAN, amount: ev.amount, origin: ev.seq });
+            }
+            st.cursor += 1;
+        }
+        if let Some(ev) = st.ledger.get(st.cursor) {
+            let (ts, seq, side) = ev.key();
+            self.heap.push(Reverse((ts, seq, side, id)));
+        }
+        self.states.insert(id, st);
+        Ok(())
+    }
+
+    /// Processes the next ledger event of a reached account.
+    fn step(&mut self, id: AccountId) -> Result<(), TraceError> {
+        let Some(st) = self.states.get_mut(&id) else { return Ok(()) };
+        let ev = st.ledger[st.cursor];
+        st.cursor += 1;
+        if let Some(next) = st.ledger.get(st.cursor) {
+            let (ts, seq, side) = next.key();
+            self.heap.push(Reverse((ts, seq, side, id)));
+        }
+        if !ev.out {
+            match self.deliveries.remove(&ev.seq) {
+                Some(d) => {
+                    let ra = &mut st.reached_account;
+                    ra.hop = ra.hop.min(d.hop);
+                    ra.first_arrival_ms = ra.first_arrival_ms.min(ev.ts_ms);
+                    ra.last_arrival_ms = ra.last_arrival_ms.max(ev.ts_ms);
+                    let mut traced_total = 0;
+                    let mut by_victim: BTreeMap<u32, i64> = BTreeMap::new();
+                    for &(v, a, _) in &d.portions {
+                        *by_victim.entry(v).or_default() += a;
+                    }
+                    for (&v, &a) in &by_victim {
+                        ra.traced_in[v as usize] += a;
+                        st.reached[v as usize] = true;
+                        traced_total += a;
+                        st.pool.push_back(Lot { label: v, amount: a, origin: ev.seq });
+                    }
+                    ra.deliveries.push((ev.seq, traced_total));
+                    if ev.amount > traced_total {
+                        st.pool.push_back(Lot { label: CLEAN, amount: ev.amount - traced_total, origin: ev.seq });
+                    }
+                }
+                None => st.pool.push_back(Lot { label: CLEAN, amount: ev.amount, origin: ev.seq }),
+            }
+            return Ok(());
+        }
+        let portions: Vec<(u32, i64, Seq)> = if self.p.rule == Rule::Poison {
+            st.reached.iter().enumerate().filter(|(_, r)| **r).map(|(v, _)| (v as u32, ev.amount, ev.seq)).collect()
+        } else {
+            take(&mut st.pool, ev.amount, self.p.rule)
+                .into_iter()
+                .filter(|l| l.label != CLEAN)
+                .map(|l| (l.label, l.amount, l.origin))
+                .collect()
+        };
+        if portions.is_empty() {
+            return Ok(());
+        }
+        for &(v, a, _) in &portions {
+            st.reached_account.traced_out[v as usize] += a;
+        }
+        let hop = st.reached_account.hop;
+        self.route(ev.seq, ev.ts_ms, id, ev.counterparty, ev.amount, ev.channel, hop, portions, false)
+    }
+
+    fn finish(mut self, seeds: Vec<Seq>) -> Result<Trace, TraceError> {
+        let mut accounts = BTreeMap::new();
+        for (id, mut st) in self.states.drain() {
+            if self.p.rule != Rule::Poison {
+                for lot in &st.pool {
+                    if lot.label != CLEAN {
+                        st.reached_account.held[lot.label as usize] += lot.amount;
+                        self.totals[lot.label as usize].held += lot.amount;
+                    }
+                }
+            }
+            accounts.insert(id, st.reached_account);
+        }
+        Ok(Trace {
+            params: self.p.clone(),
+            victims: self.victims,
+            seeds,
+            accounts,
+            terminals: self.terminals,
+            transfers: self.transfers,
+            totals: self.totals,
+        })
+    }
+}
+
+/// Takes `amount` from a pool by the rule; returns the lots taken (clean included). When the pool holds
+/// less, everything is taken and the rest is the account's own unexplained clean money (not returned).
+fn take(pool: &mut VecDeque<Lot>, amount: i64, rule: Rule) -> Vec<Lot> {
+    let mut taken = Vec::new();
+    match rule {
+        Rule::Fifo | Rule::Lifo | Rule::Poison => {
+            let mut need = amount;
+            while need > 0 {
+                let lot = match rule {
+                    Rule::Lifo => pool.back_mut(),
+                    _ => pool.front_mut(),
+                };
+                let Some(lot) = lot else { break };
+                let part = lot.amount.min(need);
+                taken.push(Lot { amount: part, ..*lot });
+                lot.amount -= part;
+                need -= part;
+                if lot.amount == 0 {
+                    match rule {
+                        Rule::Lifo => pool.pop_back(),
+                        _ => pool.pop_front(),
+                    };
+                }
+            }
+        }
+        Rule::Proportional => {
+            let total: i64 = pool.iter().map(|l| l.amount).sum();
+            if total <= amount {
+                taken.extend(pool.drain(..));
+            } else if amount > 0 {
+                let (a, t) = (i128::from(amount), i128::from(total));
+                let mut parts: Vec<i64> = pool.iter().map(|l| (a * i128::from(l.amount) / t) as i64).collect();
+                let missing = amount - parts.iter().sum::<i64>();
+                let mut order: Vec<usize> = (0..pool.len()).collect();
+                // Largest remainder first; ties to the earlier lot.
+                order.sort_by_key(|&i| (Reverse(a * i128::from(pool[i].amount) % t), i));
+                for &i in order.iter().take(missing as usize) {
+                    parts[i] += 1;
+                }
+                for (lot, part) in pool.iter_mut().zip(&parts) {
+                    if *part > 0 {
+                        taken.push(Lot { amount: *part, ..*lot });
+                        lot.amount -= part;
+                    }
+                }
+                pool.retain(|l| l.amount > 0);
+            }
+        }
+    }
+    taken
+}

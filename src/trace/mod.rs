@@ -1,0 +1,178 @@
+//! Tracing stolen funds hop by hop, in time order, under a stated allocation rule.
+//!
+//! The contract is `docs/trace-semantics.md`; [`engine`] implements it lazily over a
+//! [`TransferGraph`], and `reference.rs` (tests only) implements it by brute force.
+
+pub mod engine;
+pub mod report;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::graph::{Direction, GraphError, TransferGraph};
+use crate::model::{AccountId, AccountKind, Channel, Seq};
+
+pub use engine::{trace_downstream, Outcome, Trace};
+
+/// The most hops any trace may follow (the API enforces it too).
+pub const MAX_HOPS: u32 = 20;
+pub const DEFAULT_HOPS: u32 = 6;
+
+/// How an outgoing transfer is charged against a commingled balance.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// Oldest money leaves first (Clayton's Case). The default.
+    #[default]
+    Fifo,
+    /// Newest money leaves first (fits mule cards passing on what just arrived).
+    Lifo,
+    /// Every outgoing transfer carries the traced share of the balance (haircut).
+    Proportional,
+    /// Every later outflow counts in full: an upper bound of reach, not conserved.
+    Poison,
+}
+
+impl Rule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::Fifo => "fifo",
+            Rule::Lifo => "lifo",
+            Rule::Proportional => "proportional",
+            Rule::Poison => "poison",
+        }
+    }
+}
+
+/// Where traced money stops being followed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TerminalKind {
+    /// Already stopped or frozen.
+    Frozen,
+    /// Cash-out: ATM or counter withdrawal. The end of the bank trail.
+    Cash,
+    /// Crypto OTC seller (U商): follow on-chain if an address is known.
+    Otc,
+    /// Payment platform: request the platform's records to continue.
+    Platform,
+    /// Merchant purchase: usually an innocent recipient; do not freeze.
+    Merchant,
+}
+
+impl TerminalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TerminalKind::Frozen => "frozen",
+            TerminalKind::Cash => "cash",
+            TerminalKind::Otc => "otc",
+            TerminalKind::Platform => "platform",
+            TerminalKind::Merchant => "merchant",
+        }
+    }
+
+    /// What it takes to go on from here.
+    pub fn next_step(self) -> &'static str {
+        match self {
+            TerminalKind::Frozen => "already stopped: renew or convert to a judicial freeze",
+            TerminalKind::Cash => "cashed out: request ATM/counter footage and card records",
+            TerminalKind::Otc => "paid to an OTC seller: request the seller's records, follow on-chain",
+            TerminalKind::Platform => "handed to a payment platform: request the platform's records (调单)",
+            TerminalKind::Merchant => "merchant purchase: identify the goods; do not freeze the merchant",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceParams {
+    pub rule: Rule,
+    pub hops: u32,
+    /// Traced portions below this (fen, per transfer) are not followed.
+    pub min_amount_fen: i64,
+    /// Transfers after this time do not exist for the trace.
+    pub as_of_ms: i64,
+    /// Accounts already stopped or frozen: terminals.
+    pub frozen: BTreeSet<AccountId>,
+}
+
+impl Default for TraceParams {
+    fn default() -> Self {
+        TraceParams {
+            rule: Rule::Fifo,
+            hops: DEFAULT_HOPS,
+            min_amount_fen: 0,
+            as_of_ms: i64::MAX,
+            frozen: BTreeSet::new(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TraceError {
+    #[error("unknown seed transfer '{0}'")]
+    UnknownSeed(String),
+    #[error("unknown account '{0}'")]
+    UnknownAccount(String),
+    #[error("seed transfer '{0}' is after --as-of: it did not exist yet")]
+    SeedAfterAsOf(String),
+    #[error("no seed transfers: {0}")]
+    NoSeeds(String),
+    #[error("{0}")]
+    BadParams(String),
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+}
+
+/// What to start a trace from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SeedSpec {
+    /// External transfer ids: the victims' payments.
+    pub txn_ids: Vec<String>,
+    /// Victim accounts whose outgoing transfers in `[from_ms, to_ms]` become seeds (except those to
+    /// terminals and to the victim's own accounts, i.e. the same holder id).
+    pub victims: Vec<String>,
+    pub from_ms: i64,
+    pub to_ms: i64,
+}
+
+/// Resolves a seed specification to transfer sequence numbers, in time order.
+pub fn resolve_seeds<G: TransferGraph>(g: &G, spec: &SeedSpec, as_of_ms: i64) -> Result<Vec<Seq>, TraceError> {
+    let mut seeds: Vec<(i64, Seq)> = Vec::new();
+    for id in &spec.txn_ids {
+        let (seq, t) = g.transfer_by_txn_id(id)?.ok_or_else(|| TraceError::UnknownSeed(id.clone()))?;
+        if t.ts_ms > as_of_ms {
+            return Err(TraceError::SeedAfterAsOf(id.clone()));
+        }
+        seeds.push((t.ts_ms, seq));
+    }
+    for v in &spec.victims {
+        let id = g.account_id(v)?.ok_or_else(|| TraceError::UnknownAccount(v.clone()))?;
+        let holder = g.account_attrs(id)?.holder_id;
+        for e in g.edges(id, Direction::Out, spec.from_ms, spec.to_ms.min(as_of_ms))? {
+            let dst = g.account_attrs(e.counterparty)?;
+            let terminal_kind = matches!(
+                dst.kind,
+                AccountKind::Atm | AccountKind::Otc | AccountKind::ThirdParty | AccountKind::Merchant
+            );
+            let terminal_channel = matches!(
+                Channel::from_code(e.channel_code, ""),
+                Channel::AtmWithdrawal | Channel::Pos | Channel::ThirdParty
+            );
+            let own_account = !holder.is_empty() && dst.holder_id == holder;
+            if !(terminal_kind || terminal_channel || own_account) {
+                seeds.push((e.ts_ms, e.seq));
+            }
+        }
+    }
+    seeds.sort_unstable();
+    seeds.dedup();
+    if seeds.is_empty() {
+        return Err(TraceError::NoSeeds(
+            "give --seed-txn, or --victim with a --from/--to window holding the victim's payments".into(),
+        ));
+    }
+    Ok(seeds.into_iter().map(|(_, s)| s).collect())
+}

@@ -1,0 +1,185 @@
+//! Hand-worked examples (amounts worked out on paper in the comments), and the engine against the
+//! brute-force reference on random graphs.
+
+use super::engine::Outcome;
+use super::*;
+use crate::graph::MemGraph;
+use crate::model::{AccountKind, Channel};
+
+const V: AccountId = 100; // victim
+const W: AccountId = 101; // second victim
+const B: AccountId = 1;
+const C: AccountId = 2;
+const D: AccountId = 3;
+const ATM: AccountId = 50;
+
+fn params(rule: Rule) -> TraceParams {
+    TraceParams { rule, ..Default::default() }
+}
+
+/// B receives 1000 clean, then the victim's 3000; pays C 2000; C withdraws 500 at an ATM.
+fn clean_then_stolen() -> MemGraph {
+    let mut g = MemGraph::new();
+    g.add(1, 0, 9, B, 1000, Channel::Transfer);
+    g.add(2, 10, V, B, 3000, Channel::Transfer); // seed
+    g.add(3, 20, B, C, 2000, Channel::Transfer);
+    g.add(4, 30, C, ATM, 500, Channel::AtmWithdrawal);
+    g.set_kind(ATM, AccountKind::Atm);
+    g
+}
+
+fn held(t: &Trace, a: AccountId) -> i64 {
+    t.accounts.get(&a).map_or(0, |r| r.held.iter().sum())
+}
+
+#[test]
+fn fifo_spends_the_older_clean_money_first() {
+    // B's pool [clean 1000, V 3000]; B→C 2000 takes clean 1000 + V 1000. C: [V 1000, clean 1000];
+    // C→ATM 500 takes V 500. Held: B 2000, C 500; cash 500.
+    let t = trace_downstream(&clean_then_stolen(), &[2], &params(Rule::Fifo)).unwrap();
+    assert_eq!((held(&t, B), held(&t, C)), (2000, 500));
+    assert_eq!(t.terminals[&ATM].received, vec![500]);
+    assert_eq!(t.terminals[&ATM].kind, TerminalKind::Cash);
+    assert_eq!((t.accounts[&B].hop, t.accounts[&C].hop, t.terminals[&ATM].hop), (1, 2, 3));
+    assert!(t.conserved());
+}
+
+#[test]
+fn lifo_spends_the_stolen_money_first() {
+    // B→C takes V 2000 (newest). C: [V 2000]; C→ATM takes V 500. Held: B 1000, C 1500; cash 500.
+    let t = trace_downstream(&clean_then_stolen(), &[2], &params(Rule::Lifo)).unwrap();
+    assert_eq!((held(&t, B), held(&t, C)), (1000, 1500));
+    assert_eq!(t.terminals[&ATM].received, vec![500]);
+    assert!(t.conserved());
+}
+
+#[test]
+fn proportional_charges_the_traced_share() {
+    // B: [clean 1000, V 3000], total 4000; B→C 2000: clean 500, V 1500. C: [V 1500, clean 500];
+    // C→ATM 500: V 375, clean 125. Held: B 1500, C 1125; cash 375.
+    let t = trace_downstream(&clean_then_stolen(), &[2], &params(Rule::Proportional)).unwrap();
+    assert_eq!((held(&t, B), held(&t, C)), (1500, 1125));
+    assert_eq!(t.terminals[&ATM].received, vec![375]);
+    assert!(t.conserved());
+}
+
+#[test]
+fn proportional_gives_missing_fen_to_the_largest_remainders() {
+    // B: [V 1, clean 1, V-lot? no: W 1] — three lots of 1 fen (V, clean, W); B pays 2 fen.
+    // floors: 2*1/3 = 0 each; remainders 2,2,2 (ties) → the two earliest lots: V 1 and clean 1.
+    let mut g = MemGraph::new();
+    g.add(1, 0, V, B, 1, Channel::Transfer);
+    g.add(2, 1, 9, B, 1, Channel::Transfer);
+    g.add(3, 2, W, B, 1, Channel::Transfer);
+    g.add(4, 3, B, C, 2, Channel::Transfer);
+    let t = trace_downstream(&g, &[1, 3], &params(Rule::Proportional)).unwrap();
+    // Victims are ordered by account id: V (100) is victim 0, W (101) victim 1.
+    assert_eq!(t.accounts[&C].traced_in, vec![1, 0]);
+    assert_eq!(t.accounts[&B].held, vec![0, 1]);
+    assert!(t.conserved());
+}
+
+#[test]
+fn poison_counts_every_later_outflow_in_full() {
+    // Every outflow of B after the seed carries its full amount; so does C's.
+    let t = trace_downstream(&clean_then_stolen(), &[2], &params(Rule::Poison)).unwrap();
+    assert_eq!(t.accounts[&C].traced_in, vec![2000]);
+    assert_eq!(t.terminals[&ATM].received, vec![500]);
+    assert!(!t.conserved(), "poison is an upper bound, never reported as conserved");
+}
+
+#[test]
+fn paying_out_more_than_arrived_uses_unexplained_clean_money() {
+    // B receives V 300 and pays C 1000: the pool (300) goes, the other 700 is B's own clean money.
+    let mut g = MemGraph::new();
+    g.add(1, 0, V, B, 300, Channel::Transfer);
+    g.add(2, 5, B, C, 1000, Channel::Transfer);
+    let t = trace_downstream(&g, &[1], &params(Rule::Fifo)).unwrap();
+    assert_eq!(t.accounts[&C].traced_in, vec![300]);
+    assert_eq!(held(&t, B), 0);
+    assert!(t.conserved());
+}
+
+#[test]
+fn min_amount_and_hop_limit_stop_following() {
+    // V→B 1000 (seed) ; B→C 5 (below a 10-fen cut-off) ; B→D 900 ; D→C 900 (beyond hops=2).
+    let mut g = MemGraph::new();
+    g.add(1, 0, V, B, 1000, Channel::Transfer);
+    g.add(2, 1, B, C, 5, Channel::Transfer);
+    g.add(3, 2, B, D, 900, Channel::Transfer);
+    g.add(4, 3, D, C, 900, Channel::Transfer);
+    let p = TraceParams { min_amount_fen: 10, hops: 2, ..params(Rule::Fifo) };
+    let t = trace_downstream(&g, &[1], &p).unwrap();
+    let tot = &t.totals[0];
+    assert_eq!((tot.below_cutoff, tot.beyond_hops, tot.held), (5, 900, 95));
+    assert!(!t.accounts.contains_key(&C));
+    assert_eq!(t.accounts[&D].hop, 2);
+    assert!(t.conserved());
+}
+
+#[test]
+fn money_back_to_the_victim_is_returned_and_not_followed() {
+    let mut g = MemGraph::new();
+    g.add(1, 0, V, B, 1000, Channel::Transfer);
+    g.add(2, 1, B, V, 400, Channel::Transfer);
+    g.add(3, 2, V, C, 400, Channel::Transfer); // not a seed: the victim's own money
+    let t = trace_downstream(&g, &[1], &params(Rule::Fifo)).unwrap();
+    assert_eq!(t.totals[0].returned, 400);
+    assert!(!t.accounts.contains_key(&C));
+    assert!(t.conserved());
+}
+
+#[test]
+fn terminals_by_kind_and_by_channel_and_frozen() {
+    let mut g = MemGraph::new();
+    g.add(1, 0, V, B, 1000, Channel::Transfer);
+    g.add(2, 1, B, 60, 100, Channel::Transfer); // kind otc
+    g.add(3, 2, B, 61, 100, Channel::ThirdParty); // channel → platform
+    g.add(4, 3, B, 62, 100, Channel::Pos); // channel → merchant, into an ordinary account
+    g.add(5, 4, B, 63, 100, Channel::Transfer); // frozen
+    g.set_kind(60, AccountKind::Otc);
+    let p = TraceParams { frozen: [63].into(), ..params(Rule::Fifo) };
+    let t = trace_downstream(&g, &[1], &p).unwrap();
+    let kinds: Vec<TerminalKind> = [60, 61, 62, 63].iter().map(|a| t.terminals[a].kind).collect();
+    assert_eq!(kinds, vec![TerminalKind::Otc, TerminalKind::Platform, TerminalKind::Merchant, TerminalKind::Frozen]);
+    assert_eq!(t.totals[0].terminals, 400);
+    assert!(t.conserved());
+}
+
+#[test]
+fn equal_times_follow_load_order() {
+    // At t=5, B pays C (seq 2) before the seed (seq 3) is booked: that payment is clean.
+    let mut g = MemGraph::new();
+    g.add(1, 0, 9, B, 500, Channel::Transfer);
+    g.add(2, 5, B, C, 500, Channel::Transfer);
+    g.add(3, 5, V, B, 800, Channel::Transfer);
+    g.add(4, 5, B, D, 800, Channel::Transfer);
+    let t = trace_downstream(&g, &[3], &params(Rule::Fifo)).unwrap();
+    assert!(!t.accounts.contains_key(&C));
+    assert_eq!(t.accounts[&D].traced_in, vec![800]);
+}
+
+#[test]
+fn two_victims_into_one_card_are_kept_apart() {
+    // B: [V 600, W 400]; B→C 700 FIFO: V 600 + W 100. Held in B: W 300.
+    let mut g = MemGraph::new();
+    g.add(1, 0, V, B, 600, Channel::Transfer);
+    g.add(2, 1, W, B, 400, Channel::Transfer);
+    g.add(3, 2, B, C, 700, Channel::Transfer);
+    let t = trace_downstream(&g, &[1, 2], &params(Rule::Fifo)).unwrap();
+    assert_eq!(t.accounts[&C].traced_in, vec![600, 100]);
+    assert_eq!(t.accounts[&B].held, vec![0, 300]);
+    assert_eq!(t.transfers.iter().find(|x| x.seq == 3).unwrap().outcome, Outcome::Followed);
+    assert!(t.conserved());
+}
+
+#[test]
+fn as_of_hides_later_transfers() {
+    let t = trace_downstream(&clean_then_stolen(), &[2], &TraceParams { as_of_ms: 25, ..params(Rule::Fifo) }).unwrap();
+    assert!(!t.terminals.contains_key(&ATM));
+    assert_eq!(held(&t, C), 1000);
+    assert!(matches!(
+        trace_downstream(&clean_then_stolen(), &[2], &TraceParams { as_of_ms: 5, ..params(Rule::Fifo) }),
+        Err(TraceError::SeedAfterAsOf(_))
+    ));
+}
