@@ -15,6 +15,7 @@
 //! | `txn_index` | external txn id (UTF-8) | seq (u64) · content hash (u64) |
 //! | `out_edges` | src (u32) · ts (i64↑) · seq (u64) | [`EdgeValue`]: dst, amount, channel |
 //! | `in_edges` | dst (u32) · ts (i64↑) · seq (u64) | [`EdgeValue`]: src, amount, channel |
+//! | `stops` | account (u32) · stop id (u64) | [`StopRecord`] |
 //!
 //! One prefix seek on `out_edges`/`in_edges` yields an account's transfers in time order (ties broken by
 //! seq, which is input order), and a time window is one seek with an upper bound.
@@ -22,7 +23,7 @@
 use crate::model::{AccountAttrs, AccountId, AccountKind, AttrKind, Channel, Seq, Transfer};
 
 /// Bumped whenever any layout in this module changes; checked on open.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 pub mod cf {
     pub const META: &str = "meta";
@@ -34,8 +35,9 @@ pub mod cf {
     pub const TXN_INDEX: &str = "txn_index";
     pub const OUT_EDGES: &str = "out_edges";
     pub const IN_EDGES: &str = "in_edges";
-    pub const ALL: [&str; 9] =
-        [META, ACCT_BY_EXT, ACCT_BY_ID, ACCT_ATTR, ATTR_INDEX, TRANSFERS, TXN_INDEX, OUT_EDGES, IN_EDGES];
+    pub const STOPS: &str = "stops";
+    pub const ALL: [&str; 10] =
+        [META, ACCT_BY_EXT, ACCT_BY_ID, ACCT_ATTR, ATTR_INDEX, TRANSFERS, TXN_INDEX, OUT_EDGES, IN_EDGES, STOPS];
 }
 
 /// Keys of the `meta` column family.
@@ -45,8 +47,8 @@ impl MetaKey {
     pub const SCHEMA_VERSION: &'static [u8] = b"schema_version";
     /// [`Watermark`]: what readers may see.
     pub const WATERMARK: &'static [u8] = b"watermark";
-    /// [`Watermark`] at the start of an ingest that has not committed: its writes are above it.
-    pub const INGEST_OPEN: &'static [u8] = b"ingest_open";
+    /// u64 BE: the next stop id.
+    pub const NEXT_STOP_ID: &'static [u8] = b"next_stop_id";
 }
 
 /// Flips the sign bit so that big-endian bytes of an i64 sort like the numbers.
@@ -343,6 +345,97 @@ impl TransferValue {
     }
 }
 
+/// A stop-payment (止付) or freeze placed on an account, as recorded in the registry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StopRecord {
+    pub id: u64,
+    pub account: AccountId,
+    pub amount_fen: i64,
+    pub placed_at_ms: i64,
+    pub expires_at_ms: i64,
+    /// How many times it was renewed (at most [`StopRecord::MAX_RENEWALS`]).
+    pub renewals: u8,
+    pub released_at_ms: Option<i64>,
+    pub case_id: String,
+    pub placed_by: String,
+    /// The transfer the stop rests on (external id), if given.
+    pub basis_txn: String,
+    pub note: String,
+}
+
+impl StopRecord {
+    /// An emergency stop lasts 48 hours (银发〔2016〕86号).
+    pub const DURATION_MS: i64 = 48 * 3_600_000;
+    pub const MAX_RENEWALS: u8 = 2;
+
+    /// In force at `t`: placed, not expired, not released.
+    pub fn active_at(&self, t: i64) -> bool {
+        self.placed_at_ms <= t && t < self.expires_at_ms && self.released_at_ms.is_none_or(|r| t < r)
+    }
+
+    pub fn key(account: AccountId, id: u64) -> [u8; 12] {
+        let mut k = [0u8; 12];
+        k[0..4].copy_from_slice(&account.to_be_bytes());
+        k[4..12].copy_from_slice(&id.to_be_bytes());
+        k
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut b = Vec::with_capacity(64);
+        b.push(1);
+        b.extend_from_slice(&self.id.to_be_bytes());
+        b.extend_from_slice(&self.account.to_be_bytes());
+        b.extend_from_slice(&self.amount_fen.to_be_bytes());
+        b.extend_from_slice(&self.placed_at_ms.to_be_bytes());
+        b.extend_from_slice(&self.expires_at_ms.to_be_bytes());
+        b.push(self.renewals);
+        match self.released_at_ms {
+            Some(t) => {
+                b.push(1);
+                b.extend_from_slice(&t.to_be_bytes());
+            }
+            None => b.push(0),
+        }
+        for s in [&self.case_id, &self.placed_by, &self.basis_txn, &self.note] {
+            put_str(&mut b, s);
+        }
+        b
+    }
+
+    pub fn decode(b: &[u8]) -> Option<StopRecord> {
+        let mut r = Reader(b);
+        if r.u8()? != 1 {
+            return None;
+        }
+        let i64_ = |r: &mut Reader<'_>| Some(i64::from_be_bytes(r.take(8)?.try_into().ok()?));
+        let id = u64::from_be_bytes(r.take(8)?.try_into().ok()?);
+        let account = AccountId::from_be_bytes(r.take(4)?.try_into().ok()?);
+        let amount_fen = i64_(&mut r)?;
+        let placed_at_ms = i64_(&mut r)?;
+        let expires_at_ms = i64_(&mut r)?;
+        let renewals = r.u8()?;
+        let released_at_ms = match r.u8()? {
+            0 => None,
+            1 => Some(i64_(&mut r)?),
+            _ => return None,
+        };
+        let rec = StopRecord {
+            id,
+            account,
+            amount_fen,
+            placed_at_ms,
+            expires_at_ms,
+            renewals,
+            released_at_ms,
+            case_id: r.string()?,
+            placed_by: r.string()?,
+            basis_txn: r.string()?,
+            note: r.string()?,
+        };
+        r.0.is_empty().then_some(rec)
+    }
+}
+
 const ATTRS_VERSION: u8 = 1;
 
 /// Value of `acct_attr`.
@@ -508,6 +601,12 @@ mod tests {
                 kind: AccountKind::parse(&strs[6]),
             };
             prop_assert_eq!(decode_attrs(&encode_attrs(&a)), Some(a));
+            let stop = StopRecord {
+                id: seq, account: cp, amount_fen: amount, placed_at_ms: ts, expires_at_ms: ts.saturating_add(1),
+                renewals: code % 3, released_at_ms: if code % 2 == 0 { Some(ts) } else { None },
+                case_id: strs[0].clone(), placed_by: strs[1].clone(), basis_txn: strs[2].clone(), note: strs[3].clone(),
+            };
+            prop_assert_eq!(StopRecord::decode(&stop.encode()), Some(stop));
         }
 
         #[test]

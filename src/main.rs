@@ -40,6 +40,11 @@ enum Command {
     Account(AccountArgs),
     /// Follow victims' money hop by hop, in time order, under an allocation rule.
     Trace(TraceArgs),
+    /// Propose extended freezes (延伸止付): accounts holding traced money, how much, on what evidence.
+    Freeze(FreezeArgs),
+    /// The stop-payment registry: record stops placed, renewed, released; list them.
+    #[command(subcommand)]
+    Stop(StopCommand),
     /// Generate a synthetic world (transfers, accounts, ground truth) in the input format.
     Gen(GenArgs),
 }
@@ -89,6 +94,77 @@ struct TraceArgs {
     seeds: SeedArgs,
     #[arg(long, value_enum, default_value_t)]
     format: TraceFormat,
+}
+
+#[derive(Args)]
+struct FreezeArgs {
+    #[command(flatten)]
+    common: Common,
+    #[command(flatten)]
+    seeds: SeedArgs,
+    /// Accounts holding less traced money than this many yuan are not proposed.
+    #[arg(long, default_value = "100")]
+    threshold: String,
+    /// Accounts with at least this many distinct counterparties are treated as hubs (not proposed).
+    #[arg(long, default_value_t = 100)]
+    hub_counterparties: usize,
+    #[arg(long, value_enum, default_value_t)]
+    format: OutputFormat,
+}
+
+#[derive(Subcommand)]
+enum StopCommand {
+    /// Record a stop placed on an account (48 hours).
+    Place {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long)]
+        account: String,
+        /// Amount stopped, in yuan.
+        #[arg(long)]
+        amount: String,
+        /// When it was placed (default: now).
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long, default_value = "")]
+        case: String,
+        #[arg(long, default_value = "")]
+        by: String,
+        /// The transfer id the stop rests on.
+        #[arg(long, default_value = "")]
+        basis_txn: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Renew a stop for another 48 hours (at most twice).
+    Renew {
+        #[command(flatten)]
+        common: Common,
+        id: u64,
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Record a stop's release.
+    Release {
+        #[command(flatten)]
+        common: Common,
+        id: u64,
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// List stops: all, or those in force at a time, or about to expire.
+    List {
+        #[command(flatten)]
+        common: Common,
+        /// Only stops in force at this time.
+        #[arg(long)]
+        active_at: Option<String>,
+        /// Only stops in force now that expire within this many hours.
+        #[arg(long)]
+        expiring_within: Option<u32>,
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
 }
 
 #[derive(Args)]
@@ -195,6 +271,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Ingest(a) => cmd_ingest(a),
         Command::Trace(a) => cmd_trace(a),
+        Command::Freeze(a) => cmd_freeze(a),
+        Command::Stop(c) => cmd_stop(c),
         Command::Gen(a) => {
             let days =
                 moneytrail::timefmt::parse_date_days(&a.start).with_context(|| format!("--start {:?}", a.start))?;
@@ -325,7 +403,9 @@ fn trace_inputs(
         to_ms: time(&s.to, "to", i64::MAX)?,
     };
     let seeds = resolve_seeds(view, &spec, as_of_ms)?;
-    let params = TraceParams { rule: s.rule, hops: s.hops, min_amount_fen, as_of_ms, frozen: Default::default() };
+    // Accounts already stopped at as_of are terminals: their money is safe, not to be proposed again.
+    let frozen = view.stopped_at(as_of_ms)?;
+    let params = TraceParams { rule: s.rule, hops: s.hops, min_amount_fen, as_of_ms, frozen };
     Ok((seeds, params))
 }
 
@@ -343,5 +423,74 @@ fn cmd_trace(a: TraceArgs) -> Result<ExitCode> {
         TraceFormat::Table => print_report(OutputFormat::Table, &report),
         TraceFormat::Json => print_report(OutputFormat::Json, &report),
         TraceFormat::Csv => print_report(OutputFormat::Csv, &report),
+    }
+}
+
+fn cmd_freeze(a: FreezeArgs) -> Result<ExitCode> {
+    let tz = a.common.tz;
+    let store = TransferStore::open_read_only(&a.common.db)?;
+    let view = store.view()?;
+    let (seeds, params) = trace_inputs(&view, &a.seeds, tz)?;
+    let threshold_fen =
+        moneytrail::money::parse_yuan(&a.threshold).with_context(|| format!("--threshold {:?}", a.threshold))?;
+    let trace = moneytrail::trace::trace_downstream(&view, &seeds, &params)?;
+    let report = moneytrail::trace::report::TraceReport::build(&view, &trace, tz)?;
+    let stops = view.all_stops()?;
+    let fp = moneytrail::freeze::FreezeParams { threshold_fen, hub_counterparties: a.hub_counterparties };
+    let proposals = moneytrail::freeze::propose_freezes(&view, &trace, &report, &stops, &fp, tz)?;
+    print_report(a.format, &proposals)
+}
+
+fn now_or(at: &Option<String>, tz: Tz) -> Result<i64> {
+    at.as_deref()
+        .map_or(Ok(chrono::Utc::now().timestamp_millis()), |v| parse_ts(v, tz).with_context(|| format!("--at {v:?}")))
+}
+
+fn cmd_stop(c: StopCommand) -> Result<ExitCode> {
+    use moneytrail::query::StopList;
+    match c {
+        StopCommand::Place { common, account, amount, at, case, by, basis_txn, note } => {
+            let store = TransferStore::open(&common.db)?;
+            let amount_fen =
+                moneytrail::money::parse_positive_yuan(&amount).with_context(|| format!("--amount {amount:?}"))?;
+            let new = moneytrail::store::NewStop {
+                account,
+                amount_fen,
+                placed_at_ms: now_or(&at, common.tz)?,
+                case_id: case,
+                placed_by: by,
+                basis_txn,
+                note,
+            };
+            let rec = store.place_stop(&new)?;
+            let list = StopList::build(&store.view()?, vec![rec], common.tz)?;
+            print_report(OutputFormat::Table, &list)
+        }
+        StopCommand::Renew { common, id, at } => {
+            let store = TransferStore::open(&common.db)?;
+            let rec = store.renew_stop(id, now_or(&at, common.tz)?)?;
+            let list = StopList::build(&store.view()?, vec![rec], common.tz)?;
+            print_report(OutputFormat::Table, &list)
+        }
+        StopCommand::Release { common, id, at } => {
+            let store = TransferStore::open(&common.db)?;
+            let rec = store.release_stop(id, now_or(&at, common.tz)?)?;
+            let list = StopList::build(&store.view()?, vec![rec], common.tz)?;
+            print_report(OutputFormat::Table, &list)
+        }
+        StopCommand::List { common, active_at, expiring_within, format } => {
+            let store = TransferStore::open_read_only(&common.db)?;
+            let view = store.view()?;
+            let mut stops = view.all_stops()?;
+            if let Some(t) = &active_at {
+                let t = parse_ts(t, common.tz).with_context(|| format!("--active-at {t:?}"))?;
+                stops.retain(|s| s.active_at(t));
+            }
+            if let Some(h) = expiring_within {
+                let now = chrono::Utc::now().timestamp_millis();
+                stops.retain(|s| s.active_at(now) && s.expires_at_ms - now <= i64::from(h) * 3_600_000);
+            }
+            print_report(format, &StopList::build(&view, stops, common.tz)?)
+        }
     }
 }

@@ -315,3 +315,71 @@ impl Report for AccountReport {
         self.next_cursor.as_ref().map(|c| format!("more: --after {c}"))
     }
 }
+
+/// One stop in the registry, for people.
+#[derive(Clone, Debug, Serialize)]
+pub struct StopEntry {
+    pub id: u64,
+    pub account: String,
+    pub amount: Fen,
+    pub placed_at: String,
+    pub expires_at: String,
+    pub renewals: u8,
+    pub renewals_left: u8,
+    pub released_at: Option<String>,
+    pub case_id: String,
+    pub placed_by: String,
+    pub basis_txn: String,
+    pub note: String,
+}
+
+/// `moneytrail stop list` (and what place/renew/release print).
+#[derive(Clone, Debug, Serialize)]
+pub struct StopList {
+    pub stops: Vec<StopEntry>,
+}
+
+impl StopList {
+    pub fn build(view: &StoreView<'_>, stops: Vec<crate::keys::StopRecord>, tz: Tz) -> Result<StopList, QueryError> {
+        let mut out = Vec::with_capacity(stops.len());
+        for s in stops {
+            out.push(StopEntry {
+                id: s.id,
+                account: view.account_external(s.account)?.unwrap_or_default(),
+                amount: Fen(s.amount_fen),
+                placed_at: format_rfc3339(s.placed_at_ms, tz),
+                expires_at: format_rfc3339(s.expires_at_ms, tz),
+                renewals: s.renewals,
+                renewals_left: crate::keys::StopRecord::MAX_RENEWALS.saturating_sub(s.renewals),
+                released_at: s.released_at_ms.map(|t| format_rfc3339(t, tz)),
+                case_id: s.case_id,
+                placed_by: s.placed_by,
+                basis_txn: s.basis_txn,
+                note: s.note,
+            });
+        }
+        Ok(StopList { stops: out })
+    }
+}
+
+impl Report for StopList {
+    fn sections(&self) -> Vec<Section> {
+        let mut s = Section::new(
+            "Stops",
+            &["id", "account", "amount", "placed", "expires", "renewals left", "released", "case"],
+        );
+        for x in &self.stops {
+            s.row(vec![
+                format!("#{}", x.id),
+                x.account.clone(),
+                x.amount.to_string(),
+                x.placed_at.clone(),
+                x.expires_at.clone(),
+                x.renewals_left.to_string(),
+                x.released_at.clone().unwrap_or_default(),
+                x.case_id.clone(),
+            ]);
+        }
+        vec![s]
+    }
+}

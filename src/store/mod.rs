@@ -5,6 +5,7 @@
 //! it, and ignore anything above it. So a reader never sees half an ingest, and a crash mid-ingest
 //! leaves only invisible rows, which the next ingest removes before it starts ([`writer`]).
 
+mod stops;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ pub use crate::graph::{Direction, Edge};
 use crate::keys::{self, cf, EdgeKey, EdgeValue, MetaKey, TransferValue, TxnIndexValue, Watermark};
 use crate::model::{AccountAttrs, AccountId, AttrKind, Seq};
 
+pub use stops::NewStop;
 pub use writer::{IngestSession, Verdict};
 
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +40,12 @@ pub enum StoreError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("the store was opened read-only")]
     ReadOnly,
+    #[error("unknown account '{0}'")]
+    UnknownAccount(String),
+    #[error("no stop #{0} in the registry")]
+    NoSuchStop(u64),
+    #[error("{0}")]
+    StopRule(String),
     #[error("the store at {path} kept changing while opening it for reading; try again")]
     Busy { path: PathBuf },
     #[error("more than {} accounts: the account id space is exhausted", AccountId::MAX)]

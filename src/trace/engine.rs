@@ -61,6 +61,8 @@ pub struct ReachedAccount {
     pub has_outgoing_records: bool,
     /// Traced deliveries into this account: (transfer seq, traced amount).
     pub deliveries: Vec<(Seq, i64)>,
+    /// Distinct accounts it exchanged money with up to as_of (a hub test for freeze proposals).
+    pub counterparties: usize,
 }
 
 /// A terminal that traced money reached.
@@ -336,6 +338,10 @@ impl<G: TransferGraph> Engine<'_, G> {
         }
         let has_outgoing_records = ledger.iter().any(|e| e.out) || self.g.has_edges(id, Direction::Out)?;
         ledger.sort_by_key(LedgerEvent::key);
+        let mut cps: Vec<AccountId> = ledger.iter().map(|e| e.counterparty).collect();
+        cps.sort_unstable();
+        cps.dedup();
+        let counterparties = cps.len();
         let nv = self.victims.len();
         let mut st = AccountState {
             ledger,
@@ -352,6 +358,7 @@ impl<G: TransferGraph> Engine<'_, G> {
                 held: vec![0; nv],
                 has_outgoing_records,
                 deliveries: Vec::new(),
+                counterparties,
             },
         };
         // Replay: everything before `at` is clean (no traced money had reached the account).

@@ -1,0 +1,141 @@
+//! The stop-payment registry: stops placed (48 hours, at most two renewals), renewed and released.
+
+use rocksdb::{ReadOptions, WriteBatch};
+
+use super::{corrupt, rocks, Result, StoreError, StoreView, TransferStore};
+use crate::keys::{cf, MetaKey, StopRecord};
+use crate::model::AccountId;
+
+/// What a new stop records.
+#[derive(Clone, Debug, Default)]
+pub struct NewStop {
+    pub account: String,
+    pub amount_fen: i64,
+    pub placed_at_ms: i64,
+    pub case_id: String,
+    pub placed_by: String,
+    pub basis_txn: String,
+    pub note: String,
+}
+
+impl TransferStore {
+    /// Records a stop placed on an account. Refused if one is already in force there (renew it).
+    pub fn place_stop(&self, new: &NewStop) -> Result<StopRecord> {
+        let _guard = self.ingest_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let view = self.view()?;
+        let account = view.account_id(&new.account)?.ok_or_else(|| StoreError::UnknownAccount(new.account.clone()))?;
+        if new.amount_fen <= 0 {
+            return Err(StoreError::StopRule("a stop needs a positive amount".into()));
+        }
+        if let Some(active) = view.stops_of(account)?.into_iter().find(|s| s.active_at(new.placed_at_ms)) {
+            return Err(StoreError::StopRule(format!(
+                "account {} is already stopped (stop #{} until {} ms); renew it instead",
+                new.account, active.id, active.expires_at_ms
+            )));
+        }
+        let next =
+            self.db.get_cf(self.cf(cf::META), MetaKey::NEXT_STOP_ID).map_err(rocks("reading the stop counter"))?;
+        let id = next.as_deref().map_or(Ok(1), |b| {
+            b.try_into().map(u64::from_be_bytes).map_err(|_| corrupt("stop counter", MetaKey::NEXT_STOP_ID))
+        })?;
+        let rec = StopRecord {
+            id,
+            account,
+            amount_fen: new.amount_fen,
+            placed_at_ms: new.placed_at_ms,
+            expires_at_ms: new.placed_at_ms + StopRecord::DURATION_MS,
+            renewals: 0,
+            released_at_ms: None,
+            case_id: new.case_id.clone(),
+            placed_by: new.placed_by.clone(),
+            basis_txn: new.basis_txn.clone(),
+            note: new.note.clone(),
+        };
+        let mut batch = WriteBatch::default();
+        batch.put_cf(self.cf(cf::STOPS), StopRecord::key(account, id), rec.encode());
+        batch.put_cf(self.cf(cf::META), MetaKey::NEXT_STOP_ID, (id + 1).to_be_bytes());
+        self.write_synced(batch)?;
+        Ok(rec)
+    }
+
+    /// Renews a stop in force at `at_ms` for another 48 hours from `at_ms`; at most twice.
+    pub fn renew_stop(&self, id: u64, at_ms: i64) -> Result<StopRecord> {
+        self.update_stop(id, |s| {
+            if !s.active_at(at_ms) {
+                return Err(StoreError::StopRule(format!(
+                    "stop #{id} is not in force at that time (expired or released)"
+                )));
+            }
+            if s.renewals >= StopRecord::MAX_RENEWALS {
+                return Err(StoreError::StopRule(format!(
+                    "stop #{id} was renewed {} times already: a judicial freeze (冻结) is needed",
+                    s.renewals
+                )));
+            }
+            s.renewals += 1;
+            s.expires_at_ms = at_ms + StopRecord::DURATION_MS;
+            Ok(())
+        })
+    }
+
+    /// Records the release of a stop.
+    pub fn release_stop(&self, id: u64, at_ms: i64) -> Result<StopRecord> {
+        self.update_stop(id, |s| {
+            if s.released_at_ms.is_some() {
+                return Err(StoreError::StopRule(format!("stop #{id} was already released")));
+            }
+            s.released_at_ms = Some(at_ms.max(s.placed_at_ms));
+            Ok(())
+        })
+    }
+
+    fn update_stop(&self, id: u64, f: impl FnOnce(&mut StopRecord) -> Result<()>) -> Result<StopRecord> {
+        let _guard = self.ingest_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let mut rec = self.view()?.all_stops()?.into_iter().find(|s| s.id == id).ok_or(StoreError::NoSuchStop(id))?;
+        f(&mut rec)?;
+        let mut batch = WriteBatch::default();
+        batch.put_cf(self.cf(cf::STOPS), StopRecord::key(rec.account, id), rec.encode());
+        self.write_synced(batch)?;
+        Ok(rec)
+    }
+}
+
+impl StoreView<'_> {
+    fn scan_stops(&self, prefix: Option<AccountId>) -> Result<Vec<StopRecord>> {
+        let mut ro = ReadOptions::default();
+        let (lower, upper) = match prefix {
+            Some(a) => (a.to_be_bytes().to_vec(), (u64::from(a) + 1).to_be_bytes()[4..].to_vec()),
+            None => (Vec::new(), vec![0xff; 13]),
+        };
+        ro.set_iterate_lower_bound(lower.clone());
+        if prefix.is_some_and(|a| a == AccountId::MAX) {
+            ro.set_iterate_upper_bound(vec![0xff; 13]);
+        } else {
+            ro.set_iterate_upper_bound(upper);
+        }
+        let mut it = self.snap.raw_iterator_cf_opt(self.store.cf(cf::STOPS), ro);
+        it.seek(&lower);
+        let mut out = Vec::new();
+        while let Some((k, v)) = it.item() {
+            out.push(StopRecord::decode(v).ok_or_else(|| corrupt("stop record", k))?);
+            it.next();
+        }
+        it.status().map_err(rocks("scanning stops"))?;
+        Ok(out)
+    }
+
+    /// Every stop ever recorded on an account.
+    pub fn stops_of(&self, account: AccountId) -> Result<Vec<StopRecord>> {
+        self.scan_stops(Some(account))
+    }
+
+    /// Every stop in the registry, by account.
+    pub fn all_stops(&self) -> Result<Vec<StopRecord>> {
+        self.scan_stops(None)
+    }
+
+    /// Accounts with a stop in force at `t`.
+    pub fn stopped_at(&self, t: i64) -> Result<std::collections::BTreeSet<AccountId>> {
+        Ok(self.all_stops()?.into_iter().filter(|s| s.active_at(t)).map(|s| s.account).collect())
+    }
+}
