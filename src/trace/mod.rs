@@ -4,6 +4,8 @@
 //! [`TransferGraph`], and `reference.rs` (tests only) implements it by brute force.
 
 pub mod engine;
+#[cfg(test)]
+mod reference;
 pub mod report;
 #[cfg(test)]
 mod tests;
