@@ -4,6 +4,7 @@
 //! store writes; [`query`] answers questions over a [`store::StoreView`]; the binary (`main.rs`)
 //! is the only place that knows about terminals and exit codes.
 
+pub mod cases;
 pub mod freeze;
 pub mod gen;
 pub mod graph;

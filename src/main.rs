@@ -45,6 +45,11 @@ enum Command {
     /// The stop-payment registry: record stops placed, renewed, released; list them.
     #[command(subcommand)]
     Stop(StopCommand),
+    /// Link cases whose traces pass through the same accounts (串并).
+    Link(LinkArgs),
+    /// Score against a generated world's ground truth.
+    #[command(subcommand)]
+    Eval(EvalCommand),
     /// Generate a synthetic world (transfers, accounts, ground truth) in the input format.
     Gen(GenArgs),
 }
@@ -168,6 +173,80 @@ enum StopCommand {
 }
 
 #[derive(Args)]
+struct RuleArgs {
+    /// Transfers after this time do not exist (default: each case's report time, else now).
+    #[arg(long)]
+    as_of: Option<String>,
+    #[arg(long, default_value_t = moneytrail::trace::DEFAULT_HOPS)]
+    hops: u32,
+    #[arg(long, value_enum, default_value_t)]
+    rule: moneytrail::trace::Rule,
+    /// Traced portions below this many yuan are not followed.
+    #[arg(long, default_value = "0")]
+    min_amount: String,
+}
+
+impl RuleArgs {
+    fn params(&self, tz: Tz) -> Result<moneytrail::trace::TraceParams> {
+        if self.hops == 0 || self.hops > moneytrail::trace::MAX_HOPS {
+            anyhow::bail!("--hops must be between 1 and {}, got {}", moneytrail::trace::MAX_HOPS, self.hops);
+        }
+        let as_of_ms = match &self.as_of {
+            Some(v) => parse_ts(v, tz).with_context(|| format!("--as-of {v:?}"))?,
+            None => chrono::Utc::now().timestamp_millis(),
+        };
+        let min_amount_fen = if self.min_amount.trim() == "0" {
+            0
+        } else {
+            moneytrail::money::parse_yuan(&self.min_amount)
+                .with_context(|| format!("--min-amount {:?}", self.min_amount))?
+        };
+        Ok(moneytrail::trace::TraceParams {
+            rule: self.rule,
+            hops: self.hops,
+            min_amount_fen,
+            as_of_ms,
+            frozen: Default::default(),
+        })
+    }
+}
+
+#[derive(Args)]
+struct LinkArgs {
+    #[command(flatten)]
+    common: Common,
+    /// CSV with case_id, seed_txn_ids (;-separated) and optionally report_time.
+    #[arg(long, value_name = "FILE")]
+    cases: PathBuf,
+    #[command(flatten)]
+    rule: RuleArgs,
+    #[arg(long, value_enum, default_value_t)]
+    format: OutputFormat,
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// Freeze proposals per case vs. the truth's holdings at the report time.
+    Trace {
+        /// A world made by `moneytrail gen`.
+        #[arg(long, value_name = "DIR")]
+        world: PathBuf,
+        /// Store holding the world (default: WORLD/.moneytrail-store, ingested if missing).
+        #[arg(long, value_name = "DIR")]
+        db: Option<PathBuf>,
+        #[arg(long, default_value = "Asia/Shanghai", value_parser = parse_tz)]
+        tz: Tz,
+        #[command(flatten)]
+        rule: RuleArgs,
+        /// Freeze threshold in yuan.
+        #[arg(long, default_value = "100")]
+        threshold: String,
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
+}
+
+#[derive(Args)]
 struct GenArgs {
     /// Output directory (created).
     #[arg(long, value_name = "DIR")]
@@ -272,6 +351,34 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Ingest(a) => cmd_ingest(a),
         Command::Trace(a) => cmd_trace(a),
         Command::Freeze(a) => cmd_freeze(a),
+        Command::Link(a) => {
+            let store = TransferStore::open_read_only(&a.common.db)?;
+            let view = store.view()?;
+            let cases = moneytrail::cases::read_cases(&a.cases, a.common.tz)?;
+            let report = moneytrail::cases::link_cases(&view, &cases, &a.rule.params(a.common.tz)?)?;
+            print_report(a.format, &report)
+        }
+        Command::Eval(EvalCommand::Trace { world, db, tz, rule, threshold, format }) => {
+            let db = db.unwrap_or_else(|| world.join(".moneytrail-store"));
+            if !db.join("CURRENT").exists() {
+                eprintln!("ingesting {} into {}", world.display(), db.display());
+                let store = TransferStore::open(&db)?;
+                let opts = IngestOptions { tz, ..Default::default() };
+                ingest::ingest_files(
+                    &store,
+                    &[world.join("transfers.csv")],
+                    &[world.join("accounts.csv")],
+                    &opts,
+                    &|_| {},
+                )?;
+            }
+            let store = TransferStore::open_read_only(&db)?;
+            let threshold_fen =
+                moneytrail::money::parse_yuan(&threshold).with_context(|| format!("--threshold {threshold:?}"))?;
+            let fp = moneytrail::freeze::FreezeParams { threshold_fen, ..Default::default() };
+            let eval = moneytrail::cases::eval_trace(&store.view()?, &world, &rule.params(tz)?, &fp, tz)?;
+            print_report(format, &eval)
+        }
         Command::Stop(c) => cmd_stop(c),
         Command::Gen(a) => {
             let days =

@@ -1,0 +1,322 @@
+//! Working across cases: reading case files, linking cases that pass through the same accounts (串并),
+//! and scoring freeze proposals against a generated world's ground truth.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use crate::freeze::{propose_freezes, FreezeParams};
+use crate::graph::TransferGraph;
+use crate::money::{parse_yuan, Fen};
+use crate::output::{Report, Section};
+use crate::timefmt::parse_ts;
+use crate::trace::report::TraceReport;
+use crate::trace::{resolve_seeds, trace_downstream, SeedSpec, TraceError, TraceParams};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    #[error("{path}: {source}")]
+    Csv { path: PathBuf, source: csv::Error },
+    #[error("{path}: missing column '{column}'")]
+    MissingColumn { path: PathBuf, column: &'static str },
+    #[error("{path}:{line}: field {field} = {value:?}: {reason}")]
+    BadField { path: PathBuf, line: u64, field: &'static str, value: String, reason: String },
+    #[error("case {case}: {source}")]
+    Trace { case: String, source: TraceError },
+}
+
+/// One case: its seeds and when it was reported.
+#[derive(Clone, Debug)]
+pub struct CaseSpec {
+    pub case_id: String,
+    pub seed_txn_ids: Vec<String>,
+    /// The report time (the trace's as_of), if given.
+    pub as_of_ms: Option<i64>,
+}
+
+/// Reads a cases file: CSV with `case_id`, `seed_txn_ids` (`;`-separated) and optionally `report_time`
+/// (or `as_of`). The ground truth's `truth/cases.csv` has this shape.
+pub fn read_cases(path: &Path, tz: Tz) -> Result<Vec<CaseSpec>, CaseError> {
+    let csv_err = |source| CaseError::Csv { path: path.into(), source };
+    let mut rdr = csv::Reader::from_path(path).map_err(csv_err)?;
+    let headers = rdr.headers().map_err(csv_err)?.clone();
+    let col = |name: &'static str| headers.iter().position(|h| h.trim() == name);
+    let id_col = col("case_id").ok_or(CaseError::MissingColumn { path: path.into(), column: "case_id" })?;
+    let seeds_col =
+        col("seed_txn_ids").ok_or(CaseError::MissingColumn { path: path.into(), column: "seed_txn_ids" })?;
+    let time_col = col("report_time").or_else(|| col("as_of"));
+    let mut out = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(csv_err)?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let as_of_ms = match time_col.and_then(|c| rec.get(c)).map(str::trim).filter(|s| !s.is_empty()) {
+            Some(t) => Some(parse_ts(t, tz).map_err(|e| CaseError::BadField {
+                path: path.into(),
+                line,
+                field: "report_time",
+                value: t.into(),
+                reason: e.to_string(),
+            })?),
+            None => None,
+        };
+        out.push(CaseSpec {
+            case_id: rec.get(id_col).unwrap_or("").trim().to_string(),
+            seed_txn_ids: rec
+                .get(seeds_col)
+                .unwrap_or("")
+                .split(';')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
+            as_of_ms,
+        });
+    }
+    Ok(out)
+}
+
+fn trace_case<G: TransferGraph>(g: &G, case: &CaseSpec, base: &TraceParams) -> Result<crate::trace::Trace, CaseError> {
+    let wrap = |source| CaseError::Trace { case: case.case_id.clone(), source };
+    let as_of_ms = case.as_of_ms.unwrap_or(base.as_of_ms);
+    let spec = SeedSpec { txn_ids: case.seed_txn_ids.clone(), ..Default::default() };
+    let seeds = resolve_seeds(g, &spec, as_of_ms).map_err(wrap)?;
+    trace_downstream(g, &seeds, &TraceParams { as_of_ms, ..base.clone() }).map_err(wrap)
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SharedAccount {
+    pub account: String,
+    pub hop_in_a: u32,
+    pub hop_in_b: u32,
+    pub held_a: Fen,
+    pub held_b: Fen,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseLink {
+    pub case_a: String,
+    pub case_b: String,
+    pub shared_accounts: Vec<SharedAccount>,
+}
+
+/// `moneytrail link`: cases whose traces pass through the same non-terminal accounts.
+#[derive(Clone, Debug, Serialize)]
+pub struct LinkReport {
+    pub cases: usize,
+    pub links: Vec<CaseLink>,
+    /// Groups of cases connected through shared accounts (串并 groups), largest first.
+    pub groups: Vec<Vec<String>>,
+}
+
+pub fn link_cases<G: TransferGraph>(g: &G, cases: &[CaseSpec], base: &TraceParams) -> Result<LinkReport, CaseError> {
+    // account → (case index, hop, held)
+    let mut by_account: BTreeMap<u32, Vec<(usize, u32, i64)>> = BTreeMap::new();
+    for (i, case) in cases.iter().enumerate() {
+        let t = trace_case(g, case, base)?;
+        for a in t.accounts.values() {
+            by_account.entry(a.id).or_default().push((i, a.hop, a.held.iter().sum()));
+        }
+    }
+    let mut pairs: BTreeMap<(usize, usize), Vec<SharedAccount>> = BTreeMap::new();
+    let mut parent: Vec<usize> = (0..cases.len()).collect();
+    fn find(p: &mut [usize], x: usize) -> usize {
+        let mut r = x;
+        while p[r] != r {
+            r = p[r];
+        }
+        p[x] = r;
+        r
+    }
+    for (acct, hits) in &by_account {
+        for (i, a) in hits.iter().enumerate() {
+            for b in &hits[i + 1..] {
+                let name = g
+                    .account_external(*acct)
+                    .map_err(|e| CaseError::Trace { case: cases[a.0].case_id.clone(), source: e.into() })?;
+                pairs.entry((a.0, b.0)).or_default().push(SharedAccount {
+                    account: name,
+                    hop_in_a: a.1,
+                    hop_in_b: b.1,
+                    held_a: Fen(a.2),
+                    held_b: Fen(b.2),
+                });
+                let (ra, rb) = (find(&mut parent, a.0), find(&mut parent, b.0));
+                parent[ra] = rb;
+            }
+        }
+    }
+    let links = pairs
+        .into_iter()
+        .map(|((a, b), shared)| CaseLink {
+            case_a: cases[a].case_id.clone(),
+            case_b: cases[b].case_id.clone(),
+            shared_accounts: shared,
+        })
+        .collect();
+    let mut groups: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for (i, case) in cases.iter().enumerate() {
+        let r = find(&mut parent, i);
+        groups.entry(r).or_default().push(case.case_id.clone());
+    }
+    let mut groups: Vec<Vec<String>> = groups.into_values().filter(|g| g.len() > 1).collect();
+    groups.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    Ok(LinkReport { cases: cases.len(), links, groups })
+}
+
+impl Report for LinkReport {
+    fn sections(&self) -> Vec<Section> {
+        let mut g = Section::new(format!("Linked case groups (串并), from {} cases", self.cases), &["cases"]);
+        for grp in &self.groups {
+            g.row(vec![grp.join(", ")]);
+        }
+        let mut l = Section::new(
+            "Shared accounts",
+            &["case a", "case b", "account", "hop a", "hop b", "held for a", "held for b"],
+        );
+        for link in &self.links {
+            for s in &link.shared_accounts {
+                l.row(vec![
+                    link.case_a.clone(),
+                    link.case_b.clone(),
+                    s.account.clone(),
+                    s.hop_in_a.to_string(),
+                    s.hop_in_b.to_string(),
+                    s.held_a.to_string(),
+                    s.held_b.to_string(),
+                ]);
+            }
+        }
+        vec![g, l]
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseScore {
+    pub case_id: String,
+    /// Stolen money that truth says sits in non-terminal accounts at the report time.
+    pub truth_held: Fen,
+    /// The part of it in accounts the proposals name.
+    pub covered: Fen,
+    /// covered / truth_held (absent when nothing was held).
+    pub coverage: Option<f64>,
+    pub proposed: usize,
+    /// Proposed accounts holding none of this case's money.
+    pub false_proposals: usize,
+}
+
+/// `moneytrail eval trace`: freeze proposals scored against a generated world's truth.
+#[derive(Clone, Debug, Serialize)]
+pub struct TraceEval {
+    pub rule: &'static str,
+    pub hops: u32,
+    pub threshold: Fen,
+    pub cases: Vec<CaseScore>,
+    pub truth_held: Fen,
+    pub covered: Fen,
+    /// Σ covered / Σ truth_held over all cases.
+    pub coverage: f64,
+    pub proposed: usize,
+    pub false_proposals: usize,
+}
+
+/// Reads `truth/holdings.csv` (`case_id,account,amount`).
+fn read_holdings(path: &Path) -> Result<BTreeMap<String, BTreeMap<String, i64>>, CaseError> {
+    let csv_err = |source| CaseError::Csv { path: path.into(), source };
+    let mut rdr = csv::Reader::from_path(path).map_err(csv_err)?;
+    let mut out: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(csv_err)?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let amount = rec.get(2).unwrap_or("");
+        let fen = parse_yuan(amount).map_err(|e| CaseError::BadField {
+            path: path.into(),
+            line,
+            field: "amount",
+            value: amount.into(),
+            reason: e.to_string(),
+        })?;
+        *out.entry(rec.get(0).unwrap_or("").to_string())
+            .or_default()
+            .entry(rec.get(1).unwrap_or("").to_string())
+            .or_default() += fen;
+    }
+    Ok(out)
+}
+
+pub fn eval_trace<G: TransferGraph>(
+    g: &G,
+    world: &Path,
+    base: &TraceParams,
+    freeze: &FreezeParams,
+    tz: Tz,
+) -> Result<TraceEval, CaseError> {
+    let cases = read_cases(&world.join("truth/cases.csv"), tz)?;
+    let holdings = read_holdings(&world.join("truth/holdings.csv"))?;
+    let empty = BTreeMap::new();
+    let mut scores = Vec::new();
+    for case in &cases {
+        let t = trace_case(g, case, base)?;
+        let wrap = |source| CaseError::Trace { case: case.case_id.clone(), source };
+        let report = TraceReport::build(g, &t, tz).map_err(wrap)?;
+        let proposals = propose_freezes(g, &t, &report, &[], freeze, tz).map_err(wrap)?;
+        let truth = holdings.get(&case.case_id).unwrap_or(&empty);
+        let truth_held: i64 = truth.values().sum();
+        let proposed: BTreeSet<&str> = proposals.proposals.iter().map(|p| p.account.as_str()).collect();
+        let covered: i64 = truth.iter().filter(|(a, _)| proposed.contains(a.as_str())).map(|(_, v)| *v).sum();
+        let false_proposals = proposed.iter().filter(|a| truth.get(**a).is_none_or(|v| *v == 0)).count();
+        scores.push(CaseScore {
+            case_id: case.case_id.clone(),
+            truth_held: Fen(truth_held),
+            covered: Fen(covered),
+            coverage: (truth_held > 0).then(|| covered as f64 / truth_held as f64),
+            proposed: proposed.len(),
+            false_proposals,
+        });
+    }
+    let truth_held: Fen = scores.iter().map(|s| s.truth_held).sum();
+    let covered: Fen = scores.iter().map(|s| s.covered).sum();
+    Ok(TraceEval {
+        rule: base.rule.as_str(),
+        hops: base.hops,
+        threshold: Fen(freeze.threshold_fen),
+        coverage: if truth_held.0 > 0 { covered.0 as f64 / truth_held.0 as f64 } else { 1.0 },
+        proposed: scores.iter().map(|s| s.proposed).sum(),
+        false_proposals: scores.iter().map(|s| s.false_proposals).sum(),
+        truth_held,
+        covered,
+        cases: scores,
+    })
+}
+
+impl Report for TraceEval {
+    fn sections(&self) -> Vec<Section> {
+        let mut head = Section::fields(
+            format!(
+                "Freeze proposals against ground truth ({} rule, {} hops, threshold {})",
+                self.rule, self.hops, self.threshold
+            ),
+            vec![
+                ("cases", self.cases.len().to_string()),
+                ("stolen money held in non-terminal accounts (truth)", self.truth_held.to_string()),
+                ("of it in proposed accounts", format!("{} ({:.1}%)", self.covered, 100.0 * self.coverage)),
+                ("accounts proposed", self.proposed.to_string()),
+                ("proposed accounts holding none of the case's money", self.false_proposals.to_string()),
+            ],
+        );
+        head.headers = vec![String::new(), String::new()];
+        let mut c = Section::new("Per case", &["case", "truth held", "covered", "coverage", "proposed", "false"]);
+        for s in &self.cases {
+            c.row(vec![
+                s.case_id.clone(),
+                s.truth_held.to_string(),
+                s.covered.to_string(),
+                s.coverage.map_or_else(|| "-".into(), |x| format!("{:.1}%", 100.0 * x)),
+                s.proposed.to_string(),
+                s.false_proposals.to_string(),
+            ]);
+        }
+        vec![head, c]
+    }
+}
