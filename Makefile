@@ -52,7 +52,7 @@ demo: build
 # Scale run: a ~10M-transfer world, ingested from CSV into a fresh store, with wall time and peak RSS.
 bench: build
 	@scripts/bench-ingest.sh $(BIN) $(BENCH) $(BENCH_PERSONS) $(BENCH_DAYS)
-	$(CARGO) bench --bench store
+	$(CARGO) bench --bench store --bench trace
 
 criterion: deps
-	$(CARGO) bench --bench store
+	$(CARGO) bench --bench store --bench trace

@@ -259,7 +259,7 @@ pub fn eval_trace<G: TransferGraph>(
     for case in &cases {
         let t = trace_case(g, case, base)?;
         let wrap = |source| CaseError::Trace { case: case.case_id.clone(), source };
-        let report = TraceReport::build(g, &t, tz).map_err(wrap)?;
+        let report = TraceReport::build_summary(g, &t, tz).map_err(wrap)?;
         let proposals = propose_freezes(g, &t, &report, &[], freeze, tz).map_err(wrap)?;
         let truth = holdings.get(&case.case_id).unwrap_or(&empty);
         let truth_held: i64 = truth.values().sum();

@@ -541,7 +541,7 @@ fn cmd_freeze(a: FreezeArgs) -> Result<ExitCode> {
     let threshold_fen =
         moneytrail::money::parse_yuan(&a.threshold).with_context(|| format!("--threshold {:?}", a.threshold))?;
     let trace = moneytrail::trace::trace_downstream(&view, &seeds, &params)?;
-    let report = moneytrail::trace::report::TraceReport::build(&view, &trace, tz)?;
+    let report = moneytrail::trace::report::TraceReport::build_summary(&view, &trace, tz)?;
     let stops = view.all_stops()?;
     let fp = moneytrail::freeze::FreezeParams { threshold_fen, hub_counterparties: a.hub_counterparties };
     let proposals = moneytrail::freeze::propose_freezes(&view, &trace, &report, &stops, &fp, tz)?;

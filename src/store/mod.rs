@@ -30,7 +30,7 @@ pub enum StoreError {
     Open { path: PathBuf, source: rocksdb::Error },
     #[error("{path} is a RocksDB database but not a moneytrail store (no schema version)")]
     NotAStore { path: PathBuf },
-    #[error("the store at {path} has on-disk format version {found}; this moneytrail reads version {expected}")]
+    #[error("the store at {path} has on-disk format version {found}; this moneytrail reads version {expected} (re-ingest the source files into a new store)")]
     SchemaMismatch { path: PathBuf, found: u32, expected: u32 },
     #[error("storage error while {op}: {source}")]
     Rocks { op: &'static str, source: rocksdb::Error },
@@ -197,6 +197,18 @@ impl TransferStore {
     fn open_read_only_once(path: &Path) -> Result<TransferStore> {
         let cache = Cache::new_lru_cache(BLOCK_CACHE_BYTES);
         let (mut opts, cf_options) = db_options(&cache);
+        // A store from an older format may lack column families added since: say so by version,
+        // rather than RocksDB's "column family not found".
+        let existing = DB::list_cf(&opts, path).map_err(|source| StoreError::Open { path: path.into(), source })?;
+        if cf::ALL.iter().any(|name| !existing.iter().any(|e| e == name)) {
+            let old = DB::open_cf_for_read_only(&opts, path, &existing, false)
+                .map_err(|source| StoreError::Open { path: path.into(), source })?;
+            let found = match old.cf_handle(cf::META).map(|h| old.get_cf(h, MetaKey::SCHEMA_VERSION)) {
+                Some(Ok(Some(raw))) => raw.as_slice().try_into().map(u32::from_be_bytes).unwrap_or(0),
+                _ => return Err(StoreError::NotAStore { path: path.into() }),
+            };
+            return Err(StoreError::SchemaMismatch { path: path.into(), found, expected: keys::SCHEMA_VERSION });
+        }
         // Open every table file now, so files that a concurrent writer's compaction deletes later
         // stay readable through the open handles.
         opts.set_max_open_files(-1);

@@ -146,8 +146,8 @@ fn outcome_str(o: Outcome) -> &'static str {
 fn evidence_chains(
     deliveries: &[(Seq, i64)],
     by_seq: &FxHashMap<Seq, &TracedTransfer>,
-    names: &FxHashMap<Seq, String>,
-) -> Vec<Vec<String>> {
+    names: &mut dyn FnMut(Seq) -> Result<String, TraceError>,
+) -> Result<Vec<Vec<String>>, TraceError> {
     let mut ds: Vec<(Seq, i64)> = deliveries.to_vec();
     ds.sort_by_key(|&(s, a)| (std::cmp::Reverse(a), s));
     let mut chains = Vec::new();
@@ -155,18 +155,34 @@ fn evidence_chains(
         let mut chain = Vec::new();
         let mut cur = Some(seq);
         while let Some(s) = cur {
-            chain.push(names.get(&s).cloned().unwrap_or_else(|| format!("#{s}")));
+            chain.push(names(s)?);
             // A source arrived strictly earlier, so the walk ends; the cap guards against a bad graph.
             cur = by_seq.get(&s).and_then(|t| t.sources.first().map(|(src, _)| *src)).filter(|_| chain.len() < 64);
         }
         chain.reverse();
         chains.push(chain);
     }
-    chains
+    Ok(chains)
 }
 
 impl TraceReport {
+    /// The full report: every traced transfer listed.
     pub fn build<G: TransferGraph>(g: &G, trace: &Trace, tz: Tz) -> Result<TraceReport, TraceError> {
+        Self::build_with(g, trace, tz, true)
+    }
+
+    /// Without the per-transfer list (`transfers` empty): what freeze proposals need, cheaper, since
+    /// transfer records are then read only for evidence chains.
+    pub fn build_summary<G: TransferGraph>(g: &G, trace: &Trace, tz: Tz) -> Result<TraceReport, TraceError> {
+        Self::build_with(g, trace, tz, false)
+    }
+
+    fn build_with<G: TransferGraph>(
+        g: &G,
+        trace: &Trace,
+        tz: Tz,
+        list_transfers: bool,
+    ) -> Result<TraceReport, TraceError> {
         let mut ext: FxHashMap<AccountId, String> = FxHashMap::default();
         let mut name = |id: AccountId| -> Result<String, TraceError> {
             if let Some(n) = ext.get(&id) {
@@ -178,10 +194,14 @@ impl TraceReport {
         };
         let by_seq: FxHashMap<Seq, &TracedTransfer> = trace.transfers.iter().map(|t| (t.seq, t)).collect();
         let mut txn_names: FxHashMap<Seq, String> = FxHashMap::default();
-        for t in &trace.transfers {
-            let rec = g.transfer(t.seq)?;
-            txn_names.insert(t.seq, rec.map(|r| r.txn_id).unwrap_or_else(|| format!("#{}", t.seq)));
-        }
+        let mut txn_name = |seq: Seq| -> Result<String, TraceError> {
+            if let Some(n) = txn_names.get(&seq) {
+                return Ok(n.clone());
+            }
+            let n = g.transfer(seq)?.map(|r| r.txn_id).unwrap_or_else(|| format!("#{seq}"));
+            txn_names.insert(seq, n.clone());
+            Ok(n)
+        };
         let victims: Vec<String> = trace.victims.iter().map(|&v| name(v)).collect::<Result<_, _>>()?;
 
         let mut accounts = Vec::new();
@@ -216,7 +236,7 @@ impl TraceReport {
                 held: Fen(a.held.iter().sum()),
                 by_victim,
                 statement_requested: a.has_outgoing_records,
-                evidence: evidence_chains(&a.deliveries, &by_seq, &txn_names),
+                evidence: evidence_chains(&a.deliveries, &by_seq, &mut txn_name)?,
                 id: a.id,
             });
         }
@@ -267,7 +287,7 @@ impl TraceReport {
                     })
                     .collect(),
                 statement_requested: true,
-                evidence: evidence_chains(&deliveries, &by_seq, &txn_names),
+                evidence: evidence_chains(&deliveries, &by_seq, &mut txn_name)?,
                 id: t.id,
             });
         }
@@ -280,9 +300,9 @@ impl TraceReport {
         });
 
         let mut transfers = Vec::new();
-        for t in &trace.transfers {
+        for t in trace.transfers.iter().filter(|_| list_transfers) {
             transfers.push(TransferEntry {
-                txn_id: txn_names[&t.seq].clone(),
+                txn_id: txn_name(t.seq)?,
                 ts: format_rfc3339(t.ts_ms, tz),
                 ts_ms: t.ts_ms,
                 src: name(t.src)?,

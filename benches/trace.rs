@@ -1,0 +1,118 @@
+//! Trace and freeze latency on a large store, warm: p50/p99 over the generated cases, then criterion.
+//!
+//! Uses the scale world of `make bench` (MONEYTRAIL_BENCH_DB, MONEYTRAIL_BENCH_WORLD; defaults
+//! target/bench/db and target/bench/world-170000-60). Without it, builds a small world first.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+
+use moneytrail::cases::{read_cases, CaseSpec};
+use moneytrail::freeze::{propose_freezes, FreezeParams};
+use moneytrail::ingest::{ingest_files, IngestOptions};
+use moneytrail::store::TransferStore;
+use moneytrail::timefmt::DEFAULT_TZ;
+use moneytrail::trace::report::TraceReport;
+use moneytrail::trace::{resolve_seeds, trace_downstream, SeedSpec, TraceParams};
+
+fn locate() -> (PathBuf, PathBuf) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let db = std::env::var_os("MONEYTRAIL_BENCH_DB").map_or(root.join("target/bench/db"), PathBuf::from);
+    let world =
+        std::env::var_os("MONEYTRAIL_BENCH_WORLD").map_or(root.join("target/bench/world-170000-60"), PathBuf::from);
+    if db.join("CURRENT").exists() && world.join("truth/cases.csv").exists() {
+        return (db, world);
+    }
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("trace-bench-v1");
+    let (db, world) = (dir.join("db"), dir.join("world"));
+    if !dir.join("complete").exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        let cfg = moneytrail::gen::WorldConfig { persons: 20_000, days: 30, seed: 7, ..Default::default() };
+        moneytrail::gen::generate(&cfg, &world).expect("gen");
+        let store = TransferStore::open(&db).expect("open");
+        ingest_files(
+            &store,
+            &[world.join("transfers.csv")],
+            &[world.join("accounts.csv")],
+            &IngestOptions::default(),
+            &|_| {},
+        )
+        .expect("ingest");
+        std::fs::write(dir.join("complete"), b"").expect("marker");
+    }
+    (db, world)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn traces(c: &mut Criterion) {
+    let (db, world) = locate();
+    let store = TransferStore::open_read_only(&db).expect("open");
+    let view = store.view().expect("view");
+    let cases: Vec<CaseSpec> = read_cases(&world.join("truth/cases.csv"), DEFAULT_TZ).expect("cases");
+    let work: Vec<(Vec<u64>, TraceParams)> = cases
+        .iter()
+        .take(2000)
+        .map(|c| {
+            let as_of_ms = c.as_of_ms.unwrap_or(i64::MAX);
+            let spec = SeedSpec { txn_ids: c.seed_txn_ids.clone(), ..Default::default() };
+            (resolve_seeds(&view, &spec, as_of_ms).expect("seeds"), TraceParams { as_of_ms, ..Default::default() })
+        })
+        .collect();
+    let fp = FreezeParams::default();
+    let mut t_ms = Vec::new();
+    let mut f_ms = Vec::new();
+    let mut touched = 0usize;
+    for (seeds, params) in &work {
+        let _ = trace_downstream(&view, seeds, params).expect("warm-up");
+        let t0 = Instant::now();
+        let t = trace_downstream(&view, seeds, params).expect("trace");
+        t_ms.push(t0.elapsed().as_secs_f64() * 1e3);
+        touched += t.accounts.len() + t.terminals.len();
+        let t0 = Instant::now();
+        let t = trace_downstream(&view, seeds, params).expect("trace");
+        let r = TraceReport::build_summary(&view, &t, DEFAULT_TZ).expect("report");
+        let _ = propose_freezes(&view, &t, &r, &[], &fp, DEFAULT_TZ).expect("freeze");
+        f_ms.push(t0.elapsed().as_secs_f64() * 1e3);
+    }
+    for v in [&mut t_ms, &mut f_ms] {
+        v.sort_by(f64::total_cmp);
+    }
+    println!(
+        "store {}: {} transfers; {} cases, {:.1} accounts reached per case",
+        db.display(),
+        view.watermark().next_seq,
+        work.len(),
+        touched as f64 / work.len() as f64
+    );
+    for (name, v) in [("trace (6-hop fifo)", &t_ms), ("freeze (trace + report + proposals)", &f_ms)] {
+        println!(
+            "{name}: p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+            percentile(v, 0.5),
+            percentile(v, 0.9),
+            percentile(v, 0.99),
+            v[v.len() - 1]
+        );
+    }
+    let mut i = 0;
+    c.bench_function("trace a generated case, 6-hop fifo", |b| {
+        b.iter(|| {
+            i = (i + 1) % work.len();
+            trace_downstream(&view, &work[i].0, &work[i].1).expect("trace").accounts.len()
+        })
+    });
+    c.bench_function("freeze proposals for a generated case", |b| {
+        b.iter(|| {
+            i = (i + 1) % work.len();
+            let t = trace_downstream(&view, &work[i].0, &work[i].1).expect("trace");
+            let r = TraceReport::build_summary(&view, &t, DEFAULT_TZ).expect("report");
+            propose_freezes(&view, &t, &r, &[], &fp, DEFAULT_TZ).expect("freeze").proposals.len()
+        })
+    });
+}
+
+criterion_group!(benches, traces);
+criterion_main!(benches);
