@@ -11,6 +11,9 @@ BENCH   ?= target/bench
 BENCH_PERSONS ?= 170000
 BENCH_DAYS    ?= 60
 FUZZ_SECONDS  ?= 45
+DEMO_CASE     ?= CASE-00009
+DEMO_SEEDS     = $$(awk -F, '$$1=="$(DEMO_CASE)" {gsub(";", ",", $$6); print $$6}' $(WORLD)/truth/cases.csv)
+DEMO_REPORTED  = $$(awk -F, '$$1=="$(DEMO_CASE)" {print $$4}' $(WORLD)/truth/cases.csv)
 
 .PHONY: deps build test lint unit fuzz-smoke demo bench bench-scale criterion clean-demo
 
@@ -48,6 +51,14 @@ demo: build
 	$(BIN) stats --db $(DEMO)/db
 	@echo "== a first-level mule card's statement =="
 	$(BIN) account --db $(DEMO)/db --limit 15 $$(awk -F, 'NR>1 && $$3=="collector" {print $$1; exit}' $(WORLD)/truth/mules.csv)
+	@echo "== trace a reported case (CASE-00009) as of its report time =="
+	$(BIN) trace --db $(DEMO)/db --seed-txn $(DEMO_SEEDS) --as-of "$(DEMO_REPORTED)"
+	@echo "== extended-freeze proposals for it =="
+	$(BIN) freeze --db $(DEMO)/db --seed-txn $(DEMO_SEEDS) --as-of "$(DEMO_REPORTED)"
+	@echo "== cases linked through shared accounts (串并) =="
+	$(BIN) link --db $(DEMO)/db --cases $(WORLD)/truth/cases.csv
+	@echo "== freeze proposals scored against the world's ground truth =="
+	$(BIN) eval trace --world $(WORLD) --db $(DEMO)/db | head -n 7
 
 # Scale run: a ~10M-transfer world, ingested from CSV into a fresh store, with wall time and peak RSS.
 bench: build
