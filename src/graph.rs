@@ -58,6 +58,10 @@ pub trait TransferGraph {
     ) -> GraphResult<()>;
     fn transfer(&self, seq: Seq) -> GraphResult<Option<TransferRecord>>;
     fn transfer_by_txn_id(&self, txn_id: &str) -> GraphResult<Option<(Seq, TransferRecord)>>;
+    /// Accounts are numbered densely: every id below this exists.
+    fn account_count(&self) -> AccountId;
+    /// Accounts whose attribute `kind` has exactly `value` (shared devices, phones, holders, branches).
+    fn accounts_sharing(&self, kind: crate::model::AttrKind, value: &str) -> GraphResult<Vec<AccountId>>;
 
     /// An account's edges in a window, collected.
     fn edges(&self, account: AccountId, dir: Direction, from_ms: i64, to_ms: i64) -> GraphResult<Vec<Edge>> {
@@ -175,5 +179,17 @@ impl TransferGraph for MemGraph {
     }
     fn transfer_by_txn_id(&self, txn_id: &str) -> GraphResult<Option<(Seq, TransferRecord)>> {
         Ok(self.transfers.iter().find(|(_, t)| t.txn_id == txn_id).map(|(s, t)| (*s, t.clone())))
+    }
+    fn account_count(&self) -> AccountId {
+        let max = |m: &BTreeMap<AccountId, Vec<Edge>>| m.keys().next_back().map_or(0, |k| k + 1);
+        max(&self.out).max(max(&self.inn)).max(self.attrs.keys().next_back().map_or(0, |k| k + 1))
+    }
+    fn accounts_sharing(&self, kind: crate::model::AttrKind, value: &str) -> GraphResult<Vec<AccountId>> {
+        Ok(self
+            .attrs
+            .iter()
+            .filter(|(_, a)| a.shared_attributes().any(|(k, v)| k == kind && v == value))
+            .map(|(id, _)| *id)
+            .collect())
     }
 }

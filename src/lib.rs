@@ -14,6 +14,7 @@ pub mod model;
 pub mod money;
 pub mod output;
 pub mod query;
+pub mod rings;
 pub mod store;
 pub mod timefmt;
 pub mod trace;

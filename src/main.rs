@@ -50,6 +50,13 @@ enum Command {
     /// Score against a generated world's ground truth.
     #[command(subcommand)]
     Eval(EvalCommand),
+    /// Mule-card rings for 断卡 crackdowns, ranked, with members, roles and evidence.
+    Rings(RingsArgs),
+    /// Every account's mule-card features, as CSV (for analysis).
+    Features {
+        #[command(flatten)]
+        common: Common,
+    },
     /// Generate a synthetic world (transfers, accounts, ground truth) in the input format.
     Gen(GenArgs),
 }
@@ -224,8 +231,34 @@ struct LinkArgs {
     format: OutputFormat,
 }
 
+#[derive(Args)]
+struct RingsArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Only rings scoring at least this (0-100).
+    #[arg(long, default_value_t = 0.0)]
+    min_score: f64,
+    /// Only the ring around this account (a known mule, from a trace or a freeze).
+    #[arg(long, value_name = "ACCOUNT")]
+    around: Option<String>,
+    #[arg(long, value_enum, default_value_t)]
+    format: OutputFormat,
+}
+
 #[derive(Subcommand)]
 enum EvalCommand {
+    /// Mule-card detection vs. the truth's mule labels: precision, recall, ring purity, look-alikes.
+    Rings {
+        #[arg(long, value_name = "DIR")]
+        world: PathBuf,
+        /// Store holding the world (default: WORLD/.moneytrail-store, ingested if missing).
+        #[arg(long, value_name = "DIR")]
+        db: Option<PathBuf>,
+        #[arg(long, default_value = "Asia/Shanghai", value_parser = parse_tz)]
+        tz: Tz,
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
     /// Freeze proposals per case vs. the truth's holdings at the report time.
     Trace {
         /// A world made by `moneytrail gen`.
@@ -351,6 +384,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Ingest(a) => cmd_ingest(a),
         Command::Trace(a) => cmd_trace(a),
         Command::Freeze(a) => cmd_freeze(a),
+        Command::Features { common } => {
+            let store = TransferStore::open_read_only(&common.db)?;
+            let view = store.view()?;
+            let table = moneytrail::rings::features::AttrTable::load(&view)?;
+            let feats = moneytrail::rings::features::all_features(&view, &table, common.tz)?;
+            let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+            for (i, f) in feats.iter().enumerate() {
+                let serde_json::Value::Object(m) = serde_json::to_value(f)? else { continue };
+                if i == 0 {
+                    w.write_record(std::iter::once("account".to_string()).chain(m.keys().cloned()))?;
+                }
+                let cell = |v: &serde_json::Value| match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Null => String::new(),
+                    other => other.to_string(),
+                };
+                w.write_record(
+                    std::iter::once(view.account_external(f.id)?.unwrap_or_default()).chain(m.values().map(cell)),
+                )?;
+            }
+            w.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Link(a) => {
             let store = TransferStore::open_read_only(&a.common.db)?;
             let view = store.view()?;
@@ -358,20 +414,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let report = moneytrail::cases::link_cases(&view, &cases, &a.rule.params(a.common.tz)?)?;
             print_report(a.format, &report)
         }
-        Command::Eval(EvalCommand::Trace { world, db, tz, rule, threshold, format }) => {
-            let db = db.unwrap_or_else(|| world.join(".moneytrail-store"));
-            if !db.join("CURRENT").exists() {
-                eprintln!("ingesting {} into {}", world.display(), db.display());
-                let store = TransferStore::open(&db)?;
-                let opts = IngestOptions { tz, ..Default::default() };
-                ingest::ingest_files(
-                    &store,
-                    &[world.join("transfers.csv")],
-                    &[world.join("accounts.csv")],
-                    &opts,
-                    &|_| {},
-                )?;
+        Command::Rings(a) => {
+            let store = TransferStore::open_read_only(&a.common.db)?;
+            let view = store.view()?;
+            let (mut rings, _, table) = moneytrail::rings::detect_rings(&view, &Default::default(), a.common.tz)?;
+            if let Some(acct) = &a.around {
+                let id = view.account_id(acct)?.with_context(|| format!("unknown account {acct:?}"))?;
+                rings.retain(|r| r.members.iter().any(|m| m.id == id));
+                if rings.is_empty() {
+                    eprintln!("{acct} is in no detected ring");
+                }
             }
+            let report = moneytrail::rings::RingsReport::build(&view, &rings, &table, a.min_score)?;
+            print_report(a.format, &report)
+        }
+        Command::Eval(EvalCommand::Rings { world, db, tz, format }) => {
+            let db = world_store(&world, db, tz)?;
+            let store = TransferStore::open_read_only(&db)?;
+            let view = store.view()?;
+            let (rings, _, _) = moneytrail::rings::detect_rings(&view, &Default::default(), tz)?;
+            print_report(format, &moneytrail::rings::eval_rings(&view, &rings, &world)?)
+        }
+        Command::Eval(EvalCommand::Trace { world, db, tz, rule, threshold, format }) => {
+            let db = world_store(&world, db, tz)?;
             let store = TransferStore::open_read_only(&db)?;
             let threshold_fen =
                 moneytrail::money::parse_yuan(&threshold).with_context(|| format!("--threshold {threshold:?}"))?;
@@ -600,4 +665,16 @@ fn cmd_stop(c: StopCommand) -> Result<ExitCode> {
             print_report(format, &StopList::build(&view, stops, common.tz)?)
         }
     }
+}
+
+/// The store of a generated world: the given one, or WORLD/.moneytrail-store (ingested if missing).
+fn world_store(world: &std::path::Path, db: Option<PathBuf>, tz: Tz) -> Result<PathBuf> {
+    let db = db.unwrap_or_else(|| world.join(".moneytrail-store"));
+    if !db.join("CURRENT").exists() {
+        eprintln!("ingesting {} into {}", world.display(), db.display());
+        let store = TransferStore::open(&db)?;
+        let opts = IngestOptions { tz, ..Default::default() };
+        ingest::ingest_files(&store, &[world.join("transfers.csv")], &[world.join("accounts.csv")], &opts, &|_| {})?;
+    }
+    Ok(db)
 }

@@ -539,4 +539,10 @@ impl crate::graph::TransferGraph for StoreView<'_> {
     fn transfer_by_txn_id(&self, txn_id: &str) -> crate::graph::GraphResult<Option<(Seq, TransferValue)>> {
         Ok(StoreView::transfer_by_txn_id(self, txn_id)?)
     }
+    fn account_count(&self) -> AccountId {
+        self.wm.next_account
+    }
+    fn accounts_sharing(&self, kind: AttrKind, value: &str) -> crate::graph::GraphResult<Vec<AccountId>> {
+        Ok(StoreView::accounts_sharing(self, kind, value)?)
+    }
 }

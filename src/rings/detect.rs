@@ -1,0 +1,270 @@
+//! From features to rings: which cards look like mule cards, and which of them one dealer runs.
+//!
+//! Two kinds of evidence, both required to be specific (legitimate look-alikes show one signal at most):
+//! - **attributes**: a device or phone number used by cards of three or more different holders (a family
+//!   shares with one other person at most), on a card that is new, passes money through, or cashes out;
+//! - **money**: a card that passes money through within the hour (快进快出) and keeps nothing, from several
+//!   senders, not a salary forwarder; such a card is a suspect only when money links it to a card with
+//!   attribute evidence (a rented card moving a ring's money).
+//!
+//! Rings are the connected groups of suspects, linked by transfers between them and by shared devices,
+//! phones and holders. Hubs (terminal kinds, or 100+ counterparties) are never suspects, so they never glue two
+//! rings together.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use petgraph::graph::UnGraph;
+use petgraph::unionfind::UnionFind;
+use serde::Serialize;
+
+use super::features::{is_terminal_kind, AccountFeatures, AttrTable};
+use crate::graph::{Direction, GraphResult, TransferGraph};
+use crate::model::{AccountId, AccountKind, AttrKind};
+
+/// Thresholds of the detector, all stated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DetectParams {
+    /// Holders sharing one device or phone before it counts as a card dealer's.
+    pub shared_holders: u32,
+    /// A card first used within this many days of opening is new.
+    pub new_card_days: i64,
+    /// Share of incoming money that left within the hour.
+    pub pass_through: f64,
+    /// Counterparties at which an account is a hub.
+    pub hub_counterparties: u32,
+    /// Least money through (fen) for the money signal.
+    pub min_flow_fen: i64,
+}
+
+impl Default for DetectParams {
+    fn default() -> Self {
+        DetectParams {
+            shared_holders: 3,
+            new_card_days: 30,
+            pass_through: 0.8,
+            hub_counterparties: 100,
+            min_flow_fen: 2_000_000,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Receives victims' money (first level).
+    Collector,
+    /// Passes money between the ring's cards.
+    Relay,
+    /// Cashes out: ATM, OTC sellers, platforms, purchases.
+    Cashout,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Collector => "collector",
+            Role::Relay => "relay",
+            Role::Cashout => "cashout",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Suspect {
+    pub id: AccountId,
+    pub reasons: Vec<String>,
+    pub attribute_evidence: bool,
+    pub money_evidence: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct RingMember {
+    pub id: AccountId,
+    pub role: Role,
+    pub reasons: Vec<String>,
+    pub in_fen: i64,
+    pub out_fen: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Ring {
+    pub members: Vec<RingMember>,
+    /// Shared attribute values (kind, value) and the members that share them.
+    pub shared: Vec<(AttrKind, String, Vec<AccountId>)>,
+    /// Money that entered the ring from outside (fen).
+    pub money_in_fen: i64,
+    /// Outside senders into the ring (likely victims), with amounts, largest first.
+    pub senders: Vec<(AccountId, i64)>,
+    pub score: f64,
+}
+
+fn is_hub(f: &AccountFeatures, kind: &AccountKind, p: &DetectParams) -> bool {
+    is_terminal_kind(kind) || f.senders + f.receivers >= p.hub_counterparties
+}
+
+/// The per-card signals.
+pub fn suspects(feats: &[AccountFeatures], table: &AttrTable, p: &DetectParams) -> Vec<Suspect> {
+    let mut out = Vec::new();
+    for f in feats {
+        let kind = table.kind(f.id);
+        if is_hub(f, kind, p) || f.in_count + f.out_count == 0 {
+            continue;
+        }
+        let mut reasons = Vec::new();
+        let shared = f.holders_on_device >= p.shared_holders || f.holders_on_phone >= p.shared_holders;
+        if f.holders_on_device >= p.shared_holders {
+            reasons.push(format!("device shared by {} holders", f.holders_on_device));
+        }
+        if f.holders_on_phone >= p.shared_holders {
+            reasons.push(format!("phone shared by {} holders", f.holders_on_phone));
+        }
+        let new_card = f.age_at_first_activity_days.is_some_and(|d| d <= p.new_card_days);
+        if new_card {
+            reasons.push(format!("first used {} days after opening", f.age_at_first_activity_days.unwrap_or(0)));
+        }
+        let fast = f.pass_through_1h >= p.pass_through && f.balance_left_share < 0.05 && f.in_fen >= p.min_flow_fen;
+        if fast {
+            reasons.push(format!("{:.0}% of incoming money left within the hour", 100.0 * f.pass_through_1h));
+        }
+        let cashout = f.terminal_out_share >= 0.9 && f.out_count >= 3 && f.balance_left_share < 0.05;
+        if cashout {
+            reasons.push(format!(
+                "{:.0}% of outgoing money to ATMs, OTC sellers, platforms or shops",
+                100.0 * f.terminal_out_share
+            ));
+        }
+        let attribute_evidence = shared && (new_card || fast || cashout || f.pass_through_1h >= 0.5);
+        // A salary forwarder passes money on too, but from an employer and slowly; require several senders.
+        let money_evidence =
+            fast && f.salary_in_share < 0.2 && f.senders >= 2 && f.median_dwell_min.is_some_and(|d| d <= 60.0);
+        if attribute_evidence || money_evidence {
+            out.push(Suspect { id: f.id, reasons, attribute_evidence, money_evidence });
+        }
+    }
+    out
+}
+
+/// Groups suspects into rings. Money-only suspects stay only if money links them to a card with
+/// attribute evidence.
+pub fn rings<G: TransferGraph + Sync>(
+    g: &G,
+    feats: &[AccountFeatures],
+    table: &AttrTable,
+    p: &DetectParams,
+) -> GraphResult<Vec<Ring>> {
+    let sus = suspects(feats, table, p);
+    let index: HashMap<AccountId, usize> = sus.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
+    let mut graph: UnGraph<usize, ()> = UnGraph::with_capacity(sus.len(), sus.len() * 2);
+    let nodes: Vec<_> = (0..sus.len()).map(|i| graph.add_node(i)).collect();
+    // Money between suspects.
+    let mut money_links: Vec<Vec<usize>> = vec![Vec::new(); sus.len()];
+    let mut outside_in: Vec<Vec<(AccountId, i64)>> = vec![Vec::new(); sus.len()];
+    for (i, s) in sus.iter().enumerate() {
+        for dir in [Direction::Out, Direction::In] {
+            for e in g.edges(s.id, dir, i64::MIN, i64::MAX)? {
+                match index.get(&e.counterparty) {
+                    Some(&j) if j != i => {
+                        graph.update_edge(nodes[i], nodes[j], ());
+                        money_links[i].push(j);
+                    }
+                    Some(_) => {}
+                    None if dir == Direction::In => outside_in[i].push((e.counterparty, e.amount_fen)),
+                    None => {}
+                }
+            }
+        }
+    }
+    // Shared attributes among suspects.
+    let mut by_attr: BTreeMap<(AttrKind, String), Vec<usize>> = BTreeMap::new();
+    for (i, s) in sus.iter().enumerate() {
+        for (kind, value) in table.attrs[s.id as usize].shared_attributes() {
+            if kind != AttrKind::Branch {
+                by_attr.entry((kind, value.to_string())).or_default().push(i);
+            }
+        }
+    }
+    for members in by_attr.values().filter(|m| m.len() > 1) {
+        for w in members.windows(2) {
+            graph.update_edge(nodes[w[0]], nodes[w[1]], ());
+        }
+    }
+    // Money-only suspects need a money link to an attribute-evidence card (directly).
+    let keep: Vec<bool> = sus
+        .iter()
+        .enumerate()
+        .map(|(i, s)| s.attribute_evidence || money_links[i].iter().any(|&j| sus[j].attribute_evidence))
+        .collect();
+    let mut uf = UnionFind::<usize>::new(sus.len());
+    for e in graph.edge_indices() {
+        if let Some((a, b)) = graph.edge_endpoints(e) {
+            let (a, b) = (graph[a], graph[b]);
+            if keep[a] && keep[b] {
+                uf.union(a, b);
+            }
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (i, k) in keep.iter().enumerate() {
+        if *k {
+            groups.entry(uf.find(i)).or_default().push(i);
+        }
+    }
+    let feat = |id: AccountId| &feats[id as usize];
+    let mut out = Vec::new();
+    for members in groups.into_values() {
+        let in_ring: BTreeSet<usize> = members.iter().copied().collect();
+        if members.len() < 2 && !sus[members[0]].attribute_evidence {
+            continue;
+        }
+        let mut senders: BTreeMap<AccountId, i64> = BTreeMap::new();
+        let mut ring_members = Vec::new();
+        for &i in &members {
+            let f = feat(sus[i].id);
+            let outside: i64 = outside_in[i].iter().map(|(_, a)| a).sum();
+            for &(s, a) in &outside_in[i] {
+                *senders.entry(s).or_default() += a;
+            }
+            let role = if f.terminal_out_share >= 0.5 {
+                Role::Cashout
+            } else if f.in_fen > 0 && outside as f64 >= 0.5 * f.in_fen as f64 {
+                Role::Collector
+            } else {
+                Role::Relay
+            };
+            ring_members.push(RingMember {
+                id: sus[i].id,
+                role,
+                reasons: sus[i].reasons.clone(),
+                in_fen: f.in_fen,
+                out_fen: f.out_fen,
+            });
+        }
+        let shared = by_attr
+            .iter()
+            .filter_map(|((k, v), m)| {
+                let inside: Vec<AccountId> = m.iter().filter(|i| in_ring.contains(i)).map(|&i| sus[i].id).collect();
+                (inside.len() > 1).then(|| (*k, v.clone(), inside))
+            })
+            .collect::<Vec<_>>();
+        let money_in_fen: i64 = senders.values().sum();
+        let mut senders: Vec<(AccountId, i64)> = senders.into_iter().collect();
+        senders.sort_by_key(|&(s, a)| (std::cmp::Reverse(a), s));
+        let n = members.len() as f64;
+        let attr_share = members.iter().filter(|&&i| sus[i].attribute_evidence).count() as f64 / n;
+        let money_share = members
+            .iter()
+            .filter(|&&i| {
+                let f = feat(sus[i].id);
+                f.pass_through_1h >= 0.5 || f.terminal_out_share >= 0.9
+            })
+            .count() as f64
+            / n;
+        let size = (n.min(10.0) / 10.0).sqrt();
+        let flow = ((money_in_fen.max(1) as f64 / 100.0).log10() / 7.0).clamp(0.0, 1.0);
+        let score = 100.0 * (0.35 * attr_share + 0.35 * money_share + 0.15 * size + 0.15 * flow);
+        ring_members.sort_by_key(|m| (m.role, std::cmp::Reverse(m.in_fen), m.id));
+        out.push(Ring { members: ring_members, shared, money_in_fen, senders, score });
+    }
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.money_in_fen.cmp(&a.money_in_fen)));
+    Ok(out)
+}

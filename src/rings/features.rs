@@ -1,0 +1,268 @@
+//! Account features for mule-card detection, computed over the whole graph in parallel.
+//!
+//! Each account's ledger is read once; memory is one account's ledger per worker plus the attribute
+//! table (one small record per account).
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use chrono::{Offset, TimeZone, Timelike};
+use chrono_tz::Tz;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::graph::{Direction, GraphResult, TransferGraph};
+use crate::model::{AccountAttrs, AccountId, AccountKind, AttrKind, Channel};
+
+/// Money that leaves within this long after arriving counts as passed through (快进快出).
+pub const PASS_WINDOW_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 86_400_000;
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct AccountFeatures {
+    #[serde(skip)]
+    pub id: AccountId,
+    pub kind: String,
+    pub in_count: u32,
+    pub out_count: u32,
+    pub in_fen: i64,
+    pub out_fen: i64,
+    pub senders: u32,
+    pub receivers: u32,
+    /// Share of incoming money that left within an hour (FIFO matching of outflows to inflows).
+    pub pass_through_1h: f64,
+    /// Amount-weighted median minutes between arrival and departure of money that left.
+    pub median_dwell_min: Option<f64>,
+    /// Share of all incoming money still in the account at the end.
+    pub balance_left_share: f64,
+    /// Days from opening to the first recorded transfer.
+    pub age_at_first_activity_days: Option<i64>,
+    /// Longest silence (days) before the busiest day.
+    pub dormancy_before_burst_days: i64,
+    /// Share of transfers (in and out) between 00:00 and 06:00 local time.
+    pub night_share: f64,
+    /// Share of outgoing transfers at whole hundreds of yuan or just under a common limit.
+    pub round_or_under_limit_share: f64,
+    /// Share of incoming money that came as salary.
+    pub salary_in_share: f64,
+    /// Share of outgoing money to terminals (ATM, OTC, platform, merchant).
+    pub terminal_out_share: f64,
+    /// Distinct holders among the cards using this card's device (1: only its own holder).
+    pub holders_on_device: u32,
+    /// Distinct holders among the cards using this card's phone number.
+    pub holders_on_phone: u32,
+    /// Cards of this card's holder.
+    pub cards_of_holder: u32,
+    pub first_ts_ms: i64,
+    pub last_ts_ms: i64,
+}
+
+/// Whether an account is of a kind that is a terminal or a known hub (never a mule card).
+pub fn is_terminal_kind(kind: &AccountKind) -> bool {
+    matches!(kind, AccountKind::Atm | AccountKind::Otc | AccountKind::ThirdParty | AccountKind::Merchant)
+}
+
+fn is_terminal_transfer(dst_kind: &AccountKind, channel: u8) -> bool {
+    is_terminal_kind(dst_kind)
+        || matches!(Channel::from_code(channel, ""), Channel::AtmWithdrawal | Channel::Pos | Channel::ThirdParty)
+}
+
+/// Amounts mule cards favour: whole hundreds, or just under a transfer or withdrawal limit.
+fn round_or_under_limit(fen: i64) -> bool {
+    const LIMITS_YUAN: [i64; 5] = [5_000, 10_000, 20_000, 50_000, 100_000];
+    fen % 10_000 == 0 || LIMITS_YUAN.iter().any(|l| fen < l * 100 && fen >= l * 100 - 20_000)
+    // within 200 yuan under the limit
+}
+
+/// The attribute table and the sharing counts derived from it.
+pub struct AttrTable {
+    pub attrs: Vec<AccountAttrs>,
+    holders_by_device: HashMap<String, HashSet<String>>,
+    holders_by_phone: HashMap<String, HashSet<String>>,
+    cards_by_holder: HashMap<String, u32>,
+}
+
+impl AttrTable {
+    pub fn load<G: TransferGraph + Sync>(g: &G) -> GraphResult<AttrTable> {
+        let n = g.account_count();
+        let attrs: Vec<AccountAttrs> =
+            (0..n).into_par_iter().map(|id| g.account_attrs(id)).collect::<GraphResult<_>>()?;
+        let mut holders_by_device: HashMap<String, HashSet<String>> = HashMap::new();
+        let mut holders_by_phone: HashMap<String, HashSet<String>> = HashMap::new();
+        let mut cards_by_holder: HashMap<String, u32> = HashMap::new();
+        for a in &attrs {
+            // A card without a holder id counts as its own holder.
+            let holder = if a.holder_id.is_empty() { None } else { Some(a.holder_id.clone()) };
+            if let Some(h) = &holder {
+                *cards_by_holder.entry(h.clone()).or_default() += 1;
+            }
+            for (kind, value) in a.shared_attributes() {
+                let key = holder.clone().unwrap_or_else(|| format!("card:{value}"));
+                match kind {
+                    AttrKind::Device => holders_by_device.entry(value.to_string()).or_default().insert(key),
+                    AttrKind::Phone => holders_by_phone.entry(value.to_string()).or_default().insert(key),
+                    _ => false,
+                };
+            }
+        }
+        Ok(AttrTable { attrs, holders_by_device, holders_by_phone, cards_by_holder })
+    }
+
+    pub fn kind(&self, id: AccountId) -> &AccountKind {
+        self.attrs.get(id as usize).map_or(&AccountKind::Unknown, |a| &a.kind)
+    }
+
+    fn holders_on_device(&self, a: &AccountAttrs) -> u32 {
+        if a.device_id.is_empty() {
+            return 1;
+        }
+        self.holders_by_device.get(&a.device_id).map_or(1, |s| s.len() as u32)
+    }
+
+    fn holders_on_phone(&self, a: &AccountAttrs) -> u32 {
+        if a.phone.is_empty() {
+            return 1;
+        }
+        self.holders_by_phone.get(&a.phone).map_or(1, |s| s.len() as u32)
+    }
+
+    fn cards_of_holder(&self, a: &AccountAttrs) -> u32 {
+        self.cards_by_holder.get(&a.holder_id).copied().unwrap_or(1)
+    }
+}
+
+/// Features of one account from its ledger.
+pub fn account_features<G: TransferGraph>(
+    g: &G,
+    table: &AttrTable,
+    id: AccountId,
+    tz: Tz,
+) -> GraphResult<AccountFeatures> {
+    let a = &table.attrs[id as usize];
+    let ins = g.edges(id, Direction::In, i64::MIN, i64::MAX)?;
+    let outs = g.edges(id, Direction::Out, i64::MIN, i64::MAX)?;
+    let mut f = AccountFeatures {
+        id,
+        kind: a.kind.as_str().to_string(),
+        in_count: ins.len() as u32,
+        out_count: outs.len() as u32,
+        in_fen: ins.iter().map(|e| e.amount_fen).sum(),
+        out_fen: outs.iter().map(|e| e.amount_fen).sum(),
+        holders_on_device: table.holders_on_device(a),
+        holders_on_phone: table.holders_on_phone(a),
+        cards_of_holder: table.cards_of_holder(a),
+        ..Default::default()
+    };
+    f.senders = ins.iter().map(|e| e.counterparty).collect::<HashSet<_>>().len() as u32;
+    f.receivers = outs.iter().map(|e| e.counterparty).collect::<HashSet<_>>().len() as u32;
+    let first = ins.iter().chain(&outs).map(|e| e.ts_ms).min();
+    let last = ins.iter().chain(&outs).map(|e| e.ts_ms).max();
+    f.first_ts_ms = first.unwrap_or(0);
+    f.last_ts_ms = last.unwrap_or(0);
+    if let (Some(first), Some(opened)) = (first, a.opened_at_days) {
+        f.age_at_first_activity_days = Some(first.div_euclid(DAY_MS) - i64::from(opened));
+    }
+    // FIFO matching of outflows to inflows, in time order (ties: inflows first).
+    let mut events: Vec<(i64, bool, i64)> = ins.iter().map(|e| (e.ts_ms, false, e.amount_fen)).collect();
+    events.extend(outs.iter().map(|e| (e.ts_ms, true, e.amount_fen)));
+    events.sort_by_key(|&(ts, out, _)| (ts, out));
+    let mut queue: VecDeque<(i64, i64)> = VecDeque::new();
+    let mut passed_fast = 0i64;
+    let mut dwells: Vec<(i64, i64)> = Vec::new();
+    for (ts, out, amount) in events {
+        if !out {
+            queue.push_back((ts, amount));
+            continue;
+        }
+        let mut need = amount;
+        while need > 0 {
+            let Some(front) = queue.front_mut() else { break };
+            let part = front.1.min(need);
+            let dwell = ts - front.0;
+            if dwell <= PASS_WINDOW_MS {
+                passed_fast += part;
+            }
+            dwells.push((dwell, part));
+            front.1 -= part;
+            need -= part;
+            if front.1 == 0 {
+                queue.pop_front();
+            }
+        }
+    }
+    if f.in_fen > 0 {
+        f.pass_through_1h = passed_fast as f64 / f.in_fen as f64;
+        f.balance_left_share = queue.iter().map(|(_, a)| *a).sum::<i64>() as f64 / f.in_fen as f64;
+        let salary: i64 = ins.iter().filter(|e| e.channel_code == Channel::Salary.code()).map(|e| e.amount_fen).sum();
+        f.salary_in_share = salary as f64 / f.in_fen as f64;
+    }
+    if !dwells.is_empty() {
+        dwells.sort_unstable();
+        let half = dwells.iter().map(|d| d.1).sum::<i64>() / 2;
+        let mut acc = 0;
+        for (d, w) in &dwells {
+            acc += w;
+            if acc >= half {
+                f.median_dwell_min = Some(*d as f64 / 60_000.0);
+                break;
+            }
+        }
+    }
+    if f.out_fen > 0 {
+        let term: i64 = outs
+            .iter()
+            .filter(|e| is_terminal_transfer(table.kind(e.counterparty), e.channel_code))
+            .map(|e| e.amount_fen)
+            .sum();
+        f.terminal_out_share = term as f64 / f.out_fen as f64;
+    }
+    let all = ins.len() + outs.len();
+    if all > 0 {
+        let offset_ms = |ts: i64| {
+            tz.offset_from_utc_datetime(&chrono::DateTime::from_timestamp_millis(ts).unwrap_or_default().naive_utc())
+                .fix()
+                .local_minus_utc() as i64
+                * 1000
+        };
+        let night = ins.iter().chain(&outs).filter(|e| {
+            let local = chrono::DateTime::from_timestamp_millis(e.ts_ms + offset_ms(e.ts_ms)).unwrap_or_default();
+            local.hour() < 6
+        });
+        f.night_share = night.count() as f64 / all as f64;
+    }
+    if !outs.is_empty() {
+        f.round_or_under_limit_share =
+            outs.iter().filter(|e| round_or_under_limit(e.amount_fen)).count() as f64 / outs.len() as f64;
+    }
+    // Dormancy before the busiest day: the longest gap that ends on the day with the most transfers.
+    let mut days: Vec<i64> = ins.iter().chain(&outs).map(|e| e.ts_ms.div_euclid(DAY_MS)).collect();
+    days.sort_unstable();
+    if let Some(busiest) = busiest_day(&days) {
+        let before = days.iter().filter(|d| **d < busiest).max();
+        f.dormancy_before_burst_days = before.map_or(0, |b| busiest - b);
+        if let (None, Some(opened)) = (before, a.opened_at_days) {
+            f.dormancy_before_burst_days = busiest - i64::from(opened);
+        }
+    }
+    Ok(f)
+}
+
+fn busiest_day(sorted_days: &[i64]) -> Option<i64> {
+    let mut best: Option<(usize, i64)> = None;
+    let mut i = 0;
+    while i < sorted_days.len() {
+        let mut j = i;
+        while j < sorted_days.len() && sorted_days[j] == sorted_days[i] {
+            j += 1;
+        }
+        if best.is_none_or(|(n, _)| j - i > n) {
+            best = Some((j - i, sorted_days[i]));
+        }
+        i = j;
+    }
+    best.map(|(_, d)| d)
+}
+
+/// Features of every account, in parallel.
+pub fn all_features<G: TransferGraph + Sync>(g: &G, table: &AttrTable, tz: Tz) -> GraphResult<Vec<AccountFeatures>> {
+    (0..g.account_count()).into_par_iter().map(|id| account_features(g, table, id, tz)).collect()
+}

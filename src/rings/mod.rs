@@ -1,0 +1,280 @@
+//! Mule-card rings for 断卡 crackdowns: account features, detectors, rings with evidence, evaluation.
+
+pub mod detect;
+pub mod features;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use crate::graph::{GraphResult, TransferGraph};
+use crate::money::Fen;
+use crate::output::{Report, Section};
+pub use detect::{DetectParams, Ring, Role};
+use features::{all_features, AttrTable};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MemberEntry {
+    pub account: String,
+    pub role: &'static str,
+    pub holder_name: String,
+    pub holder_id: String,
+    pub bank: String,
+    pub money_in: Fen,
+    pub money_out: Fen,
+    pub evidence: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SharedEntry {
+    pub attribute: &'static str,
+    pub value: String,
+    pub accounts: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SenderEntry {
+    pub account: String,
+    pub amount: Fen,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RingEntry {
+    pub ring_id: String,
+    pub score: f64,
+    pub members: Vec<MemberEntry>,
+    pub shared_attributes: Vec<SharedEntry>,
+    /// Money that entered the ring's cards from outside it.
+    pub money_in: Fen,
+    /// Outside senders (likely victims), largest first (at most 20).
+    pub senders: Vec<SenderEntry>,
+    pub sender_count: usize,
+}
+
+/// `moneytrail rings`.
+#[derive(Clone, Debug, Serialize)]
+pub struct RingsReport {
+    pub accounts_scanned: u32,
+    pub rings: Vec<RingEntry>,
+}
+
+/// Whole-graph ring detection: features of every account (parallel), then rings.
+pub fn detect_rings<G: TransferGraph + Sync>(
+    g: &G,
+    params: &DetectParams,
+    tz: Tz,
+) -> GraphResult<(Vec<Ring>, Vec<features::AccountFeatures>, AttrTable)> {
+    let table = AttrTable::load(g)?;
+    let feats = all_features(g, &table, tz)?;
+    let rings = detect::rings(g, &feats, &table, params)?;
+    Ok((rings, feats, table))
+}
+
+impl RingsReport {
+    pub fn build<G: TransferGraph>(
+        g: &G,
+        rings: &[Ring],
+        table: &AttrTable,
+        min_score: f64,
+    ) -> GraphResult<RingsReport> {
+        let mut out = Vec::new();
+        for (i, r) in rings.iter().enumerate().filter(|(_, r)| r.score >= min_score) {
+            let mut members = Vec::new();
+            for m in &r.members {
+                let a = &table.attrs[m.id as usize];
+                members.push(MemberEntry {
+                    account: g.account_external(m.id)?,
+                    role: m.role.as_str(),
+                    holder_name: a.holder_name.clone(),
+                    holder_id: a.holder_id.clone(),
+                    bank: a.bank.clone(),
+                    money_in: Fen(m.in_fen),
+                    money_out: Fen(m.out_fen),
+                    evidence: m.reasons.clone(),
+                });
+            }
+            let mut shared = Vec::new();
+            for (k, v, ids) in &r.shared {
+                shared.push(SharedEntry {
+                    attribute: k.as_str(),
+                    value: v.clone(),
+                    accounts: ids.iter().map(|&id| g.account_external(id)).collect::<GraphResult<_>>()?,
+                });
+            }
+            let senders = r
+                .senders
+                .iter()
+                .take(20)
+                .map(|&(s, a)| Ok(SenderEntry { account: g.account_external(s)?, amount: Fen(a) }))
+                .collect::<GraphResult<_>>()?;
+            out.push(RingEntry {
+                ring_id: format!("R{:04}", i + 1),
+                score: (r.score * 10.0).round() / 10.0,
+                members,
+                shared_attributes: shared,
+                money_in: Fen(r.money_in_fen),
+                senders,
+                sender_count: r.senders.len(),
+            });
+        }
+        Ok(RingsReport { accounts_scanned: table.attrs.len() as u32, rings: out })
+    }
+}
+
+impl Report for RingsReport {
+    fn sections(&self) -> Vec<Section> {
+        let mut s = Section::new(
+            format!("Mule-card rings ({} accounts scanned)", self.accounts_scanned),
+            &["ring", "score", "cards", "collectors", "relays", "cash-out", "money in", "senders", "shared"],
+        );
+        for r in &self.rings {
+            let count = |role: &str| r.members.iter().filter(|m| m.role == role).count().to_string();
+            s.row(vec![
+                r.ring_id.clone(),
+                format!("{:.1}", r.score),
+                r.members.len().to_string(),
+                count("collector"),
+                count("relay"),
+                count("cashout"),
+                r.money_in.to_string(),
+                r.sender_count.to_string(),
+                r.shared_attributes
+                    .iter()
+                    .map(|x| format!("{} {} ({} cards)", x.attribute, x.value, x.accounts.len()))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ]);
+        }
+        let mut m = Section::new("Members", &["ring", "account", "role", "holder", "bank", "money in", "evidence"]);
+        for r in &self.rings {
+            for x in &r.members {
+                m.row(vec![
+                    r.ring_id.clone(),
+                    x.account.clone(),
+                    x.role.to_string(),
+                    x.holder_name.clone(),
+                    x.bank.clone(),
+                    x.money_in.to_string(),
+                    x.evidence.join("; "),
+                ]);
+            }
+        }
+        vec![s, m]
+    }
+}
+
+/// `moneytrail eval rings`: card- and ring-level scores against a generated world's truth.
+#[derive(Clone, Debug, Serialize)]
+pub struct RingEval {
+    pub mule_cards: usize,
+    pub flagged: usize,
+    pub true_positives: usize,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    /// Average over detected rings of the share of members from its majority true ring.
+    pub ring_purity: f64,
+    /// Average over true rings of the largest share of its cards found in one detected ring.
+    pub ring_completeness: f64,
+    pub lookalikes_flagged: BTreeMap<String, usize>,
+    pub lookalikes: usize,
+}
+
+pub fn eval_rings<G: TransferGraph>(g: &G, rings: &[Ring], world: &Path) -> Result<RingEval, crate::cases::CaseError> {
+    let read = |name: &str| -> Result<Vec<csv::StringRecord>, crate::cases::CaseError> {
+        let path = world.join(name);
+        let mut rdr = csv::Reader::from_path(&path)
+            .map_err(|source| crate::cases::CaseError::Csv { path: path.clone(), source })?;
+        rdr.records().map(|r| r.map_err(|source| crate::cases::CaseError::Csv { path: path.clone(), source })).collect()
+    };
+    let truth: BTreeMap<String, String> =
+        read("truth/mules.csv")?.iter().map(|r| (r[0].to_string(), r[1].to_string())).collect();
+    let looks: BTreeMap<String, String> =
+        read("truth/lookalikes.csv")?.iter().map(|r| (r[0].to_string(), r[1].to_string())).collect();
+    let mut flagged: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, r) in rings.iter().enumerate() {
+        for m in &r.members {
+            let name = g
+                .account_external(m.id)
+                .map_err(|e| crate::cases::CaseError::Trace { case: format!("ring {i}"), source: e.into() })?;
+            flagged.insert(name, i);
+        }
+    }
+    let tp = flagged.keys().filter(|a| truth.contains_key(*a)).count();
+    let precision = if flagged.is_empty() { 1.0 } else { tp as f64 / flagged.len() as f64 };
+    let recall = if truth.is_empty() { 1.0 } else { tp as f64 / truth.len() as f64 };
+    let f1 = if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 };
+    let mut purity = Vec::new();
+    for i in 0..rings.len() {
+        let members: Vec<&String> = flagged.iter().filter(|(_, r)| **r == i).map(|(a, _)| a).collect();
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for a in &members {
+            *counts.entry(truth.get(*a).map_or("none", String::as_str)).or_default() += 1;
+        }
+        let best = counts.iter().filter(|(k, _)| **k != "none").map(|(_, v)| *v).max().unwrap_or(0);
+        if !members.is_empty() {
+            purity.push(best as f64 / members.len() as f64);
+        }
+    }
+    let true_rings: BTreeSet<&String> = truth.values().collect();
+    let mut completeness = Vec::new();
+    for tr in &true_rings {
+        let cards: Vec<&String> = truth.iter().filter(|(_, r)| r == tr).map(|(a, _)| a).collect();
+        let mut per_ring: BTreeMap<usize, usize> = BTreeMap::new();
+        for c in &cards {
+            if let Some(r) = flagged.get(*c) {
+                *per_ring.entry(*r).or_default() += 1;
+            }
+        }
+        completeness.push(per_ring.values().max().copied().unwrap_or(0) as f64 / cards.len() as f64);
+    }
+    let mut lookalikes_flagged: BTreeMap<String, usize> = BTreeMap::new();
+    for (a, kind) in &looks {
+        if flagged.contains_key(a) {
+            *lookalikes_flagged.entry(kind.clone()).or_default() += 1;
+        }
+    }
+    let avg = |v: &[f64]| if v.is_empty() { 1.0 } else { v.iter().sum::<f64>() / v.len() as f64 };
+    Ok(RingEval {
+        mule_cards: truth.len(),
+        flagged: flagged.len(),
+        true_positives: tp,
+        precision,
+        recall,
+        f1,
+        ring_purity: avg(&purity),
+        ring_completeness: avg(&completeness),
+        lookalikes_flagged,
+        lookalikes: looks.len(),
+    })
+}
+
+impl Report for RingEval {
+    fn sections(&self) -> Vec<Section> {
+        let mut s = Section::fields(
+            "Ring detection against ground truth",
+            vec![
+                ("mule cards (truth)", self.mule_cards.to_string()),
+                ("cards flagged", self.flagged.to_string()),
+                ("precision", format!("{:.3}", self.precision)),
+                ("recall", format!("{:.3}", self.recall)),
+                ("F1", format!("{:.3}", self.f1)),
+                ("ring purity", format!("{:.3}", self.ring_purity)),
+                ("ring completeness", format!("{:.3}", self.ring_completeness)),
+                (
+                    "look-alikes flagged",
+                    format!(
+                        "{} of {} {:?}",
+                        self.lookalikes_flagged.values().sum::<usize>(),
+                        self.lookalikes,
+                        self.lookalikes_flagged
+                    ),
+                ),
+            ],
+        );
+        s.headers = vec![String::new(), String::new()];
+        vec![s]
+    }
+}
