@@ -2,6 +2,8 @@
 
 pub mod detect;
 pub mod features;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
