@@ -57,12 +57,17 @@ demo: build
 	$(BIN) freeze --db $(DEMO)/db --seed-txn $(DEMO_SEEDS) --as-of "$(DEMO_REPORTED)"
 	@echo "== cases linked through shared accounts (串并) =="
 	$(BIN) link --db $(DEMO)/db --cases $(WORLD)/truth/cases.csv
+	@echo "== mule-card rings (断卡), ranked, with roles and evidence =="
+	$(BIN) rings --db $(DEMO)/db --min-score 50 | head -n 40
+	@echo "== ring detection scored against the world's ground truth =="
+	$(BIN) eval rings --world $(WORLD) --db $(DEMO)/db
 	@echo "== freeze proposals scored against the world's ground truth =="
 	$(BIN) eval trace --world $(WORLD) --db $(DEMO)/db | head -n 7
 
 # Scale run: a ~10M-transfer world, ingested from CSV into a fresh store, with wall time and peak RSS.
 bench: build
 	@scripts/bench-ingest.sh $(BIN) $(BENCH) $(BENCH_PERSONS) $(BENCH_DAYS)
+	@scripts/bench-rings.sh $(BIN) $(BENCH)
 	$(CARGO) bench --bench store --bench trace
 
 criterion: deps

@@ -238,9 +238,10 @@ struct RingsArgs {
     /// Only rings scoring at least this (0-100).
     #[arg(long, default_value_t = 0.0)]
     min_score: f64,
-    /// Only the ring around this account (a known mule, from a trace or a freeze).
-    #[arg(long, value_name = "ACCOUNT")]
-    around: Option<String>,
+    /// Only the rings around these accounts (known mules, from traces or freezes); they anchor their
+    /// rings even when their own signals are weak. Comma-separated or repeated.
+    #[arg(long, value_name = "ACCOUNT", value_delimiter = ',')]
+    around: Vec<String>,
     #[arg(long, value_enum, default_value_t)]
     format: OutputFormat,
 }
@@ -417,13 +418,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Rings(a) => {
             let store = TransferStore::open_read_only(&a.common.db)?;
             let view = store.view()?;
-            let (mut rings, _, table) = moneytrail::rings::detect_rings(&view, &Default::default(), a.common.tz)?;
-            if let Some(acct) = &a.around {
-                let id = view.account_id(acct)?.with_context(|| format!("unknown account {acct:?}"))?;
-                rings.retain(|r| r.members.iter().any(|m| m.id == id));
-                if rings.is_empty() {
-                    eprintln!("{acct} is in no detected ring");
-                }
+            let mut known = Vec::new();
+            for acct in &a.around {
+                known.push(view.account_id(acct)?.with_context(|| format!("unknown account {acct:?}"))?);
+            }
+            let (mut rings, _, table) =
+                moneytrail::rings::detect_rings(&view, &Default::default(), &known, a.common.tz)?;
+            if !known.is_empty() {
+                rings.retain(|r| r.members.iter().any(|m| known.contains(&m.id)));
             }
             let report = moneytrail::rings::RingsReport::build(&view, &rings, &table, a.min_score)?;
             print_report(a.format, &report)
@@ -432,7 +434,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let db = world_store(&world, db, tz)?;
             let store = TransferStore::open_read_only(&db)?;
             let view = store.view()?;
-            let (rings, _, _) = moneytrail::rings::detect_rings(&view, &Default::default(), tz)?;
+            let (rings, _, _) = moneytrail::rings::detect_rings(&view, &Default::default(), &[], tz)?;
             print_report(format, &moneytrail::rings::eval_rings(&view, &rings, &world)?)
         }
         Command::Eval(EvalCommand::Trace { world, db, tz, rule, threshold, format }) => {
@@ -491,9 +493,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
 fn print_report(format: OutputFormat, report: &impl Report) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    render(&mut out, format, report).context("writing output")?;
-    out.flush().ok();
-    Ok(ExitCode::SUCCESS)
+    match render(&mut out, format, report).and_then(|()| out.flush()) {
+        // The reader went away (`| head`): not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        r => r.map(|()| ExitCode::SUCCESS).context("writing output"),
+    }
 }
 
 fn parse_delimiter(s: &str) -> Result<u8> {

@@ -19,6 +19,8 @@ pub enum QueryError {
     BadCursor(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Graph(crate::graph::GraphError),
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -185,6 +187,8 @@ pub struct AccountReport {
     pub branch: String,
     pub opened_at: Option<String>,
     pub transfers: Vec<StatementLine>,
+    /// Mule-card features over the account's whole history (see `moneytrail rings`).
+    pub features: Option<crate::rings::features::AccountFeatures>,
     /// Pass as `--after` (API: `after=`) for the next page; absent on the last page.
     pub next_cursor: Option<String>,
     #[serde(skip)]
@@ -275,6 +279,15 @@ pub fn account_report(
         branch: a.branch,
         opened_at: a.opened_at_days.map(format_date_days),
         transfers,
+        features: Some(
+            crate::rings::features::account_features(
+                view,
+                &crate::rings::features::AttrTable::around(view, id).map_err(QueryError::Graph)?,
+                id,
+                tz,
+            )
+            .map_err(QueryError::Graph)?,
+        ),
         next_cursor,
         tz,
     })
@@ -308,7 +321,33 @@ impl Report for AccountReport {
                 l.memo.clone(),
             ]);
         }
-        vec![info, t]
+        let mut sections = vec![info];
+        if let Some(f) = &self.features {
+            let pct = |x: f64| format!("{:.0}%", 100.0 * x);
+            let mut fs = Section::fields(
+                "Mule-card features (whole history)",
+                vec![
+                    ("money in / out", format!("{} / {}", Fen(f.in_fen), Fen(f.out_fen))),
+                    ("senders / receivers", format!("{} / {}", f.senders, f.receivers)),
+                    ("left within the hour (快进快出)", pct(f.pass_through_1h)),
+                    ("median dwell", f.median_dwell_min.map_or("-".into(), |m| format!("{m:.0} min"))),
+                    ("balance left", pct(f.balance_left_share)),
+                    (
+                        "first used after opening",
+                        f.age_at_first_activity_days.map_or("-".into(), |d| format!("{d} days")),
+                    ),
+                    ("night share (00-06)", pct(f.night_share)),
+                    ("round / just-under-limit amounts", pct(f.round_or_under_limit_share)),
+                    ("to ATMs, OTC, platforms, shops", pct(f.terminal_out_share)),
+                    ("holders on its device / phone", format!("{} / {}", f.holders_on_device, f.holders_on_phone)),
+                    ("cards of its holder", f.cards_of_holder.to_string()),
+                ],
+            );
+            fs.headers = vec![String::new(), String::new()];
+            sections.push(fs);
+        }
+        sections.push(t);
+        sections
     }
 
     fn footer(&self) -> Option<String> {

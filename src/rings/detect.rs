@@ -102,15 +102,20 @@ fn is_hub(f: &AccountFeatures, kind: &AccountKind, p: &DetectParams) -> bool {
     is_terminal_kind(kind) || f.senders + f.receivers >= p.hub_counterparties
 }
 
-/// The per-card signals.
-pub fn suspects(feats: &[AccountFeatures], table: &AttrTable, p: &DetectParams) -> Vec<Suspect> {
+/// The per-card signals. `known` accounts (mules known from traces or freezes) are suspects whatever
+/// their signals, with the weight of attribute evidence, so the ring around them can be found.
+pub fn suspects(feats: &[AccountFeatures], table: &AttrTable, p: &DetectParams, known: &[AccountId]) -> Vec<Suspect> {
     let mut out = Vec::new();
     for f in feats {
         let kind = table.kind(f.id);
-        if is_hub(f, kind, p) || f.in_count + f.out_count == 0 {
+        let is_known = known.contains(&f.id);
+        if !is_known && (is_hub(f, kind, p) || f.in_count + f.out_count == 0) {
             continue;
         }
         let mut reasons = Vec::new();
+        if is_known {
+            reasons.push("known mule (given)".to_string());
+        }
         let shared = f.holders_on_device >= p.shared_holders || f.holders_on_phone >= p.shared_holders;
         if f.holders_on_device >= p.shared_holders {
             reasons.push(format!("device shared by {} holders", f.holders_on_device));
@@ -133,7 +138,7 @@ pub fn suspects(feats: &[AccountFeatures], table: &AttrTable, p: &DetectParams) 
                 100.0 * f.terminal_out_share
             ));
         }
-        let attribute_evidence = shared && (new_card || fast || cashout || f.pass_through_1h >= 0.5);
+        let attribute_evidence = is_known || (shared && (new_card || fast || cashout || f.pass_through_1h >= 0.5));
         // A salary forwarder passes money on too, but from an employer and slowly; require several senders.
         let money_evidence =
             fast && f.salary_in_share < 0.2 && f.senders >= 2 && f.median_dwell_min.is_some_and(|d| d <= 60.0);
@@ -145,14 +150,15 @@ pub fn suspects(feats: &[AccountFeatures], table: &AttrTable, p: &DetectParams) 
 }
 
 /// Groups suspects into rings. Money-only suspects stay only if money links them to a card with
-/// attribute evidence.
+/// attribute evidence (or to a known mule).
 pub fn rings<G: TransferGraph + Sync>(
     g: &G,
     feats: &[AccountFeatures],
     table: &AttrTable,
     p: &DetectParams,
+    known: &[AccountId],
 ) -> GraphResult<Vec<Ring>> {
-    let sus = suspects(feats, table, p);
+    let sus = suspects(feats, table, p, known);
     let index: HashMap<AccountId, usize> = sus.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
     let mut graph: UnGraph<usize, ()> = UnGraph::with_capacity(sus.len(), sus.len() * 2);
     let nodes: Vec<_> = (0..sus.len()).map(|i| graph.add_node(i)).collect();
@@ -177,7 +183,7 @@ pub fn rings<G: TransferGraph + Sync>(
     // Shared attributes among suspects.
     let mut by_attr: BTreeMap<(AttrKind, String), Vec<usize>> = BTreeMap::new();
     for (i, s) in sus.iter().enumerate() {
-        for (kind, value) in table.attrs[s.id as usize].shared_attributes() {
+        for (kind, value) in table.get(s.id).shared_attributes() {
             if kind != AttrKind::Branch {
                 by_attr.entry((kind, value.to_string())).or_default().push(i);
             }

@@ -73,23 +73,67 @@ fn round_or_under_limit(fen: i64) -> bool {
     // within 200 yuan under the limit
 }
 
-/// The attribute table and the sharing counts derived from it.
+static NO_ATTRS: AccountAttrs = AccountAttrs {
+    holder_id: String::new(),
+    holder_name: String::new(),
+    phone: String::new(),
+    device_id: String::new(),
+    bank: String::new(),
+    branch: String::new(),
+    opened_at_days: None,
+    kind: AccountKind::Unknown,
+};
+
+/// The attribute table and the sharing counts derived from it: every account (whole-graph detection),
+/// or only what one account's features need.
 pub struct AttrTable {
-    pub attrs: Vec<AccountAttrs>,
+    dense: Vec<AccountAttrs>,
+    sparse: HashMap<AccountId, AccountAttrs>,
     holders_by_device: HashMap<String, HashSet<String>>,
     holders_by_phone: HashMap<String, HashSet<String>>,
     cards_by_holder: HashMap<String, u32>,
 }
 
 impl AttrTable {
+    /// Every account's attributes.
     pub fn load<G: TransferGraph + Sync>(g: &G) -> GraphResult<AttrTable> {
         let n = g.account_count();
-        let attrs: Vec<AccountAttrs> =
+        let dense: Vec<AccountAttrs> =
             (0..n).into_par_iter().map(|id| g.account_attrs(id)).collect::<GraphResult<_>>()?;
+        Ok(Self::from_parts(dense, HashMap::new()))
+    }
+
+    /// What one account's features need: the account, its counterparties, and the accounts sharing
+    /// its device, phone or holder.
+    pub fn around<G: TransferGraph>(g: &G, id: AccountId) -> GraphResult<AttrTable> {
+        let mut sparse = HashMap::new();
+        let own = g.account_attrs(id)?;
+        let mut ids: HashSet<AccountId> = HashSet::new();
+        for (kind, value) in own.shared_attributes() {
+            if kind != AttrKind::Branch {
+                ids.extend(g.accounts_sharing(kind, value)?);
+            }
+        }
+        for dir in [Direction::In, Direction::Out] {
+            g.for_each_edge(id, dir, i64::MIN, i64::MAX, &mut |e| {
+                ids.insert(e.counterparty);
+                true
+            })?;
+        }
+        for other in ids {
+            if other != id {
+                sparse.insert(other, g.account_attrs(other)?);
+            }
+        }
+        sparse.insert(id, own);
+        Ok(Self::from_parts(Vec::new(), sparse))
+    }
+
+    fn from_parts(dense: Vec<AccountAttrs>, sparse: HashMap<AccountId, AccountAttrs>) -> AttrTable {
         let mut holders_by_device: HashMap<String, HashSet<String>> = HashMap::new();
         let mut holders_by_phone: HashMap<String, HashSet<String>> = HashMap::new();
         let mut cards_by_holder: HashMap<String, u32> = HashMap::new();
-        for a in &attrs {
+        for a in dense.iter().chain(sparse.values()) {
             // A card without a holder id counts as its own holder.
             let holder = if a.holder_id.is_empty() { None } else { Some(a.holder_id.clone()) };
             if let Some(h) = &holder {
@@ -104,11 +148,25 @@ impl AttrTable {
                 };
             }
         }
-        Ok(AttrTable { attrs, holders_by_device, holders_by_phone, cards_by_holder })
+        AttrTable { dense, sparse, holders_by_device, holders_by_phone, cards_by_holder }
+    }
+
+    /// An account's attributes (empty when unknown or not loaded).
+    pub fn get(&self, id: AccountId) -> &AccountAttrs {
+        self.dense.get(id as usize).or_else(|| self.sparse.get(&id)).unwrap_or(&NO_ATTRS)
+    }
+
+    /// Accounts loaded.
+    pub fn len(&self) -> usize {
+        self.dense.len() + self.sparse.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     pub fn kind(&self, id: AccountId) -> &AccountKind {
-        self.attrs.get(id as usize).map_or(&AccountKind::Unknown, |a| &a.kind)
+        &self.get(id).kind
     }
 
     fn holders_on_device(&self, a: &AccountAttrs) -> u32 {
@@ -137,7 +195,7 @@ pub fn account_features<G: TransferGraph>(
     id: AccountId,
     tz: Tz,
 ) -> GraphResult<AccountFeatures> {
-    let a = &table.attrs[id as usize];
+    let a = table.get(id);
     let ins = g.edges(id, Direction::In, i64::MIN, i64::MAX)?;
     let outs = g.edges(id, Direction::Out, i64::MIN, i64::MAX)?;
     let mut f = AccountFeatures {

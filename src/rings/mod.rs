@@ -62,15 +62,17 @@ pub struct RingsReport {
     pub rings: Vec<RingEntry>,
 }
 
-/// Whole-graph ring detection: features of every account (parallel), then rings.
+/// Whole-graph ring detection: features of every account (parallel), then rings. `known` accounts
+/// (mules known from traces or freezes) anchor rings even when their own signals are weak.
 pub fn detect_rings<G: TransferGraph + Sync>(
     g: &G,
     params: &DetectParams,
+    known: &[crate::model::AccountId],
     tz: Tz,
 ) -> GraphResult<(Vec<Ring>, Vec<features::AccountFeatures>, AttrTable)> {
     let table = AttrTable::load(g)?;
     let feats = all_features(g, &table, tz)?;
-    let rings = detect::rings(g, &feats, &table, params)?;
+    let rings = detect::rings(g, &feats, &table, params, known)?;
     Ok((rings, feats, table))
 }
 
@@ -85,7 +87,7 @@ impl RingsReport {
         for (i, r) in rings.iter().enumerate().filter(|(_, r)| r.score >= min_score) {
             let mut members = Vec::new();
             for m in &r.members {
-                let a = &table.attrs[m.id as usize];
+                let a = table.get(m.id);
                 members.push(MemberEntry {
                     account: g.account_external(m.id)?,
                     role: m.role.as_str(),
@@ -121,7 +123,7 @@ impl RingsReport {
                 sender_count: r.senders.len(),
             });
         }
-        Ok(RingsReport { accounts_scanned: table.attrs.len() as u32, rings: out })
+        Ok(RingsReport { accounts_scanned: table.len() as u32, rings: out })
     }
 }
 

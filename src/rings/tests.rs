@@ -63,7 +63,7 @@ fn only_the_ring_is_flagged_with_roles() {
     add(t, 40, 30, 12_000_00, Channel::Salary); // forwarder
     add(t + 1_800_000, 30, 31, 10_000_00, Channel::Transfer);
 
-    let (rings, feats, _) = detect_rings(&g, &DetectParams::default(), crate::timefmt::DEFAULT_TZ).unwrap();
+    let (rings, feats, _) = detect_rings(&g, &DetectParams::default(), &[], crate::timefmt::DEFAULT_TZ).unwrap();
     assert_eq!(rings.len(), 1, "{rings:?}");
     let roles: Vec<(u32, Role)> = rings[0].members.iter().map(|m| (m.id, m.role)).collect();
     assert_eq!(roles, vec![(1, Role::Collector), (2, Role::Relay), (3, Role::Cashout)]);
@@ -73,4 +73,31 @@ fn only_the_ring_is_flagged_with_roles() {
     assert_eq!(feats[1].pass_through_1h, 79_000.0 / 80_000.0);
     assert_eq!(feats[3].terminal_out_share, 1.0);
     assert_eq!((feats[1].senders, feats[1].holders_on_device), (2, 3));
+}
+
+#[test]
+fn a_known_mule_anchors_its_ring_even_with_weak_signals() {
+    // Card 5: an old card of one holder (no shared device), receives a victim's money and passes it
+    // on to card 6 within minutes; card 6 passes it on fast too. Neither has attribute evidence, so
+    // nothing is flagged, until card 5 is given as a known mule.
+    let mut g = MemGraph::new();
+    for id in [5, 6, 7, 10, 11] {
+        g.set_attrs(
+            id,
+            card(&format!("p{id}"), &format!("DEV{id}"), &format!("PH{id}"), OPENED_OLD, AccountKind::Personal),
+        );
+    }
+    let t = T0 + 3 * DAY;
+    g.add(1, t, 10, 5, 30_000_00, Channel::Transfer);
+    g.add(2, t + 60_000, 11, 5, 20_000_00, Channel::Transfer);
+    g.add(3, t + 300_000, 5, 6, 50_000_00, Channel::Transfer);
+    g.add(4, t + 320_000, 10, 6, 1_000_00, Channel::Transfer);
+    g.add(5, t + 600_000, 6, 7, 51_000_00, Channel::Transfer);
+    let tz = crate::timefmt::DEFAULT_TZ;
+    let (none, _, _) = detect_rings(&g, &DetectParams::default(), &[], tz).unwrap();
+    assert!(none.is_empty());
+    let (rings, _, _) = detect_rings(&g, &DetectParams::default(), &[5], tz).unwrap();
+    let members: Vec<u32> = rings[0].members.iter().map(|m| m.id).collect();
+    assert_eq!(members.len(), 2);
+    assert!(members.contains(&5) && members.contains(&6), "{members:?}");
 }
