@@ -1,3 +1,5 @@
+SHELL := /bin/bash
+
 # moneytrail: the two commands are `make demo` and `make test` (see README.md).
 # Everything builds in the release profile, so RocksDB's C++ is compiled once and shared by the
 # demo, the tests and the benchmarks.
@@ -28,7 +30,9 @@ lint: deps
 	$(CARGO) clippy $(PROFILE) --all-targets -- -D warnings
 
 unit: deps
-	$(CARGO) test $(PROFILE)
+	@mkdir -p target
+	$(CARGO) test $(PROFILE) --lib --bins --tests 2>&1 | tee target/test.log; test $${PIPESTATUS[0]:-0} -eq 0
+	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "tests: %d passed, %d failed\n", p, f }' target/test.log > target/test-summary.txt
 
 # Short coverage-guided fuzzing of the row parser. cargo-fuzz wants nightly features; the stable
 # toolchain provides them with RUSTC_BOOTSTRAP (no other toolchain can be installed here).
@@ -40,6 +44,7 @@ fuzz-smoke: deps
 	@grep -E '^Done [0-9]+ runs' target/fuzz.log
 
 test: lint unit fuzz-smoke
+	@cat target/test-summary.txt
 
 demo: build
 	@rm -rf $(DEMO) && mkdir -p $(DEMO)

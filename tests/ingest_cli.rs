@@ -123,10 +123,15 @@ fn sigkill_mid_ingest_then_rerun_gives_the_uninterrupted_store() {
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
         if !finished_alone {
-            interrupted += 1;
-            // Readers see exactly the base: nothing of the killed ingest.
+            // Readers see the base or the whole ingest (if the kill came after the commit, before the
+            // process exited), never part of it.
             let stats = json(&run(&["stats", "--db", db.to_str().unwrap(), "--format", "json"]));
-            assert_eq!(stats["transfers"], 30_000, "kill at {frac}: a reader saw part of an uncommitted ingest");
+            let seen = stats["transfers"].as_u64().unwrap();
+            assert!(
+                seen == 30_000 || seen == 430_000,
+                "kill at {frac}: a reader saw {seen} transfers, part of an ingest"
+            );
+            interrupted += usize::from(seen == 30_000);
         }
         let rerun = ingest(&db, &[&csv], &[&accounts], args);
         assert!(rerun.status.success(), "{}", String::from_utf8_lossy(&rerun.stderr));
