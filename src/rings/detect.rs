@@ -95,7 +95,122 @@ pub struct Ring {
     pub money_in_fen: i64,
     /// Outside senders into the ring (likely victims), with amounts, largest first.
     pub senders: Vec<(AccountId, i64)>,
+    /// Laundering patterns found among the ring's transfers (layering chains, cycles, gather-scatter…).
+    pub patterns: Vec<String>,
     pub score: f64,
+}
+
+/// A transfer between two suspects.
+#[derive(Clone, Copy, Debug)]
+struct Inner {
+    src: usize,
+    dst: usize,
+    ts: i64,
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The longest time-respecting chain of transfers through the ring (layering depth).
+fn longest_chain(inner: &[Inner]) -> usize {
+    let mut sorted: Vec<&Inner> = inner.iter().collect();
+    sorted.sort_by_key(|t| t.ts);
+    // best[account] = (longest chain ending at it, time it ended); later transfers extend earlier ones.
+    let mut best: HashMap<usize, Vec<(i64, usize)>> = HashMap::new();
+    let mut longest = 0;
+    for t in sorted {
+        let before =
+            best.get(&t.src).map_or(0, |v| v.iter().filter(|(ts, _)| *ts < t.ts).map(|(_, n)| *n).max().unwrap_or(0));
+        let len = before + 1;
+        best.entry(t.dst).or_default().push((t.ts, len));
+        longest = longest.max(len);
+    }
+    longest
+}
+
+/// Whether some transfer starts a time-respecting path that returns to its source within a day
+/// (at most four hops). The search is bounded (a dense ring cannot make it explode): past the budget it
+/// answers with what it found so far.
+fn has_short_cycle(inner: &[Inner]) -> bool {
+    let mut by_src: HashMap<usize, Vec<&Inner>> = HashMap::new();
+    for t in inner {
+        by_src.entry(t.src).or_default().push(t);
+    }
+    let mut budget = 200_000usize;
+    fn back(
+        by_src: &HashMap<usize, Vec<&Inner>>,
+        at: usize,
+        home: usize,
+        after: i64,
+        deadline: i64,
+        depth: usize,
+        budget: &mut usize,
+    ) -> bool {
+        if depth == 0 || *budget == 0 {
+            return false;
+        }
+        for t in by_src.get(&at).into_iter().flatten() {
+            *budget = budget.saturating_sub(1);
+            if t.ts > after
+                && t.ts <= deadline
+                && (t.dst == home || back(by_src, t.dst, home, t.ts, deadline, depth - 1, budget))
+            {
+                return true;
+            }
+        }
+        false
+    }
+    inner.iter().any(|t| t.src != t.dst && back(&by_src, t.dst, t.src, t.ts, t.ts + DAY_MS, 3, &mut budget))
+}
+
+/// Laundering patterns among a ring's cards, in words for the case file.
+fn ring_patterns(
+    members: &BTreeSet<usize>,
+    inner: &[Inner],
+    outside_senders: &[usize],
+    feats: &[&AccountFeatures],
+    holders: &[(String, usize)],
+) -> Vec<String> {
+    let mine: Vec<Inner> =
+        inner.iter().copied().filter(|t| members.contains(&t.src) && members.contains(&t.dst)).collect();
+    let mut out = Vec::new();
+    let chain = longest_chain(&mine);
+    if chain >= 2 {
+        out.push(format!("layering: a time-respecting chain of {chain} transfers through the ring's cards"));
+    }
+    if has_short_cycle(&mine) {
+        out.push("cycle: money returns to a card within a day through other cards of the ring".into());
+    }
+    for (k, f) in feats.iter().enumerate() {
+        if outside_senders[k] >= 3 && f.receivers >= 3 && f.pass_through_1h >= 0.5 {
+            out.push(format!(
+                "gather-scatter: one card collects from {} senders and pays {} receivers",
+                outside_senders[k], f.receivers
+            ));
+            break;
+        }
+    }
+    // Scatter-gather: one card pays two or more ring cards that all pay one same card within a day.
+    'sg: for a in members {
+        let fan: Vec<&Inner> = mine.iter().filter(|t| t.src == *a).collect();
+        for b in members {
+            let mids: BTreeSet<usize> = fan
+                .iter()
+                .filter(|x| mine.iter().any(|y| y.src == x.dst && y.dst == *b && y.ts > x.ts && y.ts <= x.ts + DAY_MS))
+                .map(|x| x.dst)
+                .collect();
+            if mids.len() >= 2 && !mids.contains(b) && a != b {
+                out.push(format!(
+                    "scatter-gather: money split over {} cards and gathered again within a day",
+                    mids.len()
+                ));
+                break 'sg;
+            }
+        }
+    }
+    for (holder, n) in holders.iter().filter(|(_, n)| *n >= 3) {
+        out.push(format!("one holder ({holder}) has {n} cards in the ring"));
+    }
+    out
 }
 
 fn is_hub(f: &AccountFeatures, kind: &AccountKind, p: &DetectParams) -> bool {
@@ -165,6 +280,7 @@ pub fn rings<G: TransferGraph + Sync>(
     // Money between suspects.
     let mut money_links: Vec<Vec<usize>> = vec![Vec::new(); sus.len()];
     let mut outside_in: Vec<Vec<(AccountId, i64)>> = vec![Vec::new(); sus.len()];
+    let mut inner: Vec<Inner> = Vec::new();
     for (i, s) in sus.iter().enumerate() {
         for dir in [Direction::Out, Direction::In] {
             for e in g.edges(s.id, dir, i64::MIN, i64::MAX)? {
@@ -172,6 +288,9 @@ pub fn rings<G: TransferGraph + Sync>(
                     Some(&j) if j != i => {
                         graph.update_edge(nodes[i], nodes[j], ());
                         money_links[i].push(j);
+                        if dir == Direction::Out {
+                            inner.push(Inner { src: i, dst: j, ts: e.ts_ms });
+                        }
                     }
                     Some(_) => {}
                     None if dir == Direction::In => outside_in[i].push((e.counterparty, e.amount_fen)),
@@ -269,7 +388,16 @@ pub fn rings<G: TransferGraph + Sync>(
         let flow = ((money_in_fen.max(1) as f64 / 100.0).log10() / 7.0).clamp(0.0, 1.0);
         let score = 100.0 * (0.35 * attr_share + 0.35 * money_share + 0.15 * size + 0.15 * flow);
         ring_members.sort_by_key(|m| (m.role, std::cmp::Reverse(m.in_fen), m.id));
-        out.push(Ring { members: ring_members, shared, money_in_fen, senders, score });
+        let outside_counts: Vec<usize> =
+            members.iter().map(|&i| outside_in[i].iter().map(|(s, _)| *s).collect::<BTreeSet<_>>().len()).collect();
+        let member_feats: Vec<&AccountFeatures> = members.iter().map(|&i| feat(sus[i].id)).collect();
+        let holders: Vec<(String, usize)> = shared
+            .iter()
+            .filter(|(k, _, _)| *k == AttrKind::Holder)
+            .map(|(_, v, ids)| (v.clone(), ids.len()))
+            .collect();
+        let patterns = ring_patterns(&in_ring, &inner, &outside_counts, &member_feats, &holders);
+        out.push(Ring { members: ring_members, shared, money_in_fen, senders, patterns, score });
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.money_in_fen.cmp(&a.money_in_fen)));
     Ok(out)

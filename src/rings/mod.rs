@@ -53,6 +53,8 @@ pub struct RingEntry {
     /// Outside senders (likely victims), largest first (at most 20).
     pub senders: Vec<SenderEntry>,
     pub sender_count: usize,
+    /// Laundering patterns among the ring's transfers.
+    pub patterns: Vec<String>,
 }
 
 /// `moneytrail rings`.
@@ -121,6 +123,7 @@ impl RingsReport {
                 money_in: Fen(r.money_in_fen),
                 senders,
                 sender_count: r.senders.len(),
+                patterns: r.patterns.clone(),
             });
         }
         Ok(RingsReport { accounts_scanned: table.len() as u32, rings: out })
@@ -151,6 +154,12 @@ impl Report for RingsReport {
                     .join("; "),
             ]);
         }
+        let mut p = Section::new("Patterns", &["ring", "pattern"]);
+        for r in &self.rings {
+            for x in &r.patterns {
+                p.row(vec![r.ring_id.clone(), x.clone()]);
+            }
+        }
         let mut m = Section::new("Members", &["ring", "account", "role", "holder", "bank", "money in", "evidence"]);
         for r in &self.rings {
             for x in &r.members {
@@ -165,7 +174,7 @@ impl Report for RingsReport {
                 ]);
             }
         }
-        vec![s, m]
+        vec![s, p, m]
     }
 }
 

@@ -69,6 +69,12 @@ fn only_the_ring_is_flagged_with_roles() {
     assert_eq!(roles, vec![(1, Role::Collector), (2, Role::Relay), (3, Role::Cashout)]);
     assert_eq!(rings[0].money_in_fen, 80_000_00, "victims' money into the ring");
     assert_eq!(rings[0].shared.len(), 1, "device D1 ties the ring");
+    // 1→2 then 2→3: a time-respecting chain of two transfers through the ring.
+    assert!(
+        rings[0].patterns.iter().any(|p| p.starts_with("layering: a time-respecting chain of 2")),
+        "{:?}",
+        rings[0].patterns
+    );
     // Card 1 passed on 79,000 of 80,000 within 10 minutes; card 3 sent all it sent to the ATM.
     assert_eq!(feats[1].pass_through_1h, 79_000.0 / 80_000.0);
     assert_eq!(feats[3].terminal_out_share, 1.0);
@@ -100,4 +106,26 @@ fn a_known_mule_anchors_its_ring_even_with_weak_signals() {
     let members: Vec<u32> = rings[0].members.iter().map(|m| m.id).collect();
     assert_eq!(members.len(), 2);
     assert!(members.contains(&5) && members.contains(&6), "{members:?}");
+}
+
+#[test]
+fn cycles_and_scatter_gather_among_ring_cards() {
+    let mut g = MemGraph::new();
+    for id in 1..=4 {
+        g.set_attrs(id, card(&format!("h{id}"), "D9", &format!("P{id}"), OPENED_NEW, AccountKind::Personal));
+    }
+    g.set_attrs(10, card("v", "DV", "PV", OPENED_OLD, AccountKind::Personal));
+    let t = T0 + 3 * DAY;
+    // Victim → 1; 1 scatters to 2 and 3; both gather into 4; 4 sends back to 1 (a cycle within a day).
+    g.add(1, t, 10, 1, 90_000_00, Channel::Transfer);
+    g.add(2, t + 60_000, 1, 2, 45_000_00, Channel::Transfer);
+    g.add(3, t + 120_000, 1, 3, 45_000_00, Channel::Transfer);
+    g.add(4, t + 600_000, 2, 4, 45_000_00, Channel::Transfer);
+    g.add(5, t + 660_000, 3, 4, 45_000_00, Channel::Transfer);
+    g.add(6, t + 900_000, 4, 1, 89_000_00, Channel::Transfer);
+    let (rings, _, _) = detect_rings(&g, &DetectParams::default(), &[], crate::timefmt::DEFAULT_TZ).unwrap();
+    let p = &rings[0].patterns;
+    assert!(p.iter().any(|x| x.starts_with("cycle")), "{p:?}");
+    assert!(p.iter().any(|x| x.starts_with("scatter-gather: money split over 2 cards")), "{p:?}");
+    assert!(p.iter().any(|x| x.starts_with("layering: a time-respecting chain of 3")), "{p:?}");
 }
