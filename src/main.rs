@@ -361,6 +361,10 @@ struct AccountArgs {
     /// Continue after this cursor (printed at the end of the previous page).
     #[arg(long)]
     after: Option<String>,
+    /// Also show the mule-card ring the account belongs to, if any (runs ring detection over the whole
+    /// store: seconds on a large one).
+    #[arg(long)]
+    ring: bool,
     #[arg(long, value_enum, default_value_t)]
     format: OutputFormat,
 }
@@ -476,16 +480,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let from = time(&a.from, "from", i64::MIN)?;
             let to = time(&a.to, "to", i64::MAX)?;
             let store = TransferStore::open_read_only(&a.common.db)?;
-            let report = moneytrail::query::account_report(
-                &store.view()?,
-                &a.account,
-                from,
-                to,
-                a.after.as_deref(),
-                a.limit.max(1),
-                tz,
-            )?;
-            print_report(a.format, &report)
+            let view = store.view()?;
+            let report =
+                moneytrail::query::account_report(&view, &a.account, from, to, a.after.as_deref(), a.limit.max(1), tz)?;
+            print_report(a.format, &report)?;
+            if a.ring {
+                let id = view.account_id(&a.account)?.with_context(|| format!("unknown account {:?}", a.account))?;
+                // Not anchored: looking an account up is no evidence against it.
+                let (mut rings, _, table) = moneytrail::rings::detect_rings(&view, &Default::default(), &[], tz)?;
+                rings.retain(|r| r.members.iter().any(|m| m.id == id));
+                if rings.is_empty() {
+                    eprintln!("{} is in no detected mule-card ring", a.account);
+                } else {
+                    print_report(a.format, &moneytrail::rings::RingsReport::build(&view, &rings, &table, 0.0)?)?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
     }
 }
