@@ -76,17 +76,8 @@ struct SeedArgs {
     /// End of the victim window.
     #[arg(long)]
     to: Option<String>,
-    /// Transfers after this time do not exist for the trace (default: now).
-    #[arg(long)]
-    as_of: Option<String>,
-    /// How many hops to follow (at most 20).
-    #[arg(long, default_value_t = moneytrail::trace::DEFAULT_HOPS)]
-    hops: u32,
-    #[arg(long, value_enum, default_value_t)]
-    rule: moneytrail::trace::Rule,
-    /// Traced portions below this many yuan are not followed.
-    #[arg(long, default_value = "0")]
-    min_amount: String,
+    #[command(flatten)]
+    rule: RuleArgs,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -181,7 +172,7 @@ enum StopCommand {
 
 #[derive(Args)]
 struct RuleArgs {
-    /// Transfers after this time do not exist (default: each case's report time, else now).
+    /// Transfers after this time do not exist (default: now; for `link`, each case's report time if given).
     #[arg(long)]
     as_of: Option<String>,
     #[arg(long, default_value_t = moneytrail::trace::DEFAULT_HOPS)]
@@ -566,32 +557,23 @@ fn trace_inputs(
     s: &SeedArgs,
     tz: Tz,
 ) -> Result<(Vec<u64>, moneytrail::trace::TraceParams)> {
-    use moneytrail::trace::{resolve_seeds, SeedSpec, TraceParams, MAX_HOPS};
+    use moneytrail::trace::{resolve_seeds, SeedSpec};
     let time = |v: &Option<String>, what: &str, default: i64| -> Result<i64> {
         v.as_deref().map_or(Ok(default), |x| parse_ts(x, tz).with_context(|| format!("--{what} {x:?}")))
-    };
-    if s.hops == 0 || s.hops > MAX_HOPS {
-        anyhow::bail!("--hops must be between 1 and {MAX_HOPS}, got {}", s.hops);
-    }
-    let as_of_ms = time(&s.as_of, "as-of", chrono::Utc::now().timestamp_millis())?;
-    let min_amount_fen = if s.min_amount.trim() == "0" {
-        0
-    } else {
-        moneytrail::money::parse_yuan(&s.min_amount).with_context(|| format!("--min-amount {:?}", s.min_amount))?
     };
     if !s.victim.is_empty() && (s.from.is_none() || s.to.is_none()) {
         anyhow::bail!("--victim needs a window: --from T --to T");
     }
+    let mut params = s.rule.params(tz)?;
     let spec = SeedSpec {
         txn_ids: s.seed_txn.clone(),
         victims: s.victim.clone(),
         from_ms: time(&s.from, "from", i64::MIN)?,
         to_ms: time(&s.to, "to", i64::MAX)?,
     };
-    let seeds = resolve_seeds(view, &spec, as_of_ms)?;
+    let seeds = resolve_seeds(view, &spec, params.as_of_ms)?;
     // Accounts already stopped at as_of are terminals: their money is safe, not to be proposed again.
-    let frozen = view.stopped_at(as_of_ms)?;
-    let params = TraceParams { rule: s.rule, hops: s.hops, min_amount_fen, as_of_ms, frozen };
+    params.frozen = view.stopped_at(params.as_of_ms)?;
     Ok((seeds, params))
 }
 
