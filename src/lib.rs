@@ -15,6 +15,7 @@ pub mod money;
 pub mod output;
 pub mod query;
 pub mod rings;
+pub mod server;
 pub mod store;
 pub mod timefmt;
 pub mod trace;

@@ -52,6 +52,17 @@ enum Command {
     Eval(EvalCommand),
     /// Mule-card rings for 断卡 crackdowns, ranked, with members, roles and evidence.
     Rings(RingsArgs),
+    /// Serve the HTTP API (and, later, the web view).
+    Serve {
+        #[command(flatten)]
+        common: Common,
+        /// Address to listen on; loopback unless told otherwise.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// TOML file with the bearer tokens and their roles (see datasets/demo-server.toml).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
     /// Every account's mule-card features, as CSV (for analysis).
     Features {
         #[command(flatten)]
@@ -380,6 +391,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Ingest(a) => cmd_ingest(a),
         Command::Trace(a) => cmd_trace(a),
         Command::Freeze(a) => cmd_freeze(a),
+        Command::Serve { common, addr, config } => {
+            use moneytrail::server::{serve, AppState, AuditLog, ServerConfig};
+            let config = ServerConfig::load(&config).map_err(anyhow::Error::msg)?;
+            let store = std::sync::Arc::new(TransferStore::open(&common.db)?);
+            let audit_path = config.audit_log.clone().unwrap_or_else(|| common.db.join("audit.log"));
+            let audit = AuditLog::open(&audit_path).with_context(|| format!("audit log {}", audit_path.display()))?;
+            let state = AppState { store, config: std::sync::Arc::new(config), audit, tz: common.tz };
+            eprintln!("moneytrail API on http://{addr}/v1 (audit log: {})", audit_path.display());
+            tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(serve(state, addr))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Features { common } => {
             let store = TransferStore::open_read_only(&common.db)?;
             let view = store.view()?;

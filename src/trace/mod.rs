@@ -12,7 +12,7 @@ mod tests;
 
 use std::collections::BTreeSet;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::graph::{Direction, GraphError, TransferGraph};
 use crate::model::{AccountId, AccountKind, Channel, Seq};
@@ -24,7 +24,7 @@ pub const MAX_HOPS: u32 = 20;
 pub const DEFAULT_HOPS: u32 = 6;
 
 /// How an outgoing transfer is charged against a commingled balance.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     /// Oldest money leaves first (Clayton's Case). The default.

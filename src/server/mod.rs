@@ -1,0 +1,82 @@
+//! The HTTP API (axum). The only module that knows HTTP and JSON bodies; store and analysis work runs on
+//! blocking threads (`spawn_blocking`), never on the async workers.
+
+pub mod auth;
+pub mod error;
+mod routes;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use chrono_tz::Tz;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::store::TransferStore;
+pub use auth::{AuditLog, Role, ServerConfig};
+pub use error::ApiError;
+
+/// Largest JSON request body.
+pub const MAX_JSON_BODY: usize = 1 << 20;
+/// Longest a request may take before it is answered 408.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// Most items one page may hold.
+pub const MAX_PAGE: usize = 1000;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<TransferStore>,
+    pub config: Arc<ServerConfig>,
+    pub audit: AuditLog,
+    pub tz: Tz,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("store", &self.store.path()).finish()
+    }
+}
+
+/// Runs blocking store or analysis work off the async workers.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(ApiError::internal)?
+}
+
+/// The API's router, versioned under /v1. Tests call this directly.
+pub fn app(state: AppState) -> Router {
+    let authed = Router::new()
+        .route("/v1/stats", get(routes::stats))
+        .route("/v1/accounts/{account}", get(routes::account))
+        .route("/v1/trace", post(routes::trace))
+        .route("/v1/freeze", post(routes::freeze))
+        .route("/v1/stops", get(routes::list_stops).post(routes::place_stop))
+        .route("/v1/stops/{id}/renew", post(routes::renew_stop))
+        .route("/v1/stops/{id}/release", post(routes::release_stop))
+        .route("/v1/rings", get(routes::rings))
+        .route("/v1/rings/around/{account}", get(routes::rings_around))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
+    Router::new()
+        .route("/v1/health", get(routes::health))
+        .merge(authed)
+        .fallback(routes::not_found)
+        .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .with_state(state)
+}
+
+/// Serves the API until Ctrl-C. Binds where told (127.0.0.1 by default in the CLI).
+pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!(%addr, "moneytrail API listening");
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

@@ -1,0 +1,299 @@
+//! Handlers. Each parses and checks its input, does the work in `blocking`, and answers with the same
+//! JSON documents the CLI prints.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::{Extension, Json};
+use serde::Deserialize;
+
+use super::auth::{Principal, Role};
+use super::{blocking, ApiError, AppState, MAX_PAGE};
+use crate::freeze::{propose_freezes, FreezeParams};
+use crate::money::{parse_positive_yuan, parse_yuan};
+use crate::query::{account_report, store_stats, AccountReport, StopList, StoreStats};
+use crate::rings::{detect_rings, RingsReport};
+use crate::timefmt::parse_ts;
+use crate::trace::report::TraceReport;
+use crate::trace::{resolve_seeds, trace_downstream, Rule, SeedSpec, TraceParams, MAX_HOPS};
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    body.map(|Json(b)| b).map_err(|e| ApiError::bad_request("body", e.body_text()))
+}
+
+fn time(tz: chrono_tz::Tz, field: &str, value: &Option<String>, default: i64) -> Result<i64, ApiError> {
+    match value {
+        None => Ok(default),
+        Some(v) => parse_ts(v, tz).map_err(|e| ApiError::bad_request(field, format!("{v:?}: {e}"))),
+    }
+}
+
+pub async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::not_found("no such endpoint (see /v1/health for the API version)")
+}
+
+pub async fn stats(State(s): State<AppState>) -> ApiResult<StoreStats> {
+    let store = s.store.clone();
+    let tz = s.tz;
+    blocking(move || Ok(store_stats(&store.view()?, tz, store.size_on_disk())?)).await.map(Json)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AccountQuery {
+    from: Option<String>,
+    to: Option<String>,
+    after: Option<String>,
+    limit: Option<usize>,
+}
+
+pub async fn account(
+    State(s): State<AppState>,
+    Path(account): Path<String>,
+    Query(q): Query<AccountQuery>,
+) -> ApiResult<AccountReport> {
+    let limit = q.limit.unwrap_or(50);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(ApiError::bad_request("limit", format!("limit must be 1..={MAX_PAGE}")));
+    }
+    let from = time(s.tz, "from", &q.from, i64::MIN)?;
+    let to = time(s.tz, "to", &q.to, i64::MAX)?;
+    let store = s.store.clone();
+    let tz = s.tz;
+    blocking(move || Ok(account_report(&store.view()?, &account, from, to, q.after.as_deref(), limit, tz)?))
+        .await
+        .map(Json)
+}
+
+/// The seeds and rule of a trace or freeze request.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TraceRequest {
+    #[serde(default)]
+    seed_txn_ids: Vec<String>,
+    #[serde(default)]
+    victims: Vec<String>,
+    from: Option<String>,
+    to: Option<String>,
+    as_of: Option<String>,
+    hops: Option<u32>,
+    #[serde(default)]
+    rule: Rule,
+    /// Yuan.
+    min_amount: Option<String>,
+    /// Yuan (freeze only).
+    threshold: Option<String>,
+}
+
+impl TraceRequest {
+    fn parse(&self, tz: chrono_tz::Tz) -> Result<(SeedSpec, TraceParams), ApiError> {
+        let hops = self.hops.unwrap_or(crate::trace::DEFAULT_HOPS);
+        if hops == 0 || hops > MAX_HOPS {
+            return Err(ApiError::bad_request("hops", format!("hops must be 1..={MAX_HOPS}")));
+        }
+        if !self.victims.is_empty() && (self.from.is_none() || self.to.is_none()) {
+            return Err(ApiError::bad_request("from", "victims need a window: from and to"));
+        }
+        let min_amount_fen = match &self.min_amount {
+            None => 0,
+            Some(v) => parse_yuan(v).map_err(|e| ApiError::bad_request("min_amount", format!("{v:?}: {e}")))?,
+        };
+        let as_of_ms = time(tz, "as_of", &self.as_of, chrono::Utc::now().timestamp_millis())?;
+        let spec = SeedSpec {
+            txn_ids: self.seed_txn_ids.clone(),
+            victims: self.victims.clone(),
+            from_ms: time(tz, "from", &self.from, i64::MIN)?,
+            to_ms: time(tz, "to", &self.to, i64::MAX)?,
+        };
+        Ok((spec, TraceParams { rule: self.rule, hops, min_amount_fen, as_of_ms, frozen: Default::default() }))
+    }
+}
+
+pub async fn trace(
+    State(s): State<AppState>,
+    body: Result<Json<TraceRequest>, JsonRejection>,
+) -> ApiResult<TraceReport> {
+    let req = json_body(body)?;
+    let (spec, mut params) = req.parse(s.tz)?;
+    let store = s.store.clone();
+    let tz = s.tz;
+    blocking(move || {
+        let view = store.view()?;
+        params.frozen = view.stopped_at(params.as_of_ms)?;
+        let seeds = resolve_seeds(&view, &spec, params.as_of_ms)?;
+        let t = trace_downstream(&view, &seeds, &params)?;
+        Ok(TraceReport::build(&view, &t, tz)?)
+    })
+    .await
+    .map(Json)
+}
+
+pub async fn freeze(
+    State(s): State<AppState>,
+    body: Result<Json<TraceRequest>, JsonRejection>,
+) -> ApiResult<crate::freeze::FreezeReport> {
+    let req = json_body(body)?;
+    let (spec, mut params) = req.parse(s.tz)?;
+    let threshold_fen = match &req.threshold {
+        None => FreezeParams::default().threshold_fen,
+        Some(v) => parse_yuan(v).map_err(|e| ApiError::bad_request("threshold", format!("{v:?}: {e}")))?,
+    };
+    let store = s.store.clone();
+    let tz = s.tz;
+    blocking(move || {
+        let view = store.view()?;
+        params.frozen = view.stopped_at(params.as_of_ms)?;
+        let seeds = resolve_seeds(&view, &spec, params.as_of_ms)?;
+        let t = trace_downstream(&view, &seeds, &params)?;
+        let report = TraceReport::build_summary(&view, &t, tz)?;
+        let stops = view.all_stops()?;
+        Ok(propose_freezes(&view, &t, &report, &stops, &FreezeParams { threshold_fen, ..Default::default() }, tz)?)
+    })
+    .await
+    .map(Json)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StopsQuery {
+    active_at: Option<String>,
+    expiring_within_hours: Option<u32>,
+}
+
+pub async fn list_stops(State(s): State<AppState>, Query(q): Query<StopsQuery>) -> ApiResult<StopList> {
+    let active_at = match &q.active_at {
+        Some(_) => Some(time(s.tz, "active_at", &q.active_at, 0)?),
+        None => None,
+    };
+    let store = s.store.clone();
+    let tz = s.tz;
+    blocking(move || {
+        let view = store.view()?;
+        let now = chrono::Utc::now().timestamp_millis();
+        let mut stops = view.all_stops()?;
+        if let Some(t) = active_at {
+            stops.retain(|x| x.active_at(t));
+        }
+        if let Some(h) = q.expiring_within_hours {
+            stops.retain(|x| x.active_at(now) && x.expires_at_ms - now <= i64::from(h) * 3_600_000);
+        }
+        Ok(StopList::build(&view, stops, tz)?)
+    })
+    .await
+    .map(Json)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceStop {
+    account: String,
+    /// Yuan.
+    amount: String,
+    placed_at: Option<String>,
+    #[serde(default)]
+    case_id: String,
+    #[serde(default)]
+    basis_txn: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn place_stop(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    body: Result<Json<PlaceStop>, JsonRejection>,
+) -> ApiResult<StopList> {
+    who.require(Role::Operator)?;
+    let b = json_body(body)?;
+    let amount_fen =
+        parse_positive_yuan(&b.amount).map_err(|e| ApiError::bad_request("amount", format!("{:?}: {e}", b.amount)))?;
+    let placed_at_ms = time(s.tz, "placed_at", &b.placed_at, chrono::Utc::now().timestamp_millis())?;
+    let store = s.store.clone();
+    let tz = s.tz;
+    blocking(move || {
+        let rec = store.place_stop(&crate::store::NewStop {
+            account: b.account,
+            amount_fen,
+            placed_at_ms,
+            case_id: b.case_id,
+            placed_by: who.name,
+            basis_txn: b.basis_txn,
+            note: b.note,
+        })?;
+        Ok(StopList::build(&store.view()?, vec![rec], tz)?)
+    })
+    .await
+    .map(Json)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct At {
+    at: Option<String>,
+}
+
+async fn change_stop(s: AppState, who: Principal, id: u64, body: Option<At>, renew: bool) -> ApiResult<StopList> {
+    who.require(Role::Operator)?;
+    let at = time(s.tz, "at", &body.unwrap_or_default().at, chrono::Utc::now().timestamp_millis())?;
+    let store = s.store.clone();
+    let tz = s.tz;
+    blocking(move || {
+        let rec = if renew { store.renew_stop(id, at)? } else { store.release_stop(id, at)? };
+        Ok(StopList::build(&store.view()?, vec![rec], tz)?)
+    })
+    .await
+    .map(Json)
+}
+
+pub async fn renew_stop(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(id): Path<u64>,
+    body: Option<Json<At>>,
+) -> ApiResult<StopList> {
+    change_stop(s, who, id, body.map(|Json(b)| b), true).await
+}
+
+pub async fn release_stop(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(id): Path<u64>,
+    body: Option<Json<At>>,
+) -> ApiResult<StopList> {
+    change_stop(s, who, id, body.map(|Json(b)| b), false).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RingsQuery {
+    min_score: Option<f64>,
+}
+
+pub async fn rings(State(s): State<AppState>, Query(q): Query<RingsQuery>) -> ApiResult<RingsReport> {
+    let store = s.store.clone();
+    let tz = s.tz;
+    blocking(move || {
+        let view = store.view()?;
+        let (rings, _, table) = detect_rings(&view, &Default::default(), &[], tz)?;
+        Ok(RingsReport::build(&view, &rings, &table, q.min_score.unwrap_or(0.0))?)
+    })
+    .await
+    .map(Json)
+}
+
+pub async fn rings_around(State(s): State<AppState>, Path(account): Path<String>) -> ApiResult<RingsReport> {
+    let store = s.store.clone();
+    let tz = s.tz;
+    blocking(move || {
+        let view = store.view()?;
+        let id =
+            view.account_id(&account)?.ok_or_else(|| ApiError::not_found(format!("unknown account '{account}'")))?;
+        let (mut rings, _, table) = detect_rings(&view, &Default::default(), &[id], tz)?;
+        rings.retain(|r| r.members.iter().any(|m| m.id == id));
+        Ok(RingsReport::build(&view, &rings, &table, 0.0)?)
+    })
+    .await
+    .map(Json)
+}

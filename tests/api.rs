@@ -1,0 +1,151 @@
+//! The HTTP API through its router (no socket): auth and roles, bad input, the same JSON as the CLI,
+//! stops, audit lines.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+use moneytrail::ingest::{ingest_files, IngestOptions};
+use moneytrail::server::{app, AppState, AuditLog, Role, ServerConfig};
+use moneytrail::store::TransferStore;
+
+const ANALYST: &str = "analyst-token-1234567890";
+const OPERATOR: &str = "operator-token-1234567890";
+
+fn world() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample")
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    audit: std::path::PathBuf,
+    state: AppState,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let store = TransferStore::open(&dir.path().join("db")).unwrap();
+    let w = world();
+    ingest_files(&store, &[w.join("transfers.csv")], &[w.join("accounts.csv")], &IngestOptions::default(), &|_| {})
+        .unwrap();
+    let audit = dir.path().join("audit.log");
+    let config = ServerConfig::with_tokens(&[(ANALYST, "ana", Role::Analyst), (OPERATOR, "opa", Role::Operator)]);
+    let state = AppState {
+        store: Arc::new(store),
+        config: Arc::new(config),
+        audit: AuditLog::open(&audit).unwrap(),
+        tz: moneytrail::timefmt::DEFAULT_TZ,
+    };
+    Fixture { _dir: dir, audit, state }
+}
+
+async fn call(
+    state: &AppState,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> (StatusCode, serde_json::Value) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    if body.is_some() {
+        req = req.header("content-type", "application/json");
+    }
+    let req = req.body(body.map_or_else(Body::empty, |b| Body::from(b.to_string()))).unwrap();
+    let resp = app(state.clone()).oneshot(req).await.unwrap();
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let value = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&bytes).into()));
+    (status, value)
+}
+
+fn case(id: &str) -> (String, String) {
+    let mut rdr = csv::Reader::from_path(world().join("truth/cases.csv")).unwrap();
+    let r = rdr.records().map(Result::unwrap).find(|r| &r[0] == id).unwrap();
+    let seeds: Vec<String> = r[5].split(';').map(|s| format!("\"{s}\"")).collect();
+    (seeds.join(","), r[3].to_string())
+}
+
+#[tokio::test]
+async fn auth_roles_and_errors() {
+    let f = fixture();
+    let s = &f.state;
+    assert_eq!(call(s, "GET", "/v1/health", None, None).await.0, StatusCode::OK);
+    let (st, body) = call(s, "GET", "/v1/stats", None, None).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "unauthorized");
+    assert_eq!(call(s, "GET", "/v1/stats", Some("not-a-token"), None).await.0, StatusCode::UNAUTHORIZED);
+    let (st, body) = call(s, "GET", "/v1/stats", Some(ANALYST), None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(body["transfers"], 29438);
+
+    // Bad input names the field; internals never leak.
+    let (st, body) = call(s, "POST", "/v1/trace", Some(ANALYST), Some(r#"{"seed_txn_ids":["T1"],"hops":99}"#)).await;
+    assert_eq!((st, body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("hops")));
+    let (st, body) = call(s, "POST", "/v1/trace", Some(ANALYST), Some("{not json")).await;
+    assert_eq!((st, body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("body")));
+    let (st, _) = call(s, "POST", "/v1/trace", Some(ANALYST), Some(r#"{"seed_txn_ids":["T1"],"surprise":1}"#)).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (st, body) = call(s, "POST", "/v1/trace", Some(ANALYST), Some(r#"{"seed_txn_ids":["NOPE"]}"#)).await;
+    assert_eq!((st, body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("seed_txn_ids")));
+    let (st, body) = call(s, "GET", "/v1/accounts/unknown-account", Some(ANALYST), None).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    assert!(!body.to_string().contains("rocksdb"));
+    let (st, body) = call(s, "GET", "/v1/accounts/6214832951950679?limit=5000", Some(ANALYST), None).await;
+    assert_eq!((st, body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("limit")));
+    assert_eq!(call(s, "GET", "/v1/nowhere", Some(ANALYST), None).await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn trace_freeze_and_stops_answer_like_the_cli() {
+    let f = fixture();
+    let s = &f.state;
+    let (seeds, reported) = case("CASE-00009");
+    let req = format!(r#"{{"seed_txn_ids":[{seeds}],"as_of":"{reported}"}}"#);
+    let (st, t) = call(s, "POST", "/v1/trace", Some(ANALYST), Some(&req)).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(t["totals"]["conserved"], true);
+    assert!(t["accounts"].as_array().unwrap().iter().all(|a| a["account"].is_string() && a["hop"].is_u64()));
+    let (st, fr) = call(s, "POST", "/v1/freeze", Some(ANALYST), Some(&req)).await;
+    assert_eq!(st, StatusCode::OK);
+    let top = fr["proposals"][0].clone();
+    assert!(top["account"].is_string() && top["level"].is_u64() && top["amount"].is_string());
+
+    // Stops need the operator role; a second stop on the same account is a conflict.
+    let stop = format!(
+        r#"{{"account":{},"amount":{},"placed_at":"{reported}","case_id":"CASE-00009"}}"#,
+        top["account"], top["amount"]
+    );
+    assert_eq!(call(s, "POST", "/v1/stops", Some(ANALYST), Some(&stop)).await.0, StatusCode::FORBIDDEN);
+    let (st, placed) = call(s, "POST", "/v1/stops", Some(OPERATOR), Some(&stop)).await;
+    assert_eq!(st, StatusCode::OK, "{placed}");
+    assert_eq!(placed["stops"][0]["placed_by"], "opa");
+    assert_eq!(call(s, "POST", "/v1/stops", Some(OPERATOR), Some(&stop)).await.0, StatusCode::CONFLICT);
+    let (_, after) = call(s, "POST", "/v1/freeze", Some(ANALYST), Some(&req)).await;
+    assert_eq!(after["already_stopped"][0]["account"], top["account"]);
+    assert!(after["proposals"].as_array().unwrap().iter().all(|p| p["account"] != top["account"]));
+    let (st, _) = call(s, "POST", "/v1/stops/1/release", Some(OPERATOR), None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(call(s, "POST", "/v1/stops/99/renew", Some(OPERATOR), None).await.0, StatusCode::NOT_FOUND);
+
+    // Rings, and the ring around a known collector.
+    let (st, rings) = call(s, "GET", "/v1/rings?min_score=50", Some(ANALYST), None).await;
+    assert_eq!(st, StatusCode::OK);
+    let member = rings["rings"][0]["members"][0]["account"].as_str().unwrap().to_string();
+    let (st, around) = call(s, "GET", &format!("/v1/rings/around/{member}"), Some(ANALYST), None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(around["rings"][0]["members"].as_array().unwrap().iter().any(|m| m["account"] == member.as_str()));
+
+    // Every authenticated request left an audit line naming who did what.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let audit = std::fs::read_to_string(&f.audit).unwrap();
+    assert!(audit.lines().count() >= 9, "{audit}");
+    assert!(audit.contains(r#""who":"opa""#) && audit.contains(r#""uri":"/v1/stops""#));
+}
