@@ -149,3 +149,55 @@ async fn trace_freeze_and_stops_answer_like_the_cli() {
     assert!(audit.lines().count() >= 9, "{audit}");
     assert!(audit.contains(r#""who":"opa""#) && audit.contains(r#""uri":"/v1/stops""#));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_ingest_with_rejects_dedupe_and_reads_keep_answering() {
+    let f = fixture();
+    let s = &f.state;
+    let upload = |token: &str, uri: &str, body: String| {
+        Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "text/csv")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let run = |req: Request<Body>| {
+        let state = s.clone();
+        async move {
+            let resp = app(state).oneshot(req).await.unwrap();
+            let status = resp.status();
+            let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+            (status, serde_json::from_slice::<serde_json::Value>(&bytes).unwrap())
+        }
+    };
+    let csv = "txn_id,ts,src,dst,amount\nU1,2026-02-01 10:00:00,A,B,100\nU2,not a time,A,B,5\n".to_string();
+    assert_eq!(run(upload(ANALYST, "/v1/ingest/transfers", csv.clone())).await.0, StatusCode::FORBIDDEN);
+    let (st, sum) = run(upload(OPERATOR, "/v1/ingest/transfers", csv.clone())).await;
+    assert_eq!(st, StatusCode::OK, "{sum}");
+    assert_eq!((sum["transfers_added"].as_u64(), sum["transfer_rows_rejected"].as_u64()), (Some(1), Some(1)));
+    let (_, again) = run(upload(OPERATOR, "/v1/ingest/transfers", csv)).await;
+    assert_eq!(again["transfers_already_present"], 1);
+    let (st, err) = run(upload(OPERATOR, "/v1/ingest/transfers", "txn_id,ts,src\nX,1,A\n".into())).await;
+    assert_eq!((st, err["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("body")));
+    assert!(err["error"]["message"].as_str().unwrap().contains("dst"));
+
+    // A large upload while reads go on: every read answers, and sees all of it or none of it.
+    let before = call(s, "GET", "/v1/stats", Some(ANALYST), None).await.1["transfers"].as_u64().unwrap();
+    let mut big = String::from("txn_id,ts,src,dst,amount\n");
+    for i in 0..200_000 {
+        big.push_str(&format!("BIG{i},{},S{},D{},{}.00\n", 1_769_900_000 + i, i % 5000, i % 777, i % 9000 + 1));
+    }
+    let ingest = tokio::spawn(run(upload(OPERATOR, "/v1/ingest/transfers", big)));
+    let mut seen = std::collections::BTreeSet::new();
+    while !ingest.is_finished() {
+        let (st, stats) = call(s, "GET", "/v1/stats", Some(ANALYST), None).await;
+        assert_eq!(st, StatusCode::OK);
+        seen.insert(stats["transfers"].as_u64().unwrap());
+    }
+    let (st, sum) = ingest.await.unwrap();
+    assert_eq!((st, sum["transfers_added"].as_u64()), (StatusCode::OK, Some(200_000)));
+    assert!(seen.iter().all(|n| *n == before || *n == before + 200_000), "{seen:?}");
+    assert!(!seen.is_empty());
+}

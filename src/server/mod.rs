@@ -21,6 +21,8 @@ pub use error::ApiError;
 
 /// Largest JSON request body.
 pub const MAX_JSON_BODY: usize = 1 << 20;
+/// Largest upload (ingest bodies are streamed to disk).
+pub const MAX_UPLOAD: usize = 8 << 30;
 /// Longest a request may take before it is answered 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// Most items one page may hold.
@@ -50,7 +52,12 @@ pub(crate) async fn blocking<T: Send + 'static>(
 
 /// The API's router, versioned under /v1. Tests call this directly.
 pub fn app(state: AppState) -> Router {
-    let authed = Router::new()
+    // Uploads are streamed to disk, so their limit is about disk, not memory.
+    let uploads = Router::new()
+        .route("/v1/ingest/transfers", post(routes::ingest_transfers))
+        .route("/v1/ingest/accounts", post(routes::ingest_accounts))
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD));
+    let reads = Router::new()
         .route("/v1/stats", get(routes::stats))
         .route("/v1/accounts/{account}", get(routes::account))
         .route("/v1/trace", post(routes::trace))
@@ -60,12 +67,13 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/stops/{id}/release", post(routes::release_stop))
         .route("/v1/rings", get(routes::rings))
         .route("/v1/rings/around/{account}", get(routes::rings_around))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
+        .layer(DefaultBodyLimit::max(MAX_JSON_BODY));
+    let authed =
+        reads.merge(uploads).route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
     Router::new()
         .route("/v1/health", get(routes::health))
         .merge(authed)
         .fallback(routes::not_found)
-        .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .with_state(state)
 }

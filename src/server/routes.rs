@@ -297,3 +297,98 @@ pub async fn rings_around(State(s): State<AppState>, Path(account): Path<String>
     .await
     .map(Json)
 }
+
+#[derive(Debug, Deserialize)]
+pub struct IngestQuery {
+    /// CSV delimiter (default ",").
+    delimiter: Option<String>,
+    /// Column mapping, `field=column` pairs separated by commas.
+    map: Option<String>,
+}
+
+/// Streams a request body to a file under the store, never holding it in memory.
+async fn spool(store_path: &std::path::Path, body: axum::body::Body) -> Result<std::path::PathBuf, ApiError> {
+    use http_body_util::BodyExt;
+    use tokio::io::AsyncWriteExt;
+    let dir = store_path.join("incoming");
+    tokio::fs::create_dir_all(&dir).await.map_err(ApiError::internal)?;
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = dir.join(format!("upload-{}-{n}.csv", std::process::id()));
+    let mut file = tokio::fs::File::create(&path).await.map_err(ApiError::internal)?;
+    let mut body = body;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| ApiError::bad_request("body", format!("the upload broke off: {e}")))?;
+        if let Ok(data) = frame.into_data() {
+            file.write_all(&data).await.map_err(ApiError::internal)?;
+        }
+    }
+    file.sync_all().await.map_err(ApiError::internal)?;
+    Ok(path)
+}
+
+async fn ingest_body(
+    s: AppState,
+    who: Principal,
+    q: IngestQuery,
+    body: axum::body::Body,
+    accounts: bool,
+) -> ApiResult<crate::ingest::IngestSummary> {
+    who.require(Role::Operator)?;
+    let delimiter = match q.delimiter.as_deref() {
+        None => b',',
+        Some("\\t" | "tab") => b'\t',
+        Some(d) if d.len() == 1 => d.as_bytes()[0],
+        Some(d) => return Err(ApiError::bad_request("delimiter", format!("{d:?} is not one character"))),
+    };
+    let mapping =
+        crate::ingest::ColumnMapping::parse_pairs(q.map.as_deref()).map_err(|e| ApiError::bad_request("map", e))?;
+    let path = spool(s.store.path(), body).await?;
+    let store = s.store.clone();
+    let tz = s.tz;
+    let result = blocking({
+        let path = path.clone();
+        move || {
+            let opts = crate::ingest::IngestOptions { delimiter, tz, mapping, ..Default::default() };
+            let (t, a) = if accounts { (vec![], vec![path]) } else { (vec![path], vec![]) };
+            let prepared = crate::ingest::prepare(&t, &a, &opts).map_err(ingest_error)?;
+            prepared.run(&store, &|_| {}).map_err(ingest_error)
+        }
+    })
+    .await;
+    let _ = tokio::fs::remove_file(&path).await;
+    result.map(Json)
+}
+
+/// What the uploader can fix (columns, format) is a 400 naming it; the rest is internal.
+fn ingest_error(e: crate::ingest::IngestError) -> ApiError {
+    use crate::ingest::IngestError as I;
+    match e {
+        I::MissingColumns { missing, found, .. } => ApiError::bad_request(
+            "body",
+            format!("missing required column(s) {}; the upload has: {}", missing.join(", "), found.join(", ")),
+        ),
+        I::NoHeader { .. } => ApiError::bad_request("body", "no header row"),
+        I::UnknownFormat { detail, .. } => ApiError::bad_request("body", format!("not CSV: {detail}")),
+        I::Csv { line, source, .. } => ApiError::bad_request("body", format!("line {line}: unreadable CSV: {source}")),
+        other => ApiError::internal(other),
+    }
+}
+
+pub async fn ingest_transfers(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Query(q): Query<IngestQuery>,
+    body: axum::body::Body,
+) -> ApiResult<crate::ingest::IngestSummary> {
+    ingest_body(s, who, q, body, false).await
+}
+
+pub async fn ingest_accounts(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Query(q): Query<IngestQuery>,
+    body: axum::body::Body,
+) -> ApiResult<crate::ingest::IngestSummary> {
+    ingest_body(s, who, q, body, true).await
+}
