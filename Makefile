@@ -68,11 +68,15 @@ demo: build
 	$(BIN) eval rings --world $(WORLD) --db $(DEMO)/db
 	@echo "== freeze proposals scored against the world's ground truth =="
 	$(BIN) eval trace --world $(WORLD) --db $(DEMO)/db | head -n 7
+	@echo "== serving the API on http://127.0.0.1:8080/v1 (Ctrl-C to stop); try:"
+	@echo "   curl -H 'Authorization: Bearer demo-analyst-token-0000' http://127.0.0.1:8080/v1/stats"
+	$(BIN) serve --db $(DEMO)/db --config datasets/demo-server.toml
 
 # Scale run: a ~10M-transfer world, ingested from CSV into a fresh store, with wall time and peak RSS.
 bench: build
 	@scripts/bench-ingest.sh $(BIN) $(BENCH) $(BENCH_PERSONS) $(BENCH_DAYS)
 	@scripts/bench-rings.sh $(BIN) $(BENCH)
+	@scripts/bench-api.sh $(BIN) $(BENCH)
 	$(CARGO) bench --bench store --bench trace
 
 criterion: deps
