@@ -16,6 +16,7 @@
 //! | `out_edges` | src (u32) · ts (i64↑) · seq (u64) | [`EdgeValue`]: dst, amount, channel |
 //! | `in_edges` | dst (u32) · ts (i64↑) · seq (u64) | [`EdgeValue`]: src, amount, channel |
 //! | `stops` | account (u32) · stop id (u64) | [`StopRecord`] |
+//! | `cases` | case id (UTF-8) | [`CaseRecord`]: version byte · JSON |
 //!
 //! One prefix seek on `out_edges`/`in_edges` yields an account's transfers in time order (ties broken by
 //! seq, which is input order), and a time window is one seek with an upper bound.
@@ -23,7 +24,7 @@
 use crate::model::{AccountAttrs, AccountId, AccountKind, AttrKind, Channel, Seq, Transfer};
 
 /// Bumped whenever any layout in this module changes; checked on open.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 pub mod cf {
     pub const META: &str = "meta";
@@ -36,8 +37,9 @@ pub mod cf {
     pub const OUT_EDGES: &str = "out_edges";
     pub const IN_EDGES: &str = "in_edges";
     pub const STOPS: &str = "stops";
-    pub const ALL: [&str; 10] =
-        [META, ACCT_BY_EXT, ACCT_BY_ID, ACCT_ATTR, ATTR_INDEX, TRANSFERS, TXN_INDEX, OUT_EDGES, IN_EDGES, STOPS];
+    pub const CASES: &str = "cases";
+    pub const ALL: [&str; 11] =
+        [META, ACCT_BY_EXT, ACCT_BY_ID, ACCT_ATTR, ATTR_INDEX, TRANSFERS, TXN_INDEX, OUT_EDGES, IN_EDGES, STOPS, CASES];
 }
 
 /// Keys of the `meta` column family.
@@ -436,6 +438,42 @@ impl StopRecord {
     }
 }
 
+/// A case as a case system registered it: its seeds and when it was reported.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CaseRecord {
+    pub case_id: String,
+    #[serde(default)]
+    pub seed_txn_ids: Vec<String>,
+    #[serde(default)]
+    pub victims: Vec<String>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    /// When the victim reported: the default as-of of the case's trace.
+    pub report_time_ms: Option<i64>,
+    pub created_at_ms: i64,
+    #[serde(default)]
+    pub created_by: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+const CASE_VERSION: u8 = 1;
+
+impl CaseRecord {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut b = vec![CASE_VERSION];
+        b.extend(serde_json::to_vec(self).unwrap_or_default());
+        b
+    }
+
+    pub fn decode(b: &[u8]) -> Option<CaseRecord> {
+        match b.split_first() {
+            Some((&CASE_VERSION, json)) => serde_json::from_slice(json).ok(),
+            _ => None,
+        }
+    }
+}
+
 const ATTRS_VERSION: u8 = 1;
 
 /// Value of `acct_attr`.
@@ -607,6 +645,12 @@ mod tests {
                 case_id: strs[0].clone(), placed_by: strs[1].clone(), basis_txn: strs[2].clone(), note: strs[3].clone(),
             };
             prop_assert_eq!(StopRecord::decode(&stop.encode()), Some(stop));
+            let case = CaseRecord {
+                case_id: strs[0].clone(), seed_txn_ids: strs[1..3].to_vec(), victims: vec![strs[3].clone()],
+                from_ms: Some(ts), to_ms: None, report_time_ms: Some(ts), created_at_ms: ts,
+                created_by: strs[4].clone(), note: strs[5].clone(),
+            };
+            prop_assert_eq!(CaseRecord::decode(&case.encode()), Some(case));
         }
 
         #[test]

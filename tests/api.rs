@@ -201,3 +201,41 @@ async fn uploads_ingest_with_rejects_dedupe_and_reads_keep_answering() {
     assert!(seen.iter().all(|n| *n == before || *n == before + 200_000), "{seen:?}");
     assert!(!seen.is_empty());
 }
+
+#[tokio::test]
+async fn cases_are_registered_traced_frozen_and_linked() {
+    let f = fixture();
+    let s = &f.state;
+    let make = |id: &str| {
+        let (seeds, reported) = case(id);
+        format!(r#"{{"case_id":"{id}","seed_txn_ids":[{seeds}],"report_time":"{reported}"}}"#)
+    };
+    assert_eq!(call(s, "POST", "/v1/cases", Some(ANALYST), Some(&make("CASE-00006"))).await.0, StatusCode::FORBIDDEN);
+    for id in ["CASE-00006", "CASE-00007"] {
+        let (st, c) = call(s, "POST", "/v1/cases", Some(OPERATOR), Some(&make(id))).await;
+        assert_eq!(st, StatusCode::OK, "{c}");
+        assert_eq!(c["created_by"], "opa");
+    }
+    assert_eq!(call(s, "POST", "/v1/cases", Some(OPERATOR), Some(&make("CASE-00006"))).await.0, StatusCode::CONFLICT);
+    let (st, err) =
+        call(s, "POST", "/v1/cases", Some(OPERATOR), Some(r#"{"case_id":"BAD","seed_txn_ids":["NO-SUCH-TXN"]}"#)).await;
+    assert_eq!((st, err["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("seed_txn_ids")));
+
+    let (st, list) = call(s, "GET", "/v1/cases", Some(ANALYST), None).await;
+    assert_eq!((st, list.as_array().unwrap().len()), (StatusCode::OK, 2));
+    let (st, t) = call(s, "GET", "/v1/cases/CASE-00006/trace?rule=lifo&hops=5", Some(ANALYST), None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(
+        (t["rule"].as_str(), t["hops"].as_u64(), t["totals"]["conserved"].as_bool()),
+        (Some("lifo"), Some(5), Some(true))
+    );
+    // The case's report time is the default as-of.
+    assert_eq!(t["as_of"].as_str().unwrap(), list[0]["report_time"].as_str().unwrap());
+    let (st, fr) = call(s, "GET", "/v1/cases/CASE-00006/freeze?threshold=1000", Some(ANALYST), None).await;
+    assert_eq!((st, fr["threshold"].as_str()), (StatusCode::OK, Some("1000.00")));
+    // CASE-00006 and CASE-00007 share mule cards in the sample world's truth.
+    let (st, links) = call(s, "GET", "/v1/cases/CASE-00006/links", Some(ANALYST), None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(links["links"][0]["case_b"], "CASE-00007", "{links}");
+    assert_eq!(call(s, "GET", "/v1/cases/NOPE/trace", Some(ANALYST), None).await.0, StatusCode::NOT_FOUND);
+}

@@ -65,6 +65,11 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/stops", get(routes::list_stops).post(routes::place_stop))
         .route("/v1/stops/{id}/renew", post(routes::renew_stop))
         .route("/v1/stops/{id}/release", post(routes::release_stop))
+        .route("/v1/cases", get(routes::list_cases).post(routes::create_case))
+        .route("/v1/cases/{id}", get(routes::get_case))
+        .route("/v1/cases/{id}/trace", get(routes::case_trace))
+        .route("/v1/cases/{id}/freeze", get(routes::case_freeze))
+        .route("/v1/cases/{id}/links", get(routes::case_links))
         .route("/v1/rings", get(routes::rings))
         .route("/v1/rings/around/{account}", get(routes::rings_around))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY));

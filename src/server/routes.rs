@@ -70,7 +70,7 @@ pub async fn account(
 }
 
 /// The seeds and rule of a trace or freeze request.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TraceRequest {
     #[serde(default)]
@@ -391,4 +391,186 @@ pub async fn ingest_accounts(
     body: axum::body::Body,
 ) -> ApiResult<crate::ingest::IngestSummary> {
     ingest_body(s, who, q, body, true).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewCase {
+    case_id: String,
+    #[serde(default)]
+    seed_txn_ids: Vec<String>,
+    #[serde(default)]
+    victims: Vec<String>,
+    from: Option<String>,
+    to: Option<String>,
+    report_time: Option<String>,
+    #[serde(default)]
+    note: String,
+}
+
+/// A registered case, for people and case systems.
+#[derive(Debug, serde::Serialize)]
+pub struct CaseEntry {
+    case_id: String,
+    seed_txn_ids: Vec<String>,
+    victims: Vec<String>,
+    from: Option<String>,
+    to: Option<String>,
+    report_time: Option<String>,
+    created_at: String,
+    created_by: String,
+    note: String,
+}
+
+fn case_entry(c: crate::keys::CaseRecord, tz: chrono_tz::Tz) -> CaseEntry {
+    let t = |ms: Option<i64>| ms.map(|ms| crate::timefmt::format_rfc3339(ms, tz));
+    CaseEntry {
+        case_id: c.case_id,
+        seed_txn_ids: c.seed_txn_ids,
+        victims: c.victims,
+        from: t(c.from_ms),
+        to: t(c.to_ms),
+        report_time: t(c.report_time_ms),
+        created_at: crate::timefmt::format_rfc3339(c.created_at_ms, tz),
+        created_by: c.created_by,
+        note: c.note,
+    }
+}
+
+pub async fn create_case(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    body: Result<Json<NewCase>, JsonRejection>,
+) -> ApiResult<CaseEntry> {
+    who.require(Role::Operator)?;
+    let b = json_body(body)?;
+    if b.case_id.trim().is_empty() {
+        return Err(ApiError::bad_request("case_id", "a case needs an id"));
+    }
+    if !b.victims.is_empty() && (b.from.is_none() || b.to.is_none()) {
+        return Err(ApiError::bad_request("from", "victims need a window: from and to"));
+    }
+    let record = crate::keys::CaseRecord {
+        case_id: b.case_id.trim().to_string(),
+        from_ms: b.from.as_ref().map(|_| time(s.tz, "from", &b.from, 0)).transpose()?,
+        to_ms: b.to.as_ref().map(|_| time(s.tz, "to", &b.to, 0)).transpose()?,
+        report_time_ms: b.report_time.as_ref().map(|_| time(s.tz, "report_time", &b.report_time, 0)).transpose()?,
+        seed_txn_ids: b.seed_txn_ids,
+        victims: b.victims,
+        created_at_ms: chrono::Utc::now().timestamp_millis(),
+        created_by: who.name,
+        note: b.note,
+    };
+    let store = s.store.clone();
+    let tz = s.tz;
+    blocking(move || {
+        // The seeds must resolve now: a case that cannot be traced is better refused than stored.
+        let spec = SeedSpec {
+            txn_ids: record.seed_txn_ids.clone(),
+            victims: record.victims.clone(),
+            from_ms: record.from_ms.unwrap_or(i64::MIN),
+            to_ms: record.to_ms.unwrap_or(i64::MAX),
+        };
+        resolve_seeds(&store.view()?, &spec, record.report_time_ms.unwrap_or(i64::MAX))?;
+        store.put_case(&record)?;
+        Ok(case_entry(record, tz))
+    })
+    .await
+    .map(Json)
+}
+
+pub async fn list_cases(State(s): State<AppState>) -> ApiResult<Vec<CaseEntry>> {
+    let store = s.store.clone();
+    let tz = s.tz;
+    blocking(move || Ok(store.view()?.all_cases()?.into_iter().map(|c| case_entry(c, tz)).collect())).await.map(Json)
+}
+
+async fn load_case(s: &AppState, id: String) -> Result<crate::keys::CaseRecord, ApiError> {
+    let store = s.store.clone();
+    blocking(move || store.view()?.case(&id)?.ok_or_else(|| ApiError::not_found(format!("no case '{id}'")))).await
+}
+
+pub async fn get_case(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<CaseEntry> {
+    let tz = s.tz;
+    load_case(&s, id).await.map(|c| Json(case_entry(c, tz)))
+}
+
+/// Rule options of a case's trace, freeze or links, as query parameters.
+#[derive(Debug, Default, Deserialize)]
+pub struct RuleQuery {
+    rule: Option<Rule>,
+    hops: Option<u32>,
+    /// Default: the case's report time.
+    as_of: Option<String>,
+    min_amount: Option<String>,
+    threshold: Option<String>,
+}
+
+fn case_request(c: &crate::keys::CaseRecord, q: RuleQuery, tz: chrono_tz::Tz) -> TraceRequest {
+    let t = |ms: Option<i64>| ms.map(|ms| crate::timefmt::format_rfc3339(ms, tz));
+    TraceRequest {
+        seed_txn_ids: c.seed_txn_ids.clone(),
+        victims: c.victims.clone(),
+        from: t(c.from_ms),
+        to: t(c.to_ms),
+        as_of: q.as_of.or_else(|| t(c.report_time_ms)),
+        hops: q.hops,
+        rule: q.rule.unwrap_or_default(),
+        min_amount: q.min_amount,
+        threshold: q.threshold,
+    }
+}
+
+pub async fn case_trace(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<RuleQuery>,
+) -> ApiResult<TraceReport> {
+    let c = load_case(&s, id).await?;
+    let tz = s.tz;
+    trace(State(s), Ok(Json(case_request(&c, q, tz)))).await
+}
+
+pub async fn case_freeze(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<RuleQuery>,
+) -> ApiResult<crate::freeze::FreezeReport> {
+    let c = load_case(&s, id).await?;
+    let tz = s.tz;
+    freeze(State(s), Ok(Json(case_request(&c, q, tz)))).await
+}
+
+pub async fn case_links(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<RuleQuery>,
+) -> ApiResult<crate::cases::LinkReport> {
+    let this = load_case(&s, id.clone()).await?;
+    let (_, params) = case_request(
+        &this,
+        RuleQuery { rule: q.rule, hops: q.hops, min_amount: q.min_amount, ..Default::default() },
+        s.tz,
+    )
+    .parse(s.tz)?;
+    let store = s.store.clone();
+    blocking(move || {
+        let view = store.view()?;
+        let specs: Vec<crate::cases::CaseSpec> = view
+            .all_cases()?
+            .into_iter()
+            .filter(|c| c.victims.is_empty())
+            .map(|c| crate::cases::CaseSpec {
+                case_id: c.case_id,
+                seed_txn_ids: c.seed_txn_ids,
+                as_of_ms: c.report_time_ms,
+            })
+            .collect();
+        let mut report = crate::cases::link_cases(&view, &specs, &params).map_err(ApiError::internal)?;
+        report.links.retain(|l| l.case_a == id || l.case_b == id);
+        report.groups.retain(|g| g.contains(&id));
+        Ok(report)
+    })
+    .await
+    .map(Json)
 }

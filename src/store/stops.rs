@@ -3,7 +3,7 @@
 use rocksdb::{ReadOptions, WriteBatch};
 
 use super::{corrupt, rocks, Result, StoreError, StoreView, TransferStore};
-use crate::keys::{cf, MetaKey, StopRecord};
+use crate::keys::{cf, CaseRecord, MetaKey, StopRecord};
 use crate::model::AccountId;
 
 /// What a new stop records.
@@ -56,6 +56,20 @@ impl TransferStore {
         batch.put_cf(self.cf(cf::META), MetaKey::NEXT_STOP_ID, (id + 1).to_be_bytes());
         self.write_synced(batch)?;
         Ok(rec)
+    }
+
+    /// Registers a case. Refused if the id is taken.
+    pub fn put_case(&self, case: &CaseRecord) -> Result<()> {
+        let _guard = self.ingest_lock.lock().unwrap_or_else(|p| p.into_inner());
+        if case.case_id.is_empty() {
+            return Err(StoreError::StopRule("a case needs an id".into()));
+        }
+        if self.db.get_cf(self.cf(cf::CASES), case.case_id.as_bytes()).map_err(rocks("reading cases"))?.is_some() {
+            return Err(StoreError::StopRule(format!("case {} exists already", case.case_id)));
+        }
+        let mut batch = WriteBatch::default();
+        batch.put_cf(self.cf(cf::CASES), case.case_id.as_bytes(), case.encode());
+        self.write_synced(batch)
     }
 
     /// Renews a stop in force at `at_ms` for another 48 hours from `at_ms`; at most twice.
@@ -132,6 +146,29 @@ impl StoreView<'_> {
     /// Every stop in the registry, by account.
     pub fn all_stops(&self) -> Result<Vec<StopRecord>> {
         self.scan_stops(None)
+    }
+
+    /// A registered case.
+    pub fn case(&self, case_id: &str) -> Result<Option<CaseRecord>> {
+        match self.snap.get_cf(self.store.cf(cf::CASES), case_id.as_bytes()).map_err(rocks("reading cases"))? {
+            Some(raw) => CaseRecord::decode(&raw).map(Some).ok_or_else(|| corrupt("case record", case_id.as_bytes())),
+            None => Ok(None),
+        }
+    }
+
+    /// Every registered case, by id.
+    pub fn all_cases(&self) -> Result<Vec<CaseRecord>> {
+        let mut ro = ReadOptions::default();
+        ro.set_total_order_seek(true);
+        let mut it = self.snap.raw_iterator_cf_opt(self.store.cf(cf::CASES), ro);
+        it.seek_to_first();
+        let mut out = Vec::new();
+        while let Some((k, v)) = it.item() {
+            out.push(CaseRecord::decode(v).ok_or_else(|| corrupt("case record", k))?);
+            it.next();
+        }
+        it.status().map_err(rocks("scanning cases"))?;
+        Ok(out)
     }
 
     /// Accounts with a stop in force at `t`.
