@@ -239,3 +239,35 @@ async fn cases_are_registered_traced_frozen_and_linked() {
     assert_eq!(links["links"][0]["case_b"], "CASE-00007", "{links}");
     assert_eq!(call(s, "GET", "/v1/cases/NOPE/trace", Some(ANALYST), None).await.0, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn ndjson_uploads_keep_every_bad_line() {
+    let f = fixture();
+    let s = &f.state;
+    let body = concat!(
+        r#"{"txn_id":"N1","ts":"2026-02-01 10:00:00","src":"A","dst":"B","amount":"100.50"}"#,
+        "\n",
+        "{this is not json\n",
+        r#"{"txn_id":"N2","ts":1769911200,"src":"B","dst":"C","amount":12}"#,
+        "\n",
+        r#"{"txn_id":"N3","ts":"2026-02-01 10:02:00","src":"B","dst":"C","amount":"-1"}"#,
+    );
+    let req = Request::builder()
+        .method("POST")
+        .uri("/v1/ingest/transfers")
+        .header("authorization", format!("Bearer {OPERATOR}"))
+        .header("content-type", "application/x-ndjson")
+        .body(Body::from(body))
+        .unwrap();
+    let resp = app(s.clone()).oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let sum: serde_json::Value = serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!((sum["transfers_added"].as_u64(), sum["transfer_rows_rejected"].as_u64()), (Some(2), Some(2)), "{sum}");
+    let rejects = std::fs::read_to_string(sum["rejects_file"].as_str().unwrap()).unwrap();
+    assert!(rejects.contains("NDJSON line 2: not a JSON object"), "{rejects}");
+    assert!(rejects.contains("amount"), "{rejects}");
+    let (_, acct) = call(s, "GET", "/v1/accounts/B", Some(ANALYST), None).await;
+    let amounts: Vec<&str> =
+        acct["transfers"].as_array().unwrap().iter().map(|t| t["amount"].as_str().unwrap()).collect();
+    assert_eq!(amounts, vec!["100.50", "12.00"]);
+}

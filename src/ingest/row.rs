@@ -118,11 +118,17 @@ pub struct Columns<const N: usize> {
     pub index: [Option<usize>; N],
     /// How many columns a row must have.
     pub width: usize,
+    /// A `_reject_reason` column: converters (e.g. NDJSON uploads) put there why a line could not be turned
+    /// into a row, so the line is rejected with that reason instead of being lost.
+    pub reject_reason: Option<usize>,
 }
+
+/// Name of the column converters use to pass a line's rejection on.
+pub const REJECT_REASON_COLUMN: &str = "_reject_reason";
 
 impl<const N: usize> Default for Columns<N> {
     fn default() -> Self {
-        Columns { index: [None; N], width: 0 }
+        Columns { index: [None; N], width: 0, reject_reason: None }
     }
 }
 
@@ -211,6 +217,9 @@ fn text<'a, const N: usize>(
 }
 
 fn check_width<const N: usize>(row: &(impl RowCells + ?Sized), cols: &Columns<N>) -> Result<(), RowError> {
+    if let Some(reason) = cols.reject_reason.and_then(|c| row.cell(c)).filter(|r| !r.is_empty()) {
+        return Err(RowError { field: "", value: String::new(), reason: String::from_utf8_lossy(reason).into_owned() });
+    }
     if row.width() != cols.width {
         return Err(RowError {
             field: "",

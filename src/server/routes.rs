@@ -306,8 +306,87 @@ pub struct IngestQuery {
     map: Option<String>,
 }
 
-/// Streams a request body to a file under the store, never holding it in memory.
-async fn spool(store_path: &std::path::Path, body: axum::body::Body) -> Result<std::path::PathBuf, ApiError> {
+/// Turns NDJSON lines (one JSON object per line) into CSV rows with the given columns. A line that is not
+/// a JSON object becomes a row carrying its reason in `_reject_reason`, so it is rejected, not lost.
+struct NdjsonToCsv {
+    columns: &'static [&'static str],
+    pending: Vec<u8>,
+    line: u64,
+    header_written: bool,
+}
+
+impl NdjsonToCsv {
+    fn new(columns: &'static [&'static str]) -> NdjsonToCsv {
+        NdjsonToCsv { columns, pending: Vec::new(), line: 0, header_written: false }
+    }
+
+    fn row(&mut self, out: &mut csv::Writer<Vec<u8>>, line: &[u8]) {
+        self.line += 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return;
+        }
+        let cells: Vec<String> = match serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(line) {
+            Ok(obj) => self
+                .columns
+                .iter()
+                .map(|c| match obj.get(*c) {
+                    None | Some(serde_json::Value::Null) => String::new(),
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(other) => other.to_string(),
+                })
+                .chain([String::new()])
+                .collect(),
+            Err(e) => {
+                let mut v = vec![String::new(); self.columns.len()];
+                v.push(format!("NDJSON line {}: not a JSON object: {e}", self.line));
+                v
+            }
+        };
+        let _ = out.write_record(&cells);
+    }
+
+    fn writer(&mut self) -> csv::Writer<Vec<u8>> {
+        let mut out = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+        if !self.header_written {
+            let _ = out.write_record(self.columns.iter().copied().chain([crate::ingest::row::REJECT_REASON_COLUMN]));
+            self.header_written = true;
+        }
+        out
+    }
+
+    /// Converts the complete lines `data` brings; returns the CSV bytes ready.
+    fn feed(&mut self, data: &[u8]) -> Vec<u8> {
+        let mut out = self.writer();
+        self.pending.extend_from_slice(data);
+        while let Some(pos) = self.pending.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.pending.drain(..=pos).collect();
+            self.row(&mut out, &line);
+        }
+        out.into_inner().unwrap_or_default()
+    }
+
+    fn finish(&mut self) -> Vec<u8> {
+        let mut out = self.writer();
+        let rest = std::mem::take(&mut self.pending);
+        self.row(&mut out, &rest);
+        out.into_inner().unwrap_or_default()
+    }
+}
+
+const TRANSFER_COLUMNS: &[&str] = &[
+    "txn_id", "ts", "src", "dst", "amount", "channel", "currency", "src_name", "dst_name", "src_bank", "dst_bank",
+    "memo",
+];
+const ACCOUNT_COLUMNS: &[&str] =
+    &["account_id", "holder_id", "holder_name", "phone", "device_id", "bank", "branch", "opened_at", "kind"];
+
+/// Streams a request body to a file under the store, never holding it in memory; NDJSON is converted
+/// to CSV on the way.
+async fn spool(
+    store_path: &std::path::Path,
+    body: axum::body::Body,
+    ndjson: Option<&'static [&'static str]>,
+) -> Result<std::path::PathBuf, ApiError> {
     use http_body_util::BodyExt;
     use tokio::io::AsyncWriteExt;
     let dir = store_path.join("incoming");
@@ -317,11 +396,19 @@ async fn spool(store_path: &std::path::Path, body: axum::body::Body) -> Result<s
     let path = dir.join(format!("upload-{}-{n}.csv", std::process::id()));
     let mut file = tokio::fs::File::create(&path).await.map_err(ApiError::internal)?;
     let mut body = body;
+    let mut convert = ndjson.map(NdjsonToCsv::new);
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| ApiError::bad_request("body", format!("the upload broke off: {e}")))?;
         if let Ok(data) = frame.into_data() {
-            file.write_all(&data).await.map_err(ApiError::internal)?;
+            match convert.as_mut() {
+                Some(c) => file.write_all(&c.feed(&data)).await,
+                None => file.write_all(&data).await,
+            }
+            .map_err(ApiError::internal)?;
         }
+    }
+    if let Some(c) = convert.as_mut() {
+        file.write_all(&c.finish()).await.map_err(ApiError::internal)?;
     }
     file.sync_all().await.map_err(ApiError::internal)?;
     Ok(path)
@@ -331,6 +418,7 @@ async fn ingest_body(
     s: AppState,
     who: Principal,
     q: IngestQuery,
+    headers: axum::http::HeaderMap,
     body: axum::body::Body,
     accounts: bool,
 ) -> ApiResult<crate::ingest::IngestSummary> {
@@ -343,7 +431,13 @@ async fn ingest_body(
     };
     let mapping =
         crate::ingest::ColumnMapping::parse_pairs(q.map.as_deref()).map_err(|e| ApiError::bad_request("map", e))?;
-    let path = spool(s.store.path(), body).await?;
+    let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ndjson = (content_type.contains("ndjson") || content_type.contains("jsonl")).then_some(if accounts {
+        ACCOUNT_COLUMNS
+    } else {
+        TRANSFER_COLUMNS
+    });
+    let path = spool(s.store.path(), body, ndjson).await?;
     let store = s.store.clone();
     let tz = s.tz;
     let result = blocking({
@@ -379,18 +473,20 @@ pub async fn ingest_transfers(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
     Query(q): Query<IngestQuery>,
+    headers: axum::http::HeaderMap,
     body: axum::body::Body,
 ) -> ApiResult<crate::ingest::IngestSummary> {
-    ingest_body(s, who, q, body, false).await
+    ingest_body(s, who, q, headers, body, false).await
 }
 
 pub async fn ingest_accounts(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
     Query(q): Query<IngestQuery>,
+    headers: axum::http::HeaderMap,
     body: axum::body::Body,
 ) -> ApiResult<crate::ingest::IngestSummary> {
-    ingest_body(s, who, q, body, true).await
+    ingest_body(s, who, q, headers, body, true).await
 }
 
 #[derive(Debug, Deserialize)]
