@@ -17,6 +17,7 @@
 //! | `in_edges` | dst (u32) · ts (i64↑) · seq (u64) | [`EdgeValue`]: src, amount, channel |
 //! | `stops` | account (u32) · stop id (u64) | [`StopRecord`] |
 //! | `cases` | case id (UTF-8) | [`CaseRecord`]: version byte · JSON |
+//! | `warnings` | transfer seq (u64) | [`WarningRecord`]: version byte · JSON |
 //!
 //! One prefix seek on `out_edges`/`in_edges` yields an account's transfers in time order (ties broken by
 //! seq, which is input order), and a time window is one seek with an upper bound.
@@ -24,7 +25,7 @@
 use crate::model::{AccountAttrs, AccountId, AccountKind, AttrKind, Channel, Seq, Transfer};
 
 /// Bumped whenever any layout in this module changes; checked on open.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 pub mod cf {
     pub const META: &str = "meta";
@@ -38,8 +39,21 @@ pub mod cf {
     pub const IN_EDGES: &str = "in_edges";
     pub const STOPS: &str = "stops";
     pub const CASES: &str = "cases";
-    pub const ALL: [&str; 11] =
-        [META, ACCT_BY_EXT, ACCT_BY_ID, ACCT_ATTR, ATTR_INDEX, TRANSFERS, TXN_INDEX, OUT_EDGES, IN_EDGES, STOPS, CASES];
+    pub const WARNINGS: &str = "warnings";
+    pub const ALL: [&str; 12] = [
+        META,
+        ACCT_BY_EXT,
+        ACCT_BY_ID,
+        ACCT_ATTR,
+        ATTR_INDEX,
+        TRANSFERS,
+        TXN_INDEX,
+        OUT_EDGES,
+        IN_EDGES,
+        STOPS,
+        CASES,
+        WARNINGS,
+    ];
 }
 
 /// Keys of the `meta` column family.
@@ -469,6 +483,42 @@ impl CaseRecord {
     pub fn decode(b: &[u8]) -> Option<CaseRecord> {
         match b.split_first() {
             Some((&CASE_VERSION, json)) => serde_json::from_slice(json).ok(),
+            _ => None,
+        }
+    }
+}
+
+/// A warning (资金预警): a payment into a watched account that may be a victim still paying.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WarningRecord {
+    /// The transfer that raised it (one warning per transfer).
+    pub seq: Seq,
+    pub account: AccountId,
+    pub sender: AccountId,
+    pub amount_fen: i64,
+    pub ts_ms: i64,
+    /// purple, red, yellow or blue.
+    pub grade: String,
+    pub reasons: Vec<String>,
+    pub created_at_ms: i64,
+    pub deadline_ms: i64,
+    pub acked_at_ms: Option<i64>,
+    #[serde(default)]
+    pub acked_by: String,
+}
+
+const WARNING_VERSION: u8 = 1;
+
+impl WarningRecord {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut b = vec![WARNING_VERSION];
+        b.extend(serde_json::to_vec(self).unwrap_or_default());
+        b
+    }
+
+    pub fn decode(b: &[u8]) -> Option<WarningRecord> {
+        match b.split_first() {
+            Some((&WARNING_VERSION, json)) => serde_json::from_slice(json).ok(),
             _ => None,
         }
     }

@@ -19,3 +19,4 @@ pub mod server;
 pub mod store;
 pub mod timefmt;
 pub mod trace;
+pub mod warnings;

@@ -271,3 +271,44 @@ async fn ndjson_uploads_keep_every_bad_line() {
         acct["transfers"].as_array().unwrap().iter().map(|t| t["amount"].as_str().unwrap()).collect();
     assert_eq!(amounts, vec!["100.50", "12.00"]);
 }
+
+#[tokio::test]
+async fn victims_still_paying_raise_graded_warnings_that_escalate() {
+    let f = fixture();
+    let s = &f.state;
+    let scan = r#"{"since":"2026-01-01 00:00:00","until":"2026-01-22 00:00:00"}"#;
+    assert_eq!(call(s, "POST", "/v1/warnings/scan", Some(ANALYST), Some(scan)).await.0, StatusCode::FORBIDDEN);
+    let (st, res) = call(s, "POST", "/v1/warnings/scan", Some(OPERATOR), Some(scan)).await;
+    assert_eq!(st, StatusCode::OK, "{res}");
+    let found: std::collections::BTreeSet<String> =
+        res["warnings"].as_array().unwrap().iter().map(|w| w["txn_id"].as_str().unwrap().to_string()).collect();
+    // Truth: the victims' payments (every case's seeds) go to collectors, i.e. ring cards.
+    let mut seeds = std::collections::BTreeSet::new();
+    for r in csv::Reader::from_path(world().join("truth/cases.csv")).unwrap().records() {
+        seeds.extend(r.unwrap()[5].split(';').map(String::from));
+    }
+    let caught = seeds.iter().filter(|t| found.contains(*t)).count();
+    assert!(caught as f64 >= 0.9 * seeds.len() as f64, "{caught} of {} victim payments raised a warning", seeds.len());
+    for w in res["warnings"].as_array().unwrap() {
+        assert!(["purple", "red", "yellow", "blue"].contains(&w["grade"].as_str().unwrap()));
+    }
+    // Scanning again adds nothing.
+    let (_, again) = call(s, "POST", "/v1/warnings/scan", Some(OPERATOR), Some(scan)).await;
+    assert_eq!(again["new_warnings"], 0);
+    // Listed most urgent first; escalation grows each unacknowledged hour, up to 3.
+    let later = (chrono::Utc::now() + chrono::Duration::minutes(150)).to_rfc3339();
+    let (st, open) =
+        call(s, "GET", &format!("/v1/warnings?at={}", later.replace('+', "%2B")), Some(ANALYST), None).await;
+    assert_eq!(st, StatusCode::OK, "{open}");
+    let first = &open[0];
+    assert_eq!(first["escalation"], 2);
+    let order: Vec<&str> = open.as_array().unwrap().iter().map(|w| w["grade"].as_str().unwrap()).collect();
+    let rank = |g: &str| ["purple", "red", "yellow", "blue"].iter().position(|x| *x == g).unwrap();
+    assert!(order.windows(2).all(|w| rank(w[0]) <= rank(w[1])), "{order:?}");
+    let id = first["id"].as_u64().unwrap();
+    let (st, acked) = call(s, "POST", &format!("/v1/warnings/{id}/ack"), Some(ANALYST), None).await;
+    assert_eq!((st, acked["acknowledged_by"].as_str()), (StatusCode::OK, Some("ana")));
+    let (_, open_after) = call(s, "GET", "/v1/warnings", Some(ANALYST), None).await;
+    assert_eq!(open_after.as_array().unwrap().len(), open.as_array().unwrap().len() - 1);
+    assert_eq!(call(s, "POST", "/v1/warnings/1/ack", Some(ANALYST), None).await.0, StatusCode::NOT_FOUND);
+}

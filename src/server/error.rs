@@ -102,6 +102,7 @@ impl From<crate::store::StoreError> for ApiError {
         match e {
             S::UnknownAccount(a) => ApiError::bad_request("account", format!("unknown account '{a}'")),
             S::NoSuchStop(id) => ApiError::not_found(format!("no stop #{id}")),
+            S::NoSuchWarning(id) => ApiError::not_found(format!("no warning #{id}")),
             S::StopRule(m) => ApiError::conflict(m),
             other => ApiError::internal(other),
         }

@@ -70,6 +70,9 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/cases/{id}/trace", get(routes::case_trace))
         .route("/v1/cases/{id}/freeze", get(routes::case_freeze))
         .route("/v1/cases/{id}/links", get(routes::case_links))
+        .route("/v1/warnings", get(routes::list_warnings))
+        .route("/v1/warnings/scan", post(routes::scan_warnings))
+        .route("/v1/warnings/{id}/ack", post(routes::ack_warning))
         .route("/v1/rings", get(routes::rings))
         .route("/v1/rings/around/{account}", get(routes::rings_around))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY));

@@ -670,3 +670,100 @@ pub async fn case_links(
     .await
     .map(Json)
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanRequest {
+    since: String,
+    until: Option<String>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct ScanResult {
+    watched_accounts: usize,
+    new_warnings: usize,
+    warnings: Vec<crate::warnings::WarningEntry>,
+}
+
+/// Finds payments from ordinary people into stopped accounts and ring cards, and stores them as warnings.
+pub async fn scan_warnings(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    body: Result<Json<ScanRequest>, JsonRejection>,
+) -> ApiResult<ScanResult> {
+    who.require(Role::Operator)?;
+    let b = json_body(body)?;
+    let now = chrono::Utc::now().timestamp_millis();
+    let since = time(s.tz, "since", &Some(b.since), 0)?;
+    let until = time(s.tz, "until", &b.until, now)?;
+    let store = s.store.clone();
+    let tz = s.tz;
+    blocking(move || {
+        let view = store.view()?;
+        let mut watched: std::collections::BTreeMap<u32, String> = std::collections::BTreeMap::new();
+        for id in view.stopped_at(until)? {
+            watched.insert(id, "account under a stop-payment".into());
+        }
+        let (rings, _, _) = detect_rings(&view, &Default::default(), &[], tz)?;
+        for (i, r) in rings.iter().enumerate() {
+            for m in &r.members {
+                watched.entry(m.id).or_insert_with(|| format!("card of mule ring R{:04}", i + 1));
+            }
+        }
+        let found = crate::warnings::scan(&view, &watched, since, until, now)?;
+        let new_warnings = store.add_warnings(&found)?;
+        let warnings = found.iter().map(|w| crate::warnings::entry(&view, w, now, tz)).collect::<Result<_, _>>()?;
+        Ok(ScanResult { watched_accounts: watched.len(), new_warnings, warnings })
+    })
+    .await
+    .map(Json)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WarningsQuery {
+    /// open (default) or all.
+    status: Option<String>,
+    /// Compute deadlines and escalation as of this time (default: now).
+    at: Option<String>,
+}
+
+pub async fn list_warnings(
+    State(s): State<AppState>,
+    Query(q): Query<WarningsQuery>,
+) -> ApiResult<Vec<crate::warnings::WarningEntry>> {
+    let at = time(s.tz, "at", &q.at, chrono::Utc::now().timestamp_millis())?;
+    let open_only = match q.status.as_deref() {
+        None | Some("open") => true,
+        Some("all") => false,
+        Some(other) => return Err(ApiError::bad_request("status", format!("{other:?}: use open or all"))),
+    };
+    let store = s.store.clone();
+    let tz = s.tz;
+    blocking(move || {
+        let view = store.view()?;
+        let mut ws = view.all_warnings()?;
+        if open_only {
+            ws.retain(|w| w.acked_at_ms.is_none());
+        }
+        ws.sort_by_key(crate::warnings::urgency_key);
+        Ok(ws.iter().map(|w| crate::warnings::entry(&view, w, at, tz)).collect::<Result<_, _>>()?)
+    })
+    .await
+    .map(Json)
+}
+
+pub async fn ack_warning(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(id): Path<u64>,
+) -> ApiResult<crate::warnings::WarningEntry> {
+    let store = s.store.clone();
+    let tz = s.tz;
+    blocking(move || {
+        let now = chrono::Utc::now().timestamp_millis();
+        let w = store.ack_warning(id, &who.name, now)?;
+        Ok(crate::warnings::entry(&store.view()?, &w, now, tz)?)
+    })
+    .await
+    .map(Json)
+}

@@ -44,6 +44,8 @@ pub enum StoreError {
     UnknownAccount(String),
     #[error("no stop #{0} in the registry")]
     NoSuchStop(u64),
+    #[error("no warning #{0}")]
+    NoSuchWarning(u64),
     #[error("{0}")]
     StopRule(String),
     #[error("the store at {path} kept changing while opening it for reading; try again")]

@@ -3,7 +3,7 @@
 use rocksdb::{ReadOptions, WriteBatch};
 
 use super::{corrupt, rocks, Result, StoreError, StoreView, TransferStore};
-use crate::keys::{cf, CaseRecord, MetaKey, StopRecord};
+use crate::keys::{cf, CaseRecord, MetaKey, StopRecord, WarningRecord};
 use crate::model::AccountId;
 
 /// What a new stop records.
@@ -70,6 +70,39 @@ impl TransferStore {
         let mut batch = WriteBatch::default();
         batch.put_cf(self.cf(cf::CASES), case.case_id.as_bytes(), case.encode());
         self.write_synced(batch)
+    }
+
+    /// Stores new warnings; those already stored (same transfer) are left as they are. Returns how many
+    /// were new.
+    pub fn add_warnings(&self, warnings: &[WarningRecord]) -> Result<usize> {
+        let _guard = self.ingest_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let mut batch = WriteBatch::default();
+        let mut added = 0;
+        for w in warnings {
+            let key = w.seq.to_be_bytes();
+            if self.db.get_cf(self.cf(cf::WARNINGS), key).map_err(rocks("reading warnings"))?.is_none() {
+                batch.put_cf(self.cf(cf::WARNINGS), key, w.encode());
+                added += 1;
+            }
+        }
+        self.write_synced(batch)?;
+        Ok(added)
+    }
+
+    /// Records that someone acknowledged a warning.
+    pub fn ack_warning(&self, seq: u64, by: &str, at_ms: i64) -> Result<WarningRecord> {
+        let _guard = self.ingest_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let key = seq.to_be_bytes();
+        let raw = self.db.get_cf(self.cf(cf::WARNINGS), key).map_err(rocks("reading warnings"))?;
+        let mut w = raw.as_deref().and_then(WarningRecord::decode).ok_or(StoreError::NoSuchWarning(seq))?;
+        if w.acked_at_ms.is_none() {
+            w.acked_at_ms = Some(at_ms);
+            w.acked_by = by.to_string();
+            let mut batch = WriteBatch::default();
+            batch.put_cf(self.cf(cf::WARNINGS), key, w.encode());
+            self.write_synced(batch)?;
+        }
+        Ok(w)
     }
 
     /// Renews a stop in force at `at_ms` for another 48 hours from `at_ms`; at most twice.
@@ -168,6 +201,21 @@ impl StoreView<'_> {
             it.next();
         }
         it.status().map_err(rocks("scanning cases"))?;
+        Ok(out)
+    }
+
+    /// Every stored warning, oldest transfer first.
+    pub fn all_warnings(&self) -> Result<Vec<WarningRecord>> {
+        let mut ro = ReadOptions::default();
+        ro.set_total_order_seek(true);
+        let mut it = self.snap.raw_iterator_cf_opt(self.store.cf(cf::WARNINGS), ro);
+        it.seek_to_first();
+        let mut out = Vec::new();
+        while let Some((k, v)) = it.item() {
+            out.push(WarningRecord::decode(v).ok_or_else(|| corrupt("warning", k))?);
+            it.next();
+        }
+        it.status().map_err(rocks("scanning warnings"))?;
         Ok(out)
     }
 
