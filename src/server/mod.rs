@@ -82,8 +82,38 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/health", get(routes::health))
         .merge(authed)
         .fallback(routes::not_found)
+        .layer(axum::middleware::map_response(json_for_bare_errors))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .with_state(state)
+}
+
+/// Errors answered by layers (timeout, method not allowed, body limits outside JSON extraction) come
+/// without a JSON body; give them one, so clients always get `{"error": …}`.
+async fn json_for_bare_errors(resp: axum::response::Response) -> axum::response::Response {
+    use axum::http::StatusCode as S;
+    use axum::response::IntoResponse;
+    let is_json = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json || !(resp.status().is_client_error() || resp.status().is_server_error()) {
+        return resp;
+    }
+    let (code, message, field) = match resp.status() {
+        S::REQUEST_TIMEOUT => {
+            ("timeout", format!("the request took longer than {} s", REQUEST_TIMEOUT.as_secs()), None)
+        }
+        S::PAYLOAD_TOO_LARGE => ("too_large", "the body is too large".to_string(), Some("body".to_string())),
+        S::METHOD_NOT_ALLOWED => ("method_not_allowed", "this endpoint does not take that method".to_string(), None),
+        S::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "send JSON with Content-Type: application/json".to_string(),
+            Some("body".to_string()),
+        ),
+        s => ("error", s.canonical_reason().unwrap_or("error").to_string(), None),
+    };
+    ApiError { status: resp.status(), code, message, field }.into_response()
 }
 
 /// Serves the API until Ctrl-C. Binds where told (127.0.0.1 by default in the CLI).

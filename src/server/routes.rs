@@ -19,7 +19,15 @@ use crate::trace::{resolve_seeds, trace_downstream, Rule, SeedSpec, TraceParams,
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
 fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    body.map(|Json(b)| b).map_err(|e| ApiError::bad_request("body", e.body_text()))
+    body.map(|Json(b)| b).map_err(|e| {
+        let mut err = ApiError::bad_request("body", e.body_text());
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            err.status = e.status();
+            err.code = "too_large";
+            err.message = format!("the body is larger than {} bytes", super::MAX_JSON_BODY);
+        }
+        err
+    })
 }
 
 fn time(tz: chrono_tz::Tz, field: &str, value: &Option<String>, default: i64) -> Result<i64, ApiError> {

@@ -1,0 +1,74 @@
+//! The API over a real socket on loopback: what a case system sees, including the limits' JSON errors.
+
+use std::sync::Arc;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use moneytrail::server::{app, AppState, AuditLog, Role, ServerConfig};
+use moneytrail::store::TransferStore;
+
+const TOKEN: &str = "socket-test-token-123456";
+
+/// Sends one HTTP/1.1 request and returns (status, body).
+async fn http(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String) {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    stream.write_all(req.as_bytes()).await.unwrap();
+    // The server may answer (413) before reading the whole body; a failed write is fine then.
+    let _ = stream.write_all(body).await;
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw).await;
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let status = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_a_real_socket_every_error_is_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = AppState {
+        store: Arc::new(TransferStore::open(&dir.path().join("db")).unwrap()),
+        config: Arc::new(ServerConfig::with_tokens(&[(TOKEN, "case-system", Role::Admin)])),
+        audit: AuditLog::open(&dir.path().join("audit.log")).unwrap(),
+        tz: moneytrail::timefmt::DEFAULT_TZ,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
+    let auth = format!("Bearer {TOKEN}");
+    let json = ("Content-Type", "application/json");
+
+    let (st, body) = http(addr, "GET", "/v1/health", &[], b"").await;
+    assert_eq!(st, 200, "{body}");
+    let (st, body) = http(addr, "GET", "/v1/stats", &[], b"").await;
+    assert_eq!(st, 401);
+    assert!(body.contains(r#""code":"unauthorized""#), "{body}");
+    let (st, body) = http(addr, "GET", "/v1/stats", &[("Authorization", &auth)], b"").await;
+    assert_eq!(st, 200);
+    assert!(body.contains(r#""transfers":0"#), "{body}");
+
+    let big = vec![b' '; 2 << 20];
+    let (st, body) = http(addr, "POST", "/v1/trace", &[("Authorization", &auth), json], &big).await;
+    assert_eq!(st, 413, "{body}");
+    assert!(body.contains(r#""field":"body""#), "{body}");
+    let (st, body) = http(addr, "DELETE", "/v1/stats", &[("Authorization", &auth)], b"").await;
+    assert_eq!(st, 405);
+    assert!(body.contains(r#""code":"method_not_allowed""#), "{body}");
+    let (st, body) = http(addr, "POST", "/v1/trace", &[("Authorization", &auth)], br#"{"seed_txn_ids":["x"]}"#).await;
+    assert!(st == 415 || st == 400, "{st} {body}");
+    assert!(body.contains(r#""field":"body""#), "{body}");
+}
