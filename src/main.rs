@@ -397,7 +397,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let store = std::sync::Arc::new(TransferStore::open(&common.db)?);
             let audit_path = config.audit_log.clone().unwrap_or_else(|| common.db.join("audit.log"));
             let audit = AuditLog::open(&audit_path).with_context(|| format!("audit log {}", audit_path.display()))?;
-            let state = AppState { store, config: std::sync::Arc::new(config), audit, tz: common.tz };
+            let state = AppState {
+                store,
+                config: std::sync::Arc::new(config),
+                audit,
+                tz: common.tz,
+                rings: Default::default(),
+            };
             eprintln!("moneytrail API on http://{addr}/v1 (audit log: {})", audit_path.display());
             tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(serve(state, addr))?;
             Ok(ExitCode::SUCCESS)

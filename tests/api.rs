@@ -39,6 +39,7 @@ fn fixture() -> Fixture {
         config: Arc::new(config),
         audit: AuditLog::open(&audit).unwrap(),
         tz: moneytrail::timefmt::DEFAULT_TZ,
+        rings: Default::default(),
     };
     Fixture { _dir: dir, audit, state }
 }
@@ -311,4 +312,43 @@ async fn victims_still_paying_raise_graded_warnings_that_escalate() {
     let (_, open_after) = call(s, "GET", "/v1/warnings", Some(ANALYST), None).await;
     assert_eq!(open_after.as_array().unwrap().len(), open.as_array().unwrap().len() - 1);
     assert_eq!(call(s, "POST", "/v1/warnings/1/ack", Some(ANALYST), None).await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn ring_results_are_reused_until_an_ingest_changes_the_store() {
+    let f = fixture();
+    let s = &f.state;
+    let (_, before) = call(s, "GET", "/v1/rings", Some(ANALYST), None).await;
+    let n = before["rings"].as_array().unwrap().len();
+    // A new dealer: three fresh cards of three holders on one device, moving a victim's money to an ATM.
+    let upload = |uri: &str, body: &str| {
+        Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header("authorization", format!("Bearer {OPERATOR}"))
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let accounts = "account_id,holder_id,holder_name,phone,device_id,bank,branch,opened_at,kind\n\
+        NEW-1,HN1,甲,1990000001,NEWDEV,ICBC,b,2026-01-10,personal\n\
+        NEW-2,HN2,乙,1990000002,NEWDEV,ICBC,b,2026-01-10,personal\n\
+        NEW-3,HN3,丙,1990000003,NEWDEV,ICBC,b,2026-01-10,personal\n";
+    let transfers = "txn_id,ts,src,dst,amount,channel\n\
+        NEWT1,2026-01-15 21:00:00,6217006936735416474,NEW-1,60000,transfer\n\
+        NEWT2,2026-01-15 21:05:00,NEW-1,NEW-2,59900,transfer\n\
+        NEWT3,2026-01-15 21:09:00,NEW-2,NEW-3,59800,transfer\n\
+        NEWT4,2026-01-15 23:30:00,NEW-3,ATM-CMB-0001,19900,atm_withdrawal\n\
+        NEWT5,2026-01-15 23:31:00,NEW-3,ATM-CMB-0001,19900,atm_withdrawal\n\
+        NEWT6,2026-01-15 23:32:00,NEW-3,ATM-CMB-0001,19900,atm_withdrawal\n";
+    for (uri, body) in [("/v1/ingest/accounts", accounts), ("/v1/ingest/transfers", transfers)] {
+        let resp = app(s.clone()).oneshot(upload(uri, body)).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+    }
+    let (_, after) = call(s, "GET", "/v1/rings", Some(ANALYST), None).await;
+    assert_eq!(after["rings"].as_array().unwrap().len(), n + 1, "the cached rings were refreshed after the ingest");
+    let found = after["rings"].as_array().unwrap().iter().any(|r| {
+        let m: Vec<&str> = r["members"].as_array().unwrap().iter().map(|m| m["account"].as_str().unwrap()).collect();
+        m.contains(&"NEW-1") && m.contains(&"NEW-2") && m.contains(&"NEW-3")
+    });
+    assert!(found, "the new dealer's three cards form a ring");
 }

@@ -35,6 +35,33 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     pub audit: AuditLog,
     pub tz: Tz,
+    /// Ring detection of the store as of a watermark (whole-graph work, seconds at 10M transfers), reused
+    /// until an ingest moves the watermark.
+    pub rings: Arc<RingsCache>,
+}
+
+/// Rings of a store with the attribute table they were computed from.
+pub type DetectedRings = Arc<(Vec<crate::rings::Ring>, crate::rings::features::AttrTable)>;
+
+/// The last ring detection and the watermark it was computed at.
+#[derive(Default)]
+pub struct RingsCache(std::sync::Mutex<Option<(crate::keys::Watermark, DetectedRings)>>);
+
+impl RingsCache {
+    /// Rings of the committed store seen by `view`, computed once per watermark. Must run on a blocking thread.
+    pub fn get(&self, view: &crate::store::StoreView<'_>, tz: Tz) -> Result<DetectedRings, ApiError> {
+        let wm = view.watermark();
+        let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((at, rings)) = slot.as_ref() {
+            if *at == wm {
+                return Ok(rings.clone());
+            }
+        }
+        let (rings, _, table) = crate::rings::detect_rings(view, &Default::default(), &[], tz)?;
+        let value = Arc::new((rings, table));
+        *slot = Some((wm, value.clone()));
+        Ok(value)
+    }
 }
 
 impl std::fmt::Debug for AppState {

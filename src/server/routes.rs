@@ -281,11 +281,12 @@ pub struct RingsQuery {
 
 pub async fn rings(State(s): State<AppState>, Query(q): Query<RingsQuery>) -> ApiResult<RingsReport> {
     let store = s.store.clone();
+    let cache = s.rings.clone();
     let tz = s.tz;
     blocking(move || {
         let view = store.view()?;
-        let (rings, _, table) = detect_rings(&view, &Default::default(), &[], tz)?;
-        Ok(RingsReport::build(&view, &rings, &table, q.min_score.unwrap_or(0.0))?)
+        let cached = cache.get(&view, tz)?;
+        Ok(RingsReport::build(&view, &cached.0, &cached.1, q.min_score.unwrap_or(0.0))?)
     })
     .await
     .map(Json)
@@ -705,6 +706,7 @@ pub async fn scan_warnings(
     let since = time(s.tz, "since", &Some(b.since), 0)?;
     let until = time(s.tz, "until", &b.until, now)?;
     let store = s.store.clone();
+    let cache = s.rings.clone();
     let tz = s.tz;
     blocking(move || {
         let view = store.view()?;
@@ -712,8 +714,8 @@ pub async fn scan_warnings(
         for id in view.stopped_at(until)? {
             watched.insert(id, "account under a stop-payment".into());
         }
-        let (rings, _, _) = detect_rings(&view, &Default::default(), &[], tz)?;
-        for (i, r) in rings.iter().enumerate() {
+        let cached = cache.get(&view, tz)?;
+        for (i, r) in cached.0.iter().enumerate() {
             for m in &r.members {
                 watched.entry(m.id).or_insert_with(|| format!("card of mule ring R{:04}", i + 1));
             }
