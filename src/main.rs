@@ -248,30 +248,32 @@ struct RingsArgs {
     format: OutputFormat,
 }
 
+/// A generated world and the store holding it.
+#[derive(Args)]
+struct WorldArgs {
+    /// A world made by `moneytrail gen`.
+    #[arg(long, value_name = "DIR")]
+    world: PathBuf,
+    /// Store holding the world (default: WORLD/.moneytrail-store, ingested if missing).
+    #[arg(long, value_name = "DIR")]
+    db: Option<PathBuf>,
+    #[arg(long, default_value = "Asia/Shanghai", value_parser = parse_tz)]
+    tz: Tz,
+}
+
 #[derive(Subcommand)]
 enum EvalCommand {
     /// Mule-card detection vs. the truth's mule labels: precision, recall, ring purity, look-alikes.
     Rings {
-        #[arg(long, value_name = "DIR")]
-        world: PathBuf,
-        /// Store holding the world (default: WORLD/.moneytrail-store, ingested if missing).
-        #[arg(long, value_name = "DIR")]
-        db: Option<PathBuf>,
-        #[arg(long, default_value = "Asia/Shanghai", value_parser = parse_tz)]
-        tz: Tz,
+        #[command(flatten)]
+        w: WorldArgs,
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
     },
     /// Freeze proposals per case vs. the truth's holdings at the report time.
     Trace {
-        /// A world made by `moneytrail gen`.
-        #[arg(long, value_name = "DIR")]
-        world: PathBuf,
-        /// Store holding the world (default: WORLD/.moneytrail-store, ingested if missing).
-        #[arg(long, value_name = "DIR")]
-        db: Option<PathBuf>,
-        #[arg(long, default_value = "Asia/Shanghai", value_parser = parse_tz)]
-        tz: Tz,
+        #[command(flatten)]
+        w: WorldArgs,
         #[command(flatten)]
         rule: RuleArgs,
         /// Freeze threshold in yuan.
@@ -453,14 +455,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let report = moneytrail::rings::RingsReport::build(&view, &rings, &table, a.min_score)?;
             print_report(a.format, &report)
         }
-        Command::Eval(EvalCommand::Rings { world, db, tz, format }) => {
+        Command::Eval(EvalCommand::Rings { w: WorldArgs { world, db, tz }, format }) => {
             let db = world_store(&world, db, tz)?;
             let store = TransferStore::open_read_only(&db)?;
             let view = store.view()?;
             let (rings, _, _) = moneytrail::rings::detect_rings(&view, &Default::default(), &[], tz)?;
             print_report(format, &moneytrail::rings::eval_rings(&view, &rings, &world)?)
         }
-        Command::Eval(EvalCommand::Trace { world, db, tz, rule, threshold, format }) => {
+        Command::Eval(EvalCommand::Trace { w: WorldArgs { world, db, tz }, rule, threshold, format }) => {
             let db = world_store(&world, db, tz)?;
             let store = TransferStore::open_read_only(&db)?;
             let threshold_fen =
