@@ -186,8 +186,10 @@ struct RuleArgs {
     /// Transfers after this time do not exist (default: now; for `link`, each case's report time if given).
     #[arg(long)]
     as_of: Option<String>,
+    /// How many hops to follow from the victims (1 to 20).
     #[arg(long, default_value_t = moneytrail::trace::DEFAULT_HOPS)]
     hops: u32,
+    /// How an outgoing transfer is charged against a commingled balance (docs/trace-semantics.md).
     #[arg(long, value_enum, default_value_t)]
     rule: moneytrail::trace::Rule,
     /// Traced portions below this many yuan are not followed.
