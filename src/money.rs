@@ -14,10 +14,6 @@ pub struct Fen(pub i64);
 
 impl Fen {
     pub const ZERO: Fen = Fen(0);
-
-    pub fn yuan_string(self) -> String {
-        self.to_string()
-    }
 }
 
 impl fmt::Display for Fen {

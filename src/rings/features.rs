@@ -56,14 +56,13 @@ pub struct AccountFeatures {
     pub last_ts_ms: i64,
 }
 
-/// Whether an account is of a kind that is a terminal or a known hub (never a mule card).
+/// Whether an account is of a kind that is a terminal (never a mule card).
 pub fn is_terminal_kind(kind: &AccountKind) -> bool {
-    matches!(kind, AccountKind::Atm | AccountKind::Otc | AccountKind::ThirdParty | AccountKind::Merchant)
+    crate::trace::TerminalKind::is_terminal_account(kind)
 }
 
 fn is_terminal_transfer(dst_kind: &AccountKind, channel: u8) -> bool {
-    is_terminal_kind(dst_kind)
-        || matches!(Channel::from_code(channel, ""), Channel::AtmWithdrawal | Channel::Pos | Channel::ThirdParty)
+    crate::trace::TerminalKind::of_transfer(dst_kind, &Channel::from_code(channel, "")).is_some()
 }
 
 /// Amounts mule cards favour: whole hundreds, or just under a transfer or withdrawal limit.

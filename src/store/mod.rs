@@ -322,15 +322,6 @@ impl TransferStore {
     pub fn size_on_disk(&self) -> u64 {
         self.db.live_files().map(|files| files.iter().map(|f| f.size as u64).sum()).unwrap_or(0)
     }
-
-    /// Waits for background compactions and flushes memtables: for benchmarks that measure
-    /// the settled size on disk.
-    pub fn flush(&self) -> Result<()> {
-        for name in cf::ALL {
-            self.db.flush_cf(self.cf(name)).map_err(rocks("flushing"))?;
-        }
-        Ok(())
-    }
 }
 
 /// A consistent, read-only view of the committed store.

@@ -235,18 +235,7 @@ impl<G: TransferGraph> Engine<'_, G> {
             return Ok(Some(TerminalKind::Frozen));
         }
         let kind = self.kind(dst)?;
-        let ch = Channel::from_code(channel, "");
-        Ok(if ch == Channel::AtmWithdrawal || kind == AccountKind::Atm {
-            Some(TerminalKind::Cash)
-        } else if kind == AccountKind::Otc {
-            Some(TerminalKind::Otc)
-        } else if kind == AccountKind::ThirdParty || ch == Channel::ThirdParty {
-            Some(TerminalKind::Platform)
-        } else if kind == AccountKind::Merchant || ch == Channel::Pos {
-            Some(TerminalKind::Merchant)
-        } else {
-            None
-        })
+        Ok(TerminalKind::of_transfer(&kind, &Channel::from_code(channel, "")))
     }
 
     /// Decides where a transfer's traced portions go (rules 1–5) and records it.
