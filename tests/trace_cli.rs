@@ -112,8 +112,21 @@ fn case_one_matches_the_ground_truth_to_the_fen() {
     assert!(String::from_utf8_lossy(&dot.stdout).starts_with("digraph"));
 }
 
+fn fen(v: &serde_json::Value) -> i64 {
+    let s = v.as_str().unwrap_or_else(|| panic!("not a yuan string: {v}"));
+    let (y, f) = s.split_once('.').unwrap();
+    y.parse::<i64>().unwrap() * 100 + f.parse::<i64>().unwrap()
+}
+
+/// Conservation recomputed from the report's parts (held per account, traced money into terminals, and
+/// the outcome of every traced transfer), against the stolen amount in truth/cases.csv: not the engine's
+/// own `conserved` flag.
 #[test]
 fn every_rule_conserves_every_case() {
+    let stolen: BTreeMap<String, i64> = csv_rows(&world().join("truth/cases.csv"))
+        .iter()
+        .map(|r| (r[0].to_string(), fen(&serde_json::Value::String(r[4].to_string()))))
+        .collect();
     for c in cases() {
         for rule in ["fifo", "lifo", "proportional"] {
             let t = json(&run(&[
@@ -129,6 +142,20 @@ fn every_rule_conserves_every_case() {
                 "--format",
                 "json",
             ]));
+            let accounts = t["accounts"].as_array().unwrap();
+            let held: i64 = accounts.iter().filter(|a| a["terminal"].is_null()).map(|a| fen(&a["held"])).sum();
+            let at_terminals: i64 =
+                accounts.iter().filter(|a| !a["terminal"].is_null()).map(|a| fen(&a["traced_in"])).sum();
+            let by_outcome = |o: &str| -> i64 {
+                t["transfers"].as_array().unwrap().iter().filter(|x| x["outcome"] == o).map(|x| fen(&x["traced"])).sum()
+            };
+            let parts =
+                held + at_terminals + by_outcome("returned") + by_outcome("below_cutoff") + by_outcome("beyond_hops");
+            assert_eq!(
+                parts, stolen[&c.id],
+                "{} {rule}: held + terminals + returned + cut-off + beyond vs truth's stolen amount",
+                c.id
+            );
             assert_eq!(t["totals"]["conserved"], true, "{} {rule}", c.id);
         }
     }

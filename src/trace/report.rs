@@ -165,6 +165,24 @@ fn evidence_chains(
     Ok(chains)
 }
 
+/// A terminal's traced deliveries (transfer, amount), first and last arrival.
+type TerminalArrivals = (Vec<(Seq, i64)>, i64, i64);
+
+/// Per-victim amounts, leaving out victims with nothing here.
+fn victim_amounts(victims: &[String], traced_in: &[i64], traced_out: &[i64], held: &[i64]) -> Vec<VictimAmounts> {
+    victims
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| traced_in[*i] != 0 || traced_out[*i] != 0 || held[*i] != 0)
+        .map(|(i, v)| VictimAmounts {
+            victim: v.clone(),
+            traced_in: Fen(traced_in[i]),
+            traced_out: Fen(traced_out[i]),
+            held: Fen(held[i]),
+        })
+        .collect()
+}
+
 impl TraceReport {
     /// The full report: every traced transfer listed.
     pub fn build<G: TransferGraph>(g: &G, trace: &Trace, tz: Tz) -> Result<TraceReport, TraceError> {
@@ -207,17 +225,7 @@ impl TraceReport {
         let mut accounts = Vec::new();
         for a in trace.accounts.values() {
             let attrs = g.account_attrs(a.id)?;
-            let by_victim = victims
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| a.traced_in[*i] != 0 || a.traced_out[*i] != 0 || a.held[*i] != 0)
-                .map(|(i, v)| VictimAmounts {
-                    victim: v.clone(),
-                    traced_in: Fen(a.traced_in[i]),
-                    traced_out: Fen(a.traced_out[i]),
-                    held: Fen(a.held[i]),
-                })
-                .collect();
+            let by_victim = victim_amounts(&victims, &a.traced_in, &a.traced_out, &a.held);
             accounts.push(AccountEntry {
                 account: name(a.id)?,
                 hop: a.hop,
@@ -240,26 +248,20 @@ impl TraceReport {
                 id: a.id,
             });
         }
+        // One pass over the traced transfers for every terminal's deliveries and arrival times.
+        let mut into_terminals: FxHashMap<AccountId, TerminalArrivals> = FxHashMap::default();
+        for x in trace.transfers.iter().filter(|x| matches!(x.outcome, Outcome::Terminal(_))) {
+            let e = into_terminals.entry(x.dst).or_insert((Vec::new(), i64::MAX, i64::MIN));
+            e.0.push((x.seq, x.traced.iter().sum()));
+            e.1 = e.1.min(x.ts_ms);
+            e.2 = e.2.max(x.ts_ms);
+        }
         for t in trace.terminals.values() {
             let attrs = g.account_attrs(t.id)?;
-            let deliveries: Vec<(Seq, i64)> = trace
-                .transfers
-                .iter()
-                .filter(|x| x.dst == t.id && x.outcome == Outcome::Terminal(t.kind))
-                .map(|x| (x.seq, x.traced.iter().sum()))
-                .collect();
-            let first = trace
-                .transfers
-                .iter()
-                .filter(|x| x.dst == t.id && matches!(x.outcome, Outcome::Terminal(_)))
-                .map(|x| x.ts_ms)
-                .min();
-            let last = trace
-                .transfers
-                .iter()
-                .filter(|x| x.dst == t.id && matches!(x.outcome, Outcome::Terminal(_)))
-                .map(|x| x.ts_ms)
-                .max();
+            let (deliveries, first, last) = match into_terminals.remove(&t.id) {
+                Some((d, first, last)) => (d, Some(first), Some(last)),
+                None => (Vec::new(), None, None),
+            };
             accounts.push(AccountEntry {
                 account: name(t.id)?,
                 hop: t.hop,
@@ -275,17 +277,7 @@ impl TraceReport {
                 traced_in: Fen(t.received.iter().sum()),
                 traced_out: Fen(0),
                 held: Fen(0),
-                by_victim: victims
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| t.received[*i] != 0)
-                    .map(|(i, v)| VictimAmounts {
-                        victim: v.clone(),
-                        traced_in: Fen(t.received[i]),
-                        traced_out: Fen(0),
-                        held: Fen(0),
-                    })
-                    .collect(),
+                by_victim: victim_amounts(&victims, &t.received, &vec![0; victims.len()], &vec![0; victims.len()]),
                 statement_requested: true,
                 evidence: evidence_chains(&deliveries, &by_seq, &mut txn_name)?,
                 id: t.id,
