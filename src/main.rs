@@ -199,26 +199,14 @@ struct RuleArgs {
 
 impl RuleArgs {
     fn params(&self, tz: Tz) -> Result<moneytrail::trace::TraceParams> {
-        if self.hops == 0 || self.hops > moneytrail::trace::MAX_HOPS {
-            anyhow::bail!("--hops must be between 1 and {}, got {}", moneytrail::trace::MAX_HOPS, self.hops);
-        }
-        let as_of_ms = match &self.as_of {
-            Some(v) => parse_ts(v, tz).with_context(|| format!("--as-of {v:?}"))?,
-            None => chrono::Utc::now().timestamp_millis(),
-        };
-        let min_amount_fen = if self.min_amount.trim() == "0" {
-            0
-        } else {
-            moneytrail::money::parse_yuan(&self.min_amount)
-                .with_context(|| format!("--min-amount {:?}", self.min_amount))?
-        };
-        Ok(moneytrail::trace::TraceParams {
-            rule: self.rule,
-            hops: self.hops,
-            min_amount_fen,
-            as_of_ms,
-            frozen: Default::default(),
-        })
+        moneytrail::trace::TraceParams::from_text(
+            self.rule,
+            Some(self.hops),
+            Some(&self.min_amount),
+            self.as_of.as_deref(),
+            tz,
+        )
+        .map_err(|e| anyhow::anyhow!("--{}: {}", e.field.replace('_', "-"), e.message))
     }
 }
 
@@ -590,19 +578,9 @@ fn trace_inputs(
     tz: Tz,
 ) -> Result<(Vec<u64>, moneytrail::trace::TraceParams)> {
     use moneytrail::trace::{resolve_seeds, SeedSpec};
-    let time = |v: &Option<String>, what: &str, default: i64| -> Result<i64> {
-        v.as_deref().map_or(Ok(default), |x| parse_ts(x, tz).with_context(|| format!("--{what} {x:?}")))
-    };
-    if !s.victim.is_empty() && (s.from.is_none() || s.to.is_none()) {
-        anyhow::bail!("--victim needs a window: --from T --to T");
-    }
     let mut params = s.rule.params(tz)?;
-    let spec = SeedSpec {
-        txn_ids: s.seed_txn.clone(),
-        victims: s.victim.clone(),
-        from_ms: time(&s.from, "from", i64::MIN)?,
-        to_ms: time(&s.to, "to", i64::MAX)?,
-    };
+    let spec = SeedSpec::from_text(&s.seed_txn, &s.victim, s.from.as_deref(), s.to.as_deref(), tz)
+        .map_err(|e| anyhow::anyhow!("--{}: {}", e.field.replace('_', "-"), e.message))?;
     let seeds = resolve_seeds(view, &spec, params.as_of_ms)?;
     // Accounts already stopped at as_of are terminals: their money is safe, not to be proposed again.
     params.frozen = view.stopped_at(params.as_of_ms)?;

@@ -14,7 +14,7 @@ use crate::query::{account_report, store_stats, AccountReport, StopList, StoreSt
 use crate::rings::{detect_rings, RingsReport};
 use crate::timefmt::parse_ts;
 use crate::trace::report::TraceReport;
-use crate::trace::{resolve_seeds, trace_downstream, Rule, SeedSpec, TraceParams, MAX_HOPS};
+use crate::trace::{resolve_seeds, trace_downstream, Rule, SeedSpec, TraceParams};
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
@@ -99,25 +99,13 @@ pub struct TraceRequest {
 
 impl TraceRequest {
     fn parse(&self, tz: chrono_tz::Tz) -> Result<(SeedSpec, TraceParams), ApiError> {
-        let hops = self.hops.unwrap_or(crate::trace::DEFAULT_HOPS);
-        if hops == 0 || hops > MAX_HOPS {
-            return Err(ApiError::bad_request("hops", format!("hops must be 1..={MAX_HOPS}")));
-        }
-        if !self.victims.is_empty() && (self.from.is_none() || self.to.is_none()) {
-            return Err(ApiError::bad_request("from", "victims need a window: from and to"));
-        }
-        let min_amount_fen = match &self.min_amount {
-            None => 0,
-            Some(v) => parse_yuan(v).map_err(|e| ApiError::bad_request("min_amount", format!("{v:?}: {e}")))?,
-        };
-        let as_of_ms = time(tz, "as_of", &self.as_of, chrono::Utc::now().timestamp_millis())?;
-        let spec = SeedSpec {
-            txn_ids: self.seed_txn_ids.clone(),
-            victims: self.victims.clone(),
-            from_ms: time(tz, "from", &self.from, i64::MIN)?,
-            to_ms: time(tz, "to", &self.to, i64::MAX)?,
-        };
-        Ok((spec, TraceParams { rule: self.rule, hops, min_amount_fen, as_of_ms, frozen: Default::default() }))
+        let bad = |e: crate::trace::OptionError| ApiError::bad_request(e.field, e.message);
+        let spec = SeedSpec::from_text(&self.seed_txn_ids, &self.victims, self.from.as_deref(), self.to.as_deref(), tz)
+            .map_err(bad)?;
+        let params =
+            TraceParams::from_text(self.rule, self.hops, self.min_amount.as_deref(), self.as_of.as_deref(), tz)
+                .map_err(bad)?;
+        Ok((spec, params))
     }
 }
 

@@ -150,6 +150,69 @@ pub enum TraceError {
     Graph(#[from] GraphError),
 }
 
+/// A trace option given as text (CLI flags, API fields) that does not parse or is out of range.
+#[derive(Debug, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct OptionError {
+    /// The option's name (`hops`, `as_of`, `min_amount`, `from`, …).
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn option_error(field: &'static str, message: impl Into<String>) -> OptionError {
+    OptionError { field, message: message.into() }
+}
+
+fn option_time(field: &'static str, value: Option<&str>, default: i64, tz: chrono_tz::Tz) -> Result<i64, OptionError> {
+    value.map_or(Ok(default), |v| {
+        crate::timefmt::parse_ts(v, tz).map_err(|e| option_error(field, format!("{v:?}: {e}")))
+    })
+}
+
+impl TraceParams {
+    /// Trace parameters from their text form, checked the same way for the CLI and the API. `as_of`
+    /// defaults to now; `hops` to [`DEFAULT_HOPS`].
+    pub fn from_text(
+        rule: Rule,
+        hops: Option<u32>,
+        min_amount: Option<&str>,
+        as_of: Option<&str>,
+        tz: chrono_tz::Tz,
+    ) -> Result<TraceParams, OptionError> {
+        let hops = hops.unwrap_or(DEFAULT_HOPS);
+        if hops == 0 || hops > MAX_HOPS {
+            return Err(option_error("hops", format!("must be 1..={MAX_HOPS}, got {hops}")));
+        }
+        let min_amount_fen = match min_amount.map(str::trim) {
+            None | Some("0") => 0,
+            Some(v) => crate::money::parse_yuan(v).map_err(|e| option_error("min_amount", format!("{v:?}: {e}")))?,
+        };
+        let as_of_ms = option_time("as_of", as_of, chrono::Utc::now().timestamp_millis(), tz)?;
+        Ok(TraceParams { rule, hops, min_amount_fen, as_of_ms, frozen: BTreeSet::new() })
+    }
+}
+
+impl SeedSpec {
+    /// Seeds from their text form: transfer ids, and/or victims with a window (required with victims).
+    pub fn from_text(
+        txn_ids: &[String],
+        victims: &[String],
+        from: Option<&str>,
+        to: Option<&str>,
+        tz: chrono_tz::Tz,
+    ) -> Result<SeedSpec, OptionError> {
+        if !victims.is_empty() && (from.is_none() || to.is_none()) {
+            return Err(option_error("from", "victims need a window: from and to"));
+        }
+        Ok(SeedSpec {
+            txn_ids: txn_ids.to_vec(),
+            victims: victims.to_vec(),
+            from_ms: option_time("from", from, i64::MIN, tz)?,
+            to_ms: option_time("to", to, i64::MAX, tz)?,
+        })
+    }
+}
+
 /// What to start a trace from.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SeedSpec {
