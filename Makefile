@@ -68,7 +68,10 @@ demo: build
 	$(BIN) eval rings --world $(WORLD) --db $(DEMO)/db
 	@echo "== freeze proposals scored against the world's ground truth =="
 	$(BIN) eval trace --world $(WORLD) --db $(DEMO)/db | head -n 7
-	@echo "== serving the API on http://127.0.0.1:8080/v1 (Ctrl-C to stop); try:"
+	@echo "== register the world's reported cases, as a case system would =="
+	$(BIN) case import --db $(DEMO)/db --file $(WORLD)/truth/cases.csv
+	@echo "== serving the API on http://127.0.0.1:8080/v1 and the web view on http://127.0.0.1:8080/viz/ (Ctrl-C to stop)"
+	@echo "   web view: sign in with demo-operator-token-0000, open CASE-00009; API, try:"
 	@echo "   curl -H 'Authorization: Bearer demo-analyst-token-0000' http://127.0.0.1:8080/v1/stats"
 	$(BIN) serve --db $(DEMO)/db --config datasets/demo-server.toml
 

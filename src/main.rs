@@ -47,12 +47,15 @@ enum Command {
     Stop(StopCommand),
     /// Link cases whose traces pass through the same accounts (串并).
     Link(LinkArgs),
+    /// The case registry: cases the API and the web view trace by id.
+    #[command(subcommand)]
+    Case(CaseCommand),
     /// Score against a generated world's ground truth.
     #[command(subcommand)]
     Eval(EvalCommand),
     /// Mule-card rings for 断卡 crackdowns, ranked, with members, roles and evidence.
     Rings(RingsArgs),
-    /// Serve the HTTP API (and, later, the web view).
+    /// Serve the HTTP API and the web view (http://ADDR/viz/).
     Serve {
         #[command(flatten)]
         common: Common,
@@ -62,6 +65,9 @@ enum Command {
         /// TOML file with the bearer tokens and their roles (see datasets/demo-server.toml).
         #[arg(long, value_name = "FILE")]
         config: PathBuf,
+        /// Serve the web view from this directory instead of the copy built into the binary.
+        #[arg(long, value_name = "DIR")]
+        viz: Option<PathBuf>,
     },
     /// Every account's mule-card features, as CSV (for analysis).
     Features {
@@ -221,6 +227,18 @@ struct LinkArgs {
     rule: RuleArgs,
     #[arg(long, value_enum, default_value_t)]
     format: OutputFormat,
+}
+
+#[derive(Subcommand)]
+enum CaseCommand {
+    /// Register cases from a CSV (case_id, seed_txn_ids ;-separated, optional report_time), as a case
+    /// system would through POST /v1/cases. Re-importing a case replaces it.
+    Import {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -383,8 +401,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Ingest(a) => cmd_ingest(a),
         Command::Trace(a) => cmd_trace(a),
         Command::Freeze(a) => cmd_freeze(a),
-        Command::Serve { common, addr, config } => {
-            use moneytrail::server::{serve, AppState, AuditLog, ServerConfig};
+        Command::Serve { common, addr, config, viz } => {
+            use moneytrail::server::{serve, viz::VizSource, AppState, AuditLog, ServerConfig};
             let config = ServerConfig::load(&config).map_err(anyhow::Error::msg)?;
             let store = std::sync::Arc::new(TransferStore::open(&common.db)?);
             let audit_path = config.audit_log.clone().unwrap_or_else(|| common.db.join("audit.log"));
@@ -395,8 +413,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 audit,
                 tz: common.tz,
                 rings: Default::default(),
+                viz: std::sync::Arc::new(viz.map_or(VizSource::Embedded, VizSource::Dir)),
             };
-            eprintln!("moneytrail API on http://{addr}/v1 (audit log: {})", audit_path.display());
+            eprintln!(
+                "moneytrail API on http://{addr}/v1, web view on http://{addr}/viz/ (audit log: {})",
+                audit_path.display()
+            );
             tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(serve(state, addr))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -429,6 +451,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let cases = moneytrail::cases::read_cases(&a.cases, a.common.tz)?;
             let report = moneytrail::cases::link_cases(&view, &cases, &a.rule.params(a.common.tz)?)?;
             print_report(a.format, &report)
+        }
+        Command::Case(CaseCommand::Import { common, file }) => {
+            let store = TransferStore::open(&common.db)?;
+            let cases = moneytrail::cases::read_cases(&file, common.tz)?;
+            let now = chrono::Utc::now().timestamp_millis();
+            for c in &cases {
+                // Refuse a case whose seeds are not in the store, as the API does: it could never be traced.
+                let spec = moneytrail::trace::SeedSpec { txn_ids: c.seed_txn_ids.clone(), ..Default::default() };
+                moneytrail::trace::resolve_seeds(&store.view()?, &spec, c.as_of_ms.unwrap_or(i64::MAX))
+                    .with_context(|| format!("{}: case {}", file.display(), c.case_id))?;
+                store.put_case(&moneytrail::keys::CaseRecord {
+                    case_id: c.case_id.clone(),
+                    seed_txn_ids: c.seed_txn_ids.clone(),
+                    victims: Vec::new(),
+                    from_ms: None,
+                    to_ms: None,
+                    report_time_ms: c.as_of_ms,
+                    created_at_ms: now,
+                    created_by: format!("import {}", file.display()),
+                    note: String::new(),
+                })?;
+            }
+            println!("registered {} cases from {}", cases.len(), file.display());
+            Ok(ExitCode::SUCCESS)
         }
         Command::Rings(a) => {
             let store = TransferStore::open_read_only(&a.common.db)?;

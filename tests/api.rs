@@ -40,6 +40,7 @@ fn fixture() -> Fixture {
         audit: AuditLog::open(&audit).unwrap(),
         tz: moneytrail::timefmt::DEFAULT_TZ,
         rings: Default::default(),
+        viz: Default::default(),
     };
     Fixture { _dir: dir, audit, state }
 }

@@ -46,6 +46,7 @@ async fn over_a_real_socket_every_error_is_json() {
         audit: AuditLog::open(&dir.path().join("audit.log")).unwrap(),
         tz: moneytrail::timefmt::DEFAULT_TZ,
         rings: Default::default(),
+        viz: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod error;
 mod routes;
+pub mod viz;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -38,6 +39,8 @@ pub struct AppState {
     /// Ring detection of the store as of a watermark (whole-graph work, seconds at 10M transfers), reused
     /// until an ingest moves the watermark.
     pub rings: Arc<RingsCache>,
+    /// Where the web view's files come from.
+    pub viz: Arc<viz::VizSource>,
 }
 
 /// Rings of a store with the attribute table they were computed from.
@@ -107,6 +110,10 @@ pub fn app(state: AppState) -> Router {
         reads.merge(uploads).route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
     Router::new()
         .route("/v1/health", get(routes::health))
+        .route("/", get(viz::root))
+        .route("/viz", get(viz::root))
+        .route("/viz/", get(viz::index))
+        .route("/viz/{file}", get(viz::file))
         .merge(authed)
         .fallback(routes::not_found)
         .layer(axum::middleware::map_response(json_for_bare_errors))
