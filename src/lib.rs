@@ -5,6 +5,7 @@
 //! is the only place that knows about terminals and exit codes.
 
 pub mod cases;
+pub mod flowchart;
 pub mod freeze;
 pub mod gen;
 pub mod graph;

@@ -104,6 +104,10 @@ enum TraceFormat {
     Json,
     Csv,
     Dot,
+    /// The money-flow diagram, as the web view shows it.
+    Svg,
+    /// A self-contained page for the case folder: diagram, totals, accounts (opens offline).
+    Html,
 }
 
 #[derive(Args)]
@@ -114,6 +118,12 @@ struct TraceArgs {
     seeds: SeedArgs,
     #[arg(long, value_enum, default_value_t)]
     format: TraceFormat,
+    /// Labels of the svg and html formats.
+    #[arg(long, value_enum, default_value_t)]
+    lang: moneytrail::flowchart::Lang,
+    /// What heads the svg and html formats, e.g. the case id.
+    #[arg(long, default_value = "")]
+    title: String,
 }
 
 #[derive(Args)]
@@ -232,7 +242,7 @@ struct LinkArgs {
 #[derive(Subcommand)]
 enum CaseCommand {
     /// Register cases from a CSV (case_id, seed_txn_ids ;-separated, optional report_time), as a case
-    /// system would through POST /v1/cases. Re-importing a case replaces it.
+    /// system would through POST /v1/cases. Cases already registered are left as they were.
     Import {
         #[command(flatten)]
         common: Common,
@@ -456,7 +466,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let store = TransferStore::open(&common.db)?;
             let cases = moneytrail::cases::read_cases(&file, common.tz)?;
             let now = chrono::Utc::now().timestamp_millis();
+            let mut known = 0;
             for c in &cases {
+                if store.view()?.case(&c.case_id)?.is_some() {
+                    known += 1;
+                    continue;
+                }
                 // Refuse a case whose seeds are not in the store, as the API does: it could never be traced.
                 let spec = moneytrail::trace::SeedSpec { txn_ids: c.seed_txn_ids.clone(), ..Default::default() };
                 moneytrail::trace::resolve_seeds(&store.view()?, &spec, c.as_of_ms.unwrap_or(i64::MAX))
@@ -473,7 +488,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     note: String::new(),
                 })?;
             }
-            println!("registered {} cases from {}", cases.len(), file.display());
+            println!(
+                "registered {} cases from {} ({known} already registered, left as they were)",
+                cases.len() - known,
+                file.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Rings(a) => {
@@ -647,6 +666,18 @@ fn cmd_trace(a: TraceArgs) -> Result<ExitCode> {
         TraceFormat::Table => print_report(OutputFormat::Table, &report),
         TraceFormat::Json => print_report(OutputFormat::Json, &report),
         TraceFormat::Csv => print_report(OutputFormat::Csv, &report),
+        TraceFormat::Svg | TraceFormat::Html => {
+            use moneytrail::flowchart::{to_html, to_svg, ChartTitle};
+            let title = ChartTitle { subject: a.title, lang: a.lang };
+            let doc = if a.format == TraceFormat::Svg {
+                to_svg(&report, &title)
+            } else {
+                let now = moneytrail::timefmt::format_rfc3339(chrono::Utc::now().timestamp_millis(), a.common.tz);
+                to_html(&report, &title, &now)
+            };
+            std::io::Write::write_all(&mut std::io::stdout().lock(), doc.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

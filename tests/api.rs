@@ -233,6 +233,19 @@ async fn cases_are_registered_traced_frozen_and_linked() {
     );
     // The case's report time is the default as-of.
     assert_eq!(t["as_of"].as_str().unwrap(), list[0]["report_time"].as_str().unwrap());
+    // The web view's diagram: SVG headed by the case id, with a box for every account the trace reached.
+    let (st, svg) =
+        call(s, "GET", "/v1/cases/CASE-00006/trace?rule=lifo&hops=5&format=svg&lang=en", Some(ANALYST), None).await;
+    let svg = svg.as_str().expect("SVG is not JSON").to_string();
+    assert_eq!(st, StatusCode::OK);
+    assert!(svg.starts_with("<svg") && svg.contains("CASE-00006 money flow"), "{}", &svg[..200]);
+    for a in t["accounts"].as_array().unwrap() {
+        assert!(svg.contains(&format!("data-account=\"{}\"", a["account"].as_str().unwrap())), "{a}");
+    }
+    let (st, html) = call(s, "GET", "/v1/cases/CASE-00006/trace?format=html", Some(ANALYST), None).await;
+    assert!(st == StatusCode::OK && html.as_str().unwrap().contains("涉及账户"));
+    let (st, err) = call(s, "GET", "/v1/cases/CASE-00006/trace?format=pdf", Some(ANALYST), None).await;
+    assert_eq!((st, err["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("query")), "{err}");
     let (st, fr) = call(s, "GET", "/v1/cases/CASE-00006/freeze?threshold=1000", Some(ANALYST), None).await;
     assert_eq!((st, fr["threshold"].as_str()), (StatusCode::OK, Some("1000.00")));
     // CASE-00006 and CASE-00007 share mule cards in the sample world's truth.

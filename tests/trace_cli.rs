@@ -305,3 +305,87 @@ fn eval_covers_most_of_the_money_still_held() {
     // single rule reaches 100%.
     assert!(coverage > 0.9, "coverage {coverage}");
 }
+
+/// The diagram (`--format svg`) of every case shows what its trace says is held where and which terminals
+/// the money reached (case 1: what the ground truth says); the money drawn into each box adds up to what the
+/// box says it received.
+#[test]
+fn every_case_diagram_shows_its_holdings_and_terminals() {
+    let holdings = csv_rows(&world().join("truth/holdings.csv"));
+    let terminals = csv_rows(&world().join("truth/terminals.csv"));
+    for c in cases() {
+        let out = run(&[
+            "trace",
+            "--db",
+            db(),
+            "--seed-txn",
+            &c.seeds,
+            "--as-of",
+            &c.report_time,
+            "--format",
+            "svg",
+            "--title",
+            &c.id,
+        ]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let svg = String::from_utf8(out.stdout).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{}: SVG not well-formed: {e}", c.id));
+        let (mut held, mut term, mut traced_in) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
+        let mut drawn_in: BTreeMap<String, i64> = BTreeMap::new();
+        for n in doc.descendants() {
+            let attr = |k: &str| n.attribute(k).unwrap_or_else(|| panic!("{}: missing {k}", c.id)).to_string();
+            match n.attribute("class") {
+                Some("mt-account") if attr("data-hop") != "0" => {
+                    if !attr("data-terminal").is_empty() {
+                        term.insert(attr("data-account"), (attr("data-terminal"), attr("data-traced-in")));
+                    } else if attr("data-held") != "0.00" {
+                        held.insert(attr("data-account"), attr("data-held"));
+                    }
+                    traced_in.insert(attr("data-account"), fen(&attr("data-traced-in").into()));
+                }
+                Some("mt-edge") => *drawn_in.entry(attr("data-dst")).or_default() += fen(&attr("data-traced").into()),
+                _ => {}
+            }
+        }
+        // Every case against its JSON report; case 1, whose trace equals the ground truth to the fen (see
+        // case_one_matches_the_ground_truth_to_the_fen), also against truth directly.
+        let t =
+            json(&run(&["trace", "--db", db(), "--seed-txn", &c.seeds, "--as-of", &c.report_time, "--format", "json"]));
+        let accounts = t["accounts"].as_array().unwrap();
+        let s = |v: &serde_json::Value| v.as_str().unwrap().to_string();
+        let report_held: BTreeMap<String, String> = accounts
+            .iter()
+            .filter(|a| a["terminal"].is_null() && a["held"] != "0.00" && a["hop"] != 0)
+            .map(|a| (s(&a["account"]), s(&a["held"])))
+            .collect();
+        let report_term: BTreeMap<String, (String, String)> = accounts
+            .iter()
+            .filter(|a| !a["terminal"].is_null())
+            .map(|a| (s(&a["account"]), (s(&a["terminal"]), s(&a["traced_in"]))))
+            .collect();
+        assert_eq!(held, report_held, "{}: held amounts drawn vs the JSON trace", c.id);
+        assert_eq!(term, report_term, "{}: terminals drawn vs the JSON trace", c.id);
+        if c.id == "CASE-00001" {
+            let truth_held: BTreeMap<String, String> =
+                holdings.iter().filter(|r| r[0] == *c.id).map(|r| (r[1].to_string(), r[2].to_string())).collect();
+            let truth_term: BTreeMap<String, (String, String)> = terminals
+                .iter()
+                .filter(|r| r[0] == *c.id)
+                .map(|r| (r[1].to_string(), (r[2].to_string(), r[3].to_string())))
+                .collect();
+            assert_eq!(held, truth_held, "{}: held amounts drawn vs truth/holdings.csv", c.id);
+            assert_eq!(term, truth_term, "{}: terminals drawn vs truth/terminals.csv", c.id);
+        }
+        for (account, want) in &traced_in {
+            assert_eq!(drawn_in.get(account).copied().unwrap_or(0), *want, "{}: edges into {account}", c.id);
+        }
+        assert!(svg.contains(&c.id), "the case id heads the diagram");
+    }
+    // The case-folder page holds the same diagram and nothing that needs a network or runs code.
+    let c = &cases()[0];
+    let out = run(&["trace", "--db", db(), "--seed-txn", &c.seeds, "--as-of", &c.report_time, "--format", "html"]);
+    let html = String::from_utf8(out.stdout).unwrap();
+    assert!(html.starts_with("<!doctype html>") && html.contains("<svg") && html.contains("涉及账户"));
+    assert!(!html.contains("<script") && !html.contains(" src=") && !html.contains("href="));
+    assert_eq!(html.matches("://").count(), html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count());
+}

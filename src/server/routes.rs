@@ -1,13 +1,15 @@
 //! Handlers. Each parses and checks its input, does the work in `blocking`, and answers with the same
 //! JSON documents the CLI prints.
 
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::Deserialize;
 
 use super::auth::{Principal, Role};
 use super::{blocking, ApiError, AppState, MAX_PAGE};
+use crate::flowchart::{self, ChartTitle, Lang};
 use crate::freeze::{propose_freezes, FreezeParams};
 use crate::money::{parse_positive_yuan, parse_yuan};
 use crate::query::{account_report, store_stats, AccountReport, StopList, StoreStats};
@@ -28,6 +30,10 @@ fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
         }
         err
     })
+}
+
+fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    q.map(|Query(q)| q).map_err(|e| ApiError::bad_request("query", e.body_text()))
 }
 
 fn time(tz: chrono_tz::Tz, field: &str, value: &Option<String>, default: i64) -> Result<i64, ApiError> {
@@ -109,11 +115,28 @@ impl TraceRequest {
     }
 }
 
-pub async fn trace(
-    State(s): State<AppState>,
-    body: Result<Json<TraceRequest>, JsonRejection>,
-) -> ApiResult<TraceReport> {
-    let req = json_body(body)?;
+/// How a trace is answered: the JSON document (default), or the money-flow diagram.
+#[derive(Debug, Default, Deserialize)]
+pub struct ChartQuery {
+    #[serde(default)]
+    format: ChartFormat,
+    /// Diagram labels: zh (default) or en.
+    #[serde(default)]
+    lang: Lang,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChartFormat {
+    #[default]
+    Json,
+    /// The diagram as SVG (what the web view shows).
+    Svg,
+    /// A self-contained page for the case folder: diagram, totals, accounts.
+    Html,
+}
+
+async fn trace_report(s: &AppState, req: TraceRequest) -> Result<TraceReport, ApiError> {
     let (spec, mut params) = req.parse(s.tz)?;
     let store = s.store.clone();
     let tz = s.tz;
@@ -125,7 +148,42 @@ pub async fn trace(
         Ok(TraceReport::build(&view, &t, tz)?)
     })
     .await
-    .map(Json)
+}
+
+/// The trace in the format asked for; `subject` heads the diagram (a case id, or empty).
+fn answer_trace(report: TraceReport, chart: &ChartQuery, subject: String, tz: chrono_tz::Tz) -> Response {
+    use axum::http::header;
+    let title = ChartTitle { subject, lang: chart.lang };
+    match chart.format {
+        ChartFormat::Json => Json(report).into_response(),
+        ChartFormat::Svg => {
+            ([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], flowchart::to_svg(&report, &title))
+                .into_response()
+        }
+        ChartFormat::Html => {
+            let now = crate::timefmt::format_rfc3339(chrono::Utc::now().timestamp_millis(), tz);
+            (
+                [
+                    (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                    // The page has no script and needs nothing from anywhere.
+                    (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'"),
+                ],
+                flowchart::to_html(&report, &title, &now),
+            )
+                .into_response()
+        }
+    }
+}
+
+pub async fn trace(
+    State(s): State<AppState>,
+    chart: Result<Query<ChartQuery>, QueryRejection>,
+    body: Result<Json<TraceRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let chart = query(chart)?;
+    let req = json_body(body)?;
+    let report = trace_report(&s, req).await?;
+    Ok(answer_trace(report, &chart, String::new(), s.tz))
 }
 
 pub async fn freeze(
@@ -618,10 +676,12 @@ pub async fn case_trace(
     State(s): State<AppState>,
     Path(id): Path<String>,
     Query(q): Query<RuleQuery>,
-) -> ApiResult<TraceReport> {
+    chart: Result<Query<ChartQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let chart = query(chart)?;
     let c = load_case(&s, id).await?;
-    let tz = s.tz;
-    trace(State(s), Ok(Json(case_request(&c, q, tz)))).await
+    let report = trace_report(&s, case_request(&c, q, s.tz)).await?;
+    Ok(answer_trace(report, &chart, c.case_id, s.tz))
 }
 
 pub async fn case_freeze(
