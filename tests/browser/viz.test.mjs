@@ -1,0 +1,689 @@
+// Browser tests of the web view (viz/), run by scripts/browser-test.sh against a fresh server on the
+// sample world: `node tests/browser/viz.test.mjs http://127.0.0.1:PORT`.
+//
+// Each test drives Debian's Chromium (playwright-core, no downloaded browser) and checks what the page
+// shows against independent expectations: the JSON API, fetched here directly, and the sample world's
+// ground truth (datasets/sample/*.csv). Every test also fails on a console error or uncaught exception in
+// the page, on a request to any origin but the server's, and on an HTTP error the test did not provoke.
+//
+// Prints one line per test and a closing `browser: N passed, M failed`; exits non-zero on any failure.
+// Screenshots go to $MT_SHOT_DIR (default target/browser/).
+
+import { chromium } from "playwright-core";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const BASE = (process.argv[2] || process.env.MT_BASE || "").replace(/\/$/, "");
+if (!BASE) {
+  console.error("usage: node viz.test.mjs BASE_URL (e.g. http://127.0.0.1:8080)");
+  process.exit(2);
+}
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const SHOTS = process.env.MT_SHOT_DIR || path.join(ROOT, "target/browser");
+const CHROMIUM = process.env.MT_CHROMIUM || "/usr/bin/chromium";
+const ONLY = process.env.MT_ONLY || ""; // run only tests whose name contains this
+fs.mkdirSync(SHOTS, { recursive: true });
+
+const ANALYST = "demo-analyst-token-0000";
+const OPERATOR = "demo-operator-token-0000";
+const CASE = "CASE-00009";
+const TIMEOUT = 15000;
+
+// ------------------------------------------------------------------------------------------------
+// Independent expectations: the API (from node) and the sample world's files
+// ------------------------------------------------------------------------------------------------
+
+async function api(pathAndQuery, { token = ANALYST, method = "GET", body } = {}) {
+  const resp = await fetch(BASE + pathAndQuery, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await resp.json();
+  if (!resp.ok) throw new Error(`${method} ${pathAndQuery}: ${resp.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** RFC 4180 CSV → rows of cells (quotes, doubled quotes, CRLF). */
+function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") row.push(cell), (cell = "");
+    else if (c === "\n") row.push(cell), rows.push(row), (row = []), (cell = "");
+    else if (c !== "\r") cell += c;
+  }
+  if (cell || row.length) row.push(cell), rows.push(row);
+  return rows;
+}
+
+/** A CSV file of the sample world as objects keyed by its header. */
+function readCsv(rel) {
+  const [header, ...rows] = parseCsv(fs.readFileSync(path.join(ROOT, rel), "utf8"));
+  return rows.filter((r) => r.length > 1).map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]])));
+}
+
+const truth = {
+  get cases() {
+    return (this._cases ??= readCsv("datasets/sample/truth/cases.csv"));
+  },
+  get holdings() {
+    return (this._holdings ??= readCsv("datasets/sample/truth/holdings.csv"));
+  },
+  get flows() {
+    return (this._flows ??= readCsv("datasets/sample/truth/case_flows.csv"));
+  },
+  get transfers() {
+    return (this._transfers ??= readCsv("datasets/sample/transfers.csv"));
+  },
+  get accounts() {
+    return (this._accounts ??= new Map(readCsv("datasets/sample/accounts.csv").map((a) => [a.account_id, a])));
+  },
+};
+
+const fen = (yuan) => Math.round(Number(yuan) * 100);
+
+// ------------------------------------------------------------------------------------------------
+// Runner
+// ------------------------------------------------------------------------------------------------
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+let browser;
+
+/**
+ * A fresh browser context (its own sessionStorage and localStorage) with a page that records console
+ * errors, uncaught exceptions, requests leaving the server's origin and HTTP errors.
+ */
+async function openPage(rec) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  const origin = new URL(BASE).origin;
+  page.on("console", (m) => {
+    if (m.type() === "error") rec.console.push(m.text());
+  });
+  page.on("pageerror", (e) => rec.pageErrors.push(e.message));
+  page.on("request", (r) => {
+    const u = r.url();
+    rec.requests.push(u);
+    if (!u.startsWith("data:") && !u.startsWith("blob:") && new URL(u).origin !== origin) rec.outside.push(u);
+  });
+  page.on("response", (r) => {
+    if (r.status() >= 400) rec.httpErrors.push(`${r.status()} ${r.request().method()} ${r.url()}`);
+  });
+  rec.context = context;
+  return page;
+}
+
+async function signIn(page, token) {
+  await page.goto(`${BASE}/viz/`);
+  await page.fill("#mt-token", token);
+  await page.click("#mt-signin-submit");
+  await page.waitForSelector("#mt-session", { state: "visible" });
+}
+
+/** Opens a hash route of the page (already signed in) and waits for a selector. */
+async function open(page, hash, selector) {
+  await page.goto(`${BASE}/viz/${hash}`);
+  if (selector) await page.waitForSelector(selector);
+}
+
+const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+
+async function run() {
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  let passed = 0;
+  let failed = 0;
+  for (const t of tests) {
+    if (ONLY && !t.name.includes(ONLY)) continue;
+    // `expect` lists HTTP statuses the test provokes on purpose (Chromium logs them as console errors).
+    const rec = { console: [], pageErrors: [], requests: [], outside: [], httpErrors: [], expect: new Set(), context: null };
+    const started = Date.now();
+    let page;
+    try {
+      page = await openPage(rec);
+      await t.fn(page, rec);
+      assert.deepEqual(rec.pageErrors, [], "uncaught exceptions in the page");
+      assert.deepEqual(rec.outside, [], "requests to another origin");
+      const unexpected = rec.httpErrors.filter((e) => !rec.expect.has(Number(e.split(" ")[0])));
+      assert.deepEqual(unexpected, [], "HTTP errors the test did not provoke");
+      const consoleErrors = rec.console.filter((m) => {
+        const status = /status of (\d{3})/.exec(m);
+        return !(status && rec.expect.has(Number(status[1])));
+      });
+      assert.deepEqual(consoleErrors, [], "console errors");
+      passed++;
+      console.log(`ok   ${t.name} (${Date.now() - started} ms)`);
+    } catch (err) {
+      failed++;
+      console.log(`FAIL ${t.name}\n     ${String(err.stack || err).split("\n").slice(0, 8).join("\n     ")}`);
+      if (page) await shot(page, `FAIL-${t.name.replace(/[^\w]+/g, "-")}`).catch(() => {});
+    } finally {
+      await rec.context?.close().catch(() => {});
+    }
+  }
+  await browser.close();
+  console.log(`browser: ${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Page readers
+// ------------------------------------------------------------------------------------------------
+
+/** The flow diagram's accounts and edges, as the SVG's data attributes say. */
+async function readDiagram(page) {
+  await page.waitForSelector("svg.mt-flow g.mt-account");
+  return page.evaluate(() => ({
+    accounts: [...document.querySelectorAll("svg.mt-flow g.mt-account")].map((g) => ({
+      account: g.dataset.account,
+      hop: Number(g.dataset.hop),
+      held: g.dataset.held,
+      terminal: g.dataset.terminal || "",
+    })),
+    edges: [...document.querySelectorAll("svg.mt-flow path.mt-edge")].map((e) => ({ src: e.dataset.src, dst: e.dataset.dst, traced: e.dataset.traced })),
+    levels: [...document.querySelectorAll("svg.mt-flow text.mt-level")].map((x) => x.textContent),
+  }));
+}
+
+/** The freeze table: one object per row from the cells' data-value. */
+async function readFreezeTable(page) {
+  await page.waitForSelector(".mt-freeze-table tr.mt-proposal");
+  return page.evaluate(() =>
+    [...document.querySelectorAll(".mt-freeze-table tr.mt-proposal")].map((tr) => ({
+      account: tr.dataset.account,
+      stopped: tr.dataset.stopped === "1",
+      cells: Object.fromEntries([...tr.querySelectorAll("td[data-col]")].map((td) => [td.dataset.col, td.dataset.value ?? td.textContent])),
+    })),
+  );
+}
+
+/** What the diagram must show for a trace: every reached account and every victim, and the flows. */
+function expectedDiagram(trace) {
+  const accounts = new Map();
+  for (const s of trace.seeds) accounts.set(s.victim, { account: s.victim, hop: 0, held: "0.00", terminal: "" });
+  for (const a of trace.accounts) {
+    const victim = accounts.get(a.account);
+    accounts.set(a.account, { account: a.account, hop: victim ? 0 : a.hop, held: a.held, terminal: a.terminal || "" });
+  }
+  // Flows: the traced transfers (the seeds are among them) between drawn accounts, summed per pair.
+  // Money leaving the last level (outcome beyond_hops) goes to accounts not drawn: it is in the totals.
+  const edges = new Map();
+  const add = (src, dst, yuan) => edges.set(`${src}>${dst}`, (edges.get(`${src}>${dst}`) || 0) + fen(yuan));
+  const listed = new Set(trace.transfers.map((x) => x.txn_id));
+  for (const s of trace.seeds) if (!listed.has(s.txn_id)) add(s.victim, s.account, s.amount);
+  for (const x of trace.transfers) if (fen(x.traced) > 0 && accounts.has(x.src) && accounts.has(x.dst)) add(x.src, x.dst, x.traced);
+  return { accounts, edges };
+}
+
+function assertDiagramMatches(diagram, trace, what) {
+  const want = expectedDiagram(trace);
+  const got = new Map(diagram.accounts.map((a) => [a.account, a]));
+  assert.equal(got.size, diagram.accounts.length, `${what}: an account drawn twice`);
+  assert.deepEqual([...got.keys()].sort(), [...want.accounts.keys()].sort(), `${what}: the accounts drawn are the trace's accounts and victims`);
+  for (const [acct, w] of want.accounts) {
+    const g = got.get(acct);
+    assert.equal(g.hop, w.hop, `${what}: level of ${acct}`);
+    assert.equal(g.terminal, w.terminal, `${what}: terminal kind of ${acct}`);
+    if (w.hop > 0) assert.equal(fen(g.held), fen(w.held), `${what}: held amount on ${acct}`);
+  }
+  const gotEdges = new Map(diagram.edges.map((e) => [`${e.src}>${e.dst}`, fen(e.traced)]));
+  assert.deepEqual([...gotEdges.keys()].sort(), [...want.edges.keys()].sort(), `${what}: the flows drawn are the traced transfers`);
+  for (const [k, v] of want.edges) assert.equal(gotEdges.get(k), v, `${what}: traced amount on ${k}`);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Tests
+// ------------------------------------------------------------------------------------------------
+
+test("sign-in: a token is asked for, kept in sessionStorage, never in a URL; a bad one is refused with 401", async (page, rec) => {
+  rec.expect.add(401);
+  await page.goto(`${BASE}/viz/#/case/${CASE}`);
+  await page.waitForSelector(".mt-signin-first");
+  assert.equal(await page.isVisible("#mt-signin"), true);
+
+  await page.fill("#mt-token", "not-a-token-of-this-server");
+  await page.click("#mt-signin-submit");
+  await page.waitForSelector("#mt-error:not([hidden])");
+  const msg = await page.textContent("#mt-error-text");
+  assert.match(msg, /401/, "the banner names the status");
+  assert.match(msg, /bearer token is required/, "the banner shows the server's message");
+  assert.equal(await page.isVisible("#mt-signin"), true, "still asking for a token");
+
+  await page.fill("#mt-token", ANALYST);
+  await page.click("#mt-signin-submit");
+  await page.waitForSelector(".mt-freeze-table");
+  assert.equal(await page.evaluate(() => sessionStorage.getItem("moneytrail.token")), ANALYST);
+  assert.equal(await page.evaluate((tok) => Object.values(localStorage).includes(tok), ANALYST), false, "token in localStorage");
+  assert.ok(!page.url().includes(ANALYST), "token in the page's URL");
+  assert.deepEqual(rec.requests.filter((u) => u.includes("token-0000")), [], "token in a request URL");
+});
+
+test("case diagram: accounts, levels, held amounts, terminals and flows equal the API's trace", async (page) => {
+  await signIn(page, ANALYST);
+  await open(page, `#/case/${CASE}`);
+  const diagram = await readDiagram(page);
+  const trace = await api(`/v1/cases/${CASE}/trace`);
+  assertDiagramMatches(diagram, trace, `${CASE} fifo`);
+  await shot(page, "case-diagram");
+
+  // A case with terminals: every kind the trace reached is drawn on its account.
+  await open(page, "#/case/CASE-00002");
+  const d2 = await readDiagram(page);
+  const t2 = await api("/v1/cases/CASE-00002/trace");
+  assertDiagramMatches(d2, t2, "CASE-00002 fifo");
+  const kinds = new Set(d2.accounts.map((a) => a.terminal).filter(Boolean));
+  assert.ok(kinds.size >= 2, `terminal kinds drawn: ${[...kinds]}`);
+});
+
+test("case diagram agrees with the sample world's ground truth", async (page) => {
+  await signIn(page, ANALYST);
+  await open(page, `#/case/${CASE}`);
+  const diagram = await readDiagram(page);
+  const byAccount = new Map(diagram.accounts.map((a) => [a.account, a]));
+  const c = truth.cases.find((x) => x.case_id === CASE);
+  const seeds = c.seed_txn_ids.split(";");
+  const txns = new Map(truth.transfers.filter((x) => seeds.includes(x.txn_id)).map((x) => [x.txn_id, x]));
+  for (const id of seeds) {
+    const x = txns.get(id);
+    assert.equal(byAccount.get(x.src)?.hop, 0, `victim ${x.src} of ${id} at level 0`);
+    assert.equal(byAccount.get(x.dst)?.hop, 1, `first-level card ${x.dst} of ${id} at level 1`);
+  }
+  // The stolen amount is what the diagram's flows out of the victims carry.
+  const fromVictims = diagram.edges.filter((e) => byAccount.get(e.src)?.hop === 0).reduce((s, e) => s + fen(e.traced), 0);
+  assert.equal(fromVictims, fen(c.stolen_amount), "money leaving the victims = stolen amount");
+  // Every account the truth says still holds 100 yuan or more of the case's money is drawn holding money.
+  for (const h of truth.holdings.filter((x) => x.case_id === CASE && fen(x.amount) >= 10000)) {
+    assert.ok(fen(byAccount.get(h.account)?.held || 0) > 0, `truth: ${h.account} holds ${h.amount}; the diagram shows it holding money`);
+  }
+  // Every flow drawn between two accounts is carried by transfers the truth marks as this case's.
+  const caseTxns = new Set(truth.flows.filter((f) => f.case_id === CASE).map((f) => f.txn_id));
+  const casePairs = new Set(truth.transfers.filter((x) => caseTxns.has(x.txn_id)).map((x) => `${x.src}>${x.dst}`));
+  for (const e of diagram.edges) assert.ok(casePairs.has(`${e.src}>${e.dst}`), `flow ${e.src} → ${e.dst} is the case's money`);
+});
+
+test("the picture follows rule, hops and as-of", async (page) => {
+  await signIn(page, ANALYST);
+  await open(page, `#/case/${CASE}`);
+  await readDiagram(page);
+  for (const rule of ["lifo", "proportional", "poison"]) {
+    await page.selectOption(".mt-controls select[name=rule]", rule);
+    await page.waitForFunction((r) => location.hash.includes(`rule=${r}`), rule);
+    const d = await readDiagram(page);
+    assertDiagramMatches(d, await api(`/v1/cases/${CASE}/trace?rule=${rule}`), `${CASE} ${rule}`);
+    const totals = await page.$eval(".mt-totals [data-key=rule]", (el) => el.dataset.value);
+    assert.equal(totals, rule, "the totals are of the same rule");
+  }
+  await page.fill(".mt-controls input[name=hops]", "2");
+  await page.click(".mt-controls button[type=submit]");
+  await page.waitForFunction(() => location.hash.includes("hops=2"));
+  const d2 = await readDiagram(page);
+  assert.ok(Math.max(...d2.accounts.map((a) => a.hop)) <= 2, "no account beyond level 2");
+  const t2 = await api(`/v1/cases/${CASE}/trace?rule=poison&hops=2`);
+  assertDiagramMatches(d2, t2, `${CASE} poison hops=2`);
+
+  // As of 12:30 the money had reached the second level only in part.
+  await open(page, `#/case/${CASE}?as_of=${encodeURIComponent("2026-01-10 12:30:00")}`);
+  const d3 = await readDiagram(page);
+  assertDiagramMatches(d3, await api(`/v1/cases/${CASE}/trace?as_of=${encodeURIComponent("2026-01-10 12:30:00")}`), `${CASE} as of 12:30`);
+  const held = await page.$eval(".mt-totals [data-key=held]", (el) => el.dataset.value);
+  assert.equal(held, (await api(`/v1/cases/${CASE}/trace?as_of=${encodeURIComponent("2026-01-10 12:30:00")}`)).totals.held);
+});
+
+test("trace totals beside the diagram equal the API's", async (page) => {
+  await signIn(page, ANALYST);
+  await open(page, "#/case/CASE-00001", ".mt-totals");
+  const trace = await api("/v1/cases/CASE-00001/trace");
+  const shown = await page.$$eval(".mt-totals dd[data-key]", (dds) => Object.fromEntries(dds.map((d) => [d.dataset.key, d.dataset.value])));
+  for (const k of ["seed_total", "held", "terminals", "returned", "below_cutoff", "beyond_hops"]) assert.equal(shown[k], trace.totals[k], k);
+  assert.equal(shown.conserved, "true");
+  // Terminals by kind add up to the terminals total.
+  const kinds = await page.$$eval(".mt-terminal-kinds dd[data-key]", (dds) => dds.map((d) => [d.dataset.key, d.dataset.value]));
+  assert.ok(kinds.length > 0, "terminal kinds listed");
+  assert.equal(kinds.reduce((s, [, v]) => s + fen(v), 0), fen(trace.totals.terminals));
+  // Statements to request are listed as the API gives them (by held amount).
+  const st = await page.$$eval(".mt-statements tr[data-account]", (trs) => trs.map((tr) => tr.dataset.account));
+  assert.deepEqual(st, trace.statements_to_request.map((s) => s.account));
+});
+
+test("freeze table rows equal the API's proposals, in order", async (page) => {
+  await signIn(page, ANALYST);
+  for (const id of [CASE, "CASE-00003"]) {
+    await open(page, `#/case/${id}`);
+    const rows = await readFreezeTable(page);
+    const report = await api(`/v1/cases/${id}/freeze`);
+    assert.equal(rows.length, report.proposals.length, `${id}: row count`);
+    assert.deepEqual(rows.map((r) => r.account), report.proposals.map((p) => p.account), `${id}: accounts in order`);
+    rows.forEach((r, i) => {
+      const p = report.proposals[i];
+      assert.equal(r.cells.amount, p.amount, `${id}: amount of ${p.account}`);
+      assert.equal(r.cells.holder, p.holder_name, `${id}: holder of ${p.account}`);
+      assert.equal(Number(r.cells.level), p.level);
+      assert.equal(r.cells.basis, p.basis.txn_id);
+    });
+    const urgency = await page.$$eval(".mt-freeze-table tr.mt-proposal", (trs) => trs.map((tr) => [...tr.classList].find((c) => c.startsWith("urgency-"))));
+    assert.deepEqual(urgency, report.proposals.map((p) => `urgency-${p.urgency}`), `${id}: urgency`);
+  }
+  await shot(page, "freeze-table");
+});
+
+test("CSV export: UTF-8 with BOM, same rows and cells as the table", async (page) => {
+  await signIn(page, ANALYST);
+  await open(page, `#/case/${CASE}`);
+  const rows = await readFreezeTable(page);
+  const headers = await page.$$eval(".mt-freeze-table th[data-col]", (ths) => ths.map((th) => [th.dataset.col, th.textContent]));
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click(".mt-export-csv")]);
+  assert.match(download.suggestedFilename(), /^freeze-CASE-00009-fifo.*\.csv$/);
+  const bytes = fs.readFileSync(await download.path());
+  assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], "UTF-8 byte order mark");
+  const csv = parseCsv(bytes.subarray(3).toString("utf8"));
+  const [head, ...body] = csv;
+  const cols = headers.filter(([k]) => k !== "status");
+  assert.deepEqual(head.slice(0, cols.length), cols.map(([, label]) => label), "CSV header = table header");
+  assert.equal(body.length, rows.length, "one CSV row per table row");
+  body.forEach((cells, i) => {
+    cols.forEach(([k], j) => assert.equal(cells[j], String(rows[i].cells[k]), `row ${i + 1}, ${k}`));
+  });
+  assert.ok(body.some((r) => r.includes("陈磊")), "Chinese names survive the export");
+  const report = await api(`/v1/cases/${CASE}/freeze`);
+  assert.deepEqual(body.map((r) => r[cols.findIndex(([k]) => k === "amount")]), report.proposals.map((p) => p.amount));
+});
+
+test("clicking an account in the diagram opens its profile, ring and transfers", async (page) => {
+  await signIn(page, ANALYST);
+  await open(page, `#/case/${CASE}`);
+  await readDiagram(page);
+  const account = "6222025163499492982"; // the largest proposal; a relay card of ring 1 in the truth
+  await page.click(`svg.mt-flow g.mt-account[data-account="${account}"]`);
+  await page.waitForSelector(`.mt-panel[data-account="${account}"] .mt-acct-attrs`);
+  assert.equal(await page.textContent(".mt-panel .mt-acct-number"), account);
+  const holder = truth.accounts.get(account).holder_name;
+  assert.ok((await page.textContent(".mt-panel .mt-acct-holder")).includes(holder), `holder ${holder} shown`);
+  const attrs = await page.$$eval(".mt-panel .mt-acct-attrs dd", (dds) => Object.fromEntries(dds.map((d) => [d.dataset.key, d.textContent])));
+  assert.equal(attrs.device_id, truth.accounts.get(account).device_id);
+  // Its place in the trace and the traced transfer into it.
+  const trace = await api(`/v1/cases/${CASE}/trace`);
+  const entry = trace.accounts.find((a) => a.account === account);
+  assert.equal(await page.$eval(".mt-panel .mt-acct-trace dd[data-key=held]", (d) => d.dataset.value), entry.held);
+  await page.waitForSelector(".mt-panel tr.mt-transfer");
+  const traced = await page.$$eval(".mt-panel tr.mt-transfer.is-traced", (trs) => trs.map((tr) => tr.dataset.txn));
+  assert.ok(traced.includes("T00012914"), "the traced transfer into it is marked");
+  // Its ring, as the API says.
+  const around = await api(`/v1/rings/around/${account}`);
+  await page.waitForSelector(".mt-panel .mt-ring-line");
+  assert.deepEqual(await page.$$eval(".mt-panel .mt-ring-line", (ps) => ps.map((p) => p.dataset.ring)), around.rings.map((r) => r.ring_id));
+  // Features are shown.
+  assert.ok((await page.$$(".mt-panel .mt-feature-list dd")).length >= 10);
+  await shot(page, "account-panel");
+});
+
+test("account panel from the freeze table, and the account page as a deep link", async (page) => {
+  await signIn(page, ANALYST);
+  await open(page, `#/case/${CASE}`);
+  const rows = await readFreezeTable(page);
+  const account = rows[1].account;
+  await page.click(`.mt-freeze-table tr[data-account="${account}"] a.mt-acct-link`);
+  await page.waitForSelector(`.mt-panel[data-account="${account}"] .mt-acct-attrs`);
+  assert.equal(await page.textContent(".mt-panel .mt-acct-number"), account);
+  assert.ok((await page.textContent(".mt-panel .mt-acct-holder")).includes(truth.accounts.get(account).holder_name));
+  await page.keyboard.press("Escape");
+  assert.equal(await page.$(".mt-panel"), null, "Escape closes the panel");
+
+  const report = await api(`/v1/accounts/${account}?limit=100`);
+  await open(page, `#/account/${account}`, ".mt-account-page .mt-acct-attrs");
+  assert.equal(await page.textContent(".mt-account-page .mt-acct-number"), account);
+  await page.waitForSelector(".mt-account-page tr.mt-transfer");
+  const txns = await page.$$eval(".mt-account-page tr.mt-transfer", (trs) => trs.map((tr) => tr.dataset.txn));
+  assert.deepEqual(txns, report.transfers.map((x) => x.txn_id), "the account's transfers, in the API's order");
+});
+
+test("an analyst trying to place a stop sees the 403 message; nothing is recorded", async (page, rec) => {
+  rec.expect.add(403);
+  await signIn(page, ANALYST);
+  await open(page, `#/case/${CASE}`);
+  const rows = await readFreezeTable(page);
+  const account = rows[0].account;
+  await page.click(`tr[data-account="${account}"] .mt-place-stop`);
+  await page.click(`tr[data-account="${account}"] .mt-confirm-stop`);
+  await page.waitForSelector("#mt-error:not([hidden])");
+  const banner = await page.textContent("#mt-error-text");
+  assert.match(banner, /403/);
+  assert.match(banner, /this needs the operator role/, "the server's message is shown");
+  assert.match(await page.textContent(`tr[data-account="${account}"] .mt-error-inline`), /operator/, "and in the row");
+  assert.equal((await readFreezeTable(page))[0].stopped, false);
+  const stops = await api("/v1/stops");
+  assert.equal(stops.stops.filter((s) => s.account === account).length, 0, "no stop recorded");
+  await shot(page, "stop-403");
+});
+
+test("an operator places a stop from the table: the row shows stopped and the registry lists it", async (page) => {
+  await signIn(page, OPERATOR);
+  await open(page, `#/case/${CASE}`);
+  const before = await readFreezeTable(page);
+  const row = before[1];
+  assert.equal(row.stopped, false);
+  await page.click(`tr[data-account="${row.account}"] .mt-place-stop`);
+  const amount = await page.inputValue(`tr[data-account="${row.account}"] .mt-stop-form input[name=amount]`);
+  assert.equal(amount, row.cells.amount, "the held amount is proposed");
+  await page.click(`tr[data-account="${row.account}"] .mt-confirm-stop`);
+  await page.waitForSelector(`tr[data-account="${row.account}"][data-stopped="1"] .mt-stopped`);
+  const stopId = await page.$eval(`tr[data-account="${row.account}"] .mt-stopped`, (el) => el.dataset.stopId);
+
+  const stops = (await api("/v1/stops")).stops.filter((s) => s.account === row.account);
+  assert.equal(stops.length, 1, "the registry lists one stop on the account");
+  assert.equal(String(stops[0].id), stopId);
+  assert.equal(stops[0].amount, row.cells.amount);
+  assert.equal(stops[0].case_id, CASE);
+  assert.equal(stops[0].basis_txn, row.cells.basis);
+  assert.equal(stops[0].placed_by, "demo operator");
+
+  // It stays stopped after a reload, and only that row is.
+  await page.reload();
+  const after = await readFreezeTable(page);
+  assert.deepEqual(after.map((r) => r.stopped), before.map((r) => r.account === row.account));
+  // The stops page lists it as active.
+  await open(page, "#/stops", ".mt-stops-table");
+  const listed = await page.$$eval(".mt-stop-row", (trs) => trs.map((tr) => [tr.dataset.account, [...tr.classList].includes("stop-active")]));
+  assert.ok(listed.some(([a, active]) => a === row.account && active));
+  await shot(page, "stops");
+});
+
+test("language: Chinese by default, English on the toggle, remembered; the diagram is asked for in the language", async (page, rec) => {
+  await signIn(page, ANALYST);
+  await open(page, `#/case/${CASE}`, ".mt-freeze-table");
+  assert.equal(await page.getAttribute("html", "lang"), "zh-CN");
+  assert.equal(await page.textContent('#mt-nav a[data-nav="warnings"]'), "资金预警");
+  assert.equal(await page.textContent('.mt-freeze-table th[data-col="urgency"]'), "紧急程度");
+  assert.ok(rec.requests.some((u) => u.includes("format=svg") && u.includes("lang=zh")), "diagram asked for in Chinese");
+
+  await page.click("#mt-lang");
+  await page.waitForSelector('.mt-freeze-table th[data-col="urgency"]:text("Urgency")');
+  assert.equal(await page.getAttribute("html", "lang"), "en");
+  assert.equal(await page.textContent('#mt-nav a[data-nav="warnings"]'), "Warnings");
+  assert.equal(await page.textContent("#mt-lang"), "中文");
+  assert.ok(rec.requests.some((u) => u.includes("format=svg") && u.includes("lang=en")), "diagram asked for in English");
+
+  await page.reload();
+  await page.waitForSelector(".mt-freeze-table");
+  assert.equal(await page.textContent('.mt-freeze-table th[data-col="urgency"]'), "Urgency", "the choice is remembered");
+  await page.click("#mt-lang");
+  await page.waitForSelector('.mt-freeze-table th[data-col="urgency"]:text("紧急程度")');
+});
+
+test("the diagram's own labels follow the language", async (page) => {
+  await signIn(page, ANALYST);
+  await open(page, `#/case/${CASE}`);
+  const zh = await readDiagram(page);
+  assert.ok(zh.levels.some((l) => /级|受害人/.test(l)), `Chinese level headers: ${zh.levels}`);
+  await page.click("#mt-lang");
+  await page.waitForFunction(() => [...document.querySelectorAll("svg.mt-flow text.mt-level")].some((x) => /Level|Victim/.test(x.textContent)));
+});
+
+test("ad hoc trace: seeds or a victim's window, traced with POST; results equal the API's", async (page) => {
+  await signIn(page, ANALYST);
+  await open(page, "#/", ".mt-adhoc");
+  const c = truth.cases.find((x) => x.case_id === "CASE-00004");
+  const seeds = c.seed_txn_ids.split(";");
+  await page.fill(".mt-adhoc textarea[name=seeds]", seeds.join(", "));
+  await page.selectOption(".mt-adhoc select[name=rule]", "lifo");
+  await page.fill(".mt-adhoc input[name=as_of]", c.report_time);
+  await page.click(".mt-adhoc button[type=submit]");
+  await page.waitForFunction(() => location.hash.startsWith("#/trace?"));
+  await page.waitForSelector(".mt-totals");
+  const body = { seed_txn_ids: seeds, rule: "lifo", as_of: c.report_time };
+  const trace = await api("/v1/trace", { method: "POST", body });
+  assert.equal(await page.$eval(".mt-totals [data-key=seed_total]", (d) => d.dataset.value), trace.totals.seed_total);
+  assert.equal(fen(trace.totals.seed_total), fen(c.stolen_amount), "truth: the stolen amount");
+  const freeze = await api("/v1/freeze", { method: "POST", body });
+  if (freeze.proposals.length) assert.deepEqual((await readFreezeTable(page)).map((r) => r.account), freeze.proposals.map((p) => p.account));
+  else await page.waitForSelector(".mt-freeze .mt-empty");
+
+  // The victim and a window instead of transfer ids.
+  await open(page, "#/", ".mt-adhoc");
+  await page.fill(".mt-adhoc input[name=victims]", truth.cases.find((x) => x.case_id === CASE).victim_account);
+  await page.fill(".mt-adhoc input[name=from]", "2026-01-10 00:00:00");
+  await page.fill(".mt-adhoc input[name=to]", "2026-01-10 23:59:59");
+  await page.fill(".mt-adhoc input[name=as_of]", "2026-01-10 14:30:41");
+  await page.click(".mt-adhoc button[type=submit]");
+  await page.waitForSelector(".mt-freeze-table");
+  const rows = await readFreezeTable(page);
+  const report = await api(`/v1/cases/${CASE}/freeze`);
+  assert.deepEqual(rows.map((r) => r.account), report.proposals.map((p) => p.account), "the same proposals as the registered case");
+});
+
+test("rings: the ranked list equals the API's; a ring's diagram has its members, roles, attributes and flows", async (page) => {
+  await signIn(page, ANALYST);
+  const { rings } = await api("/v1/rings");
+  assert.ok(rings.length > 0, "the sample world has rings");
+  await open(page, "#/rings", ".mt-rings-table");
+  assert.deepEqual(await page.$$eval("tr.mt-ring-row", (trs) => trs.map((tr) => tr.dataset.ring)), rings.map((r) => r.ring_id));
+  await shot(page, "rings");
+
+  const ring = rings[0];
+  await page.click(`tr.mt-ring-row[data-ring="${ring.ring_id}"] a`);
+  await page.waitForSelector("svg.mt-ring g.mt-ring-member");
+  const members = await page.$$eval("svg.mt-ring g.mt-ring-member", (gs) => gs.map((g) => [g.dataset.account, g.dataset.role]));
+  assert.equal(members.length, ring.members.length, "one node per member");
+  assert.deepEqual(new Map(members), new Map(ring.members.map((m) => [m.account, m.role])), "members and roles");
+  const attrs = await page.$$eval("svg.mt-ring g.mt-ring-attr", (gs) => gs.map((g) => `${g.dataset.attribute}:${g.dataset.value}`));
+  assert.deepEqual(attrs.sort(), ring.shared_attributes.map((a) => `${a.attribute}:${a.value}`).sort(), "shared attributes");
+  const links = await page.$$eval("svg.mt-ring line.mt-ring-link", (ls) => ls.length);
+  assert.equal(links, ring.shared_attributes.reduce((s, a) => s + a.accounts.length, 0), "one link per card sharing an attribute");
+
+  // Flows among members equal the transfers among them in the sample world's transfers.csv.
+  await page.waitForSelector(".mt-ring-section .mt-diagram[data-flows=done]");
+  const flows = await page.$$eval("svg.mt-ring path.mt-ring-flow", (ps) => ps.map((p) => [`${p.dataset.src}>${p.dataset.dst}`, p.dataset.amount]));
+  const ids = new Set(ring.members.map((m) => m.account));
+  const want = new Map();
+  for (const x of truth.transfers) {
+    if (ids.has(x.src) && ids.has(x.dst) && x.src !== x.dst) want.set(`${x.src}>${x.dst}`, (want.get(`${x.src}>${x.dst}`) || 0) + fen(x.amount));
+  }
+  assert.deepEqual(new Map(flows.map(([k, v]) => [k, fen(v)])), want, "flows among members");
+  await shot(page, "ring");
+
+  // Deep links: by number and from an account.
+  await open(page, "#/rings/1", "svg.mt-ring g.mt-ring-member");
+  assert.ok((await page.textContent("h1")).includes(rings.find((r) => Number(r.ring_id.replace(/\D/g, "")) === 1).ring_id));
+  // Clicking a member opens its panel.
+  await page.click(`svg.mt-ring g.mt-ring-member[data-account="${ring.members[0].account}"]`);
+  await page.waitForSelector(`.mt-panel[data-account="${ring.members[0].account}"] .mt-acct-attrs`);
+});
+
+test("warnings: scan, board with grades equal to the API's, live countdowns, acknowledge", async (page, rec) => {
+  await signIn(page, OPERATOR);
+  await open(page, "#/warnings", ".mt-warnings");
+  // Scan the whole sample world (the since field is filled with the store's first transfer).
+  await page.waitForFunction(() => document.querySelector(".mt-scan input[name=since]").value !== "");
+  await page.click(".mt-scan-btn");
+  await page.waitForSelector(".mt-scan .mt-ok");
+  await page.waitForSelector("tr.mt-warning");
+  const ws = await api("/v1/warnings");
+  assert.ok(ws.length > 0, "the sample world's victims raise warnings");
+  const rows = await page.$$eval("tr.mt-warning", (trs) => trs.map((tr) => [tr.dataset.id, tr.dataset.grade]));
+  assert.deepEqual(rows, ws.map((w) => [String(w.id), w.grade]), "rows and grades as the API lists them");
+  for (const g of ["purple", "red", "yellow", "blue"]) {
+    const shown = await page.$eval(`.mt-grade-count[data-grade=${g}]`, (el) => Number(el.dataset.count));
+    assert.equal(shown, ws.filter((w) => w.grade === g).length, `count of ${g}`);
+  }
+  assert.equal(await page.textContent(".mt-grade-count[data-grade=purple]").then((s) => s.startsWith("紫")), true);
+
+  // The countdown is the time to the API's deadline, and it goes down by itself.
+  const first = await page.$eval("tr.mt-warning .mt-deadline", (el) => [Number(el.dataset.seconds), el.textContent]);
+  const expected = (Date.parse(ws[0].deadline) - Date.now()) / 1000;
+  assert.ok(Math.abs(first[0] - expected) <= 5, `countdown ${first[0]} s vs deadline ${expected} s`);
+  assert.match(first[1], /^(剩余|已超时) \d+:\d\d:\d\d$/);
+  await page.waitForTimeout(2200);
+  const later = await page.$eval("tr.mt-warning .mt-deadline", (el) => [Number(el.dataset.seconds), el.textContent]);
+  assert.ok(later[0] <= first[0] - 1 && later[0] >= first[0] - 4, `countdown went ${first[0]} → ${later[0]}`);
+  assert.notEqual(later[1], first[1]);
+  await shot(page, "warnings");
+
+  // Acknowledge the first: it is marked, and the API has it acknowledged by this operator.
+  const id = rows[0][0];
+  await page.click(`tr.mt-warning[data-id="${id}"] .mt-ack`);
+  await page.waitForSelector(`tr.mt-warning[data-id="${id}"].is-acked .mt-acked`);
+  const all = await api("/v1/warnings?status=all");
+  const acked = all.find((w) => String(w.id) === id);
+  assert.ok(acked.acknowledged_at, "acknowledged in the API");
+  assert.equal(acked.acknowledged_by, "demo operator");
+  // The open board no longer lists it.
+  await page.reload();
+  await page.waitForSelector("tr.mt-warning");
+  assert.ok(!(await page.$$eval("tr.mt-warning", (trs) => trs.map((tr) => tr.dataset.id))).includes(id));
+});
+
+test("an analyst cannot scan for warnings: 403 with the server's message", async (page, rec) => {
+  rec.expect.add(403);
+  await signIn(page, ANALYST);
+  await open(page, "#/warnings", ".mt-warnings");
+  await page.waitForFunction(() => document.querySelector(".mt-scan input[name=since]").value !== "");
+  await page.click(".mt-scan-btn");
+  await page.waitForSelector("#mt-error:not([hidden])");
+  assert.match(await page.textContent("#mt-error-text"), /403.*operator/);
+});
+
+test("API errors show the server's message and field", async (page, rec) => {
+  rec.expect.add(400);
+  await signIn(page, ANALYST);
+  await open(page, `#/case/${CASE}?as_of=yesterday`);
+  await page.waitForSelector(".mt-summary .mt-error-inline");
+  const text = await page.textContent(".mt-summary .mt-error-inline");
+  assert.match(text, /400/);
+  assert.match(text, /as_of/, "the field at fault is named");
+  assert.match(text, /unrecognised time format/, "the server's message is shown");
+});
+
+test("account names are shown as text, never run as markup", async (page) => {
+  // A hostile holder name, ingested through the API as a bank file would bring it.
+  const account = "6200000000000000666";
+  const name = '<img src=x onerror="window.__pwned=1">"&<b>';
+  const csv = `account_id,holder_id,holder_name,phone,device_id,bank,branch,opened_at,kind\n${account},HX1,"${name.replace(/"/g, '""')}",,,XSS,,2026-01-01,personal\n`;
+  const resp = await fetch(`${BASE}/v1/ingest/accounts`, { method: "POST", headers: { Authorization: `Bearer ${OPERATOR}`, "Content-Type": "text/csv" }, body: csv });
+  assert.ok(resp.ok, `ingest: ${resp.status} ${await resp.text()}`);
+  await fetch(`${BASE}/v1/ingest/transfers`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${OPERATOR}`, "Content-Type": "text/csv" },
+    body: `txn_id,ts,src,dst,amount\nTXSS0001,2026-01-05 10:00:00,${account},6214832951950679,10.00\n`,
+  });
+  await signIn(page, ANALYST);
+  await open(page, `#/account/${account}`, ".mt-account-page .mt-acct-attrs");
+  assert.ok((await page.textContent(".mt-acct-holder")).includes(name), "the name is shown literally");
+  assert.equal(await page.$(".mt-view img"), null, "no element made from the name");
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+});
+
+await run();
