@@ -475,12 +475,12 @@
   }
 
   /** Rule, hops and as-of inputs shared by the ad hoc form and the investigation controls. */
-  function ruleInputs(opts, { threshold } = {}) {
+  function ruleInputs(opts, { threshold, asOfDefault = "ctl.asOfPlaceholder" } = {}) {
     const field = (labelKey, input) => h("label", { class: "mt-field" }, h("span", { text: t(labelKey) }), input);
     return [
       field("ctl.rule", h("select", { name: "rule" }, RULES.map((r) => h("option", { value: r, text: t(`rule.${r}`), selected: (opts.rule || "fifo") === r })))),
       field("ctl.hops", h("input", { name: "hops", type: "number", min: 1, max: 20, step: 1, value: opts.hops || "", placeholder: "6" })),
-      field("ctl.asOf", h("input", { name: "as_of", type: "text", value: opts.as_of || "", placeholder: t("ctl.asOfPlaceholder"), size: 19 })),
+      field("ctl.asOf", h("input", { name: "as_of", type: "text", value: opts.as_of || "", placeholder: t(asOfDefault), size: 19 })),
       field("ctl.minAmount", h("input", { name: "min_amount", type: "text", inputmode: "decimal", value: opts.min_amount || "", placeholder: "0", size: 8 })),
       threshold ? field("ctl.threshold", h("input", { name: "threshold", type: "text", inputmode: "decimal", value: opts.threshold || "", placeholder: "100", size: 8 })) : null,
     ];
@@ -504,7 +504,7 @@
         h("label", { class: "mt-field" }, h("span", { text: t("adhoc.from") }), h("input", { name: "from", type: "text", placeholder: "2026-01-10 00:00:00", size: 19 })),
         h("label", { class: "mt-field" }, h("span", { text: t("adhoc.to") }), h("input", { name: "to", type: "text", placeholder: "2026-01-10 23:59:59", size: 19 })),
       ),
-      h("div", { class: "mt-row" }, ruleInputs({}), h("button", { type: "submit", class: "mt-primary", text: t("adhoc.submit") })),
+      h("div", { class: "mt-row" }, ruleInputs({}, { asOfDefault: "ctl.asOfNow" }), h("button", { type: "submit", class: "mt-primary", text: t("adhoc.submit") })),
       msg,
     );
     form.addEventListener("submit", (e) => {
@@ -589,7 +589,7 @@
     const opts = optionsFrom(q);
     document.title = `${src.title} · moneytrail`;
     const subtitle = h("p", { class: "mt-subtitle" });
-    const controls = h("form", { class: "mt-controls", autocomplete: "off" }, ruleInputs(opts, { threshold: true }), [
+    const controls = h("form", { class: "mt-controls", autocomplete: "off" }, ruleInputs(opts, { threshold: true, asOfDefault: src.caseId ? "ctl.asOfPlaceholder" : "ctl.asOfNow" }), [
       h("button", { type: "submit", class: "mt-primary", text: t("ctl.apply") }),
       h("a", { class: "mt-reset", href: href(src.parts, src.baseQuery), text: t("ctl.reset") }),
     ]);
@@ -628,7 +628,7 @@
       const asOf = Date.parse(trace.as_of || "") || Math.max(...seedTimes) + 7 * 86400000;
       known.from = Math.min(...seedTimes) - 86400000; // the day before the first payment …
       known.to = asOf + 86400000; // … to the day after as-of: what came before and where it went next
-      controls.elements.as_of.placeholder = trace.as_of ? when(trace.as_of) : t("ctl.asOfPlaceholder");
+      if (trace.as_of) controls.elements.as_of.placeholder = when(trace.as_of);
       subtitle.append(
         h("span", {
           text: t("inv.victims", {
@@ -1649,7 +1649,7 @@
   // 7. ring diagram, built here
   // ---------------------------------------------------------------------------------------------------
 
-  const RING = { nodeW: 210, nodeH: 54, colGap: 130, rowH: 66, pad: 24, top: 40, attrW: 170, attrH: 26, attrGap: 14 };
+  const RING = { nodeW: 210, nodeH: 54, colGap: 130, rowH: 66, pad: 24, top: 40, attrW: 210, attrH: 26, attrGap: 14 };
 
   /**
    * A ring as SVG: members as boxes in columns by role (collector → relay → cash-out, the way the money
@@ -1746,7 +1746,7 @@
       g.append(
         svg("title", {}, `${t(`attr.${a.attribute}`)} ${a.value}: ${a.accounts.length}`),
         svg("rect", { x: a.x, y: a.y, width: RING.attrW, height: RING.attrH, rx: RING.attrH / 2 }),
-        svg("text", { x: a.x + 10, y: a.y + 17 }, `${t(`attr.${a.attribute}`)} ${a.value.length > 16 ? `…${a.value.slice(-14)}` : a.value} ×${a.accounts.length}`),
+        svg("text", { x: a.x + 10, y: a.y + 17 }, `${t(`attr.${a.attribute}`)} ${a.value.length > 18 ? `…${a.value.slice(-16)}` : a.value} ×${a.accounts.length}`),
       );
       nodes.append(g);
     }
