@@ -6,8 +6,8 @@
 #   scripts/browser-test.sh BIN          e.g. scripts/browser-test.sh target/release/moneytrail
 #
 # MT_VIZ_DIR=viz serves a directory instead of the built-in page (development only); MT_ONLY=TEXT runs
-# only the tests whose name contains TEXT. Ends with `browser: N passed, M failed`; exits non-zero on any
-# failure.
+# only the tests whose name contains TEXT. Ends with `browser: N passed, M failed` (also left in
+# target/browser/summary.txt); exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -58,6 +58,7 @@ for _ in $(seq 1 300); do
 done
 
 mkdir -p target/browser
+rm -f target/browser/summary.txt
 echo "browser-test: server at $BASE"
 status=0
 MT_SHOT_DIR="$PWD/target/browser" node tests/browser/viz.test.mjs "$BASE" || status=$?

@@ -405,7 +405,7 @@
       $("#mt-token").focus();
       return;
     }
-    const route = ROUTES[name];
+    const route = Object.prototype.hasOwnProperty.call(ROUTES, name) ? ROUTES[name] : null;
     if (!route) {
       root.append(empty(t("err.noRoute")));
       return;

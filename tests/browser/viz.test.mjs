@@ -6,8 +6,9 @@
 // ground truth (datasets/sample/*.csv). Every test also fails on a console error or uncaught exception in
 // the page, on a request to any origin but the server's, and on an HTTP error the test did not provoke.
 //
-// Prints one line per test and a closing `browser: N passed, M failed`; exits non-zero on any failure.
-// Screenshots go to $MT_SHOT_DIR (default target/browser/).
+// Prints one line per test and a closing `browser: N passed, M failed` (also written to
+// $MT_SHOT_DIR/summary.txt); exits non-zero on any failure. Screenshots go to $MT_SHOT_DIR (default
+// target/browser/).
 
 import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
@@ -177,7 +178,9 @@ async function run() {
     }
   }
   await browser.close();
-  console.log(`browser: ${passed} passed, ${failed} failed`);
+  const summary = `browser: ${passed} passed, ${failed} failed`;
+  fs.writeFileSync(path.join(SHOTS, "summary.txt"), `${summary}\n`); // for make test's closing line
+  console.log(summary);
   process.exit(failed ? 1 : 0);
 }
 
@@ -500,6 +503,28 @@ test("an operator places a stop from the table: the row shows stopped and the re
   const listed = await page.$$eval(".mt-stop-row", (trs) => trs.map((tr) => [tr.dataset.account, [...tr.classList].includes("stop-active")]));
   assert.ok(listed.some(([a, active]) => a === row.account && active));
   await shot(page, "stops");
+
+  // Renew it (48 hours more, two renewals allowed), then release it: the registry follows.
+  const sel = `.mt-stop-row[data-id="${stopId}"]`;
+  await page.click(`${sel} .mt-stop-renew`);
+  await page.waitForSelector(`${sel} td[data-col=renewals]:text("1")`);
+  let s = (await api("/v1/stops")).stops.find((x) => String(x.id) === stopId);
+  assert.equal(s.renewals, 1);
+  const in48h = Date.now() + 48 * 3600 * 1000;
+  assert.ok(Math.abs(Date.parse(s.expires_at) - in48h) < 120 * 1000, `renewed for 48 hours from now: ${s.expires_at}`);
+  assert.ok(Date.parse(s.expires_at) >= Date.parse(stops[0].expires_at));
+  await page.click(`${sel} .mt-stop-release`);
+  await page.waitForSelector(`${sel}.stop-released`);
+  s = (await api("/v1/stops")).stops.find((x) => String(x.id) === stopId);
+  assert.ok(s.released_at, "released in the registry");
+});
+
+test("unknown routes say so", async (page) => {
+  await signIn(page, ANALYST);
+  for (const hash of ["#/nowhere", "#/constructor", "#/__proto__"]) {
+    await open(page, hash, ".mt-view .mt-empty");
+    assert.equal(await page.isVisible("#mt-error"), false);
+  }
 });
 
 test("language: Chinese by default, English on the toggle, remembered; the diagram is asked for in the language", async (page, rec) => {
