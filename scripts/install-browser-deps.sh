@@ -9,19 +9,24 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-if [ ! -x /usr/bin/chromium ]; then
+# apt-get install PACKAGE…, refreshing the package lists first only when apt does not know the packages
+# (a fresh image has no lists), and once more if the install fails (lists older than the mirror).
+apt_install() {
   export DEBIAN_FRONTEND=noninteractive
-  # Refresh the package lists only when apt does not know chromium yet (a fresh image has none).
-  if ! apt-cache show chromium >/dev/null 2>&1; then
+  if ! apt-cache show "$@" >/dev/null 2>&1; then
     as_root apt-get update -qq
   fi
-  as_root apt-get install -y -qq --no-install-recommends chromium >/dev/null
-fi
+  if ! as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null; then
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  fi
+}
 
+if [ ! -x /usr/bin/chromium ]; then
+  apt_install chromium
+fi
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  export DEBIAN_FRONTEND=noninteractive
-  if ! apt-cache show nodejs >/dev/null 2>&1; then as_root apt-get update -qq; fi
-  as_root apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  apt_install nodejs npm
 fi
 
 # npm ci installs exactly the lock file; skip it when that version is already in place.
