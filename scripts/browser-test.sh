@@ -58,7 +58,7 @@ for _ in $(seq 1 300); do
 done
 
 mkdir -p target/browser
-rm -f target/browser/summary.txt
+rm -f target/browser/*.png target/browser/summary.txt # this run's screenshots and summary only
 echo "browser-test: server at $BASE"
 status=0
 MT_SHOT_DIR="$PWD/target/browser" node tests/browser/viz.test.mjs "$BASE" || status=$?
