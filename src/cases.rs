@@ -85,7 +85,7 @@ fn trace_case<G: TransferGraph>(g: &G, case: &CaseSpec, base: &TraceParams) -> R
     trace_downstream(g, &seeds, &TraceParams { as_of_ms, ..base.clone() }).map_err(wrap)
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct SharedAccount {
     pub account: String,
     pub hop_in_a: u32,
@@ -94,7 +94,7 @@ pub struct SharedAccount {
     pub held_b: Fen,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CaseLink {
     pub case_a: String,
     pub case_b: String,
@@ -102,7 +102,7 @@ pub struct CaseLink {
 }
 
 /// `moneytrail link`: cases whose traces pass through the same non-terminal accounts.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct LinkReport {
     pub cases: usize,
     pub links: Vec<CaseLink>,
@@ -192,7 +192,7 @@ impl Report for LinkReport {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CaseScore {
     pub case_id: String,
     /// Stolen money that truth says sits in non-terminal accounts at the report time.
@@ -207,7 +207,7 @@ pub struct CaseScore {
 }
 
 /// `moneytrail eval trace`: freeze proposals scored against a generated world's truth.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct TraceEval {
     pub rule: &'static str,
     pub hops: u32,

@@ -29,7 +29,7 @@ impl Default for FreezeParams {
 }
 
 /// How soon to act: money that arrived minutes ago moves on within minutes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
     /// Arrived within the last hour.
@@ -65,7 +65,7 @@ impl Urgency {
 
 /// The transfer a stop-payment request rests on: it must match the bank's account name, number, amount
 /// and time.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Basis {
     pub txn_id: String,
     pub ts: String,
@@ -78,7 +78,7 @@ pub struct Basis {
     pub traced: Fen,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct FreezeProposal {
     pub rank: usize,
     pub account: String,
@@ -98,7 +98,7 @@ pub struct FreezeProposal {
     pub evidence: Vec<Vec<String>>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct StoppedAccount {
     pub account: String,
     pub stop_id: u64,
@@ -110,7 +110,7 @@ pub struct StoppedAccount {
     pub traced_in: Fen,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct NotProposed {
     pub account: String,
     pub level: u32,
@@ -119,7 +119,7 @@ pub struct NotProposed {
 }
 
 /// `moneytrail freeze`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct FreezeReport {
     pub rule: &'static str,
     pub hops: u32,

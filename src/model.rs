@@ -164,7 +164,7 @@ pub struct Transfer {
 pub const DEFAULT_CURRENCY: &str = "CNY";
 
 /// What an accounts file says about an account. Empty strings mean "not known".
-#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AccountAttrs {
     pub holder_id: String,
     pub holder_name: String,
@@ -214,7 +214,7 @@ impl AccountAttrs {
 }
 
 /// Attributes indexed for "which accounts share this value".
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AttrKind {
     Holder = 1,

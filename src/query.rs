@@ -23,14 +23,14 @@ pub enum QueryError {
     Graph(crate::graph::GraphError),
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct ChannelTotals {
     pub channel: String,
     pub transfers: u64,
     pub amount: Fen,
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct KindTotals {
     pub kind: String,
     pub accounts: u64,
@@ -41,7 +41,7 @@ pub struct KindTotals {
 }
 
 /// `moneytrail stats`.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct StoreStats {
     pub accounts: u64,
     pub accounts_with_attributes: u64,
@@ -159,7 +159,7 @@ impl Report for StoreStats {
 }
 
 /// One line of an account's statement.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct StatementLine {
     pub ts: String,
     pub txn_id: String,
@@ -175,7 +175,7 @@ pub struct StatementLine {
 }
 
 /// `moneytrail account`: what is known about an account, and its transfers in time order.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AccountReport {
     pub account: String,
     pub kind: String,
@@ -356,7 +356,7 @@ impl Report for AccountReport {
 }
 
 /// One stop in the registry, for people.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct StopEntry {
     pub id: u64,
     pub account: String,
@@ -373,7 +373,7 @@ pub struct StopEntry {
 }
 
 /// `moneytrail stop list` (and what place/renew/release print).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct StopList {
     pub stops: Vec<StopEntry>,
 }

@@ -95,7 +95,7 @@ pub fn escalation(w: &WarningRecord, at_ms: i64) -> u8 {
 }
 
 /// A warning as listed.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct WarningEntry {
     pub id: u64,
     pub txn_id: String,

@@ -95,8 +95,18 @@ async fn auth_roles_and_errors() {
     assert_eq!((st, body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("body")));
     let (st, _) = call(s, "POST", "/v1/trace", Some(ANALYST), Some(r#"{"seed_txn_ids":["T1"],"surprise":1}"#)).await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
+    // Well-formed but not actionable: 422, naming the field.
     let (st, body) = call(s, "POST", "/v1/trace", Some(ANALYST), Some(r#"{"seed_txn_ids":["NOPE"]}"#)).await;
-    assert_eq!((st, body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("seed_txn_ids")));
+    assert_eq!((st, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("seed_txn_ids")));
+    let (st, body) =
+        call(s, "POST", "/v1/trace", Some(ANALYST), Some(r#"{"victims":["V"],"from":"2026-01-01T00:00:00Z"}"#)).await;
+    assert_eq!((st, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("from")));
+    // Bare numbers are not API times (the CLI takes them from bank exports; here they are a client bug).
+    let (st, body) = call(s, "POST", "/v1/trace", Some(ANALYST), Some(r#"{"seed_txn_ids":["T1"],"as_of":"0"}"#)).await;
+    assert_eq!((st, body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("as_of")));
+    // Whole numbers written as floats are whole numbers.
+    let (st, body) = call(s, "POST", "/v1/trace", Some(ANALYST), Some(r#"{"seed_txn_ids":["NOPE"],"hops":3.0}"#)).await;
+    assert_eq!((st, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("seed_txn_ids")));
     let (st, body) = call(s, "GET", "/v1/accounts/unknown-account", Some(ANALYST), None).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     assert!(!body.to_string().contains("rocksdb"));
@@ -182,7 +192,7 @@ async fn uploads_ingest_with_rejects_dedupe_and_reads_keep_answering() {
     let (_, again) = run(upload(OPERATOR, "/v1/ingest/transfers", csv)).await;
     assert_eq!(again["transfers_already_present"], 1);
     let (st, err) = run(upload(OPERATOR, "/v1/ingest/transfers", "txn_id,ts,src\nX,1,A\n".into())).await;
-    assert_eq!((st, err["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("body")));
+    assert_eq!((st, err["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("body")));
     assert!(err["error"]["message"].as_str().unwrap().contains("dst"));
 
     // A large upload while reads go on: every read answers, and sees all of it or none of it.
@@ -221,7 +231,7 @@ async fn cases_are_registered_traced_frozen_and_linked() {
     assert_eq!(call(s, "POST", "/v1/cases", Some(OPERATOR), Some(&make("CASE-00006"))).await.0, StatusCode::CONFLICT);
     let (st, err) =
         call(s, "POST", "/v1/cases", Some(OPERATOR), Some(r#"{"case_id":"BAD","seed_txn_ids":["NO-SUCH-TXN"]}"#)).await;
-    assert_eq!((st, err["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("seed_txn_ids")));
+    assert_eq!((st, err["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("seed_txn_ids")));
 
     let (st, list) = call(s, "GET", "/v1/cases", Some(ANALYST), None).await;
     assert_eq!((st, list.as_array().unwrap().len()), (StatusCode::OK, 2));

@@ -68,7 +68,7 @@ impl Default for IngestOptions {
 }
 
 /// What an ingest did.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct IngestSummary {
     pub transfer_rows_read: u64,
     pub transfers_added: u64,
@@ -81,6 +81,7 @@ pub struct IngestSummary {
     pub accounts_created: u64,
     pub seconds: f64,
     pub rows_per_second: f64,
+    #[schema(value_type = Option<String>)]
     pub rejects_file: Option<PathBuf>,
 }
 

@@ -17,7 +17,7 @@ use crate::model::{AccountAttrs, AccountId, AccountKind, AttrKind, Channel};
 pub const PASS_WINDOW_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 86_400_000;
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct AccountFeatures {
     #[serde(skip)]
     pub id: AccountId,

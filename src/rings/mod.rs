@@ -17,7 +17,7 @@ use crate::output::{Report, Section};
 pub use detect::{DetectParams, Ring, Role};
 use features::{all_features, AttrTable};
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct MemberEntry {
     pub account: String,
     pub role: &'static str,
@@ -29,20 +29,20 @@ pub struct MemberEntry {
     pub evidence: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct SharedEntry {
     pub attribute: &'static str,
     pub value: String,
     pub accounts: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct SenderEntry {
     pub account: String,
     pub amount: Fen,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct RingEntry {
     pub ring_id: String,
     pub score: f64,
@@ -57,8 +57,53 @@ pub struct RingEntry {
     pub patterns: Vec<String>,
 }
 
+/// Money moved between two members of a ring, over all time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FlowEntry {
+    pub src: String,
+    pub dst: String,
+    pub amount: Fen,
+    pub transfers: usize,
+}
+
+/// One ring with the flows among its members (for its diagram).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct RingDetail {
+    #[serde(flatten)]
+    pub ring: RingEntry,
+    /// Transfers between members, summed per ordered pair, largest first.
+    pub flows: Vec<FlowEntry>,
+}
+
+/// The flows among a ring's members: each member's outgoing transfers to other members, summed per pair.
+/// Reads each member's out-edges once, so it is meant for one ring, not for a whole ranked list.
+pub fn ring_flows<G: TransferGraph>(g: &G, ring: &Ring) -> GraphResult<Vec<FlowEntry>> {
+    let members: BTreeSet<crate::model::AccountId> = ring.members.iter().map(|m| m.id).collect();
+    let mut sums: BTreeMap<(crate::model::AccountId, crate::model::AccountId), (i64, usize)> = BTreeMap::new();
+    for &m in &members {
+        for e in g.edges(m, crate::graph::Direction::Out, i64::MIN, i64::MAX)? {
+            if e.counterparty != m && members.contains(&e.counterparty) {
+                let x = sums.entry((m, e.counterparty)).or_default();
+                x.0 += e.amount_fen;
+                x.1 += 1;
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(sums.len());
+    for ((src, dst), (fen, n)) in sums {
+        out.push(FlowEntry {
+            src: g.account_external(src)?,
+            dst: g.account_external(dst)?,
+            amount: Fen(fen),
+            transfers: n,
+        });
+    }
+    out.sort_by(|a, b| b.amount.cmp(&a.amount).then_with(|| (&a.src, &a.dst).cmp(&(&b.src, &b.dst))));
+    Ok(out)
+}
+
 /// `moneytrail rings`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct RingsReport {
     pub accounts_scanned: u32,
     pub rings: Vec<RingEntry>,
@@ -179,7 +224,7 @@ impl Report for RingsReport {
 }
 
 /// `moneytrail eval rings`: card- and ring-level scores against a generated world's truth.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct RingEval {
     pub mule_cards: usize,
     pub flagged: usize,

@@ -37,6 +37,18 @@ impl ApiError {
         }
     }
 
+    /// Well-formed input that cannot be acted on: a seed that does not exist, a seed after the as-of
+    /// time, victims without a window, an upload without the required columns. Kept apart from 400
+    /// (malformed input) so a client can tell "fix the request's shape" from "fix what it asks for".
+    pub fn unprocessable(field: &str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "unprocessable",
+            message: message.into(),
+            field: Some(field.into()),
+        }
+    }
+
     pub fn not_found(message: impl Into<String>) -> ApiError {
         ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: message.into(), field: None }
     }
@@ -86,10 +98,10 @@ impl From<crate::trace::TraceError> for ApiError {
     fn from(e: crate::trace::TraceError) -> ApiError {
         use crate::trace::TraceError as T;
         match e {
-            T::UnknownSeed(id) => ApiError::bad_request("seed_txn_ids", format!("unknown seed transfer '{id}'")),
-            T::UnknownAccount(a) => ApiError::bad_request("victims", format!("unknown account '{a}'")),
-            T::SeedAfterAsOf(id) => ApiError::bad_request("as_of", format!("seed transfer '{id}' is after as_of")),
-            T::NoSeeds(m) => ApiError::bad_request("seed_txn_ids", m),
+            T::UnknownSeed(id) => ApiError::unprocessable("seed_txn_ids", format!("unknown seed transfer '{id}'")),
+            T::UnknownAccount(a) => ApiError::unprocessable("victims", format!("unknown account '{a}'")),
+            T::SeedAfterAsOf(id) => ApiError::unprocessable("as_of", format!("seed transfer '{id}' is after as_of")),
+            T::NoSeeds(m) => ApiError::unprocessable("seed_txn_ids", m),
             T::BadParams(m) => ApiError::bad_request("hops", m),
             T::Graph(g) => ApiError::internal(g),
         }
@@ -100,7 +112,7 @@ impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> ApiError {
         use crate::store::StoreError as S;
         match e {
-            S::UnknownAccount(a) => ApiError::bad_request("account", format!("unknown account '{a}'")),
+            S::UnknownAccount(a) => ApiError::unprocessable("account", format!("unknown account '{a}'")),
             S::NoSuchStop(id) => ApiError::not_found(format!("no stop #{id}")),
             S::NoSuchWarning(id) => ApiError::not_found(format!("no warning #{id}")),
             S::StopRule(m) => ApiError::conflict(m),
@@ -120,7 +132,9 @@ impl From<crate::query::QueryError> for ApiError {
         use crate::query::QueryError as Q;
         match e {
             Q::UnknownAccount(a) => ApiError::not_found(format!("unknown account '{a}'")),
-            Q::BadCursor(c) => ApiError::bad_request("after", format!("bad page cursor '{c}'")),
+            Q::BadCursor(c) => {
+                ApiError::unprocessable("after", format!("'{c}' is not a page cursor this server gave out"))
+            }
             Q::Store(s) => s.into(),
             Q::Graph(g) => g.into(),
         }

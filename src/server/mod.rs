@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod openapi;
 mod routes;
 pub mod viz;
 
@@ -105,11 +106,13 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/warnings/{id}/ack", post(routes::ack_warning))
         .route("/v1/rings", get(routes::rings))
         .route("/v1/rings/around/{account}", get(routes::rings_around))
+        .route("/v1/rings/{ring_id}", get(routes::ring))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY));
     let authed =
         reads.merge(uploads).route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
     Router::new()
         .route("/v1/health", get(routes::health))
+        .route("/openapi.json", get(openapi::document))
         .route("/", get(viz::root))
         .route("/viz", get(viz::root))
         .route("/viz/", get(viz::index))

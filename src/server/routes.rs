@@ -13,7 +13,7 @@ use crate::flowchart::{self, ChartTitle, Lang};
 use crate::freeze::{propose_freezes, FreezeParams};
 use crate::money::{parse_positive_yuan, parse_yuan};
 use crate::query::{account_report, store_stats, AccountReport, StopList, StoreStats};
-use crate::rings::{detect_rings, RingsReport};
+use crate::rings::{detect_rings, RingDetail, RingsReport};
 use crate::timefmt::parse_ts;
 use crate::trace::report::TraceReport;
 use crate::trace::{resolve_seeds, trace_downstream, Rule, SeedSpec, TraceParams};
@@ -36,13 +36,41 @@ fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
     q.map(|Query(q)| q).map_err(|e| ApiError::bad_request("query", e.body_text()))
 }
 
+/// API times are RFC 3339, or local date-times (server time zone) written the same way without an
+/// offset. The bare numbers the CLI takes from bank exports (epoch seconds, `YYYYMMDDhhmmss`) are
+/// refused here: in an API they are more likely a client's bug than a time.
+fn api_time_text(field: &str, value: Option<&str>) -> Result<(), ApiError> {
+    match value {
+        Some(v) if v.trim().bytes().all(|b| b.is_ascii_digit()) => Err(ApiError::bad_request(
+            field,
+            format!("{v:?}: give an RFC 3339 date-time, e.g. 2026-01-09T22:03:00+08:00"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Integers in JSON bodies may arrive written as `6.0` (JSON does not tell them apart); accept those.
+fn integral_u32<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    let v: Option<f64> = Option::deserialize(d)?;
+    v.map(|f| {
+        if f.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&f) {
+            Ok(f as u32)
+        } else {
+            Err(serde::de::Error::custom(format!("{f} is not a whole number")))
+        }
+    })
+    .transpose()
+}
+
 fn time(tz: chrono_tz::Tz, field: &str, value: &Option<String>, default: i64) -> Result<i64, ApiError> {
+    api_time_text(field, value.as_deref())?;
     match value {
         None => Ok(default),
         Some(v) => parse_ts(v, tz).map_err(|e| ApiError::bad_request(field, format!("{v:?}: {e}"))),
     }
 }
 
+#[utoipa::path(get, path = "/v1/health", tag = "system", responses((status = 200, description = "Up; the API version", body = serde_json::Value)))]
 pub async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
 }
@@ -51,20 +79,30 @@ pub async fn not_found() -> ApiError {
     ApiError::not_found("no such endpoint (see /v1/health for the API version)")
 }
 
+#[utoipa::path(get, path = "/v1/stats", tag = "system", responses((status = 200, description = "Store statistics", body = StoreStats)))]
 pub async fn stats(State(s): State<AppState>) -> ApiResult<StoreStats> {
     let store = s.store.clone();
     let tz = s.tz;
     blocking(move || Ok(store_stats(&store.view()?, tz, store.size_on_disk())?)).await.map(Json)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AccountQuery {
+    /// Transfers from this time (RFC 3339).
+    #[param(format = DateTime)]
     from: Option<String>,
+    /// Transfers until this time (RFC 3339).
+    #[param(format = DateTime)]
     to: Option<String>,
+    /// The page cursor: `next_after` of the previous page.
     after: Option<String>,
+    /// Transfers per page (default 50).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
 }
 
+#[utoipa::path(get, path = "/v1/accounts/{account}", tag = "accounts", params(("account" = String, Path, description = "Account number"), AccountQuery), responses((status = 200, description = "Profile, features and transfers in the window, paged", body = AccountReport), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
 pub async fn account(
     State(s): State<AppState>,
     Path(account): Path<String>,
@@ -84,28 +122,50 @@ pub async fn account(
 }
 
 /// The seeds and rule of a trace or freeze request.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"seed_txn_ids": ["T00012845"], "as_of": "2026-01-10T14:30:41+08:00", "rule": "fifo", "hops": 6}))]
 pub struct TraceRequest {
+    /// The victims' payments (transfer ids); or give `victims` with a window.
     #[serde(default)]
     seed_txn_ids: Vec<String>,
+    /// Victim accounts whose outgoing payments in `from`..`to` are the seeds (needs both).
     #[serde(default)]
     victims: Vec<String>,
+    #[schema(format = DateTime)]
     from: Option<String>,
+    #[schema(format = DateTime)]
     to: Option<String>,
+    /// Trace as the bank records stood at this time (default: now).
+    #[schema(format = DateTime)]
     as_of: Option<String>,
+    /// Levels to follow (default 6).
+    #[schema(minimum = 1, maximum = 20)]
+    #[serde(default, deserialize_with = "integral_u32")]
     hops: Option<u32>,
     #[serde(default)]
     rule: Rule,
-    /// Yuan.
+    /// Yuan: smaller traced amounts are not followed.
+    #[schema(pattern = r"^[0-9]{1,13}(\.[0-9]{1,2})?$")]
     min_amount: Option<String>,
-    /// Yuan (freeze only).
+    /// Yuan (freeze only): accounts holding less are not proposed.
+    #[schema(pattern = r"^[0-9]{1,13}(\.[0-9]{1,2})?$")]
     threshold: Option<String>,
 }
 
 impl TraceRequest {
     fn parse(&self, tz: chrono_tz::Tz) -> Result<(SeedSpec, TraceParams), ApiError> {
         let bad = |e: crate::trace::OptionError| ApiError::bad_request(e.field, e.message);
+        // Checked on every request that carries it, though only freeze uses it: a bad value is a client bug.
+        if let Some(v) = &self.threshold {
+            parse_yuan(v).map_err(|e| ApiError::bad_request("threshold", format!("{v:?}: {e}")))?;
+        }
+        api_time_text("from", self.from.as_deref())?;
+        api_time_text("to", self.to.as_deref())?;
+        api_time_text("as_of", self.as_of.as_deref())?;
+        if !self.victims.is_empty() && (self.from.is_none() || self.to.is_none()) {
+            return Err(ApiError::unprocessable("from", "victims need a window: from and to"));
+        }
         let spec = SeedSpec::from_text(&self.seed_txn_ids, &self.victims, self.from.as_deref(), self.to.as_deref(), tz)
             .map_err(bad)?;
         let params =
@@ -116,7 +176,8 @@ impl TraceRequest {
 }
 
 /// How a trace is answered: the JSON document (default), or the money-flow diagram.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ChartQuery {
     #[serde(default)]
     format: ChartFormat,
@@ -125,7 +186,7 @@ pub struct ChartQuery {
     lang: Lang,
 }
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ChartFormat {
     #[default]
@@ -175,6 +236,7 @@ fn answer_trace(report: TraceReport, chart: &ChartQuery, subject: String, tz: ch
     }
 }
 
+#[utoipa::path(post, path = "/v1/trace", tag = "trace", params(ChartQuery), request_body = TraceRequest, responses((status = 200, description = "The trace (JSON), or its diagram with format=svg|html", content((TraceReport = "application/json"), (String = "image/svg+xml"), (String = "text/html"))), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
 pub async fn trace(
     State(s): State<AppState>,
     chart: Result<Query<ChartQuery>, QueryRejection>,
@@ -186,6 +248,7 @@ pub async fn trace(
     Ok(answer_trace(report, &chart, String::new(), s.tz))
 }
 
+#[utoipa::path(post, path = "/v1/freeze", tag = "freezes", request_body = TraceRequest, responses((status = 200, description = "Extended-freeze proposals", body = crate::freeze::FreezeReport), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
 pub async fn freeze(
     State(s): State<AppState>,
     body: Result<Json<TraceRequest>, JsonRejection>,
@@ -211,13 +274,22 @@ pub async fn freeze(
     .map(Json)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StopsQuery {
+    /// Only stops active at this time.
+    #[param(format = DateTime)]
     active_at: Option<String>,
+    /// Only active stops expiring within this many hours.
+    #[param(minimum = 0, maximum = 8760)]
     expiring_within_hours: Option<u32>,
 }
 
+#[utoipa::path(get, path = "/v1/stops", tag = "freezes", params(StopsQuery), responses((status = 200, description = "Stops placed", body = StopList)))]
 pub async fn list_stops(State(s): State<AppState>, Query(q): Query<StopsQuery>) -> ApiResult<StopList> {
+    if q.expiring_within_hours.is_some_and(|h| h > 8760) {
+        return Err(ApiError::bad_request("expiring_within_hours", "at most 8760 (a year)"));
+    }
     let active_at = match &q.active_at {
         Some(_) => Some(time(s.tz, "active_at", &q.active_at, 0)?),
         None => None,
@@ -240,12 +312,19 @@ pub async fn list_stops(State(s): State<AppState>, Query(q): Query<StopsQuery>) 
     .map(Json)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"account": "6222025163499492982", "amount": "96102.44", "placed_at": "2026-01-10T15:00:00+08:00", "case_id": "CASE-00009", "basis_txn": "T00012845"}))]
 pub struct PlaceStop {
+    #[schema(min_length = 1)]
     account: String,
-    /// Yuan.
+    /// Yuan, more than zero.
+    #[schema(
+        pattern = r"^(?:0*[1-9][0-9]{0,12}(?:\.[0-9]{1,2})?|0*\.(?:0[1-9]|[1-9][0-9]?)|0+\.(?:0[1-9]|[1-9][0-9]?))$"
+    )]
     amount: String,
+    /// Default: now.
+    #[schema(format = DateTime)]
     placed_at: Option<String>,
     #[serde(default)]
     case_id: String,
@@ -255,6 +334,7 @@ pub struct PlaceStop {
     note: String,
 }
 
+#[utoipa::path(post, path = "/v1/stops", tag = "freezes", request_body = PlaceStop, responses((status = 200, description = "The stop recorded (operator)", body = StopList), (status = 409, description = "The account is already stopped", body = crate::server::openapi::ErrorBody)))]
 pub async fn place_stop(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
@@ -283,10 +363,21 @@ pub async fn place_stop(
     .map(Json)
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct At {
+    /// Default: now.
+    #[schema(format = DateTime)]
     at: Option<String>,
+}
+
+/// The optional body of renew and release: nothing, `null`, or `{"at": …}`.
+fn optional_at(body: &[u8]) -> Result<Option<At>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice::<Option<At>>(body)
+        .map_err(|e| ApiError::bad_request("body", format!("not a JSON object with `at`: {e}")))
 }
 
 async fn change_stop(s: AppState, who: Principal, id: u64, body: Option<At>, renew: bool) -> ApiResult<StopList> {
@@ -302,42 +393,82 @@ async fn change_stop(s: AppState, who: Principal, id: u64, body: Option<At>, ren
     .map(Json)
 }
 
+#[utoipa::path(post, path = "/v1/stops/{id}/renew", tag = "freezes", params(("id" = u64, Path, description = "Stop id")), request_body = Option<At>, responses((status = 200, description = "The stop renewed (at most twice; operator)", body = StopList), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody), (status = 409, description = "Not renewable", body = crate::server::openapi::ErrorBody)))]
 pub async fn renew_stop(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
     Path(id): Path<u64>,
-    body: Option<Json<At>>,
+    body: axum::body::Bytes,
 ) -> ApiResult<StopList> {
-    change_stop(s, who, id, body.map(|Json(b)| b), true).await
+    change_stop(s, who, id, optional_at(&body)?, true).await
 }
 
+#[utoipa::path(post, path = "/v1/stops/{id}/release", tag = "freezes", params(("id" = u64, Path, description = "Stop id")), request_body = Option<At>, responses((status = 200, description = "The stop released (operator)", body = StopList), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody), (status = 409, description = "Already released", body = crate::server::openapi::ErrorBody)))]
 pub async fn release_stop(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
     Path(id): Path<u64>,
-    body: Option<Json<At>>,
+    body: axum::body::Bytes,
 ) -> ApiResult<StopList> {
-    change_stop(s, who, id, body.map(|Json(b)| b), false).await
+    change_stop(s, who, id, optional_at(&body)?, false).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RingsQuery {
+    /// Only rings scoring at least this (0-100).
+    #[param(minimum = 0, maximum = 100)]
     min_score: Option<f64>,
+    /// At most this many rings, best first (default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<usize>,
 }
 
+#[utoipa::path(get, path = "/v1/rings", tag = "rings", params(RingsQuery), responses((status = 200, description = "Mule-card rings, ranked", body = RingsReport)))]
 pub async fn rings(State(s): State<AppState>, Query(q): Query<RingsQuery>) -> ApiResult<RingsReport> {
+    let limit = q.limit.unwrap_or(100);
+    if q.min_score.is_some_and(|m| !(0.0..=100.0).contains(&m)) {
+        return Err(ApiError::bad_request("min_score", "min_score must be 0..=100"));
+    }
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(ApiError::bad_request("limit", format!("limit must be 1..={MAX_PAGE}")));
+    }
     let store = s.store.clone();
     let cache = s.rings.clone();
     let tz = s.tz;
     blocking(move || {
         let view = store.view()?;
         let cached = cache.get(&view, tz)?;
-        Ok(RingsReport::build(&view, &cached.0, &cached.1, q.min_score.unwrap_or(0.0))?)
+        let mut report = RingsReport::build(&view, &cached.0, &cached.1, q.min_score.unwrap_or(0.0))?;
+        report.rings.truncate(limit);
+        Ok(report)
     })
     .await
     .map(Json)
 }
 
+#[utoipa::path(get, path = "/v1/rings/{ring_id}", tag = "rings", params(("ring_id" = String, Path, description = "Ring id from the ranked list, e.g. R0001")), responses((status = 200, description = "One ring: members, roles, shared attributes and the flows among its members", body = RingDetail), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
+pub async fn ring(State(s): State<AppState>, Path(ring_id): Path<String>) -> ApiResult<RingDetail> {
+    let store = s.store.clone();
+    let cache = s.rings.clone();
+    let tz = s.tz;
+    blocking(move || {
+        let view = store.view()?;
+        let cached = cache.get(&view, tz)?;
+        let report = RingsReport::build(&view, &cached.0, &cached.1, 0.0)?;
+        let i = report
+            .rings
+            .iter()
+            .position(|r| r.ring_id == ring_id)
+            .ok_or_else(|| ApiError::not_found(format!("no ring '{ring_id}' (ids are ranks: R0001 …)")))?;
+        let flows = crate::rings::ring_flows(&view, &cached.0[i])?;
+        Ok(RingDetail { ring: report.rings.into_iter().nth(i).expect("position found it"), flows })
+    })
+    .await
+    .map(Json)
+}
+
+#[utoipa::path(get, path = "/v1/rings/around/{account}", tag = "rings", params(("account" = String, Path, description = "Account number")), responses((status = 200, description = "The rings an account belongs to", body = RingsReport), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
 pub async fn rings_around(State(s): State<AppState>, Path(account): Path<String>) -> ApiResult<RingsReport> {
     let store = s.store.clone();
     let tz = s.tz;
@@ -353,11 +484,14 @@ pub async fn rings_around(State(s): State<AppState>, Path(account): Path<String>
     .map(Json)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct IngestQuery {
-    /// CSV delimiter (default ",").
+    /// CSV delimiter, one character (default ","; `tab` for tabs).
+    #[param(pattern = r"^([!-~]|tab)$")]
     delimiter: Option<String>,
-    /// Column mapping, `field=column` pairs separated by commas.
+    /// Column mapping, `field=column` pairs separated by commas, for uploads whose header names differ.
+    // Its pattern (the known field names) is set in openapi.rs from the ingest module's own lists.
     map: Option<String>,
 }
 
@@ -481,8 +615,13 @@ async fn ingest_body(
     let delimiter = match q.delimiter.as_deref() {
         None => b',',
         Some("\\t" | "tab") => b'\t',
-        Some(d) if d.len() == 1 => d.as_bytes()[0],
-        Some(d) => return Err(ApiError::bad_request("delimiter", format!("{d:?} is not one character"))),
+        Some(d) if d.len() == 1 && d.as_bytes()[0].is_ascii_graphic() => d.as_bytes()[0],
+        Some(d) => {
+            return Err(ApiError::bad_request(
+                "delimiter",
+                format!("{d:?} is not one printable ASCII character (or tab)"),
+            ))
+        }
     };
     let mapping =
         crate::ingest::ColumnMapping::parse_pairs(q.map.as_deref()).map_err(|e| ApiError::bad_request("map", e))?;
@@ -513,17 +652,20 @@ async fn ingest_body(
 fn ingest_error(e: crate::ingest::IngestError) -> ApiError {
     use crate::ingest::IngestError as I;
     match e {
-        I::MissingColumns { missing, found, .. } => ApiError::bad_request(
+        I::MissingColumns { missing, found, .. } => ApiError::unprocessable(
             "body",
             format!("missing required column(s) {}; the upload has: {}", missing.join(", "), found.join(", ")),
         ),
-        I::NoHeader { .. } => ApiError::bad_request("body", "no header row"),
-        I::UnknownFormat { detail, .. } => ApiError::bad_request("body", format!("not CSV: {detail}")),
-        I::Csv { line, source, .. } => ApiError::bad_request("body", format!("line {line}: unreadable CSV: {source}")),
+        I::NoHeader { .. } => ApiError::unprocessable("body", "no header row"),
+        I::UnknownFormat { detail, .. } => ApiError::unprocessable("body", format!("not CSV: {detail}")),
+        I::Csv { line, source, .. } => {
+            ApiError::unprocessable("body", format!("line {line}: unreadable CSV: {source}"))
+        }
         other => ApiError::internal(other),
     }
 }
 
+#[utoipa::path(post, path = "/v1/ingest/transfers", tag = "ingest", params(IngestQuery), request_body(content((String = "text/csv"), (String = "application/x-ndjson")), description = "Transfers, CSV with a header or one JSON object per line"), responses((status = 200, description = "Ingest summary: added, duplicates, rejected (operator)", body = crate::ingest::IngestSummary), (status = 413, description = "Body too large", body = crate::server::openapi::ErrorBody), (status = 415, description = "Not CSV or NDJSON", body = crate::server::openapi::ErrorBody)))]
 pub async fn ingest_transfers(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
@@ -534,6 +676,7 @@ pub async fn ingest_transfers(
     ingest_body(s, who, q, headers, body, false).await
 }
 
+#[utoipa::path(post, path = "/v1/ingest/accounts", tag = "ingest", params(IngestQuery), request_body(content((String = "text/csv"), (String = "application/x-ndjson")), description = "Accounts, CSV with a header or one JSON object per line"), responses((status = 200, description = "Ingest summary (operator)", body = crate::ingest::IngestSummary), (status = 413, description = "Body too large", body = crate::server::openapi::ErrorBody), (status = 415, description = "Not CSV or NDJSON", body = crate::server::openapi::ErrorBody)))]
 pub async fn ingest_accounts(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
@@ -544,23 +687,29 @@ pub async fn ingest_accounts(
     ingest_body(s, who, q, headers, body, true).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"case_id": "CASE-2026-0042", "seed_txn_ids": ["T00012845"], "report_time": "2026-01-10T14:30:41+08:00", "note": "冒充公检法"}))]
 pub struct NewCase {
+    #[schema(min_length = 1)]
     case_id: String,
     #[serde(default)]
     seed_txn_ids: Vec<String>,
     #[serde(default)]
     victims: Vec<String>,
+    #[schema(format = DateTime)]
     from: Option<String>,
+    #[schema(format = DateTime)]
     to: Option<String>,
+    /// When the victim reported: the default as-of of the case's trace.
+    #[schema(format = DateTime)]
     report_time: Option<String>,
     #[serde(default)]
     note: String,
 }
 
 /// A registered case, for people and case systems.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct CaseEntry {
     case_id: String,
     seed_txn_ids: Vec<String>,
@@ -588,6 +737,7 @@ fn case_entry(c: crate::keys::CaseRecord, tz: chrono_tz::Tz) -> CaseEntry {
     }
 }
 
+#[utoipa::path(post, path = "/v1/cases", tag = "cases", request_body = NewCase, responses((status = 200, description = "The case registered (operator)", body = CaseEntry), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody), (status = 409, description = "A case with this id exists", body = crate::server::openapi::ErrorBody)))]
 pub async fn create_case(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
@@ -599,7 +749,7 @@ pub async fn create_case(
         return Err(ApiError::bad_request("case_id", "a case needs an id"));
     }
     if !b.victims.is_empty() && (b.from.is_none() || b.to.is_none()) {
-        return Err(ApiError::bad_request("from", "victims need a window: from and to"));
+        return Err(ApiError::unprocessable("from", "victims need a window: from and to"));
     }
     let record = crate::keys::CaseRecord {
         case_id: b.case_id.trim().to_string(),
@@ -630,6 +780,7 @@ pub async fn create_case(
     .map(Json)
 }
 
+#[utoipa::path(get, path = "/v1/cases", tag = "cases", responses((status = 200, description = "Registered cases", body = Vec<CaseEntry>)))]
 pub async fn list_cases(State(s): State<AppState>) -> ApiResult<Vec<CaseEntry>> {
     let store = s.store.clone();
     let tz = s.tz;
@@ -641,20 +792,43 @@ async fn load_case(s: &AppState, id: String) -> Result<crate::keys::CaseRecord, 
     blocking(move || store.view()?.case(&id)?.ok_or_else(|| ApiError::not_found(format!("no case '{id}'")))).await
 }
 
+#[utoipa::path(get, path = "/v1/cases/{id}", tag = "cases", params(("id" = String, Path, description = "Case id")), responses((status = 200, description = "One case", body = CaseEntry), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
 pub async fn get_case(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<CaseEntry> {
     let tz = s.tz;
     load_case(&s, id).await.map(|c| Json(case_entry(c, tz)))
 }
 
 /// Rule options of a case's trace, freeze or links, as query parameters.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RuleQuery {
     rule: Option<Rule>,
+    /// Levels to follow (default 6).
+    #[param(minimum = 1, maximum = 20)]
     hops: Option<u32>,
     /// Default: the case's report time.
+    #[param(format = DateTime)]
     as_of: Option<String>,
+    /// Yuan: smaller traced amounts are not followed.
+    #[param(pattern = r"^[0-9]{1,13}(\.[0-9]{1,2})?$")]
     min_amount: Option<String>,
+    /// Yuan (freeze only): accounts holding less are not proposed.
+    #[param(pattern = r"^[0-9]{1,13}(\.[0-9]{1,2})?$")]
     threshold: Option<String>,
+}
+
+/// Rule options of a case's links. There is no as-of: every case is traced as of its own report time.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct LinksQuery {
+    rule: Option<Rule>,
+    /// Levels to follow (default 6).
+    #[param(minimum = 1, maximum = 20)]
+    hops: Option<u32>,
+    /// Yuan: smaller traced amounts are not followed.
+    #[param(pattern = r"^[0-9]{1,13}(\.[0-9]{1,2})?$")]
+    min_amount: Option<String>,
 }
 
 fn case_request(c: &crate::keys::CaseRecord, q: RuleQuery, tz: chrono_tz::Tz) -> TraceRequest {
@@ -672,6 +846,7 @@ fn case_request(c: &crate::keys::CaseRecord, q: RuleQuery, tz: chrono_tz::Tz) ->
     }
 }
 
+#[utoipa::path(get, path = "/v1/cases/{id}/trace", tag = "cases", params(("id" = String, Path, description = "Case id"), RuleQuery, ChartQuery), responses((status = 200, description = "The case's trace (as of its report time unless told), or its diagram with format=svg|html", content((TraceReport = "application/json"), (String = "image/svg+xml"), (String = "text/html"))), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
 pub async fn case_trace(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -684,6 +859,7 @@ pub async fn case_trace(
     Ok(answer_trace(report, &chart, c.case_id, s.tz))
 }
 
+#[utoipa::path(get, path = "/v1/cases/{id}/freeze", tag = "cases", params(("id" = String, Path, description = "Case id"), RuleQuery), responses((status = 200, description = "The case's extended-freeze proposals", body = crate::freeze::FreezeReport), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
 pub async fn case_freeze(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -694,10 +870,11 @@ pub async fn case_freeze(
     freeze(State(s), Ok(Json(case_request(&c, q, tz)))).await
 }
 
+#[utoipa::path(get, path = "/v1/cases/{id}/links", tag = "cases", params(("id" = String, Path, description = "Case id"), LinksQuery), responses((status = 200, description = "Cases sharing accounts with this one (串并)", body = crate::cases::LinkReport), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
 pub async fn case_links(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    Query(q): Query<RuleQuery>,
+    Query(q): Query<LinksQuery>,
 ) -> ApiResult<crate::cases::LinkReport> {
     let this = load_case(&s, id.clone()).await?;
     let (_, params) = case_request(
@@ -728,14 +905,19 @@ pub async fn case_links(
     .map(Json)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"since": "2026-01-01T00:00:00+08:00"}))]
 pub struct ScanRequest {
+    /// Look at transfers from this time.
+    #[schema(format = DateTime)]
     since: String,
+    /// Until this time (default: now).
+    #[schema(format = DateTime)]
     until: Option<String>,
 }
 
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ScanResult {
     watched_accounts: usize,
     new_warnings: usize,
@@ -743,6 +925,7 @@ pub struct ScanResult {
 }
 
 /// Finds payments from ordinary people into stopped accounts and ring cards, and stores them as warnings.
+#[utoipa::path(post, path = "/v1/warnings/scan", tag = "warnings", request_body = ScanRequest, responses((status = 200, description = "New warnings found (operator)", body = ScanResult)))]
 pub async fn scan_warnings(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
@@ -777,14 +960,18 @@ pub async fn scan_warnings(
     .map(Json)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WarningsQuery {
     /// open (default) or all.
+    #[param(pattern = "^(open|all)$")]
     status: Option<String>,
     /// Compute deadlines and escalation as of this time (default: now).
+    #[param(format = DateTime)]
     at: Option<String>,
 }
 
+#[utoipa::path(get, path = "/v1/warnings", tag = "warnings", params(WarningsQuery), responses((status = 200, description = "Warnings with grade, deadline and escalation", body = Vec<crate::warnings::WarningEntry>)))]
 pub async fn list_warnings(
     State(s): State<AppState>,
     Query(q): Query<WarningsQuery>,
@@ -810,6 +997,7 @@ pub async fn list_warnings(
     .map(Json)
 }
 
+#[utoipa::path(post, path = "/v1/warnings/{id}/ack", tag = "warnings", params(("id" = u64, Path, description = "Warning id")), responses((status = 200, description = "The warning acknowledged (operator)", body = crate::warnings::WarningEntry), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
 pub async fn ack_warning(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,

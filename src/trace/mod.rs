@@ -24,7 +24,9 @@ pub const MAX_HOPS: u32 = 20;
 pub const DEFAULT_HOPS: u32 = 6;
 
 /// How an outgoing transfer is charged against a commingled balance.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     /// Oldest money leaves first (Clayton's Case). The default.
@@ -50,7 +52,7 @@ impl Rule {
 }
 
 /// Where traced money stops being followed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TerminalKind {
     /// Already stopped or frozen.

@@ -18,7 +18,7 @@ use crate::timefmt::{format_rfc3339, format_ts};
 /// How many evidence chains are shown per account.
 const CHAINS_PER_ACCOUNT: usize = 3;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct VictimAmounts {
     pub victim: String,
     pub traced_in: Fen,
@@ -26,7 +26,7 @@ pub struct VictimAmounts {
     pub held: Fen,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AccountEntry {
     pub account: String,
     pub hop: u32,
@@ -57,7 +57,7 @@ pub struct AccountEntry {
     pub id: AccountId,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct TransferEntry {
     pub txn_id: String,
     pub ts: String,
@@ -71,7 +71,7 @@ pub struct TransferEntry {
     pub ts_ms: i64,
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct Totals {
     pub seed_total: Fen,
     pub held: Fen,
@@ -84,7 +84,7 @@ pub struct Totals {
     pub conserved: bool,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct VictimTotalsEntry {
     pub victim: String,
     pub seed_total: Fen,
@@ -95,7 +95,7 @@ pub struct VictimTotalsEntry {
     pub beyond_hops: Fen,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct SeedEntry {
     pub txn_id: String,
     pub ts: String,
@@ -104,7 +104,7 @@ pub struct SeedEntry {
     pub amount: Fen,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct StatementRequest {
     pub account: String,
     pub hop: u32,
@@ -112,7 +112,7 @@ pub struct StatementRequest {
 }
 
 /// `moneytrail trace`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct TraceReport {
     pub rule: &'static str,
     pub hops: u32,

@@ -1,0 +1,194 @@
+//! The OpenAPI 3 document served at `/openapi.json`, derived from the handlers' `#[utoipa::path]`
+//! attributes and the very types they serialise, so the document cannot drift from what the server
+//! answers. `make test` checks the running server against it with schemathesis.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{RefOr, Response, ResponseBuilder};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+use super::routes;
+
+/// Every error the API answers: a stable code, a message for people, and the field at fault when there is one.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, for programs: bad_request, unauthorized, forbidden, not_found, conflict, too_large, timeout…
+    pub code: String,
+    /// For people; never internals.
+    pub message: String,
+    /// The request field at fault (a body field, a query parameter, `body` or `query`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "moneytrail",
+        description = "Money-flow tracing for telecom and online fraud investigations: traces, extended-freeze \
+                       proposals (延伸止付), stops, cases (串并), mule-card rings (断卡) and warnings (资金预警). \
+                       Money is always a yuan string with two decimals; times are RFC 3339 (or local time in the \
+                       server's time zone on input).",
+        license(name = "Apache-2.0")
+    ),
+    paths(
+        routes::health,
+        routes::stats,
+        routes::account,
+        routes::trace,
+        routes::freeze,
+        routes::list_stops,
+        routes::place_stop,
+        routes::renew_stop,
+        routes::release_stop,
+        routes::rings,
+        routes::ring,
+        routes::rings_around,
+        routes::ingest_transfers,
+        routes::ingest_accounts,
+        routes::create_case,
+        routes::list_cases,
+        routes::get_case,
+        routes::case_trace,
+        routes::case_freeze,
+        routes::case_links,
+        routes::scan_warnings,
+        routes::list_warnings,
+        routes::ack_warning,
+    ),
+    components(schemas(ErrorBody, ErrorDetail, routes::ChartFormat, crate::flowchart::Lang)),
+    modifiers(&CommonResponses),
+    tags(
+        (name = "trace", description = "Where the money went, hop by hop"),
+        (name = "freezes", description = "Extended-freeze proposals and the stops placed"),
+        (name = "cases", description = "Registered cases and their traces, freezes and links"),
+        (name = "rings", description = "Mule-card rings for 断卡 teams"),
+        (name = "accounts", description = "One account's profile, features and statement"),
+        (name = "warnings", description = "Potential victims still paying into known mule accounts"),
+        (name = "ingest", description = "Transfers and accounts pushed in as they arrive"),
+        (name = "system", description = "Health and statistics"),
+    )
+)]
+pub struct ApiDoc;
+
+/// What every operation may answer besides its own responses: the auth, validation, timeout and
+/// internal errors added by the server's layers. Listed once here rather than on every handler.
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A token from the server's config file; its role (analyst, operator, admin) decides what it may do."))
+                    .build(),
+            ),
+        );
+        let error = |description: &str| -> RefOr<Response> {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    utoipa::openapi::ContentBuilder::new()
+                        .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("ErrorBody"))))
+                        .build(),
+                )
+                .into()
+        };
+        for (path, item) in api.paths.paths.iter_mut() {
+            let public = path == "/v1/health";
+            if path.starts_with("/v1/ingest/") {
+                set_mapping_pattern(item.post.as_mut());
+            }
+            for op in
+                [&mut item.get, &mut item.post, &mut item.put, &mut item.delete, &mut item.patch].into_iter().flatten()
+            {
+                let r = &mut op.responses.responses;
+                let mut add = |code: &str, what: &str| {
+                    r.entry(code.to_string()).or_insert_with(|| error(what));
+                };
+                if !public {
+                    add("422", "Well-formed, but not something the server can act on (an unknown seed, a seed after as_of, an upload without the required columns); the error names the field");
+                    add("400", "Bad input: the error names the field or parameter at fault");
+                    add("401", "No valid bearer token");
+                    add("403", "The token's role may not do this");
+                    add("413", "The body is too large");
+                    add("415", "The body is not of a media type this endpoint takes");
+                    op.security =
+                        Some(vec![utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new())]);
+                }
+                add("408", "The request took longer than the server's limit");
+                add("500", "An internal error (logged on the server, never detailed here)");
+            }
+        }
+    }
+}
+
+/// `GET /openapi.json`: public, like the API's shape in its documentation; built once.
+pub async fn document() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let body = DOC.get_or_init(|| ApiDoc::openapi().to_pretty_json().expect("the OpenAPI document serialises"));
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], body.as_str()).into_response()
+}
+
+/// The `map` parameter of uploads names ingest fields; its pattern is built from the ingest module's own
+/// field lists so the document can never name a field the parser does not know.
+fn set_mapping_pattern(op: Option<&mut utoipa::openapi::path::Operation>) {
+    use crate::ingest::row::{AccountField, TransferField};
+    let names: Vec<&str> =
+        TransferField::ALL.iter().map(|f| f.name()).chain(AccountField::ALL.iter().map(|f| f.name())).collect();
+    let field = format!("({})", names.join("|"));
+    let pattern = format!("^{field}=[^,=]+(,{field}=[^,=]+)*$");
+    for p in op.and_then(|op| op.parameters.as_mut()).into_iter().flatten() {
+        if p.name == "map" {
+            if let Some(RefOr::T(utoipa::openapi::schema::Schema::Object(o))) = p.schema.as_mut() {
+                o.pattern = Some(pattern.clone());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_routed_endpoint_is_documented() {
+        let doc = ApiDoc::openapi();
+        let paths: Vec<&str> = doc.paths.paths.keys().map(String::as_str).collect();
+        for p in [
+            "/v1/health",
+            "/v1/stats",
+            "/v1/accounts/{account}",
+            "/v1/trace",
+            "/v1/freeze",
+            "/v1/stops",
+            "/v1/stops/{id}/renew",
+            "/v1/stops/{id}/release",
+            "/v1/rings",
+            "/v1/rings/{ring_id}",
+            "/v1/rings/around/{account}",
+            "/v1/ingest/transfers",
+            "/v1/ingest/accounts",
+            "/v1/cases",
+            "/v1/cases/{id}",
+            "/v1/cases/{id}/trace",
+            "/v1/cases/{id}/freeze",
+            "/v1/cases/{id}/links",
+            "/v1/warnings",
+            "/v1/warnings/scan",
+            "/v1/warnings/{id}/ack",
+        ] {
+            assert!(paths.contains(&p), "{p} missing from {paths:?}");
+        }
+        assert_eq!(paths.len(), 21, "{paths:?}");
+    }
+}
