@@ -17,7 +17,7 @@ DEMO_CASE     ?= CASE-00009
 DEMO_SEEDS     = $$(awk -F, '$$1=="$(DEMO_CASE)" {gsub(";", ",", $$6); print $$6}' $(WORLD)/truth/cases.csv)
 DEMO_REPORTED  = $$(awk -F, '$$1=="$(DEMO_CASE)" {print $$4}' $(WORLD)/truth/cases.csv)
 
-.PHONY: deps build test lint unit fuzz-smoke demo bench bench-scale criterion clean-demo
+.PHONY: deps build test lint unit fuzz-smoke api-schema browser demo bench bench-scale criterion clean-demo
 
 deps:
 	@scripts/install-deps.sh
@@ -43,8 +43,18 @@ fuzz-smoke: deps
 		|| { tail -n 40 ../target/fuzz.log; echo "fuzzing found a failure (see above and fuzz/artifacts/)"; exit 1; }
 	@grep -E '^Done [0-9]+ runs' target/fuzz.log
 
-test: lint unit fuzz-smoke
-	@cat target/test-summary.txt
+# The HTTP API against its own OpenAPI document, property-based (schemathesis from PyPI, in target/st-venv),
+# on a real server on loopback.
+api-schema: build
+	@scripts/api-schema-test.sh $(BIN)
+
+# Browser tests of the web view: fresh store from the sample world, the page built into the binary,
+# Debian's Chromium driven by playwright-core (scripts/install-browser-deps.sh installs both).
+browser: build
+	@scripts/browser-test.sh $(BIN)
+
+test: lint unit fuzz-smoke api-schema browser
+	@cat target/test-summary.txt target/browser/summary.txt | awk '{ p += $$2; f += $$4 } END { printf "tests: %d passed, %d failed (Rust and browser; API schema and fuzzing above)\n", p, f }'
 
 demo: build
 	@rm -rf $(DEMO) && mkdir -p $(DEMO)

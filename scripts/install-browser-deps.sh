@@ -25,6 +25,11 @@ apt_install() {
 if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
+# A CJK font, so screenshots show the Chinese labels and names rather than boxes (the assertions read
+# the DOM and do not need it; people reading the screenshots do).
+if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  apt_install fonts-wqy-zenhei
+fi
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   apt_install nodejs npm
 fi
