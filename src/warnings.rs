@@ -108,8 +108,12 @@ pub struct WarningEntry {
     pub reasons: Vec<String>,
     pub deadline: String,
     pub minutes_to_deadline: i64,
+    /// When the warning was raised; escalation counts hours from here.
+    pub created_at: String,
     /// 0 to 3: hours without acknowledgement.
     pub escalation: u8,
+    /// When it escalates next if still not acknowledged (none once acknowledged or at level 3).
+    pub next_escalation_at: Option<String>,
     pub acknowledged_at: Option<String>,
     pub acknowledged_by: String,
 }
@@ -128,7 +132,14 @@ pub fn entry<G: TransferGraph>(g: &G, w: &WarningRecord, at_ms: i64, tz: chrono_
         reasons: w.reasons.clone(),
         deadline: crate::timefmt::format_rfc3339(w.deadline_ms, tz),
         minutes_to_deadline: (w.deadline_ms - at_ms) / MINUTE,
+        created_at: crate::timefmt::format_rfc3339(w.created_at_ms, tz),
         escalation: escalation(w, at_ms),
+        next_escalation_at: match (w.acked_at_ms, escalation(w, at_ms)) {
+            (None, level) if level < 3 => {
+                Some(crate::timefmt::format_rfc3339(w.created_at_ms + (i64::from(level) + 1) * HOUR, tz))
+            }
+            _ => None,
+        },
         acknowledged_at: w.acked_at_ms.map(|t| crate::timefmt::format_rfc3339(t, tz)),
         acknowledged_by: w.acked_by.clone(),
     })

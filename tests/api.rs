@@ -376,3 +376,55 @@ async fn ring_results_are_reused_until_an_ingest_changes_the_store() {
     });
     assert!(found, "the new dealer's three cards form a ring");
 }
+
+/// One ring's detail: its flows equal the transfers among its members summed straight from the sample
+/// world's transfers.csv; the ring around a member is that same ring, under the same id.
+#[tokio::test]
+async fn one_ring_with_its_flows_and_the_ring_around_a_member() {
+    let f = fixture();
+    let s = &f.state;
+    let (st, who) = call(s, "GET", "/v1/whoami", Some(ANALYST), None).await;
+    assert_eq!((st, who["role"].as_str()), (StatusCode::OK, Some("analyst")));
+    let (_, list) = call(s, "GET", "/v1/rings?limit=3", Some(ANALYST), None).await;
+    assert!(list["rings"].as_array().unwrap().len() <= 3);
+    let first = &list["rings"][0];
+    let id = first["ring_id"].as_str().unwrap();
+    let (st, ring) = call(s, "GET", &format!("/v1/rings/{id}"), Some(ANALYST), None).await;
+    assert_eq!(st, StatusCode::OK, "{ring}");
+    assert_eq!(ring["members"], first["members"]);
+    let members: std::collections::BTreeSet<String> =
+        ring["members"].as_array().unwrap().iter().map(|m| m["account"].as_str().unwrap().to_string()).collect();
+    let mut want: std::collections::BTreeMap<(String, String), (i64, u64)> = Default::default();
+    let mut rdr = csv::Reader::from_path(world().join("transfers.csv")).unwrap();
+    let h = rdr.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let (src, dst, amount) = (col("src"), col("dst"), col("amount"));
+    for r in rdr.records() {
+        let r = r.unwrap();
+        if r[src] != r[dst] && members.contains(&r[src]) && members.contains(&r[dst]) {
+            let (y, f) = r[amount].split_once('.').unwrap_or((&r[amount], "0"));
+            let fen = y.parse::<i64>().unwrap() * 100 + format!("{f:0<2}")[..2].parse::<i64>().unwrap();
+            let e = want.entry((r[src].to_string(), r[dst].to_string())).or_default();
+            e.0 += fen;
+            e.1 += 1;
+        }
+    }
+    let got: std::collections::BTreeMap<(String, String), (i64, u64)> = ring["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            let (y, f) = x["amount"].as_str().unwrap().split_once('.').unwrap();
+            (
+                (x["src"].as_str().unwrap().to_string(), x["dst"].as_str().unwrap().to_string()),
+                (y.parse::<i64>().unwrap() * 100 + f.parse::<i64>().unwrap(), x["transfers"].as_u64().unwrap()),
+            )
+        })
+        .collect();
+    assert!(!want.is_empty(), "a top ring moves money among its cards");
+    assert_eq!(got, want, "flows among members vs transfers.csv");
+    let member = ring["members"][0]["account"].as_str().unwrap();
+    let (_, around) = call(s, "GET", &format!("/v1/rings/around/{member}"), Some(ANALYST), None).await;
+    assert_eq!(around["rings"][0]["ring_id"].as_str(), Some(id), "{around}");
+    assert_eq!(call(s, "GET", "/v1/rings/R9999", Some(ANALYST), None).await.0, StatusCode::NOT_FOUND);
+}

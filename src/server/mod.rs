@@ -90,6 +90,7 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_UPLOAD));
     let reads = Router::new()
         .route("/v1/stats", get(routes::stats))
+        .route("/v1/whoami", get(routes::whoami))
         .route("/v1/accounts/{account}", get(routes::account))
         .route("/v1/trace", post(routes::trace))
         .route("/v1/freeze", post(routes::freeze))

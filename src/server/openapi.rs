@@ -38,6 +38,7 @@ pub struct ErrorDetail {
     paths(
         routes::health,
         routes::stats,
+        routes::whoami,
         routes::account,
         routes::trace,
         routes::freeze,
@@ -167,6 +168,7 @@ mod tests {
         for p in [
             "/v1/health",
             "/v1/stats",
+            "/v1/whoami",
             "/v1/accounts/{account}",
             "/v1/trace",
             "/v1/freeze",
@@ -189,6 +191,6 @@ mod tests {
         ] {
             assert!(paths.contains(&p), "{p} missing from {paths:?}");
         }
-        assert_eq!(paths.len(), 21, "{paths:?}");
+        assert_eq!(paths.len(), 22, "{paths:?}");
     }
 }

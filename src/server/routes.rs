@@ -70,6 +70,19 @@ fn time(tz: chrono_tz::Tz, field: &str, value: &Option<String>, default: i64) ->
     }
 }
 
+/// Who the token belongs to, so a client can show the role and offer only what it may do.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct WhoAmI {
+    name: String,
+    /// analyst, operator or admin.
+    role: String,
+}
+
+#[utoipa::path(get, path = "/v1/whoami", tag = "system", responses((status = 200, description = "The token's holder and role", body = WhoAmI)))]
+pub async fn whoami(Extension(who): Extension<Principal>) -> Json<WhoAmI> {
+    Json(WhoAmI { name: who.name, role: who.role.as_str().to_string() })
+}
+
 #[utoipa::path(get, path = "/v1/health", tag = "system", responses((status = 200, description = "Up; the API version", body = serde_json::Value)))]
 pub async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
@@ -468,17 +481,31 @@ pub async fn ring(State(s): State<AppState>, Path(ring_id): Path<String>) -> Api
     .map(Json)
 }
 
-#[utoipa::path(get, path = "/v1/rings/around/{account}", tag = "rings", params(("account" = String, Path, description = "Account number")), responses((status = 200, description = "The rings an account belongs to", body = RingsReport), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
+#[utoipa::path(get, path = "/v1/rings/around/{account}", tag = "rings", params(("account" = String, Path, description = "Account number")), responses((status = 200, description = "The rings an account belongs to: from the ranked list (ids R…) when it is a member of one, else found anchored on it (ids A…, not in the list)", body = RingsReport), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
 pub async fn rings_around(State(s): State<AppState>, Path(account): Path<String>) -> ApiResult<RingsReport> {
     let store = s.store.clone();
+    let cache = s.rings.clone();
     let tz = s.tz;
     blocking(move || {
         let view = store.view()?;
         let id =
             view.account_id(&account)?.ok_or_else(|| ApiError::not_found(format!("unknown account '{account}'")))?;
+        // A member of a ranked ring: answer from the cached detection, with the list's ring ids.
+        let cached = cache.get(&view, tz)?;
+        let mut report = RingsReport::build(&view, &cached.0, &cached.1, 0.0)?;
+        report.rings.retain(|r| r.members.iter().any(|m| m.account == account));
+        if !report.rings.is_empty() {
+            return Ok(report);
+        }
+        // Otherwise look again with the account as a known mule: its weak signals may still tie it to
+        // others. Whole-graph work, so only on this path.
         let (mut rings, _, table) = detect_rings(&view, &Default::default(), &[id], tz)?;
         rings.retain(|r| r.members.iter().any(|m| m.id == id));
-        Ok(RingsReport::build(&view, &rings, &table, 0.0)?)
+        let mut report = RingsReport::build(&view, &rings, &table, 0.0)?;
+        for r in &mut report.rings {
+            r.ring_id.replace_range(0..1, "A");
+        }
+        Ok(report)
     })
     .await
     .map(Json)
