@@ -428,3 +428,50 @@ async fn one_ring_with_its_flows_and_the_ring_around_a_member() {
     assert_eq!(around["rings"][0]["ring_id"].as_str(), Some(id), "{around}");
     assert_eq!(call(s, "GET", "/v1/rings/R9999", Some(ANALYST), None).await.0, StatusCode::NOT_FOUND);
 }
+
+/// A payment pushed in through the API into a stopped account raises its warning as it lands, graded
+/// by amount, with when it escalates next; the same upload again raises nothing.
+#[tokio::test]
+async fn uploads_raise_warnings_as_payments_arrive_into_stopped_accounts() {
+    let f = fixture();
+    let s = &f.state;
+    // A first-level mule card from the truth, stopped an hour ago.
+    let mule = csv::Reader::from_path(world().join("truth/mules.csv"))
+        .unwrap()
+        .records()
+        .map(Result::unwrap)
+        .find(|r| &r[2] == "collector")
+        .unwrap()[0]
+        .to_string();
+    let placed = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    let stop = format!(r#"{{"account":"{mule}","amount":"1000.00","placed_at":"{placed}"}}"#);
+    let (st, body) = call(s, "POST", "/v1/stops", Some(OPERATOR), Some(&stop)).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    // An ordinary person (a victim of the world, a personal account) pays it 60,000 yuan: red.
+    let payer = "6217006936735416474";
+    let csv = format!("txn_id,ts,src,dst,amount,channel\nLIVE-1,2026-01-20 10:00:00,{payer},{mule},60000,transfer\n");
+    let send = |body: String| {
+        let req = Request::builder()
+            .method("POST")
+            .uri("/v1/ingest/transfers")
+            .header("authorization", format!("Bearer {OPERATOR}"))
+            .header("content-type", "text/csv")
+            .body(Body::from(body))
+            .unwrap();
+        let state = s.clone();
+        async move {
+            let resp = app(state).oneshot(req).await.unwrap();
+            let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+            serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()
+        }
+    };
+    let sum = send(csv.clone()).await;
+    assert_eq!((sum["transfers_added"].as_u64(), sum["warnings_raised"].as_u64()), (Some(1), Some(1)), "{sum}");
+    let (_, all) = call(s, "GET", "/v1/warnings?status=all", Some(ANALYST), None).await;
+    let w = all.as_array().unwrap().iter().find(|w| w["txn_id"] == "LIVE-1").expect("the new payment's warning");
+    assert_eq!((w["grade"].as_str(), w["account"].as_str()), (Some("red"), Some(mule.as_str())));
+    assert!(w["next_escalation_at"].is_string() && w["created_at"].is_string(), "{w}");
+    assert!(w["reasons"].to_string().contains("stop-payment"), "{w}");
+    let again = send(csv).await;
+    assert_eq!((again["transfers_added"].as_u64(), again["warnings_raised"].as_u64()), (Some(0), Some(0)));
+}

@@ -83,6 +83,10 @@ pub struct IngestSummary {
     pub rows_per_second: f64,
     #[schema(value_type = Option<String>)]
     pub rejects_file: Option<PathBuf>,
+    /// Warnings (资金预警) raised by the new transfers; set by the API's uploads, which check every new
+    /// transfer into a watched account as it arrives.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warnings_raised: Option<u64>,
 }
 
 impl IngestSummary {

@@ -52,6 +52,12 @@ pub type DetectedRings = Arc<(Vec<crate::rings::Ring>, crate::rings::features::A
 pub struct RingsCache(std::sync::Mutex<Option<(crate::keys::Watermark, DetectedRings)>>);
 
 impl RingsCache {
+    /// The last detection, whatever state it was computed at (None before the first). For work that
+    /// must not pay for a whole-graph detection, such as warnings raised as an upload lands.
+    pub fn last(&self) -> Option<DetectedRings> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|(_, r)| r.clone())
+    }
+
     /// Rings of the committed store seen by `view`, computed once per watermark. Must run on a blocking thread.
     pub fn get(&self, view: &crate::store::StoreView<'_>, tz: Tz) -> Result<DetectedRings, ApiError> {
         let wm = view.watermark();

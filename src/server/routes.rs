@@ -660,14 +660,20 @@ async fn ingest_body(
     });
     let path = spool(s.store.path(), body, ndjson).await?;
     let store = s.store.clone();
+    let rings = s.rings.clone();
     let tz = s.tz;
     let result = blocking({
         let path = path.clone();
         move || {
             let opts = crate::ingest::IngestOptions { delimiter, tz, mapping, ..Default::default() };
             let (t, a) = if accounts { (vec![], vec![path]) } else { (vec![path], vec![]) };
+            let first_new_seq = store.view()?.watermark().next_seq;
             let prepared = crate::ingest::prepare(&t, &a, &opts).map_err(ingest_error)?;
-            prepared.run(&store, &|_| {}).map_err(ingest_error)
+            let mut summary = prepared.run(&store, &|_| {}).map_err(ingest_error)?;
+            if !accounts {
+                summary.warnings_raised = Some(warn_on_arrival(&store, &rings, first_new_seq)?);
+            }
+            Ok(summary)
         }
     })
     .await;
@@ -676,6 +682,24 @@ async fn ingest_body(
 }
 
 /// What the uploader can fix (columns, format) is a 400 naming it; the rest is internal.
+/// Warnings for the transfers an upload just added (sequence numbers from `first_new_seq`): victims still
+/// paying are found as their payments arrive, not at the next scan. Watches stopped accounts and the cards
+/// of the last ring detection (not recomputed here: that is whole-graph work; ring ids are stable).
+/// Payments earlier than the upload still count towards a payer's repetition and total.
+fn warn_on_arrival(
+    store: &crate::store::TransferStore,
+    rings: &super::RingsCache,
+    first_new_seq: u64,
+) -> Result<u64, ApiError> {
+    let view = store.view()?;
+    let now = chrono::Utc::now().timestamp_millis();
+    let last = rings.last();
+    let watched = watched_accounts(&view, last.as_ref().map(|r| r.0.as_slice()), now)?;
+    let mut found = crate::warnings::scan(&view, &watched, i64::MIN, i64::MAX, now)?;
+    found.retain(|w| w.seq >= first_new_seq);
+    Ok(store.add_warnings(&found)? as u64)
+}
+
 fn ingest_error(e: crate::ingest::IngestError) -> ApiError {
     use crate::ingest::IngestError as I;
     match e {
@@ -951,6 +975,25 @@ pub struct ScanResult {
     warnings: Vec<crate::warnings::WarningEntry>,
 }
 
+/// Accounts whose incoming payments from ordinary people raise warnings: those under a stop at `at`, and
+/// the cards of detected rings; with why each is watched.
+fn watched_accounts(
+    view: &crate::store::StoreView<'_>,
+    rings: Option<&[crate::rings::Ring]>,
+    at: i64,
+) -> Result<std::collections::BTreeMap<u32, String>, ApiError> {
+    let mut watched = std::collections::BTreeMap::new();
+    for id in view.stopped_at(at)? {
+        watched.insert(id, "account under a stop-payment".to_string());
+    }
+    for (i, r) in rings.unwrap_or_default().iter().enumerate() {
+        for m in &r.members {
+            watched.entry(m.id).or_insert_with(|| format!("card of mule ring R{:04}", i + 1));
+        }
+    }
+    Ok(watched)
+}
+
 /// Finds payments from ordinary people into stopped accounts and ring cards, and stores them as warnings.
 #[utoipa::path(post, path = "/v1/warnings/scan", tag = "warnings", request_body = ScanRequest, responses((status = 200, description = "New warnings found (operator)", body = ScanResult)))]
 pub async fn scan_warnings(
@@ -968,16 +1011,8 @@ pub async fn scan_warnings(
     let tz = s.tz;
     blocking(move || {
         let view = store.view()?;
-        let mut watched: std::collections::BTreeMap<u32, String> = std::collections::BTreeMap::new();
-        for id in view.stopped_at(until)? {
-            watched.insert(id, "account under a stop-payment".into());
-        }
         let cached = cache.get(&view, tz)?;
-        for (i, r) in cached.0.iter().enumerate() {
-            for m in &r.members {
-                watched.entry(m.id).or_insert_with(|| format!("card of mule ring R{:04}", i + 1));
-            }
-        }
+        let watched = watched_accounts(&view, Some(&cached.0), until)?;
         let found = crate::warnings::scan(&view, &watched, since, until, now)?;
         let new_warnings = store.add_warnings(&found)?;
         let warnings = found.iter().map(|w| crate::warnings::entry(&view, w, now, tz)).collect::<Result<_, _>>()?;
