@@ -133,13 +133,20 @@
     return `${m[1]} ${m[2]}`;
   }
 
-  /** Epoch milliseconds → "2026-01-10 12:25:40" in the server's zone. */
-  function whenMs(ms) {
-    if (ms == null || !isFinite(ms)) return "—";
-    return new Date(ms + serverOffsetMin * 60000).toISOString().slice(0, 19).replace("T", " ");
+  const pad2 = (n) => String(n).padStart(2, "0");
+
+  /** Epoch milliseconds → RFC 3339 in the server's zone ("2026-01-10T12:25:40+08:00"), as the API takes times. */
+  function isoMs(ms) {
+    const off = serverOffsetMin;
+    const zone = off ? `${off < 0 ? "-" : "+"}${pad2(Math.floor(Math.abs(off) / 60))}:${pad2(Math.abs(off) % 60)}` : "Z";
+    return new Date(ms + off * 60000).toISOString().slice(0, 19) + zone;
   }
 
-  const pad2 = (n) => String(n).padStart(2, "0");
+  /** Epoch milliseconds → "2026-01-10 12:25:40" in the server's zone. */
+  const whenMs = (ms) => (ms == null || !isFinite(ms) ? "—" : isoMs(ms).slice(0, 19).replace("T", " "));
+
+  /** A time for the API: epoch milliseconds become RFC 3339; text (as typed or linked) is passed as is. */
+  const apiTime = (v) => (typeof v === "number" ? isoMs(v) : v || undefined);
 
   /** Seconds → "1:05:09"; negative with a sign. */
   function clock(sec) {
@@ -934,7 +941,7 @@
       h(
         "div",
         { class: "mt-panel-bar" },
-        h("a", { class: "mt-open-page", href: href(["account", account], known?.from ? { from: known.from, to: known.to } : {}), text: t("acct.openPage") }),
+        h("a", { class: "mt-open-page", href: href(["account", account], known?.from ? { from: apiTime(known.from), to: apiTime(known.to) } : {}), text: t("acct.openPage") }),
         button(t("common.close"), () => panel.remove(), "mt-panel-close"),
       ),
       body,
@@ -946,8 +953,8 @@
     document.title = `${account} · moneytrail`;
     const body = h("div", { class: "mt-card mt-account-page" });
     root.append(body);
-    const from = Number(q.get("from")) || q.get("from") || null;
-    const to = Number(q.get("to")) || q.get("to") || null;
+    const from = q.get("from");
+    const to = q.get("to");
     const host = root;
     drawAccount(ctx, body, account, { from, to, accounts: new Map(), txns: new Set() }, (next) => openPanel(ctx, host, next, { from, to }));
   }
@@ -996,7 +1003,7 @@
 
   /**
    * An account: profile, its place in the current trace, features, ring, and its transfers in the
-   * window (`known.from`..`known.to`, epoch ms or text), a page at a time. `open` opens another account.
+   * window (`known.from`..`known.to`: epoch ms, or text as linked), a page at a time. `open` opens another account.
    */
   function drawAccount(ctx, box, account, known, open) {
     const head = h("div", { class: "mt-acct-head" }, h("h2", { class: "mt-acct-number", text: account }), h("p", { class: "mt-acct-holder" }));
@@ -1026,7 +1033,7 @@
     }
     box.append(profile, ring.el, transfers.el);
 
-    const q = { from: known.from, to: known.to, limit: 100 };
+    const q = { from: apiTime(known.from), to: apiTime(known.to), limit: 100 };
     const first = api.get(`/v1/accounts/${enc(account)}`, q);
     fill(ctx, profile, first, (r) => {
       head.querySelector(".mt-acct-holder").textContent = [r.holder_name || t("acct.unknownHolder"), r.kind && t(`kind.${r.kind}`)].filter(Boolean).join(" · ");
@@ -1080,7 +1087,7 @@
     const more = h("div", { class: "mt-more" });
     const windowText =
       known.from != null
-        ? t("acct.window", { from: typeof known.from === "number" ? whenMs(known.from) : known.from, to: typeof known.to === "number" ? whenMs(known.to) : known.to || "—" })
+        ? t("acct.window", { from: when(apiTime(known.from)), to: when(apiTime(known.to)) })
         : t("acct.allTime");
     const addPage = (r) => {
       for (const x of r.transfers) {
