@@ -340,6 +340,38 @@
     }
   }
 
+  /** Who the token belongs to, {name, role} from /v1/whoami: asked once per token, before any view. */
+  let me = null;
+  let meToken = "";
+  async function whoami() {
+    const token = session.token;
+    if (!me || meToken !== token) {
+      const r = await api.get("/v1/whoami");
+      me = r;
+      meToken = token;
+      updateSessionUi();
+    }
+    return me;
+  }
+
+  const roleName = (role) => (DICT.zh[`user.${role}`] ? t(`user.${role}`) : role || "?");
+
+  /** Operators and admins record stops, scan and acknowledge warnings; analysts only read. */
+  const canOperate = () => me?.role === "operator" || me?.role === "admin";
+
+  /** An operator-only control: for anyone else it is shown disabled, with the reason as its tooltip. */
+  function operatorOnly(el) {
+    if (!canOperate()) {
+      el.disabled = true;
+      el.title = t("perm.button", { role: roleName(me?.role) });
+    }
+    return el;
+  }
+
+  /** Why the operator-only controls nearby are disabled (an empty fragment for operators); `key` says which. */
+  const roleNote = (key) =>
+    canOperate() ? document.createDocumentFragment() : h("p", { class: "mt-role-note", role: "note", text: t(key, { role: roleName(me?.role) }) });
+
   // ---------------------------------------------------------------------------------------------------
   // 4. router and view lifecycle
   // ---------------------------------------------------------------------------------------------------
@@ -417,8 +449,8 @@
       root.append(empty(t("err.noRoute")));
       return;
     }
-    Promise.resolve()
-      .then(() => route(ctx, root, parts.slice(1), query))
+    whoami()
+      .then(() => ctx.alive && route(ctx, root, parts.slice(1), query))
       .catch((err) => {
         if (!ctx.alive) return;
         showError(err);
@@ -848,7 +880,7 @@
         cell.replaceChildren(h("span", { class: "mt-stopped", data: { stopId: stop.id }, text: t("freeze.stopped", { id: stop.id, until: when(stop.expires_at) }) }));
         return;
       }
-      cell.replaceChildren(button(t("freeze.placeStop"), () => stopForm(cell, p), "mt-place-stop"));
+      cell.replaceChildren(operatorOnly(button(t("freeze.placeStop"), () => stopForm(cell, p), "mt-place-stop")));
     };
     /** Confirm the amount (the held amount by default) and a note, then POST /v1/stops. */
     const stopForm = (cell, p) => {
@@ -881,6 +913,7 @@
     };
 
     if (report.proposals.length) {
+      box.append(roleNote("perm.stop"));
       const tbl = table(freezeColumns(openAccount, statusCell), report.proposals, {
         cls: "mt-freeze-table",
         rowProps: (p) => ({ class: ["mt-proposal", `urgency-${p.urgency}`], data: { account: p.account, rank: p.rank } }),
@@ -1368,7 +1401,7 @@
       { class: "mt-controls mt-scan", autocomplete: "off" },
       h("label", { class: "mt-field" }, h("span", { text: t("warn.since") }), h("input", { name: "since", type: "text", size: 19, placeholder: "2026-01-01 00:00:00" })),
       h("label", { class: "mt-field" }, h("span", { text: t("warn.until") }), h("input", { name: "until", type: "text", size: 19, placeholder: t("warn.untilNow") })),
-      h("button", { type: "submit", class: "mt-primary mt-scan-btn", text: t("warn.scan") }),
+      operatorOnly(h("button", { type: "submit", class: "mt-primary mt-scan-btn", text: t("warn.scan") })),
       scanMsg,
     );
     // Scan from the store's first transfer unless told otherwise.
@@ -1397,7 +1430,7 @@
     });
 
     const board = section(t("warn.board"), "mt-warnings");
-    root.append(filter, scan, board.el);
+    root.append(filter, scan, roleNote("perm.warnings"), board.el);
     const open = (account) => openPanel(ctx, root, account, null);
     const loadBoard = () => fill(ctx, board.body, api.get("/v1/warnings", { status }), (ws) => drawWarnings(ctx, board.body, ws, open));
     await loadBoard();
@@ -1430,7 +1463,7 @@
           return;
         }
         cell.replaceChildren(
-          button(t("warn.ack"), async (e) => {
+          operatorOnly(button(t("warn.ack"), async (e) => {
             e.target.disabled = true;
             try {
               const acked = await api.post(`/v1/warnings/${enc(w.id)}/ack`);
@@ -1441,7 +1474,7 @@
               cell.append(errorBox(err));
               showError(err);
             }
-          }, "mt-ack"),
+          }, "mt-ack")),
         );
       };
       queueMicrotask(() => draw(w));
@@ -1497,9 +1530,10 @@
     const open = (account) => openPanel(ctx, root, account, null);
     await fill(ctx, list.body, api.get("/v1/stops"), (r) => {
       if (!r.stops.length) return list.body.append(empty(t("stops.none")));
+      list.body.append(roleNote("perm.stops"));
       const countdowns = [];
       const action = (s, kind) =>
-        button(t(`stops.${kind}`), async (e) => {
+        operatorOnly(button(t(`stops.${kind}`), async (e) => {
           e.target.disabled = true;
           try {
             await api.post(`/v1/stops/${enc(s.id)}/${kind}`);
@@ -1509,7 +1543,7 @@
             e.target.parentElement.append(errorBox(err));
             showError(err);
           }
-        }, `mt-stop-${kind}`);
+        }, `mt-stop-${kind}`));
       const state = (s) => (s.released_at ? "released" : Date.parse(s.expires_at) <= serverNow() ? "expired" : "active");
       list.body.append(
         table(
@@ -1818,16 +1852,19 @@
   // 9. boot: sign-in, language, routing
   // ---------------------------------------------------------------------------------------------------
 
+  /** The header: the sign-in form, or who is signed in and with which role. */
   function updateSessionUi() {
-    const token = session.token;
-    $("#mt-signin").hidden = !!token;
-    $("#mt-session").hidden = !token;
-    $("#mt-session-text").textContent = token ? t("signin.as", { tail: token.slice(-4) }) : "";
+    const known = session.token && me && meToken === session.token;
+    $("#mt-signin").hidden = !!session.token;
+    $("#mt-session").hidden = !session.token;
+    $("#mt-session").dataset.role = known ? me.role : "";
+    $("#mt-session-text").textContent = known ? t("signin.as", { name: me.name, role: roleName(me.role) }) : "";
   }
 
-  /** The server refused the token (401): forget it and ask again. */
+  /** Signed out, or the server refused the token (401): forget it and ask again. */
   function signedOut() {
     session.token = "";
+    me = null;
     updateSessionUi();
   }
 
@@ -1839,8 +1876,7 @@
     session.token = token;
     input.value = "";
     try {
-      await api.get("/v1/stats"); // any analyst read proves the token
-      updateSessionUi();
+      await whoami(); // proves the token and says whose it is
       render();
     } catch (err) {
       if (err.status !== 401) updateSessionUi();

@@ -134,6 +134,14 @@ async function signIn(page, token) {
   await page.waitForSelector("#mt-session", { state: "visible" });
 }
 
+/** Signs out and in again with another token, on the page as it is. */
+async function switchUser(page, token, role) {
+  await page.click("#mt-signout");
+  await page.fill("#mt-token", token);
+  await page.click("#mt-signin-submit");
+  await page.waitForSelector(`#mt-session[data-role="${role}"]`);
+}
+
 /** Opens a hash route of the page (already signed in) and waits for a selector. */
 async function open(page, hash, selector) {
   await page.goto(`${BASE}/viz/${hash}`);
@@ -270,6 +278,14 @@ test("sign-in: a token is asked for, kept in sessionStorage, never in a URL; a b
   await page.fill("#mt-token", ANALYST);
   await page.click("#mt-signin-submit");
   await page.waitForSelector(".mt-freeze-table");
+  // Who is signed in, with the role, as /v1/whoami says.
+  const who = await api("/v1/whoami");
+  assert.deepEqual(who, { name: "demo analyst", role: "analyst" });
+  assert.equal(await page.getAttribute("#mt-session", "data-role"), "analyst");
+  assert.equal(await page.textContent("#mt-session-text"), "demo analyst（分析员）");
+  await page.click("#mt-lang");
+  await page.waitForSelector('#mt-session-text:text("demo analyst (analyst)")');
+  await page.click("#mt-lang");
   assert.equal(await page.evaluate(() => sessionStorage.getItem("moneytrail.token")), ANALYST);
   assert.equal(await page.evaluate((tok) => Object.values(localStorage).includes(tok), ANALYST), false, "token in localStorage");
   assert.ok(!page.url().includes(ANALYST), "token in the page's URL");
@@ -454,28 +470,51 @@ test("account panel from the freeze table, and the account page as a deep link",
   assert.deepEqual(txns, report.transfers.map((x) => x.txn_id), "the account's transfers, in the API's order");
 });
 
-test("an analyst trying to place a stop sees the 403 message; nothing is recorded", async (page, rec) => {
-  rec.expect.add(403);
+test("an analyst sees the stop buttons disabled, with why; the API refuses an analyst's stop (403)", async (page, rec) => {
   await signIn(page, ANALYST);
   await open(page, `#/case/${CASE}`);
   const rows = await readFreezeTable(page);
   const account = rows[0].account;
+  const buttons = await page.$$eval(".mt-freeze-table .mt-place-stop", (bs) => bs.map((b) => [b.disabled, b.title]));
+  assert.equal(buttons.length, rows.length, "every row shows the action");
+  for (const [disabled, title] of buttons) {
+    assert.equal(disabled, true, "disabled for an analyst");
+    assert.match(title, /操作员/, "the tooltip names the role needed");
+  }
+  assert.match(await page.textContent(".mt-freeze .mt-role-note"), /分析员.*登记止付需要操作员角色/);
+  await page.click("#mt-lang");
+  await page.waitForSelector('.mt-freeze .mt-role-note:text("recording a stop needs the operator role")');
+  assert.equal(await page.$(".mt-stop-form"), null, "no stop form opened");
+
+  // The server decides, whatever the page shows: an analyst's stop is refused and nothing is recorded.
+  const resp = await fetch(`${BASE}/v1/stops`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${ANALYST}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ account, amount: rows[0].cells.amount, case_id: CASE, basis_txn: rows[0].cells.basis, note: "test" }),
+  });
+  assert.equal(resp.status, 403);
+  assert.deepEqual(await resp.json(), { error: { code: "forbidden", message: "this needs the operator role" } });
+  assert.equal((await api("/v1/stops")).stops.filter((s) => s.account === account).length, 0, "no stop recorded");
+
+  // A page that thinks the role allows it (a role changed since sign-in) still shows the server's 403.
+  rec.expect.add(403);
+  await page.route("**/v1/whoami", (route) => route.fulfill({ json: { name: "demo analyst", role: "operator" } }));
+  await page.reload();
   await page.click(`tr[data-account="${account}"] .mt-place-stop`);
   await page.click(`tr[data-account="${account}"] .mt-confirm-stop`);
   await page.waitForSelector("#mt-error:not([hidden])");
-  const banner = await page.textContent("#mt-error-text");
-  assert.match(banner, /403/);
-  assert.match(banner, /this needs the operator role/, "the server's message is shown");
+  assert.match(await page.textContent("#mt-error-text"), /403.*this needs the operator role/);
   assert.match(await page.textContent(`tr[data-account="${account}"] .mt-error-inline`), /operator/, "and in the row");
   assert.equal((await readFreezeTable(page))[0].stopped, false);
-  const stops = await api("/v1/stops");
-  assert.equal(stops.stops.filter((s) => s.account === account).length, 0, "no stop recorded");
+  assert.equal((await api("/v1/stops")).stops.filter((s) => s.account === account).length, 0, "still no stop recorded");
   await shot(page, "stop-403");
 });
 
 test("an operator places a stop from the table: the row shows stopped and the registry lists it", async (page) => {
   await signIn(page, OPERATOR);
   await open(page, `#/case/${CASE}`);
+  assert.equal(await page.textContent("#mt-session-text"), "demo operator（操作员）");
+  assert.equal(await page.$(".mt-role-note"), null, "nothing is disabled for an operator");
   const before = await readFreezeTable(page);
   const row = before[1];
   assert.equal(row.stopped, false);
@@ -504,8 +543,16 @@ test("an operator places a stop from the table: the row shows stopped and the re
   assert.ok(listed.some(([a, active]) => a === row.account && active));
   await shot(page, "stops");
 
-  // Renew it (48 hours more, two renewals allowed), then release it: the registry follows.
+  // An analyst sees the registry with renew and release disabled, and why.
   const sel = `.mt-stop-row[data-id="${stopId}"]`;
+  await switchUser(page, ANALYST, "analyst");
+  await page.waitForSelector(`${sel} .mt-stop-release`);
+  assert.deepEqual(await page.$$eval(`${sel} button`, (bs) => bs.map((b) => [b.className, b.disabled])), [["mt-stop-renew", true], ["mt-stop-release", true]]);
+  assert.match(await page.textContent(".mt-stops .mt-role-note"), /续期和解除止付需要操作员角色/);
+  await switchUser(page, OPERATOR, "operator");
+  await page.waitForSelector(`${sel} .mt-stop-release:not([disabled])`);
+
+  // Renew it (48 hours more, two renewals allowed), then release it: the registry follows.
   await page.click(`${sel} .mt-stop-renew`);
   await page.waitForSelector(`${sel} td[data-col=renewals]:text("1")`);
   let s = (await api("/v1/stops")).stops.find((x) => String(x.id) === stopId);
@@ -671,14 +718,25 @@ test("warnings: scan, board with grades equal to the API's, live countdowns, ack
   assert.ok(!(await page.$$eval("tr.mt-warning", (trs) => trs.map((tr) => tr.dataset.id))).includes(id));
 });
 
-test("an analyst cannot scan for warnings: 403 with the server's message", async (page, rec) => {
-  rec.expect.add(403);
+test("an analyst sees scan and acknowledge disabled, with why; the API refuses an analyst's scan (403)", async (page) => {
+  // Open warnings to show (the scan is the operator's; scanning again adds nothing twice).
+  const since = (await api("/v1/stats")).first_transfer_at;
+  await api("/v1/warnings/scan", { token: OPERATOR, method: "POST", body: { since } });
   await signIn(page, ANALYST);
-  await open(page, "#/warnings", ".mt-warnings");
-  await page.waitForFunction(() => document.querySelector(".mt-scan input[name=since]").value !== "");
-  await page.click(".mt-scan-btn");
-  await page.waitForSelector("#mt-error:not([hidden])");
-  assert.match(await page.textContent("#mt-error-text"), /403.*operator/);
+  await open(page, "#/warnings", "tr.mt-warning");
+  assert.equal(await page.$eval(".mt-scan-btn", (b) => b.disabled), true, "scan disabled");
+  assert.match(await page.getAttribute(".mt-scan-btn", "title"), /操作员/);
+  const acks = await page.$$eval("tr.mt-warning .mt-ack", (bs) => bs.map((b) => b.disabled));
+  assert.ok(acks.length > 0 && acks.every(Boolean), "acknowledge disabled on every open warning");
+  assert.match(await page.textContent(".mt-role-note"), /扫描和确认预警需要操作员角色/);
+
+  const resp = await fetch(`${BASE}/v1/warnings/scan`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${ANALYST}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ since }),
+  });
+  assert.equal(resp.status, 403);
+  assert.match((await resp.json()).error.message, /operator/);
 });
 
 test("API errors show the server's message and field", async (page, rec) => {
