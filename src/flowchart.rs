@@ -73,6 +73,8 @@ const ROW_H: f64 = 78.0;
 const PAD: f64 = 24.0;
 const HEADER_H: f64 = 96.0;
 const LEGEND_H: f64 = 56.0;
+/// Room right of the last level for the arrows of money that goes on past the hop limit.
+const BEYOND_W: f64 = 130.0;
 /// Above this many edges the amounts are left to the tooltips: labels would cover each other.
 const MAX_EDGE_LABELS: usize = 300;
 const FONT: &str = "'Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei','PingFang SC',sans-serif";
@@ -100,6 +102,8 @@ struct Edge {
 struct Layout<'a> {
     nodes: Vec<Node<'a>>,
     edges: Vec<Edge>,
+    /// Money that left a box past the hop limit (node index → amount): the trail goes on.
+    beyond: BTreeMap<usize, Fen>,
     levels: BTreeMap<u32, Vec<usize>>,
     width: f64,
     height: f64,
@@ -132,6 +136,12 @@ fn layout(report: &TraceReport) -> Layout<'_> {
             let e = agg.entry((s, d)).or_default();
             e.0 += t.traced;
             e.1 += 1;
+        }
+    }
+    let mut beyond: BTreeMap<usize, Fen> = BTreeMap::new();
+    for t in report.transfers.iter().filter(|t| t.outcome == "beyond_hops" && t.traced.0 > 0) {
+        if let Some(&s) = index.get(t.src.as_str()) {
+            *beyond.entry(s).or_default() += t.traced;
         }
     }
     let edges: Vec<Edge> =
@@ -186,9 +196,10 @@ fn layout(report: &TraceReport) -> Layout<'_> {
         }
     }
     let columns = levels.keys().next_back().map_or(1, |h| h + 1);
-    let width = (2.0 * PAD + (columns - 1) as f64 * COL_W + NODE_W).max(760.0);
+    let stubs = if beyond.is_empty() { 0.0 } else { BEYOND_W };
+    let width = (2.0 * PAD + (columns - 1) as f64 * COL_W + NODE_W + stubs).max(760.0);
     let height = HEADER_H + tallest.max(1) as f64 * ROW_H + LEGEND_H;
-    Layout { nodes, edges, levels, width, height }
+    Layout { nodes, edges, beyond, levels, width, height }
 }
 
 /// Escapes text for XML content and attribute values.
@@ -267,6 +278,7 @@ pub fn to_svg(report: &TraceReport, title: &ChartTitle) -> String {
         );
     }
     edges(&mut o, &l);
+    beyond_stubs(&mut o, &l, lang);
     for n in &l.nodes {
         node(&mut o, n, lang);
     }
@@ -370,6 +382,25 @@ fn edges(o: &mut String, l: &Layout) {
                 e.traced
             );
         }
+    }
+}
+
+/// Dashed arrows out of the boxes whose money went on past the hop limit: the trace stops, the money
+/// does not; raising `hops` follows it.
+fn beyond_stubs(o: &mut String, l: &Layout, lang: Lang) {
+    for (&i, amount) in &l.beyond {
+        let n = &l.nodes[i];
+        let (x, y) = (n.x + NODE_W, n.y + NODE_H / 2.0);
+        let _ = write!(
+            o,
+            r##"<g class="mt-beyond" data-src="{}" data-traced="{amount}"><path d="M{x:.1},{y:.1} h70" fill="none" stroke="#999" stroke-width="2" stroke-dasharray="5 4" marker-end="url(#mt-arrow)"/><text x="{:.1}" y="{:.1}" font-size="10" fill="#666">{}</text><text x="{:.1}" y="{:.1}" font-size="10" fill="#666">¥{amount}</text></g>"##,
+            esc(n.account),
+            x + 6.0,
+            y - 6.0,
+            lang.pick("超出层级", "beyond hops"),
+            x + 6.0,
+            y + 14.0,
+        );
     }
 }
 
@@ -655,6 +686,20 @@ mod tests {
         let en = to_svg(&report, &ChartTitle { subject: "CASE-1".into(), lang: Lang::En });
         assert!(zh.contains("第1级") && zh.contains("滞留 ¥20.00") && zh.contains("取现 ¥5.00"));
         assert!(en.contains("Level 1") && en.contains("held ¥20.00") && en.contains("cash-out ¥5.00"));
+        // With two hops the ATM withdrawal (the third hop) is beyond the limit: C's box gets an arrow saying
+        // where the 5.00 went, and no ATM box.
+        let short = TraceParams { rule: Rule::Fifo, hops: 2, ..Default::default() };
+        let t2 = trace_downstream(&g, &[2], &short).unwrap();
+        let r2 = TraceReport::build(&g, &t2, chrono_tz::Asia::Shanghai).unwrap();
+        let svg = to_svg(&r2, &ChartTitle { subject: "CASE-1".into(), lang: Lang::En });
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let stubs: Vec<(&str, &str)> = doc
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("mt-beyond"))
+            .map(|n| (n.attribute("data-src").unwrap(), n.attribute("data-traced").unwrap()))
+            .collect();
+        assert_eq!(stubs, vec![("C", "5.00")]);
+        assert!(!drawn(&svg).0.contains_key("ATM"));
         let html = to_html(&report, &ChartTitle { subject: "CASE-1".into(), lang: Lang::En }, "now");
         assert!(!html.contains("<script") && !html.contains("B<&"), "no script, names escaped");
         assert!(html.contains("<td>B&lt;&amp;&quot;&#39;&gt;</td>"));
