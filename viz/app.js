@@ -1102,16 +1102,29 @@
     fill(ctx, ring.body, api.get(`/v1/rings/around/${enc(account)}`), (r) => {
       if (!r.rings.length) return ring.body.append(empty(t("acct.noRing")));
       for (const rg of r.rings) {
-        const me = rg.members.find((m) => m.account === account);
+        const member = rg.members.find((m) => m.account === account);
         ring.body.append(
           h(
-            "p",
+            "div",
             { class: "mt-ring-line", data: { ring: rg.ring_id } },
-            h("a", { href: href(["rings", "around", account]), text: rg.ring_id }),
-            ` · ${t("rings.score")} ${rg.score} · ${t("rings.membersN", { n: rg.members.length })}`,
-            me ? ` · ${t("rings.role")}: ${t(`role.${me.role}`)}` : "",
+            h(
+              "p",
+              {},
+              // A ranked ring has its own page; one found by anchoring on this account (A…) is drawn by the around route.
+              h("a", { href: anchored(rg) ? href(["rings", "around", account]) : href(["rings", rg.ring_id]), text: rg.ring_id }),
+              ` · ${t("rings.score")} ${rg.score} · ${t("rings.membersN", { n: rg.members.length })}`,
+              member ? ` · ${t("rings.role")}: ${t(`role.${member.role}`)}` : "",
+            ),
+            member?.evidence.length ? h("ul", { class: "mt-evidence" }, member.evidence.map((e) => h("li", { text: e }))) : null,
+            anchored(rg) && [
+              h("p", { class: "mt-hint", text: t("rings.anchored", { account }) }),
+              h(
+                "ul",
+                { class: "mt-ring-others" },
+                rg.members.filter((m) => m !== member).map((m) => h("li", { data: { account: m.account } }, accountLink(m.account, open), ` ${t(`role.${m.role}`)} · ${m.holder_name}`)),
+              ),
+            ],
           ),
-          me?.evidence.length ? h("ul", { class: "mt-evidence" }, me.evidence.map((e) => h("li", { text: e }))) : null,
         );
       }
     });
@@ -1176,9 +1189,15 @@
 
   const roleCounts = (ring) => ring.members.reduce((m, x) => ((m[x.role] = (m[x.role] || 0) + 1), m), {});
 
+  /** A ring found by anchoring on one account (id A…): not in the ranked list, no page of its own. */
+  const anchored = (ring) => ring.ring_id.startsWith("A");
+
+  /** "R0003", or "3" for the third ring (ids are ranks). */
+  const ringId = (key) => (/^\d+$/.test(key) ? `R${key.padStart(4, "0")}` : key);
+
   async function viewRings(ctx, root, parts, q) {
-    if (parts[0] === "around" && parts[1]) return viewRing(ctx, root, () => api.get(`/v1/rings/around/${enc(parts[1])}`).then((r) => r.rings[0]), parts[1]);
-    if (parts[0]) return viewRing(ctx, root, () => api.get("/v1/rings").then((r) => findRing(r.rings, parts[0])), parts[0]);
+    if (parts[0] === "around" && parts[1]) return viewRingAround(ctx, root, parts[1]);
+    if (parts[0]) return viewRing(ctx, root, await api.get(`/v1/rings/${enc(ringId(parts[0]))}`));
     document.title = `${t("rings.title")} · moneytrail`;
     root.append(h("h1", { text: t("rings.title") }));
     const filter = h(
@@ -1222,27 +1241,32 @@
     });
   }
 
-  /** "R0003", or "3" for the third ring (ids are numbered by rank). */
-  function findRing(rings, key) {
-    const n = /^\d+$/.test(key) ? Number(key) : NaN;
-    return rings.find((r) => r.ring_id === key) || rings.find((r) => Number(r.ring_id.replace(/^\D+/, "")) === n) || null;
+  /**
+   * The ring around an account: a ranked ring opens as itself (#/rings/R…, with its flows from the API);
+   * a ring found only by anchoring on the account (A…) is shown here.
+   */
+  async function viewRingAround(ctx, root, account) {
+    const ring = (await api.get(`/v1/rings/around/${enc(account)}`)).rings[0];
+    if (!ctx.alive) return;
+    if (ring && !anchored(ring)) return location.replace(href(["rings", ring.ring_id]));
+    if (!ring) return root.append(empty(t("rings.noneAround", { account })));
+    return viewRing(ctx, root, ring, account);
   }
 
-  /** One ring: its diagram (members by role, flows among them, shared attributes), members and evidence. */
-  async function viewRing(ctx, root, load, key) {
-    root.append(h("p", {}, h("a", { href: href(["rings"]), text: `← ${t("rings.title")}` })));
-    const ring = await load();
+  /**
+   * One ring: its diagram (members by role, flows among them, shared attributes), members and evidence.
+   * `around`: the account an anchored ring (A…) was found from.
+   */
+  async function viewRing(ctx, root, ring, around) {
     if (!ctx.alive) return;
-    if (!ring) {
-      root.append(empty(t("rings.notFound", { key })));
-      return;
-    }
+    root.append(h("p", {}, h("a", { href: href(["rings"]), text: `← ${t("rings.title")}` })));
     document.title = `${ring.ring_id} · moneytrail`;
     const open = (account) => openPanel(ctx, root, account, null);
     root.append(
       h("h1", { text: t("rings.ringTitle", { id: ring.ring_id }) }),
       h("p", { class: "mt-subtitle", text: t("rings.summary", { score: ring.score, n: ring.members.length, money: money(ring.money_in), senders: ring.sender_count }) }),
     );
+    if (anchored(ring)) root.append(h("p", { class: "mt-hint mt-anchored", text: t("rings.anchored", { account: around }) }));
 
     const diagram = section(t("rings.diagram"), "mt-ring-section");
     const legend = h(
@@ -1271,7 +1295,6 @@
         if (g && e.key === "Enter") open(g.dataset.account);
       });
     };
-    draw([]);
 
     const members = section(t("rings.members"), "mt-ring-members");
     members.body.append(
@@ -1314,16 +1337,23 @@
     );
     root.append(members.el, shared.el);
 
-    // Flows among the members: from the API if it lists them, else from the members' own statements.
-    // host[data-flows] says how far that is: loading, done or failed.
+    // Flows among the members: the API gives them with a ranked ring; for an anchored ring (A…) they are
+    // summed here from the members' statements. host[data-flows] says how far that is: loading, done or failed.
+    if (ring.flows) {
+      draw(ring.flows.map((f) => ({ src: f.src, dst: f.dst, fen: toFen(f.amount), count: f.transfers })));
+      host.dataset.flows = "done";
+      status.textContent = t("rings.flowsDone", { n: ring.flows.length });
+      return;
+    }
+    draw([]); // the members meanwhile
     host.dataset.flows = "loading";
     status.textContent = t("rings.flowsLoading", { done: 0, n: ring.members.length });
     try {
-      const flows = await ringFlows(ctx, ring, (done) => (status.textContent = t("rings.flowsLoading", { done, n: ring.members.length })));
+      const flows = await flowsFromStatements(ctx, ring, (done) => (status.textContent = t("rings.flowsLoading", { done, n: ring.members.length })));
       if (!ctx.alive) return;
       draw(flows);
       host.dataset.flows = "done";
-      status.textContent = t("rings.flowsDone", { n: flows.length });
+      status.textContent = t("rings.flowsSummed", { n: flows.length });
     } catch (err) {
       if (!ctx.alive) return;
       host.dataset.flows = "failed";
@@ -1331,11 +1361,8 @@
     }
   }
 
-  /** Money moved between members: [{src, dst, fen, count}]. */
-  async function ringFlows(ctx, ring, progress) {
-    if (Array.isArray(ring.flows)) {
-      return ring.flows.map((f) => ({ src: f.src ?? f.from, dst: f.dst ?? f.to, fen: toFen(f.amount), count: f.transfers ?? f.count ?? 1 }));
-    }
+  /** Money moved between an anchored ring's members, from their statements: [{src, dst, fen, count}]. */
+  async function flowsFromStatements(ctx, ring, progress) {
     const members = new Set(ring.members.map((m) => m.account));
     const flows = new Map();
     let done = 0;

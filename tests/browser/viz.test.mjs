@@ -441,13 +441,25 @@ test("clicking an account in the diagram opens its profile, ring and transfers",
   await page.waitForSelector(".mt-panel tr.mt-transfer");
   const traced = await page.$$eval(".mt-panel tr.mt-transfer.is-traced", (trs) => trs.map((tr) => tr.dataset.txn));
   assert.ok(traced.includes("T00012914"), "the traced transfer into it is marked");
-  // Its ring, as the API says.
+  // Its ring, as the API says: one of the ranked list, linked to its page.
   const around = await api(`/v1/rings/around/${account}`);
   await page.waitForSelector(".mt-panel .mt-ring-line");
   assert.deepEqual(await page.$$eval(".mt-panel .mt-ring-line", (ps) => ps.map((p) => p.dataset.ring)), around.rings.map((r) => r.ring_id));
+  const ranked = (await api("/v1/rings")).rings.map((r) => r.ring_id);
+  const ringId = around.rings[0].ring_id;
+  assert.ok(ranked.includes(ringId), `${ringId} is in the ranked list`);
+  assert.equal(await page.getAttribute(".mt-panel .mt-ring-line a", "href"), `#/rings/${ringId}`);
   // Features are shown.
   assert.ok((await page.$$(".mt-panel .mt-feature-list dd")).length >= 10);
   await shot(page, "account-panel");
+  await page.click(".mt-panel .mt-ring-line a");
+  await page.waitForSelector(".mt-ring-section .mt-diagram[data-flows=done]");
+  assert.equal(await page.textContent("h1"), `团伙 ${ringId}`);
+  assert.ok(await page.$(`svg.mt-ring g.mt-ring-member[data-account="${account}"]`), "the account is in the ring drawn");
+  // The old link from an account to its ring opens the ranked ring's own page.
+  await open(page, `#/rings/around/${account}`);
+  await page.waitForFunction((id) => location.hash === `#/rings/${id}`, ringId);
+  await page.waitForSelector(".mt-ring-section .mt-diagram[data-flows=done]");
 });
 
 test("account panel from the freeze table, and the account page as a deep link", async (page) => {
@@ -637,7 +649,7 @@ test("ad hoc trace: seeds or a victim's window, traced with POST; results equal 
   assert.deepEqual(rows.map((r) => r.account), report.proposals.map((p) => p.account), "the same proposals as the registered case");
 });
 
-test("rings: the ranked list equals the API's; a ring's diagram has its members, roles, attributes and flows", async (page) => {
+test("rings: the ranked list equals the API's; a ring's diagram has its members, roles, attributes and flows", async (page, rec) => {
   await signIn(page, ANALYST);
   const { rings } = await api("/v1/rings");
   assert.ok(rings.length > 0, "the sample world has rings");
@@ -665,6 +677,8 @@ test("rings: the ranked list equals the API's; a ring's diagram has its members,
     if (ids.has(x.src) && ids.has(x.dst) && x.src !== x.dst) want.set(`${x.src}>${x.dst}`, (want.get(`${x.src}>${x.dst}`) || 0) + fen(x.amount));
   }
   assert.deepEqual(new Map(flows.map(([k, v]) => [k, fen(v)])), want, "flows among members");
+  assert.ok(rec.requests.some((u) => u.endsWith(`/v1/rings/${ring.ring_id}`)), "the ring is asked for by id");
+  assert.deepEqual(rec.requests.filter((u) => u.includes("/v1/accounts/")), [], "the flows come with the ring, not from the members' statements");
   await shot(page, "ring");
 
   // Deep links: by number and from an account.
@@ -673,6 +687,49 @@ test("rings: the ranked list equals the API's; a ring's diagram has its members,
   // Clicking a member opens its panel.
   await page.click(`svg.mt-ring g.mt-ring-member[data-account="${ring.members[0].account}"]`);
   await page.waitForSelector(`.mt-panel[data-account="${ring.members[0].account}"] .mt-acct-attrs`);
+});
+
+test("a ring found only around an account (A…) is shown in its panel and drawn by the around route", async (page) => {
+  // An account outside the ranked rings that shares a device, phone or holder with their cards.
+  const { rings } = await api("/v1/rings");
+  const inRings = new Set(rings.flatMap((r) => r.members.map((m) => m.account)));
+  const ringCards = [...inRings].map((a) => truth.accounts.get(a)).filter(Boolean);
+  const shares = (a) => ringCards.some((c) => (a.device_id && a.device_id === c.device_id) || (a.phone && a.phone === c.phone) || a.holder_id === c.holder_id);
+  let account;
+  let ring;
+  for (const a of truth.accounts.values()) {
+    if (inRings.has(a.account_id) || !shares(a)) continue;
+    const around = await api(`/v1/rings/around/${a.account_id}`);
+    if (around.rings.length) [account, ring] = [a.account_id, around.rings[0]];
+    if (account) break;
+  }
+  assert.ok(account, "the sample world has an account whose ring is found only around it");
+  assert.match(ring.ring_id, /^A\d+$/);
+  assert.ok(!rings.some((r) => r.ring_id === ring.ring_id), "an A id is not in the ranked list");
+
+  await signIn(page, ANALYST);
+  await open(page, `#/account/${account}`, `.mt-ring-line[data-ring="${ring.ring_id}"]`);
+  const line = `.mt-ring-line[data-ring="${ring.ring_id}"]`;
+  assert.equal(await page.getAttribute(`${line} a`, "href"), `#/rings/around/${account}`);
+  // Shown inline: the other members, with their roles.
+  const others = await page.$$eval(`${line} .mt-ring-others li`, (lis) => lis.map((li) => li.dataset.account));
+  assert.deepEqual(others, ring.members.map((m) => m.account).filter((a) => a !== account));
+
+  await page.click(`${line} a`);
+  await page.waitForSelector(".mt-ring-section .mt-diagram[data-flows=done]");
+  assert.equal(await page.textContent("h1"), `团伙 ${ring.ring_id}`);
+  assert.ok((await page.textContent(".mt-anchored")).includes(account));
+  const members = await page.$$eval("svg.mt-ring g.mt-ring-member", (gs) => gs.map((g) => [g.dataset.account, g.dataset.role]));
+  assert.deepEqual(new Map(members), new Map(ring.members.map((m) => [m.account, m.role])), "members and roles");
+  // Its flows are summed from the members' statements: they equal the sample world's transfers among them.
+  const ids = new Set(ring.members.map((m) => m.account));
+  const want = new Map();
+  for (const x of truth.transfers) {
+    if (ids.has(x.src) && ids.has(x.dst) && x.src !== x.dst) want.set(`${x.src}>${x.dst}`, (want.get(`${x.src}>${x.dst}`) || 0) + fen(x.amount));
+  }
+  const flows = await page.$$eval("svg.mt-ring path.mt-ring-flow", (ps) => ps.map((p) => [`${p.dataset.src}>${p.dataset.dst}`, p.dataset.amount]));
+  assert.deepEqual(new Map(flows.map(([k, v]) => [k, fen(v)])), want, "flows among members");
+  await shot(page, "ring-anchored");
 });
 
 test("warnings: scan, board with grades equal to the API's, live countdowns, acknowledge", async (page, rec) => {
