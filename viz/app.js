@@ -1387,23 +1387,6 @@
 
   // --- warnings -------------------------------------------------------------------------------------
 
-  /** Minutes to reach the payer, per grade (the server's rule; used only to place the next escalation). */
-  const GRADE_WINDOW_MIN = { purple: 30, red: 60, yellow: 360, blue: 1440 };
-
-  /**
-   * When a warning's escalation level goes up next (one level per unacknowledged hour since the scan
-   * that raised it, at most 3), or null. Uses `next_escalation_at` or `created_at` when the API gives
-   * them; otherwise the scan time is the deadline less the grade's window (deadline = max(payment, scan)
-   * + window).
-   */
-  function nextEscalation(w) {
-    if (w.acknowledged_at || w.escalation >= 3) return null;
-    if (w.next_escalation_at) return Date.parse(w.next_escalation_at);
-    let created = w.created_at ? Date.parse(w.created_at) : Date.parse(w.deadline) - (GRADE_WINDOW_MIN[w.grade] || 0) * 60000;
-    if (!isFinite(created) || (!w.created_at && created < Date.parse(w.ts))) return null;
-    return created + (w.escalation + 1) * 3600000;
-  }
-
   async function viewWarnings(ctx, root, _, q) {
     document.title = `${t("warn.title")} · moneytrail`;
     const status = q.get("status") === "all" ? "all" : "open";
@@ -1496,6 +1479,7 @@
               const acked = await api.post(`/v1/warnings/${enc(w.id)}/ack`);
               Object.assign(w, acked);
               draw(acked);
+              if (!acked.next_escalation_at) cell.closest("tr")?.querySelector(".mt-next-escalation")?.remove();
             } catch (err) {
               e.target.disabled = false;
               cell.append(errorBox(err));
@@ -1517,12 +1501,14 @@
             cell: (w) => h("div", {}, countdown("mt-deadline", Date.parse(w.deadline), "deadline"), h("div", { class: "mt-dim", text: when(w.deadline) })),
           },
           {
+            // The server says when the level goes up next (null once acknowledged or at level 3).
             key: "escalation",
             label: t("warn.escalation"),
-            cell: (w) => {
-              const next = nextEscalation(w);
-              return h("div", {}, h("span", { class: "mt-escalation", data: { level: w.escalation }, text: t("warn.level", { n: w.escalation }) }), next ? h("div", {}, countdown("mt-next-escalation", next, "escalation")) : null);
-            },
+            cell: (w) => [
+              h("span", { class: "mt-escalation", data: { level: w.escalation }, text: t("warn.level", { n: w.escalation }) }),
+              w.next_escalation_at ? countdown("mt-next-escalation", Date.parse(w.next_escalation_at), "escalation") : null,
+              h("div", { class: "mt-dim", text: t("warn.raised", { t: when(w.created_at) }) }),
+            ],
           },
           { key: "amount", label: t("col.amount"), cls: "num", cell: (w) => money(w.amount), value: (w) => w.amount },
           { key: "payer", label: t("warn.payer"), cell: (w) => [accountLink(w.payer, open), w.payer_name ? h("div", { class: "mt-dim", text: w.payer_name }) : null], value: (w) => w.payer },

@@ -755,10 +755,21 @@ test("warnings: scan, board with grades equal to the API's, live countdowns, ack
   const expected = (Date.parse(ws[0].deadline) - Date.now()) / 1000;
   assert.ok(Math.abs(first[0] - expected) <= 5, `countdown ${first[0]} s vs deadline ${expected} s`);
   assert.match(first[1], /^(剩余|已超时) \d+:\d\d:\d\d$/);
+  // The next escalation is counted down to the API's next_escalation_at.
+  const readNext = () => page.$$eval("tr.mt-warning", (trs) => trs.map((tr) => Number(tr.querySelector(".mt-next-escalation")?.dataset.seconds ?? NaN)));
+  const next = await readNext();
+  ws.forEach((w, i) => {
+    assert.ok(w.next_escalation_at, `warning ${w.id} escalates next`);
+    const expected = (Date.parse(w.next_escalation_at) - Date.now()) / 1000;
+    assert.ok(Math.abs(next[i] - expected) <= 5, `warning ${w.id}: next escalation in ${next[i]} s vs next_escalation_at in ${expected} s`);
+  });
+  assert.match(await page.textContent("tr.mt-warning .mt-next-escalation"), /^下次升级 \d+:\d\d:\d\d$/);
   await page.waitForTimeout(2200);
   const later = await page.$eval("tr.mt-warning .mt-deadline", (el) => [Number(el.dataset.seconds), el.textContent]);
   assert.ok(later[0] <= first[0] - 1 && later[0] >= first[0] - 4, `countdown went ${first[0]} → ${later[0]}`);
   assert.notEqual(later[1], first[1]);
+  const nextLater = (await readNext())[0];
+  assert.ok(nextLater <= next[0] - 1 && nextLater >= next[0] - 4, `next escalation went ${next[0]} → ${nextLater}`);
   await shot(page, "warnings");
 
   // Acknowledge the first: it is marked, and the API has it acknowledged by this operator.
@@ -769,6 +780,8 @@ test("warnings: scan, board with grades equal to the API's, live countdowns, ack
   const acked = all.find((w) => String(w.id) === id);
   assert.ok(acked.acknowledged_at, "acknowledged in the API");
   assert.equal(acked.acknowledged_by, "demo operator");
+  assert.equal(acked.next_escalation_at, null, "it escalates no more");
+  assert.equal(await page.$(`tr.mt-warning[data-id="${id}"] .mt-next-escalation`), null, "nor does its countdown");
   // The open board no longer lists it.
   await page.reload();
   await page.waitForSelector("tr.mt-warning");
