@@ -303,13 +303,15 @@
     },
   };
 
-  /** What an error means, for people: role errors say which role is needed, in the server's words. */
+  /**
+   * What an error means, for people, in the server's words and with the field at fault: 400 is input the
+   * server could not read, 422 a well-formed request it cannot act on (say, an unknown seed transfer).
+   */
   function errorText(err) {
     if (!(err instanceof ApiError)) return t("err.client", { msg: err?.message || String(err) });
-    const msg = err.message + (err.field ? ` (${t("err.field")}: ${err.field})` : "");
+    const msg = err.field ? t("err.withField", { msg: err.message, field: err.field }) : err.message;
     if (err.status === 0) return msg;
-    if (err.status === 401) return t("err.401", { msg });
-    if (err.status === 403) return t("err.403", { msg });
+    if ([400, 401, 403, 422].includes(err.status)) return t(`err.${err.status}`, { msg });
     return t("err.other", { status: err.status, code: err.code, msg });
   }
 
@@ -641,6 +643,11 @@
       apply();
     });
     controls.elements.rule.addEventListener("change", apply);
+    /** An error naming one of these fields marks its input. */
+    const markField = (err) => {
+      const input = err?.field ? controls.elements.namedItem(err.field) : null;
+      if (input instanceof HTMLElement) input.setAttribute("aria-invalid", "true");
+    };
 
     const diagram = section(t("inv.diagram"), "mt-flow-section");
     const summary = section(t("inv.summary"), "mt-summary");
@@ -660,6 +667,7 @@
     );
 
     const tracePromise = src.trace(opts);
+    tracePromise.catch(markField);
     fill(ctx, summary.body, tracePromise, (trace) => {
       for (const a of trace.accounts) known.accounts.set(a.account, a);
       for (const x of trace.transfers) known.txns.add(x.txn_id);
@@ -709,8 +717,10 @@
       });
     });
 
+    const freezePromise = src.freeze(opts);
+    freezePromise.catch(markField);
     const stops = api.get("/v1/stops").then((r) => r.stops);
-    fill(ctx, freeze.body, Promise.all([src.freeze(opts), stops]), ([report, stopList]) =>
+    fill(ctx, freeze.body, Promise.all([freezePromise, stops]), ([report, stopList]) =>
       drawFreeze(freeze, report, stopList, src, openAccount),
     );
   }

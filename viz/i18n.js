@@ -32,12 +32,14 @@ window.MT_I18N = Object.freeze({
     "perm.warnings": "您的角色（{role}）可以查看预警；扫描和确认预警需要操作员角色。",
     "perm.stops": "您的角色（{role}）可以查看登记簿；续期和解除止付需要操作员角色。",
 
+    "err.400": "请求有误（400）：{msg}",
+    "err.422": "无法处理（422）：{msg}",
+    "err.withField": "{msg}（字段：{field}）",
     "err.401": "未登录或令牌无效（401）：{msg}",
     "err.403": "权限不足（403）：{msg}",
     "err.other": "请求失败（{status} {code}）：{msg}",
     "err.network": "无法连接服务器",
     "err.client": "页面错误：{msg}",
-    "err.field": "字段",
     "err.noRoute": "没有这个页面。",
 
     "fmt.min": "{m} 分钟",
@@ -336,12 +338,14 @@ window.MT_I18N = Object.freeze({
     "perm.warnings": "Your role ({role}) can view the warnings; scanning and acknowledging need the operator role.",
     "perm.stops": "Your role ({role}) can view the registry; renewing and releasing need the operator role.",
 
+    "err.400": "Bad request (400): {msg}",
+    "err.422": "Cannot act on this (422): {msg}",
+    "err.withField": "{msg} (field: {field})",
     "err.401": "Not signed in or token not valid (401): {msg}",
     "err.403": "Not allowed (403): {msg}",
     "err.other": "Request failed ({status} {code}): {msg}",
     "err.network": "Cannot reach the server",
     "err.client": "Page error: {msg}",
-    "err.field": "field",
     "err.noRoute": "No such page.",
 
     "fmt.min": "{m} min",

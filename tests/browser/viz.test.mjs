@@ -809,15 +809,49 @@ test("an analyst sees scan and acknowledge disabled, with why; the API refuses a
   assert.match((await resp.json()).error.message, /operator/);
 });
 
-test("API errors show the server's message and field", async (page, rec) => {
+test("API errors show the server's message and field: 400 for malformed input", async (page, rec) => {
   rec.expect.add(400);
   await signIn(page, ANALYST);
   await open(page, `#/case/${CASE}?as_of=yesterday`);
   await page.waitForSelector(".mt-summary .mt-error-inline");
   const text = await page.textContent(".mt-summary .mt-error-inline");
-  assert.match(text, /400/);
-  assert.match(text, /as_of/, "the field at fault is named");
+  assert.match(text, /^请求有误（400）/);
+  assert.match(text, /字段：as_of/, "the field at fault is named");
   assert.match(text, /unrecognised time format/, "the server's message is shown");
+  assert.equal(await page.getAttribute(".mt-controls input[name=as_of]", "aria-invalid"), "true", "and its input is marked");
+  assert.equal(await page.getAttribute(".mt-controls input[name=hops]", "aria-invalid"), null);
+});
+
+test("API errors show the server's message and field: 422 for a well-formed request it cannot act on", async (page, rec) => {
+  rec.expect.add(422);
+  await signIn(page, ANALYST);
+  // An ad hoc trace from a transfer id that does not exist.
+  const body = { seed_txn_ids: ["T99999999"] };
+  const resp = await fetch(`${BASE}/v1/trace`, { method: "POST", headers: { Authorization: `Bearer ${ANALYST}`, "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  assert.equal(resp.status, 422);
+  const { error } = await resp.json();
+  assert.equal(error.code, "unprocessable");
+  assert.equal(error.field, "seed_txn_ids");
+
+  await open(page, "#/", ".mt-adhoc");
+  await page.fill(".mt-adhoc textarea[name=seeds]", "T99999999");
+  await page.click(".mt-adhoc button[type=submit]");
+  await page.waitForSelector(".mt-summary .mt-error-inline");
+  const text = await page.textContent(".mt-summary .mt-error-inline");
+  assert.equal(text, `无法处理（422）：${error.message}（字段：seed_txn_ids）`);
+  await page.waitForSelector(".mt-freeze .mt-error-inline[data-status='422']");
+  await page.waitForSelector(".mt-flow-section .mt-error-inline[data-status='422']");
+  assert.match(await page.textContent("#mt-error-text"), /422.*T99999999.*seed_txn_ids/, "the banner too");
+  await page.click("#mt-lang");
+  await page.waitForSelector(".mt-summary .mt-error-inline");
+  assert.equal(await page.textContent(".mt-summary .mt-error-inline"), `Cannot act on this (422): ${error.message} (field: seed_txn_ids)`);
+  await shot(page, "error-422");
+
+  // A seed after as-of: the field is as_of, and its input is marked.
+  const c = truth.cases.find((x) => x.case_id === CASE);
+  await open(page, `#/trace?seeds=${c.seed_txn_ids.split(";")[0]}&as_of=${encodeURIComponent("2025-01-01 00:00:00")}`, ".mt-summary .mt-error-inline");
+  assert.match(await page.textContent(".mt-summary .mt-error-inline"), /\(422\).*field: as_of/);
+  assert.equal(await page.getAttribute(".mt-controls input[name=as_of]", "aria-invalid"), "true");
 });
 
 test("account names are shown as text, never run as markup", async (page) => {
