@@ -348,8 +348,7 @@
   async function whoami() {
     const token = session.token;
     if (!me || meToken !== token) {
-      const r = await api.get("/v1/whoami");
-      me = r;
+      me = await api.get("/v1/whoami");
       meToken = token;
       updateSessionUi();
     }
