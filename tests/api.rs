@@ -331,11 +331,12 @@ async fn victims_still_paying_raise_graded_warnings_that_escalate() {
     let rank = |g: &str| ["purple", "red", "yellow", "blue"].iter().position(|x| *x == g).unwrap();
     assert!(order.windows(2).all(|w| rank(w[0]) <= rank(w[1])), "{order:?}");
     let id = first["id"].as_u64().unwrap();
-    let (st, acked) = call(s, "POST", &format!("/v1/warnings/{id}/ack"), Some(ANALYST), None).await;
-    assert_eq!((st, acked["acknowledged_by"].as_str()), (StatusCode::OK, Some("ana")));
+    assert_eq!(call(s, "POST", &format!("/v1/warnings/{id}/ack"), Some(ANALYST), None).await.0, StatusCode::FORBIDDEN);
+    let (st, acked) = call(s, "POST", &format!("/v1/warnings/{id}/ack"), Some(OPERATOR), None).await;
+    assert_eq!((st, acked["acknowledged_by"].as_str()), (StatusCode::OK, Some("opa")));
     let (_, open_after) = call(s, "GET", "/v1/warnings", Some(ANALYST), None).await;
     assert_eq!(open_after.as_array().unwrap().len(), open.as_array().unwrap().len() - 1);
-    assert_eq!(call(s, "POST", "/v1/warnings/1/ack", Some(ANALYST), None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(call(s, "POST", "/v1/warnings/1/ack", Some(OPERATOR), None).await.0, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

@@ -1065,6 +1065,8 @@ pub async fn ack_warning(
     Extension(who): Extension<Principal>,
     Path(id): Path<u64>,
 ) -> ApiResult<crate::warnings::WarningEntry> {
+    // Acknowledging is an action (someone has taken the warning in hand), not a read.
+    who.require(Role::Operator)?;
     let store = s.store.clone();
     let tz = s.tz;
     blocking(move || {
