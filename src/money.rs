@@ -49,20 +49,6 @@ impl Serialize for Fen {
     }
 }
 
-/// In the OpenAPI document: a yuan string with exactly two decimals (exact fen, never a float).
-impl utoipa::PartialSchema for Fen {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .pattern(Some(r"^-?[0-9]+\.[0-9]{2}$"))
-            .description(Some("Yuan with exactly two decimals, as a string, so no amount is ever rounded."))
-            .examples([serde_json::json!("12345.67")])
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for Fen {}
-
 impl<'de> Deserialize<'de> for Fen {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Fen, D::Error> {
         let s = String::deserialize(d)?;

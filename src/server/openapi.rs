@@ -25,6 +25,20 @@ pub struct ErrorDetail {
     pub field: Option<String>,
 }
 
+/// In the OpenAPI document (here, not in money.rs, which the fuzz target compiles on its own): a yuan string with exactly two decimals (exact fen, never a float).
+impl utoipa::PartialSchema for crate::money::Fen {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(r"^-?[0-9]+\.[0-9]{2}$"))
+            .description(Some("Yuan with exactly two decimals, as a string, so no amount is ever rounded."))
+            .examples([serde_json::json!("12345.67")])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for crate::money::Fen {}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
