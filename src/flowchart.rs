@@ -71,7 +71,7 @@ const NODE_H: f64 = 62.0;
 const COL_W: f64 = 300.0;
 const ROW_H: f64 = 78.0;
 const PAD: f64 = 24.0;
-const HEADER_H: f64 = 96.0;
+const HEADER_H: f64 = 108.0;
 const LEGEND_H: f64 = 56.0;
 /// Room right of the last level for the arrows of money that goes on past the hop limit.
 const BEYOND_W: f64 = 130.0;

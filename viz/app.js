@@ -294,6 +294,8 @@
   const api = {
     get: (path, query) => request("GET", path, { query }).then((r) => r.json()),
     post: (path, body, query) => request("POST", path, { query, body: body ?? {} }).then((r) => r.json()),
+    /** A document of another kind as text (the case-folder page). */
+    text: (method, path, query, body) => request(method, path, { query, body }).then((r) => r.text()),
     /** An SVG document as text; anything but SVG (e.g. a server that does not draw yet) is an error. */
     async svg(method, path, query, body) {
       const r = await request(method, path, { query, body, accept: "image/svg+xml" });
@@ -587,6 +589,7 @@
       info: () => api.get(base),
       trace: (o) => api.get(`${base}/trace`, traceQuery(o)),
       svg: (o) => api.svg("GET", `${base}/trace`, { ...traceQuery(o), format: "svg", lang }),
+      page: (o) => api.text("GET", `${base}/trace`, { ...traceQuery(o), format: "html", lang }),
       freeze: (o) => api.get(`${base}/freeze`, o),
     };
   }
@@ -616,6 +619,7 @@
       info: async () => null,
       trace: (o) => api.post("/v1/trace", body(o, false)),
       svg: (o) => api.svg("POST", "/v1/trace", { format: "svg", lang }, body(o, false)),
+      page: (o) => api.text("POST", "/v1/trace", { format: "html", lang }, body(o, false)),
       freeze: (o) => api.post("/v1/freeze", body(o, true)),
     };
   }
@@ -700,6 +704,13 @@
         button("+", () => pz.zoom(0.8), "mt-tool"),
         button("−", () => pz.zoom(1.25), "mt-tool"),
         button(t("diagram.reset"), () => pz.reset(), "mt-tool"),
+        // For the case folder: the same picture as a file that opens offline (the server renders both).
+        button(t("diagram.saveSvg"), () => saveFile(`${folderName(src, opts)}.svg`, text, "image/svg+xml"), "mt-tool mt-save-svg"),
+        button(
+          t("diagram.savePage"),
+          () => src.page(opts).then((page) => saveFile(`${folderName(src, opts)}.html`, page, "text/html"), showError),
+          "mt-tool mt-save-html",
+        ),
         h("span", { class: "mt-hint", text: t("diagram.hint") }),
       );
       // A click (not the end of a drag) on an account opens its panel; so does Enter on a focused one.
@@ -1858,6 +1869,21 @@
   function freezeFileName(src, report) {
     const stamp = (report.as_of || "").slice(0, 16).replace(/[-:]/g, "").replace("T", "-");
     return `freeze-${(src.caseId || "trace").replace(/[^\w.-]+/g, "_")}-${report.rule}${stamp ? `-${stamp}` : ""}.csv`;
+  }
+
+  /** File name for the case folder: what was traced and under which rule. */
+  function folderName(src, opts) {
+    return `trace-${(src.caseId || "adhoc").replace(/[^\w.-]+/g, "_")}-${opts.rule || "fifo"}`;
+  }
+
+  /** Saves a document (SVG, HTML) as it came from the server. */
+  function saveFile(name, text, type) {
+    const url = URL.createObjectURL(new Blob([text], { type: `${type};charset=utf-8` }));
+    const a = h("a", { href: url, download: name, class: "mt-download" });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
   }
 
   /** Saves `text` as a file, with a UTF-8 byte order mark so Excel reads the Chinese right. */

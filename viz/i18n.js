@@ -97,6 +97,8 @@ window.MT_I18N = Object.freeze({
 
     "diagram.hint": "滚轮缩放 · 拖动平移 · 双击复位 · 点击账户查看详情",
     "diagram.reset": "复位",
+    "diagram.saveSvg": "保存图（SVG）",
+    "diagram.savePage": "导出卷宗页（HTML）",
     "diagram.notSvg": "服务器未返回流向图（SVG），返回的是 {type}。",
     "diagram.badSvg": "流向图无法解析。",
 
@@ -403,6 +405,8 @@ window.MT_I18N = Object.freeze({
 
     "diagram.hint": "wheel: zoom · drag: pan · double-click: reset · click an account for details",
     "diagram.reset": "Reset",
+    "diagram.saveSvg": "Save diagram (SVG)",
+    "diagram.savePage": "Case-folder page (HTML)",
     "diagram.notSvg": "The server did not send the diagram (SVG); it sent {type}.",
     "diagram.badSvg": "The diagram could not be read.",
 

@@ -422,6 +422,25 @@ test("CSV export: UTF-8 with BOM, same rows and cells as the table", async (page
   assert.deepEqual(body.map((r) => r[cols.findIndex(([k]) => k === "amount")]), report.proposals.map((p) => p.amount));
 });
 
+test("case folder: the diagram saved as SVG is the one shown; the HTML page stands alone", async (page) => {
+  await signIn(page, ANALYST);
+  await open(page, `#/case/${CASE}`);
+  const shown = await readDiagram(page);
+  const [svgFile] = await Promise.all([page.waitForEvent("download"), page.click(".mt-save-svg")]);
+  assert.match(svgFile.suggestedFilename(), /^trace-CASE-00009-fifo\.svg$/);
+  const svg = fs.readFileSync(await svgFile.path(), "utf8");
+  assert.ok(svg.startsWith("<svg"), "an SVG document");
+  const accounts = [...svg.matchAll(/class="mt-account" data-account="([^"]+)"/g)].map((m) => m[1]).sort();
+  assert.deepEqual(accounts, shown.accounts.map((a) => a.account).sort(), "same accounts as on screen");
+  const [pageFile] = await Promise.all([page.waitForEvent("download"), page.click(".mt-save-html")]);
+  assert.match(pageFile.suggestedFilename(), /^trace-CASE-00009-fifo\.html$/);
+  const html = fs.readFileSync(await pageFile.path(), "utf8");
+  assert.ok(html.startsWith("<!doctype html>") && html.includes("CASE-00009") && html.includes("<svg"));
+  assert.ok(!/<script|\ssrc=|href=/i.test(html), "no script, nothing to fetch: it opens offline");
+  const trace = await api(`/v1/cases/${CASE}/trace`);
+  for (const a of trace.accounts) assert.ok(html.includes(`<td>${a.account}</td>`), `account ${a.account} listed`);
+});
+
 test("clicking an account in the diagram opens its profile, ring and transfers", async (page) => {
   await signIn(page, ANALYST);
   await open(page, `#/case/${CASE}`);
