@@ -68,6 +68,9 @@ demo: build
 	$(BIN) account --db $(DEMO)/db --limit 15 $$(awk -F, 'NR>1 && $$3=="collector" {print $$1; exit}' $(WORLD)/truth/mules.csv)
 	@echo "== trace a reported case (CASE-00009) as of its report time =="
 	$(BIN) trace --db $(DEMO)/db --seed-txn $(DEMO_SEEDS) --as-of "$(DEMO_REPORTED)"
+	@echo "== the same trace for the case folder: diagram and accounts in one page that opens offline =="
+	$(BIN) trace --db $(DEMO)/db --seed-txn $(DEMO_SEEDS) --as-of "$(DEMO_REPORTED)" --format html --title $(DEMO_CASE) > $(DEMO)/$(DEMO_CASE).html
+	@echo "   written to $(DEMO)/$(DEMO_CASE).html"
 	@echo "== extended-freeze proposals for it =="
 	$(BIN) freeze --db $(DEMO)/db --seed-txn $(DEMO_SEEDS) --as-of "$(DEMO_REPORTED)"
 	@echo "== cases linked through shared accounts (串并) =="
