@@ -510,7 +510,7 @@ fn legend(o: &mut String, l: &Layout, lang: Lang) {
 /// The case-folder page's only styling (inline: the file must stand alone).
 const PAGE_STYLE: &str = "body{font-family:'Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif;margin:24px;color:#222}\
          table{border-collapse:collapse;font-size:13px;margin:8px 0 24px}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}\
-         td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3}.chart{overflow:auto;border:1px solid #ddd}\
+         td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3}.chart{overflow:auto;border:1px solid #ddd}.chart svg{max-width:100%;height:auto}\
          .meta{color:#666;font-size:12px}@media print{.chart{overflow:visible}}";
 
 /// A self-contained HTML page for the case folder: the diagram, the totals, every account reached and the
