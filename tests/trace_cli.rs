@@ -62,6 +62,13 @@ fn cases() -> Vec<Case> {
         .collect()
 }
 
+/// `moneytrail trace` of a case as of its report time, with more arguments.
+fn trace_case(c: &Case, more: &[&str]) -> Output {
+    let mut args = vec!["trace", "--db", db(), "--seed-txn", &c.seeds, "--as-of", &c.report_time];
+    args.extend_from_slice(more);
+    run(&args)
+}
+
 fn db() -> &'static str {
     sample_db().to_str().unwrap()
 }
@@ -314,19 +321,7 @@ fn every_case_diagram_shows_its_holdings_and_terminals() {
     let holdings = csv_rows(&world().join("truth/holdings.csv"));
     let terminals = csv_rows(&world().join("truth/terminals.csv"));
     for c in cases() {
-        let out = run(&[
-            "trace",
-            "--db",
-            db(),
-            "--seed-txn",
-            &c.seeds,
-            "--as-of",
-            &c.report_time,
-            "--format",
-            "svg",
-            "--title",
-            &c.id,
-        ]);
+        let out = trace_case(&c, &["--format", "svg", "--title", &c.id]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let svg = String::from_utf8(out.stdout).unwrap();
         let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{}: SVG not well-formed: {e}", c.id));
@@ -349,8 +344,7 @@ fn every_case_diagram_shows_its_holdings_and_terminals() {
         }
         // Every case against its JSON report; case 1, whose trace equals the ground truth to the fen (see
         // case_one_matches_the_ground_truth_to_the_fen), also against truth directly.
-        let t =
-            json(&run(&["trace", "--db", db(), "--seed-txn", &c.seeds, "--as-of", &c.report_time, "--format", "json"]));
+        let t = json(&trace_case(&c, &["--format", "json"]));
         let accounts = t["accounts"].as_array().unwrap();
         let s = |v: &serde_json::Value| v.as_str().unwrap().to_string();
         let report_held: BTreeMap<String, String> = accounts
@@ -383,7 +377,7 @@ fn every_case_diagram_shows_its_holdings_and_terminals() {
     }
     // The case-folder page holds the same diagram and nothing that needs a network or runs code.
     let c = &cases()[0];
-    let out = run(&["trace", "--db", db(), "--seed-txn", &c.seeds, "--as-of", &c.report_time, "--format", "html"]);
+    let out = trace_case(c, &["--format", "html"]);
     let html = String::from_utf8(out.stdout).unwrap();
     assert!(html.starts_with("<!doctype html>") && html.contains("<svg") && html.contains("涉及账户"));
     assert!(!html.contains("<script") && !html.contains(" src=") && !html.contains("href="));

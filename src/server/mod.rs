@@ -52,6 +52,19 @@ pub type DetectedRings = Arc<(Vec<crate::rings::Ring>, crate::rings::features::A
 pub struct RingsCache(std::sync::Mutex<Option<(crate::keys::Watermark, DetectedRings)>>);
 
 impl RingsCache {
+    /// The ranked list of the committed store (ids `R0001`… by rank) with the detection it came from;
+    /// rings scoring below `min_score` are left out. Must run on a blocking thread.
+    pub fn ranked(
+        &self,
+        view: &crate::store::StoreView<'_>,
+        tz: Tz,
+        min_score: f64,
+    ) -> Result<(DetectedRings, crate::rings::RingsReport), ApiError> {
+        let detected = self.get(view, tz)?;
+        let report = crate::rings::RingsReport::build(view, &detected.0, &detected.1, min_score)?;
+        Ok((detected, report))
+    }
+
     /// The last detection, whatever state it was computed at (None before the first). For work that
     /// must not pay for a whole-graph detection, such as warnings raised as an upload lands.
     pub fn last(&self) -> Option<DetectedRings> {

@@ -450,9 +450,7 @@ pub async fn rings(State(s): State<AppState>, Query(q): Query<RingsQuery>) -> Ap
     let cache = s.rings.clone();
     let tz = s.tz;
     blocking(move || {
-        let view = store.view()?;
-        let cached = cache.get(&view, tz)?;
-        let mut report = RingsReport::build(&view, &cached.0, &cached.1, q.min_score.unwrap_or(0.0))?;
+        let (_, mut report) = cache.ranked(&store.view()?, tz, q.min_score.unwrap_or(0.0))?;
         report.rings.truncate(limit);
         Ok(report)
     })
@@ -467,14 +465,13 @@ pub async fn ring(State(s): State<AppState>, Path(ring_id): Path<String>) -> Api
     let tz = s.tz;
     blocking(move || {
         let view = store.view()?;
-        let cached = cache.get(&view, tz)?;
-        let report = RingsReport::build(&view, &cached.0, &cached.1, 0.0)?;
+        let (detected, report) = cache.ranked(&view, tz, 0.0)?;
         let i = report
             .rings
             .iter()
             .position(|r| r.ring_id == ring_id)
             .ok_or_else(|| ApiError::not_found(format!("no ring '{ring_id}' (ids are ranks: R0001 …)")))?;
-        let flows = crate::rings::ring_flows(&view, &cached.0[i])?;
+        let flows = crate::rings::ring_flows(&view, &detected.0[i])?;
         Ok(RingDetail { ring: report.rings.into_iter().nth(i).expect("position found it"), flows })
     })
     .await
@@ -491,8 +488,7 @@ pub async fn rings_around(State(s): State<AppState>, Path(account): Path<String>
         let id =
             view.account_id(&account)?.ok_or_else(|| ApiError::not_found(format!("unknown account '{account}'")))?;
         // A member of a ranked ring: answer from the cached detection, with the list's ring ids.
-        let cached = cache.get(&view, tz)?;
-        let mut report = RingsReport::build(&view, &cached.0, &cached.1, 0.0)?;
+        let (_, mut report) = cache.ranked(&view, tz, 0.0)?;
         report.rings.retain(|r| r.members.iter().any(|m| m.account == account));
         if !report.rings.is_empty() {
             return Ok(report);
