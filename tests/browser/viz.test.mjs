@@ -207,6 +207,7 @@ async function readDiagram(page) {
       terminal: g.dataset.terminal || "",
     })),
     edges: [...document.querySelectorAll("svg.mt-flow path.mt-edge")].map((e) => ({ src: e.dataset.src, dst: e.dataset.dst, traced: e.dataset.traced })),
+    stubs: [...document.querySelectorAll("svg.mt-flow g.mt-beyond")].map((g) => ({ src: g.dataset.src, traced: g.dataset.traced })),
     levels: [...document.querySelectorAll("svg.mt-flow text.mt-level")].map((x) => x.textContent),
   }));
 }
@@ -223,7 +224,16 @@ async function readFreezeTable(page) {
   );
 }
 
-/** What the diagram must show for a trace: every reached account and every victim, and the flows. */
+/** Outcomes of a traced transfer drawn as an arrow: money followed onwards, back to a victim or into a terminal. */
+const ARROW_OUTCOMES = new Set(["followed", "returned", "cash", "otc", "platform", "merchant", "frozen"]);
+
+/**
+ * What the diagram must show for a trace, from its JSON alone: every reached account and every victim;
+ * an arrow per pair of accounts with the money followed between them (summed); and a dashed stub per
+ * account whose money went on past the hop limit (beyond_hops, summed), even when that money landed on
+ * an account already drawn (a cycle, an account of the same level): it was not followed, so it is no
+ * arrow. Money under the cut-off is in the totals only.
+ */
 function expectedDiagram(trace) {
   const accounts = new Map();
   for (const s of trace.seeds) accounts.set(s.victim, { account: s.victim, hop: 0, held: "0.00", terminal: "" });
@@ -231,14 +241,19 @@ function expectedDiagram(trace) {
     const victim = accounts.get(a.account);
     accounts.set(a.account, { account: a.account, hop: victim ? 0 : a.hop, held: a.held, terminal: a.terminal || "" });
   }
-  // Flows: the traced transfers (the seeds are among them) between drawn accounts, summed per pair.
-  // Money leaving the last level (outcome beyond_hops) goes to accounts not drawn: it is in the totals.
-  const edges = new Map();
-  const add = (src, dst, yuan) => edges.set(`${src}>${dst}`, (edges.get(`${src}>${dst}`) || 0) + fen(yuan));
   const listed = new Set(trace.transfers.map((x) => x.txn_id));
-  for (const s of trace.seeds) if (!listed.has(s.txn_id)) add(s.victim, s.account, s.amount);
-  for (const x of trace.transfers) if (fen(x.traced) > 0 && accounts.has(x.src) && accounts.has(x.dst)) add(x.src, x.dst, x.traced);
-  return { accounts, edges };
+  for (const s of trace.seeds) assert.ok(listed.has(s.txn_id), `seed ${s.txn_id} is among the traced transfers`);
+  const edges = new Map();
+  const stubs = new Map();
+  const add = (map, key, yuan) => map.set(key, (map.get(key) || 0) + fen(yuan));
+  for (const x of trace.transfers) {
+    if (fen(x.traced) <= 0) continue;
+    if (ARROW_OUTCOMES.has(x.outcome)) add(edges, `${x.src}>${x.dst}`, x.traced);
+    else if (x.outcome === "beyond_hops") add(stubs, x.src, x.traced);
+    else assert.equal(x.outcome, "below_cutoff", `outcome of ${x.txn_id}`);
+  }
+  for (const k of edges.keys()) for (const a of k.split(">")) assert.ok(accounts.has(a), `arrow ${k}: ${a} is drawn`);
+  return { accounts, edges, stubs };
 }
 
 function assertDiagramMatches(diagram, trace, what) {
@@ -253,8 +268,18 @@ function assertDiagramMatches(diagram, trace, what) {
     if (w.hop > 0) assert.equal(fen(g.held), fen(w.held), `${what}: held amount on ${acct}`);
   }
   const gotEdges = new Map(diagram.edges.map((e) => [`${e.src}>${e.dst}`, fen(e.traced)]));
-  assert.deepEqual([...gotEdges.keys()].sort(), [...want.edges.keys()].sort(), `${what}: the flows drawn are the traced transfers`);
+  assert.equal(gotEdges.size, diagram.edges.length, `${what}: a pair drawn twice`);
+  assert.deepEqual([...gotEdges.keys()].sort(), [...want.edges.keys()].sort(), `${what}: the arrows are the money followed`);
   for (const [k, v] of want.edges) assert.equal(gotEdges.get(k), v, `${what}: traced amount on ${k}`);
+  const gotStubs = new Map(diagram.stubs.map((s) => [s.src, fen(s.traced)]));
+  assert.equal(gotStubs.size, diagram.stubs.length, `${what}: two stubs out of one account`);
+  assert.deepEqual(gotStubs, want.stubs, `${what}: the stubs are the money past the hop limit, per account`);
+  // No money counted twice: what the arrows bring into an account is what the trace says reached it.
+  const tracedIn = new Map(trace.accounts.map((a) => [a.account, fen(a.traced_in)]));
+  for (const acct of got.keys()) {
+    const arrows = diagram.edges.filter((e) => e.dst === acct).reduce((s, e) => s + fen(e.traced), 0);
+    assert.equal(arrows, tracedIn.get(acct) || 0, `${what}: arrows into ${acct} = its traced_in`);
+  }
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -307,6 +332,18 @@ test("case diagram: accounts, levels, held amounts, terminals and flows equal th
   assertDiagramMatches(d2, t2, "CASE-00002 fifo");
   const kinds = new Set(d2.accounts.map((a) => a.terminal).filter(Boolean));
   assert.ok(kinds.size >= 2, `terminal kinds drawn: ${[...kinds]}`);
+
+  // Fewer levels: money past the limit is drawn as stubs, never as arrows, even when it lands on an
+  // account already drawn (at hops=2, 622909413027827219 pays one of its own level).
+  for (const hops of [2, 3]) {
+    await open(page, `#/case/CASE-00002?hops=${hops}`);
+    await page.waitForFunction((n) => document.querySelector(".mt-totals [data-key=rule]")?.textContent.includes(`${n} 层`), hops);
+    const d = await readDiagram(page);
+    const t = await api(`/v1/cases/CASE-00002/trace?hops=${hops}`);
+    assert.ok(t.transfers.some((x) => x.outcome === "beyond_hops" && d.accounts.some((a) => a.account === x.dst)), `hops=${hops}: money past the limit lands on a drawn account`);
+    assertDiagramMatches(d, t, `CASE-00002 fifo hops=${hops}`);
+    assert.ok(d.stubs.length > 0, `hops=${hops}: stubs drawn`);
+  }
 });
 
 test("case diagram agrees with the sample world's ground truth", async (page) => {
