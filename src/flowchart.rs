@@ -131,7 +131,11 @@ fn layout(report: &TraceReport) -> Layout<'_> {
     }
     // The seeds are among the traced transfers: victim → first level comes from them too.
     let mut agg: BTreeMap<(usize, usize), (Fen, usize)> = BTreeMap::new();
-    for t in report.transfers.iter().filter(|t| t.traced.0 > 0) {
+    // Arrows are money the trace followed (onwards, back to a victim, or into a terminal). Money past the
+    // hop limit or under the cut-off was not followed: even when it lands on a box already drawn (a
+    // cycle, a same-level account) it is not part of that box's traced_in, and is shown as a stub instead.
+    let followed = |outcome: &str| !matches!(outcome, "beyond_hops" | "below_cutoff");
+    for t in report.transfers.iter().filter(|t| t.traced.0 > 0 && followed(t.outcome)) {
         if let (Some(&s), Some(&d)) = (index.get(t.src.as_str()), index.get(t.dst.as_str())) {
             let e = agg.entry((s, d)).or_default();
             e.0 += t.traced;
@@ -212,8 +216,10 @@ fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            // Control characters are not allowed in XML 1.0.
+            // Not characters in XML 1.0: one of them in a holder's name would make the whole diagram
+            // unreadable to an XML parser (the web view's among them).
             c if (c as u32) < 0x20 && c != '\t' && c != '\n' => {}
+            '\u{FFFE}' | '\u{FFFF}' => {}
             c => out.push(c),
         }
     }
@@ -707,7 +713,7 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_drops_control_characters() {
-        assert_eq!(esc("a<b>&\"'\u{1}c"), "a&lt;b&gt;&amp;&quot;&#39;c");
+        assert_eq!(esc("a<b>&\"'\u{1}c\u{FFFE}\u{FFFF}d"), "a&lt;b&gt;&amp;&quot;&#39;cd");
     }
 
     #[test]

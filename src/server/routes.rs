@@ -224,27 +224,34 @@ async fn trace_report(s: &AppState, req: TraceRequest) -> Result<TraceReport, Ap
     .await
 }
 
-/// The trace in the format asked for; `subject` heads the diagram (a case id, or empty).
-fn answer_trace(report: TraceReport, chart: &ChartQuery, subject: String, tz: chrono_tz::Tz) -> Response {
+/// The trace in the format asked for; `subject` heads the diagram (a case id, or empty). Drawing is
+/// layout and string work proportional to the trace, so it runs on a blocking thread like the trace.
+async fn answer_trace(
+    report: TraceReport,
+    chart: ChartQuery,
+    subject: String,
+    tz: chrono_tz::Tz,
+) -> Result<Response, ApiError> {
     use axum::http::header;
     let title = ChartTitle { subject, lang: chart.lang };
     match chart.format {
-        ChartFormat::Json => Json(report).into_response(),
+        ChartFormat::Json => Ok(Json(report).into_response()),
         ChartFormat::Svg => {
-            ([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], flowchart::to_svg(&report, &title))
-                .into_response()
+            let svg = blocking(move || Ok(flowchart::to_svg(&report, &title))).await?;
+            Ok(([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg).into_response())
         }
         ChartFormat::Html => {
             let now = crate::timefmt::format_rfc3339(chrono::Utc::now().timestamp_millis(), tz);
-            (
+            let page = blocking(move || Ok(flowchart::to_html(&report, &title, &now))).await?;
+            Ok((
                 [
                     (header::CONTENT_TYPE, "text/html; charset=utf-8"),
                     // The page has no script and needs nothing from anywhere.
                     (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'"),
                 ],
-                flowchart::to_html(&report, &title, &now),
+                page,
             )
-                .into_response()
+                .into_response())
         }
     }
 }
@@ -258,7 +265,7 @@ pub async fn trace(
     let chart = query(chart)?;
     let req = json_body(body)?;
     let report = trace_report(&s, req).await?;
-    Ok(answer_trace(report, &chart, String::new(), s.tz))
+    answer_trace(report, chart, String::new(), s.tz).await
 }
 
 #[utoipa::path(post, path = "/v1/freeze", tag = "freezes", request_body = TraceRequest, responses((status = 200, description = "Extended-freeze proposals", body = crate::freeze::FreezeReport), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
@@ -903,7 +910,7 @@ pub async fn case_trace(
     let chart = query(chart)?;
     let c = load_case(&s, id).await?;
     let report = trace_report(&s, case_request(&c, q, s.tz)).await?;
-    Ok(answer_trace(report, &chart, c.case_id, s.tz))
+    answer_trace(report, chart, c.case_id, s.tz).await
 }
 
 #[utoipa::path(get, path = "/v1/cases/{id}/freeze", tag = "cases", params(("id" = String, Path, description = "Case id"), RuleQuery), responses((status = 200, description = "The case's extended-freeze proposals", body = crate::freeze::FreezeReport), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
