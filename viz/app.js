@@ -1615,12 +1615,23 @@
   // 6. flow diagram: the server's SVG
   // ---------------------------------------------------------------------------------------------------
 
-  /** Elements that could run code, load other documents or carry inline style (which the CSP refuses). */
-  const SVG_DROP = new Set(["script", "foreignObject", "iframe", "object", "embed", "style", "audio", "video", "image", "animate", "set", "animateMotion", "animateTransform"]);
+  /**
+   * The elements a diagram is drawn with: everything else (script, foreignObject, a, image, style,
+   * animation, any element of another namespace) could run code, load something or navigate, and goes
+   * with its content.
+   */
+  const SVG_KEEP = new Set(["svg", "g", "defs", "marker", "pattern", "clipPath", "mask", "linearGradient", "radialGradient", "stop", "symbol", "use", "path", "rect", "circle", "ellipse", "line", "polyline", "polygon", "text", "tspan", "title", "desc"]);
+  const isHref = (name) => name.toLowerCase() === "href" || name.toLowerCase().endsWith(":href");
+  /** An href anywhere but "#id" in this document. */
+  const hrefOut = (v) => !v.trim().startsWith("#");
+  /** A property value with a url(…) other than url(#id), or a CSS escape that could hide one. */
+  const urlOut = (v) => /url\((?!\s*['"]?#)|\\/i.test(v);
 
   /**
    * Parses the server's diagram as XML, removes anything active, and returns the imported <svg>
    * (class mt-flow: g.mt-account[data-account…] boxes, path.mt-edge[data-src][data-dst][data-traced]).
+   * Kept: the elements of SVG_KEEP (a <use> only if it points inside), without event handlers, inline
+   * style or references out of the document. Data attributes are inert text and stay as they are.
    */
   function importFlowSvg(text) {
     const doc = new DOMParser().parseFromString(text, "image/svg+xml");
@@ -1628,15 +1639,17 @@
     if (doc.getElementsByTagName("parsererror").length || root.localName !== "svg" || root.namespaceURI !== SVG_NS) {
       throw new ApiError(0, "bad_svg", t("diagram.badSvg"));
     }
+    const linksOut = (el) => [...el.attributes].some((a) => isHref(a.name) && hrefOut(a.value));
     const walk = (el) => {
-      for (const child of [...el.children]) {
-        if (SVG_DROP.has(child.localName) || child.namespaceURI !== SVG_NS) child.remove();
-        else walk(child);
-      }
       for (const a of [...el.attributes]) {
         const name = a.name.toLowerCase();
-        const ref = (name === "href" || name.endsWith(":href")) && !a.value.trim().startsWith("#");
-        if (name.startsWith("on") || name === "style" || ref) el.removeAttribute(a.name);
+        const out = isHref(name) ? hrefOut(a.value) : !name.startsWith("data-") && urlOut(a.value);
+        if (out || name.startsWith("on") || name === "style") el.removeAttribute(a.name);
+      }
+      for (const child of [...el.children]) {
+        const keep = child.namespaceURI === SVG_NS && SVG_KEEP.has(child.localName) && !(child.localName === "use" && linksOut(child));
+        if (keep) walk(child);
+        else child.remove();
       }
     };
     walk(root);
@@ -1944,4 +1957,7 @@
 
   applyStaticLabels();
   render();
+
+  // For the browser tests only (the page opened with ?test): the sanitiser, to feed it hostile SVG.
+  if (new URLSearchParams(location.search).has("test")) window.__mt_test = { importFlowSvg };
 })();

@@ -3,8 +3,9 @@
 //
 // Each test drives Debian's Chromium (playwright-core, no downloaded browser) and checks what the page
 // shows against independent expectations: the JSON API, fetched here directly, and the sample world's
-// ground truth (datasets/sample/*.csv). Every test also fails on a console error or uncaught exception in
-// the page, on a request to any origin but the server's, and on an HTTP error the test did not provoke.
+// ground truth (datasets/sample/*.csv). Every test also fails on a console error, uncaught exception or
+// dialog (alert) in the page, on a request to any origin but the server's, and on an HTTP error the test
+// did not provoke.
 //
 // Prints one line per test and a closing `browser: N passed, M failed` (also written to
 // $MT_SHOT_DIR/summary.txt); exits non-zero on any failure. Screenshots go to $MT_SHOT_DIR (default
@@ -115,6 +116,10 @@ async function openPage(rec) {
     if (m.type() === "error") rec.console.push(m.text());
   });
   page.on("pageerror", (e) => rec.pageErrors.push(e.message));
+  page.on("dialog", (d) => {
+    rec.dialogs.push(d.message());
+    d.dismiss().catch(() => {});
+  });
   page.on("request", (r) => {
     const u = r.url();
     rec.requests.push(u);
@@ -160,13 +165,14 @@ async function run() {
   for (const t of tests) {
     if (ONLY && !t.name.includes(ONLY)) continue;
     // `expect` lists HTTP statuses the test provokes on purpose (Chromium logs them as console errors).
-    const rec = { console: [], pageErrors: [], requests: [], outside: [], httpErrors: [], expect: new Set(), context: null };
+    const rec = { console: [], pageErrors: [], dialogs: [], requests: [], outside: [], httpErrors: [], expect: new Set(), context: null };
     const started = Date.now();
     let page;
     try {
       page = await openPage(rec);
       await t.fn(page, rec);
       assert.deepEqual(rec.pageErrors, [], "uncaught exceptions in the page");
+      assert.deepEqual(rec.dialogs, [], "dialogs opened by the page (alert, confirm)");
       assert.deepEqual(rec.outside, [], "requests to another origin");
       const unexpected = rec.httpErrors.filter((e) => !rec.expect.has(Number(e.split(" ")[0])));
       assert.deepEqual(unexpected, [], "HTTP errors the test did not provoke");
@@ -927,6 +933,102 @@ test("account names are shown as text, never run as markup", async (page) => {
   assert.ok((await page.textContent(".mt-acct-holder")).includes(name), "the name is shown literally");
   assert.equal(await page.$(".mt-view img"), null, "no element made from the name");
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
+});
+
+test("the diagram's sanitiser keeps the drawing and removes everything active or pointing out", async (page, rec) => {
+  // Everything an SVG can carry that runs code, loads something or navigates, around a drawing to keep.
+  const hostile = `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:h="http://www.w3.org/1999/xhtml"
+      viewBox="0 0 100 100" width="100" height="100" onload="window.__pwned='svg onload'">
+    <script>window.__pwned='script'</script>
+    <h:script>window.__pwned='xhtml script'</h:script>
+    <style>@import url(http://evil.example/x.css); rect { fill: red }</style>
+    <defs><marker id="m"><path d="M0,0L1,1"/></marker><path id="p" d="M0,0"/></defs>
+    <foreignObject width="10" height="10"><h:img src="x" onerror="window.__pwned='img'"/><h:iframe src="http://evil.example/fo"/></foreignObject>
+    <h:iframe src="http://evil.example/frame"/>
+    <iframe src="http://evil.example/svg-ns"/>
+    <a href="javascript:window.__pwned='link'"><text>click me</text></a>
+    <a xlink:href="http://evil.example/"><rect width="5" height="5"/></a>
+    <image href="http://evil.example/i.png" width="5" height="5"/>
+    <use href="http://evil.example/sprite.svg#x"/>
+    <use xlink:href="data:image/svg+xml,&lt;svg/&gt;#x"/>
+    <use href="#p" class="inside"/>
+    <animate attributeName="href" to="javascript:alert(1)"/>
+    <set attributeName="onclick" to="alert(1)"/>
+    <x:thing xmlns:x="urn:other"><x:inner/></x:thing>
+    <g class="mt-account" data-account="A1" data-name="&lt;img src=x&gt; url(http://x)" onclick="window.__pwned='onclick'" ONMOUSEOVER="alert(1)" style="fill:url(http://evil.example/f)">
+      <rect width="10" height="10" fill="url(http://evil.example/p.svg#g)" stroke="\\75rl(http://evil.example/s)" filter="url(#m)"/>
+      <path class="mt-edge" d="M0,0L5,5" marker-end="url(#m)" mask="url( 'http://evil.example/m.svg#m')"/>
+      <text x="1" y="2">&lt;img src=x onerror=alert(1)&gt; 陈磊</text>
+      <title>tip</title>
+    </g>
+  </svg>`;
+  await page.goto(`${BASE}/viz/?test`);
+  await page.waitForFunction(() => window.__mt_test);
+  const out = await page.evaluate((text) => {
+    const el = window.__mt_test.importFlowSvg(text);
+    document.body.append(el); // in the live page: nothing may run or load
+    const all = [el, ...el.querySelectorAll("*")];
+    return {
+      elements: all.map((e) => `${e.namespaceURI === "http://www.w3.org/2000/svg" ? "" : "!"}${e.localName}`),
+      attributes: all.flatMap((e) => [...e.attributes].map((a) => `${e.localName}@${a.name}=${a.value}`)),
+      text: el.querySelector("text")?.textContent,
+    };
+  }, hostile);
+  assert.deepEqual(out.elements, ["svg", "defs", "marker", "path", "path", "use", "g", "rect", "path", "text", "title"], "only the drawing is left");
+  assert.deepEqual(
+    out.attributes.sort(),
+    [
+      "svg@xmlns=http://www.w3.org/2000/svg",
+      "svg@xmlns:xlink=http://www.w3.org/1999/xlink",
+      "svg@xmlns:h=http://www.w3.org/1999/xhtml",
+      "svg@viewBox=0 0 100 100",
+      "svg@class=mt-zoomable",
+      "marker@id=m",
+      "path@d=M0,0L1,1",
+      "path@id=p",
+      "path@d=M0,0",
+      "use@href=#p",
+      "use@class=inside",
+      "g@class=mt-account",
+      "g@data-account=A1",
+      "g@data-name=<img src=x> url(http://x)",
+      "rect@width=10",
+      "rect@height=10",
+      "rect@filter=url(#m)",
+      "path@class=mt-edge",
+      "path@d=M0,0L5,5",
+      "path@marker-end=url(#m)",
+      "text@x=1",
+      "text@y=2",
+    ].sort(),
+    "no handlers, no style, no reference out of the document; data and references inside kept",
+  );
+  assert.equal(out.text, "<img src=x onerror=alert(1)> 陈磊", "text stays text");
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined, "nothing ran");
+  assert.deepEqual(rec.outside, [], "nothing loaded from elsewhere");
+  // What is not an SVG document is refused, not imported.
+  for (const bad of ["<svg xmlns='http://www.w3.org/2000/svg'><g></svg>", "<html xmlns='http://www.w3.org/1999/xhtml'/>", "<svg/>"]) {
+    const code = await page.evaluate((text) => {
+      try {
+        window.__mt_test.importFlowSvg(text);
+        return "imported";
+      } catch (e) {
+        return e.code;
+      }
+    }, bad);
+    assert.equal(code, "bad_svg", bad);
+  }
+  // Parsing already meets the page's CSP, which blocks inline handlers and style (the hostile ones, and
+  // those of Chromium's own parse-error element) and says so in the console: the second line of defence
+  // at work, not an error of the page.
+  const blocked = /violates the following Content Security Policy directive '(script|style)-src 'self''.*The action has been blocked/;
+  assert.ok(rec.console.every((m) => blocked.test(m)), `console: ${rec.console}`);
+  rec.console.length = 0;
+  // The hook is there for tests only.
+  await page.goto(`${BASE}/viz/`);
+  await page.waitForSelector(".mt-signin-first");
+  assert.equal(await page.evaluate(() => window.__mt_test), undefined);
 });
 
 await run();
