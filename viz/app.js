@@ -662,14 +662,19 @@
     const known = { accounts: new Map(), txns: new Set(), from: null, to: null };
     const openAccount = (account) => openPanel(ctx, root, account, known);
 
-    src.info().then(
+    const info = src.info();
+    info.then(
       (c) => {
         if (ctx.alive && c?.report_time) subtitle.prepend(h("span", { text: t("inv.reported", { t: when(c.report_time) }) }));
       },
       () => {},
     );
 
-    const tracePromise = src.trace(opts);
+    // One as-of for every request of this view (trace, diagram, freeze, the saved files), so that what is
+    // saved is what is shown: as given, else the case's report time, else now (to the second), pinned here.
+    const pinned = opts.as_of ? Promise.resolve(opts) : info.then((c) => ({ ...opts, as_of: c?.report_time || isoMs(Math.floor(serverNow() / 1000) * 1000) }));
+
+    const tracePromise = pinned.then(src.trace);
     tracePromise.catch(markField);
     fill(ctx, summary.body, tracePromise, (trace) => {
       for (const a of trace.accounts) known.accounts.set(a.account, a);
@@ -695,7 +700,7 @@
     const tools = h("div", { class: "mt-tools" });
     diagram.head.append(tools);
     diagram.body.append(svgHost);
-    fill(ctx, svgHost, src.svg(opts), (text) => {
+    fill(ctx, svgHost, pinned.then((o) => Promise.all([o, src.svg(o)])), ([o, text]) => {
       const el = importFlowSvg(text);
       svgHost.append(el);
       fitHeight(svgHost, el);
@@ -705,10 +710,10 @@
         button("−", () => pz.zoom(1.25), "mt-tool"),
         button(t("diagram.reset"), () => pz.reset(), "mt-tool"),
         // For the case folder: the same picture as a file that opens offline (the server renders both).
-        button(t("diagram.saveSvg"), () => saveFile(`${folderName(src, opts)}.svg`, text, "image/svg+xml"), "mt-tool mt-save-svg"),
+        button(t("diagram.saveSvg"), () => saveFile(`${folderName(src, o)}.svg`, text, "image/svg+xml"), "mt-tool mt-save-svg"),
         button(
           t("diagram.savePage"),
-          () => src.page(opts).then((page) => saveFile(`${folderName(src, opts)}.html`, page, "text/html"), showError),
+          () => src.page(o).then((page) => saveFile(`${folderName(src, o)}.html`, page, "text/html"), showError),
           "mt-tool mt-save-html",
         ),
         h("span", { class: "mt-hint", text: t("diagram.hint") }),
@@ -727,7 +732,7 @@
       });
     });
 
-    const freezePromise = src.freeze(opts);
+    const freezePromise = pinned.then(src.freeze);
     freezePromise.catch(markField);
     const stops = api.get("/v1/stops").then((r) => r.stops);
     fill(ctx, freeze.body, Promise.all([freezePromise, stops]), ([report, stopList]) =>
@@ -762,7 +767,8 @@
             [t("tot.belowCutoff"), money(tt.below_cutoff), "below_cutoff", tt.below_cutoff],
             [t("tot.beyondHops"), money(tt.beyond_hops), "beyond_hops", tt.beyond_hops],
             [t("tot.conserved"), h("span", { class: tt.conserved ? "mt-ok" : "mt-bad", text: tt.conserved ? t("tot.yes") : t("tot.no") }), "conserved", String(tt.conserved)],
-            [t("tot.rule"), `${t(`rule.${trace.rule}`)} · ${t("tot.hops", { n: trace.hops })} · ${t("tot.asOf", { t: when(trace.as_of) })}`, "rule", trace.rule],
+            [t("tot.rule"), `${t(`rule.${trace.rule}`)} · ${t("tot.hops", { n: trace.hops })}`, "rule", trace.rule],
+            [t("ctl.asOf"), when(trace.as_of), "as_of", trace.as_of],
           ],
           "mt-totals",
         ),

@@ -113,7 +113,6 @@ window.MT_I18N = Object.freeze({
     "tot.no": "未通过",
     "tot.rule": "规则",
     "tot.hops": "{n} 层",
-    "tot.asOf": "截至 {t}",
 
     "terminal.cash": "取现",
     "terminal.otc": "U商/OTC",
@@ -421,7 +420,6 @@ window.MT_I18N = Object.freeze({
     "tot.no": "FAILED",
     "tot.rule": "Rule",
     "tot.hops": "{n} hops",
-    "tot.asOf": "as of {t}",
 
     "terminal.cash": "cash-out",
     "terminal.otc": "crypto OTC",

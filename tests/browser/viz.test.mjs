@@ -711,6 +711,52 @@ test("ad hoc trace: seeds or a victim's window, traced with POST; results equal 
   assert.deepEqual(rows.map((r) => r.account), report.proposals.map((p) => p.account), "the same proposals as the registered case");
 });
 
+test("one as-of for a whole view: without one, every request and both saved files use the as-of shown", async (page) => {
+  // The as-of each trace and freeze request asks for (epoch ms; null when it asks for none).
+  const asked = [];
+  page.on("request", (r) => {
+    const u = new URL(r.url());
+    if (!/^\/v1\/(cases\/[^/]+\/)?(trace|freeze)$/.test(u.pathname)) return;
+    const asOf = r.method() === "POST" ? r.postDataJSON().as_of : u.searchParams.get("as_of");
+    asked.push([`${r.method()} ${u.pathname}${u.searchParams.get("format") ? ` ${u.searchParams.get("format")}` : ""}`, asOf ? Date.parse(asOf) : null]);
+  });
+  const shownAsOf = () => page.$eval(".mt-totals [data-key=as_of]", (d) => d.dataset.value);
+  const saved = async (button) => {
+    const [file] = await Promise.all([page.waitForEvent("download"), page.click(button)]);
+    return fs.readFileSync(await file.path(), "utf8");
+  };
+  await signIn(page, ANALYST);
+
+  // An ad hoc trace as of now: "now" is pinned once, and the saves a second later are of the same instant.
+  const c = truth.cases.find((x) => x.case_id === CASE);
+  await open(page, "#/", ".mt-adhoc");
+  await page.fill(".mt-adhoc textarea[name=seeds]", c.seed_txn_ids.split(";").join(", "));
+  await page.click(".mt-adhoc button[type=submit]");
+  await page.waitForSelector(".mt-totals");
+  await page.waitForSelector(".mt-freeze-summary");
+  await readDiagram(page);
+  const asOf = await shownAsOf();
+  assert.ok(Math.abs(Date.parse(asOf) - Date.now()) < 60000, `as of now: ${asOf}`);
+  assert.match(await page.textContent(".mt-freeze-summary"), new RegExp(asOf.slice(0, 19).replace("T", " ")), "the freeze proposals are of the same as-of");
+  await page.waitForTimeout(1100);
+  const svg = await saved(".mt-save-svg");
+  const html = await saved(".mt-save-html");
+  assert.ok(svg.includes(`截至 ${asOf}`), "the saved diagram is as of the time shown");
+  assert.ok(html.includes(`截至 ${asOf}`), "the saved page is as of the time shown");
+  assert.deepEqual(asked.map(([what]) => what).sort(), ["POST /v1/freeze", "POST /v1/trace", "POST /v1/trace html", "POST /v1/trace svg"]);
+  for (const [what, at] of asked) assert.equal(at, Date.parse(asOf), `${what} asks for the as-of shown`);
+
+  // A registered case: its report time, asked for explicitly by every request.
+  asked.length = 0;
+  await open(page, `#/case/${CASE}`, ".mt-freeze-summary");
+  await readDiagram(page);
+  const report = Date.parse((await api(`/v1/cases/${CASE}`)).report_time);
+  assert.equal(Date.parse(await shownAsOf()), report);
+  assert.ok((await saved(".mt-save-html")).includes(`截至 ${await shownAsOf()}`));
+  assert.equal(asked.length, 4);
+  for (const [what, at] of asked) assert.equal(at, report, `${what} asks for the report time`);
+});
+
 test("rings: the ranked list equals the API's; a ring's diagram has its members, roles, attributes and flows", async (page, rec) => {
   await signIn(page, ANALYST);
   const { rings } = await api("/v1/rings");
