@@ -1484,11 +1484,40 @@
     );
     if (!warnings.length) return box.append(empty(t("warn.none")));
 
-    const countdowns = [];
-    const countdown = (cls, at, label) => {
-      const el = h("span", { class: ["mt-countdown", cls], data: { at } });
-      countdowns.push([el, at, label]);
+    // Live parts, rewritten every second: the deadlines, and the escalation levels with their countdowns.
+    const deadlines = [];
+    const escalations = [];
+    const deadline = (w) => {
+      const el = h("span", { class: ["mt-countdown", "mt-deadline"] });
+      deadlines.push([el, Date.parse(w.deadline)]);
       return el;
+    };
+    const escalation = (w) => {
+      const level = h("span", { class: "mt-escalation" });
+      const next = h("span", { class: ["mt-countdown", "mt-next-escalation"] });
+      escalations.push([w, level, next]);
+      return [level, next];
+    };
+    const tick = () => {
+      const now = serverNow();
+      for (const [el, at] of deadlines) {
+        const left = Math.floor((at - now) / 1000);
+        el.dataset.seconds = String(left);
+        el.classList.toggle("is-overdue", left < 0);
+        el.textContent = left >= 0 ? t("warn.left", { c: clock(left) }) : t("warn.overdue", { c: clock(-left) });
+      }
+      for (const [w, levelEl, nextEl] of escalations) {
+        const e = escalationAt(w, now);
+        levelEl.dataset.level = String(e.level);
+        levelEl.textContent = t("warn.level", { n: e.level });
+        if (e.next == null) {
+          nextEl.remove();
+          continue;
+        }
+        const left = Math.max(0, Math.floor((e.next - now) / 1000));
+        nextEl.dataset.seconds = String(left);
+        nextEl.textContent = t("warn.nextLevel", { c: clock(left) });
+      }
     };
     const ackCell = (w) => {
       const cell = h("div", { class: "mt-ack-cell" });
@@ -1505,7 +1534,7 @@
               const acked = await api.post(`/v1/warnings/${enc(w.id)}/ack`);
               Object.assign(w, acked);
               draw(acked);
-              if (!acked.next_escalation_at) cell.closest("tr")?.querySelector(".mt-next-escalation")?.remove();
+              tick(); // acknowledged: it escalates no more
             } catch (err) {
               e.target.disabled = false;
               cell.append(errorBox(err));
@@ -1524,17 +1553,12 @@
           {
             key: "deadline",
             label: t("warn.deadline"),
-            cell: (w) => h("div", {}, countdown("mt-deadline", Date.parse(w.deadline), "deadline"), h("div", { class: "mt-dim", text: when(w.deadline) })),
+            cell: (w) => h("div", {}, deadline(w), h("div", { class: "mt-dim", text: when(w.deadline) })),
           },
           {
-            // The server says when the level goes up next (null once acknowledged or at level 3).
             key: "escalation",
             label: t("warn.escalation"),
-            cell: (w) => [
-              h("span", { class: "mt-escalation", data: { level: w.escalation }, text: t("warn.level", { n: w.escalation }) }),
-              w.next_escalation_at ? countdown("mt-next-escalation", Date.parse(w.next_escalation_at), "escalation") : null,
-              h("div", { class: "mt-dim", text: t("warn.raised", { t: when(w.created_at) }) }),
-            ],
+            cell: (w) => [escalation(w), h("div", { class: "mt-dim", text: t("warn.raised", { t: when(w.created_at) }) })],
           },
           { key: "amount", label: t("col.amount"), cls: "num", cell: (w) => money(w.amount), value: (w) => w.amount },
           { key: "payer", label: t("warn.payer"), cell: (w) => [accountLink(w.payer, open), w.payer_name ? h("div", { class: "mt-dim", text: w.payer_name }) : null], value: (w) => w.payer },
@@ -1547,16 +1571,24 @@
         { cls: "mt-warnings-table", rowProps: (w) => ({ class: ["mt-warning", `grade-${w.grade}`, w.acknowledged_at && "is-acked"], data: { id: w.id, grade: w.grade } }) },
       ),
     );
-    // Live countdowns: seconds left (negative once overdue), rewritten every second.
-    ctx.everySecond(() => {
-      const now = serverNow();
-      for (const [el, at, kind] of countdowns) {
-        const left = Math.floor((at - now) / 1000);
-        el.dataset.seconds = String(left);
-        el.classList.toggle("is-overdue", left < 0);
-        el.textContent = kind === "deadline" ? (left >= 0 ? t("warn.left", { c: clock(left) }) : t("warn.overdue", { c: clock(-left) })) : t("warn.nextLevel", { c: clock(Math.max(0, left)) });
-      }
-    });
+    ctx.everySecond(tick);
+  }
+
+  const HOUR_MS = 3600000;
+
+  /**
+   * A warning's escalation level at `now` and when it goes up next (null once acknowledged or at level 3),
+   * from what the server said when the board was loaded: its level then, and when it goes up next; after
+   * that, one level an hour.
+   */
+  function escalationAt(w, now) {
+    let level = w.escalation;
+    let next = w.next_escalation_at ? Date.parse(w.next_escalation_at) : null;
+    while (next != null && now >= next) {
+      level += 1;
+      next = level < 3 ? next + HOUR_MS : null;
+    }
+    return { level, next };
   }
 
   // --- stops ----------------------------------------------------------------------------------------

@@ -896,6 +896,53 @@ test("warnings: scan, board with grades equal to the API's, live countdowns, ack
   assert.ok(!(await page.$$eval("tr.mt-warning", (trs) => trs.map((tr) => tr.dataset.id))).includes(id));
 });
 
+test("warnings: when the countdown to the next escalation runs out, the level goes up without a refresh", async (page) => {
+  const since = (await api("/v1/stats")).first_transfer_at;
+  await api("/v1/warnings/scan", { token: OPERATOR, method: "POST", body: { since } });
+  // The page's clock, under the test's control: an hour passes in a moment.
+  await page.clock.install();
+  await signIn(page, ANALYST);
+  await open(page, "#/warnings", "tr.mt-warning .mt-next-escalation[data-seconds]");
+  const rows = () =>
+    page.$$eval("tr.mt-warning", (trs) =>
+      trs.map((tr) => ({
+        id: tr.dataset.id,
+        level: Number(tr.querySelector(".mt-escalation").dataset.level),
+        next: tr.querySelector(".mt-next-escalation") ? Number(tr.querySelector(".mt-next-escalation").dataset.seconds) : null,
+      })),
+    );
+  /** The board as the API computes it at the page's time (`at`), in the board's order. */
+  const expected = async () => {
+    const at = await page.evaluate(() => Date.now());
+    const ws = await api(`/v1/warnings?at=${encodeURIComponent(new Date(at).toISOString())}`);
+    return ws.map((w) => ({ id: String(w.id), level: w.escalation, next: w.next_escalation_at ? (Date.parse(w.next_escalation_at) - at) / 1000 : null }));
+  };
+  const check = async (level) => {
+    const [got, want] = [await rows(), await expected()];
+    assert.deepEqual(got.map((r) => [r.id, r.level]), want.map((w) => [w.id, w.level]), `levels as the API computes them at the page's time`);
+    assert.ok(got.some((r) => r.level === level), `a warning at level ${level}`);
+    got.forEach((r, i) => {
+      if (want[i].next == null) assert.equal(r.next, null, `warning ${r.id}: no next escalation`);
+      else assert.ok(Math.abs(r.next - want[i].next) <= 2, `warning ${r.id}: next escalation in ${r.next} s, API ${want[i].next} s`);
+    });
+  };
+  const first = (await rows())[0];
+  await check(first.level);
+  assert.ok(first.level < 3 && first.next > 0, `warning ${first.id} escalates in ${first.next} s`);
+  // Run the clock to just past the next escalation, then an hour at a time, up to level 3.
+  let wait = (first.next + 2) * 1000;
+  for (let level = first.level + 1; level <= 3; level++) {
+    await page.clock.fastForward(wait);
+    await page.waitForSelector(`tr.mt-warning[data-id="${first.id}"] .mt-escalation[data-level="${level}"]`);
+    await check(level);
+    const next = (await rows())[0].next;
+    if (level < 3) assert.ok(next > 3590 && next <= 3600, `the next countdown starts from the following hour: ${next} s`);
+    else assert.equal(next, null, "at level 3 there is no next escalation");
+    wait = 3600 * 1000;
+  }
+  assert.match(await page.textContent(`tr.mt-warning[data-id="${first.id}"] .mt-escalation`), /^3\/3 级$/);
+});
+
 test("an analyst sees scan and acknowledge disabled, with why; the API refuses an analyst's scan (403)", async (page) => {
   // Open warnings to show (the scan is the operator's; scanning again adds nothing twice).
   const since = (await api("/v1/stats")).first_transfer_at;
