@@ -94,6 +94,26 @@ pub fn escalation(w: &WarningRecord, at_ms: i64) -> u8 {
     }
 }
 
+/// Accounts whose incoming payments from ordinary people raise warnings, with why each is watched:
+/// those under a stop (`stopped`), and the cards of detected rings (`rings`, ranked).
+pub fn watched_accounts(
+    stopped: impl IntoIterator<Item = AccountId>,
+    rings: &[crate::rings::Ring],
+) -> BTreeMap<AccountId, String> {
+    let mut watched = BTreeMap::new();
+    for id in stopped {
+        watched.insert(id, "account under a stop-payment".to_string());
+    }
+    for (i, r) in rings.iter().enumerate() {
+        for m in &r.members {
+            watched.entry(m.id).or_insert_with(|| {
+                format!("card of a detected mule ring ({} in the ranking when raised)", crate::rings::ring_id(i))
+            });
+        }
+    }
+    watched
+}
+
 /// A warning as listed.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct WarningEntry {

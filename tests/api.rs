@@ -475,4 +475,20 @@ async fn uploads_raise_warnings_as_payments_arrive_into_stopped_accounts() {
     assert!(w["reasons"].to_string().contains("stop-payment"), "{w}");
     let again = send(csv).await;
     assert_eq!((again["transfers_added"].as_u64(), again["warnings_raised"].as_u64()), (Some(0), Some(0)));
+    // A card of a ring nobody has looked at yet on this server (no /v1/rings call before): the upload
+    // itself runs the detection it needs.
+    let relay = csv::Reader::from_path(world().join("truth/mules.csv"))
+        .unwrap()
+        .records()
+        .map(Result::unwrap)
+        .find(|r| &r[2] == "relay")
+        .unwrap()[0]
+        .to_string();
+    let sum =
+        send(format!("txn_id,ts,src,dst,amount,channel\nLIVE-2,2026-01-20 11:00:00,{payer},{relay},8000,transfer\n"))
+            .await;
+    assert_eq!(sum["warnings_raised"].as_u64(), Some(1), "{sum}");
+    let (_, all) = call(s, "GET", "/v1/warnings?status=all", Some(ANALYST), None).await;
+    let w = all.as_array().unwrap().iter().find(|w| w["txn_id"] == "LIVE-2").expect("the ring card's warning");
+    assert!(w["reasons"].to_string().contains("mule ring"), "{w}");
 }

@@ -57,6 +57,12 @@ pub struct RingEntry {
     pub patterns: Vec<String>,
 }
 
+/// The id of the ring at `rank` (0-based) in a ranked list: `R0001` is the strongest. Ids are ranks, so
+/// they name a ring within one detection; a later detection may rank it differently.
+pub fn ring_id(rank: usize) -> String {
+    format!("R{:04}", rank + 1)
+}
+
 /// Money moved between two members of a ring, over all time.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FlowEntry {
@@ -161,7 +167,7 @@ impl RingsReport {
                 .map(|&(s, a)| Ok(SenderEntry { account: g.account_external(s)?, amount: Fen(a) }))
                 .collect::<GraphResult<_>>()?;
             out.push(RingEntry {
-                ring_id: format!("R{:04}", i + 1),
+                ring_id: ring_id(i),
                 score: (r.score * 10.0).round() / 10.0,
                 members,
                 shared_attributes: shared,

@@ -47,9 +47,14 @@ pub struct AppState {
 /// Rings of a store with the attribute table they were computed from.
 pub type DetectedRings = Arc<(Vec<crate::rings::Ring>, crate::rings::features::AttrTable)>;
 
-/// The last ring detection and the watermark it was computed at.
+/// The last ring detection and the watermark it was computed at. The slot is locked only to read or
+/// swap it; a detection runs under its own lock, so readers of the last result (warnings on upload)
+/// never wait for whole-graph work, and two requests never run it twice.
 #[derive(Default)]
-pub struct RingsCache(std::sync::Mutex<Option<(crate::keys::Watermark, DetectedRings)>>);
+pub struct RingsCache {
+    current: std::sync::Mutex<Option<(crate::keys::Watermark, DetectedRings)>>,
+    computing: std::sync::Mutex<()>,
+}
 
 impl RingsCache {
     /// The ranked list of the committed store (ids `R0001`… by rank) with the detection it came from;
@@ -68,21 +73,30 @@ impl RingsCache {
     /// The last detection, whatever state it was computed at (None before the first). For work that
     /// must not pay for a whole-graph detection, such as warnings raised as an upload lands.
     pub fn last(&self) -> Option<DetectedRings> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|(_, r)| r.clone())
+        self.current.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|(_, r)| r.clone())
+    }
+
+    fn current_at(&self, wm: crate::keys::Watermark) -> Option<DetectedRings> {
+        match self.current.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            Some((at, rings)) if *at == wm => Some(rings.clone()),
+            _ => None,
+        }
     }
 
     /// Rings of the committed store seen by `view`, computed once per watermark. Must run on a blocking thread.
     pub fn get(&self, view: &crate::store::StoreView<'_>, tz: Tz) -> Result<DetectedRings, ApiError> {
         let wm = view.watermark();
-        let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((at, rings)) = slot.as_ref() {
-            if *at == wm {
-                return Ok(rings.clone());
-            }
+        if let Some(rings) = self.current_at(wm) {
+            return Ok(rings);
+        }
+        let _one_at_a_time = self.computing.lock().unwrap_or_else(|p| p.into_inner());
+        // Another request may have computed it while this one waited.
+        if let Some(rings) = self.current_at(wm) {
+            return Ok(rings);
         }
         let (rings, _, table) = crate::rings::detect_rings(view, &Default::default(), &[], tz)?;
         let value = Arc::new((rings, table));
-        *slot = Some((wm, value.clone()));
+        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some((wm, value.clone()));
         Ok(value)
     }
 }
@@ -177,6 +191,17 @@ async fn json_for_bare_errors(resp: axum::response::Response) -> axum::response:
 pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, "moneytrail API listening");
+    // Detect rings once at start, in the background: warnings raised on upload watch ring cards, and
+    // the first person to open the rings page should not wait for whole-graph work.
+    let warm = state.clone();
+    tokio::task::spawn_blocking(move || match warm.store.view() {
+        Ok(view) => {
+            if let Err(e) = warm.rings.get(&view, warm.tz) {
+                tracing::warn!(error = %e.message, "ring detection at start failed");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "ring detection at start: store unreadable"),
+    });
     axum::serve(listener, app(state))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -674,7 +674,14 @@ async fn ingest_body(
             let prepared = crate::ingest::prepare(&t, &a, &opts).map_err(ingest_error)?;
             let mut summary = prepared.run(&store, &|_| {}).map_err(ingest_error)?;
             if !accounts {
-                summary.warnings_raised = Some(warn_on_arrival(&store, &rings, first_new_seq)?);
+                // The transfers are committed: a failure here must not turn the upload into an error.
+                summary.warnings_raised = match warn_on_arrival(&store, &rings, first_new_seq, tz) {
+                    Ok(n) => Some(n),
+                    Err(e) => {
+                        tracing::error!(error = %e.message, "warnings on upload failed; a scan will find them");
+                        None
+                    }
+                };
             }
             Ok(summary)
         }
@@ -693,11 +700,16 @@ fn warn_on_arrival(
     store: &crate::store::TransferStore,
     rings: &super::RingsCache,
     first_new_seq: u64,
+    tz: chrono_tz::Tz,
 ) -> Result<u64, ApiError> {
     let view = store.view()?;
     let now = chrono::Utc::now().timestamp_millis();
-    let last = rings.last();
-    let watched = watched_accounts(&view, last.as_ref().map(|r| r.0.as_slice()), now)?;
+    // The server detects rings at start; if that has not finished, this upload waits for it once.
+    let detected = match rings.last() {
+        Some(r) => r,
+        None => rings.get(&view, tz)?,
+    };
+    let watched = crate::warnings::watched_accounts(view.stopped_at(now)?, &detected.0);
     let mut found = crate::warnings::scan(&view, &watched, i64::MIN, i64::MAX, now)?;
     found.retain(|w| w.seq >= first_new_seq);
     Ok(store.add_warnings(&found)? as u64)
@@ -978,25 +990,6 @@ pub struct ScanResult {
     warnings: Vec<crate::warnings::WarningEntry>,
 }
 
-/// Accounts whose incoming payments from ordinary people raise warnings: those under a stop at `at`, and
-/// the cards of detected rings; with why each is watched.
-fn watched_accounts(
-    view: &crate::store::StoreView<'_>,
-    rings: Option<&[crate::rings::Ring]>,
-    at: i64,
-) -> Result<std::collections::BTreeMap<u32, String>, ApiError> {
-    let mut watched = std::collections::BTreeMap::new();
-    for id in view.stopped_at(at)? {
-        watched.insert(id, "account under a stop-payment".to_string());
-    }
-    for (i, r) in rings.unwrap_or_default().iter().enumerate() {
-        for m in &r.members {
-            watched.entry(m.id).or_insert_with(|| format!("card of mule ring R{:04}", i + 1));
-        }
-    }
-    Ok(watched)
-}
-
 /// Finds payments from ordinary people into stopped accounts and ring cards, and stores them as warnings.
 #[utoipa::path(post, path = "/v1/warnings/scan", tag = "warnings", request_body = ScanRequest, responses((status = 200, description = "New warnings found (operator)", body = ScanResult)))]
 pub async fn scan_warnings(
@@ -1015,7 +1008,7 @@ pub async fn scan_warnings(
     blocking(move || {
         let view = store.view()?;
         let cached = cache.get(&view, tz)?;
-        let watched = watched_accounts(&view, Some(&cached.0), until)?;
+        let watched = crate::warnings::watched_accounts(view.stopped_at(until)?, &cached.0);
         let found = crate::warnings::scan(&view, &watched, since, until, now)?;
         let new_warnings = store.add_warnings(&found)?;
         let warnings = found.iter().map(|w| crate::warnings::entry(&view, w, now, tz)).collect::<Result<_, _>>()?;
