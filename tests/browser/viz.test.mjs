@@ -1009,23 +1009,81 @@ test("API errors show the server's message and field: 422 for a well-formed requ
   assert.equal(await page.getAttribute(".mt-controls input[name=as_of]", "aria-invalid"), "true");
 });
 
-test("account names are shown as text, never run as markup", async (page) => {
-  // A hostile holder name, ingested through the API as a bank file would bring it.
-  const account = "6200000000000000666";
-  const name = '<img src=x onerror="window.__pwned=1">"&<b>';
-  const csv = `account_id,holder_id,holder_name,phone,device_id,bank,branch,opened_at,kind\n${account},HX1,"${name.replace(/"/g, '""')}",,,XSS,,2026-01-01,personal\n`;
-  const resp = await fetch(`${BASE}/v1/ingest/accounts`, { method: "POST", headers: { Authorization: `Bearer ${OPERATOR}`, "Content-Type": "text/csv" }, body: csv });
-  assert.ok(resp.ok, `ingest: ${resp.status} ${await resp.text()}`);
-  await fetch(`${BASE}/v1/ingest/transfers`, {
-    method: "POST",
-    headers: { Authorization: `Bearer ${OPERATOR}`, "Content-Type": "text/csv" },
-    body: `txn_id,ts,src,dst,amount\nTXSS0001,2026-01-05 10:00:00,${account},6214832951950679,10.00\n`,
-  });
+test("bank data is shown as text, never run as markup: account page, case diagram, ring, warnings board", async (page) => {
+  // Hostile names and banks, uploaded through the API as a bank's files would bring them.
+  const name = '<img src=x onerror="alert(1);window.__pwned=1">"><script>alert(2)</script>&amp;<b>';
+  const bank = "<iframe src=http://evil.example/>";
+  const csv = (header, ...rows) => [header, ...rows.map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(","))].join("\n") + "\n";
+  const upload = async (kind, body) => {
+    const resp = await fetch(`${BASE}/v1/ingest/${kind}`, { method: "POST", headers: { Authorization: `Bearer ${OPERATOR}`, "Content-Type": "text/csv" }, body });
+    assert.ok(resp.ok, `ingest ${kind}: ${resp.status} ${await resp.text()}`);
+  };
+  /** Nothing the names carry became an element, ran or loaded (requests out and dialogs fail every test). */
+  const inert = async (where) => {
+    assert.deepEqual(await page.$$eval("#mt-view img, #mt-view iframe, #mt-view b, #mt-view script, #mt-view foreignObject", (els) => els.map((e) => e.outerHTML)), [], `${where}: no element made from a name`);
+    assert.equal(await page.evaluate(() => document.scripts.length), 2, `${where}: only the page's own scripts`);
+    assert.equal(await page.evaluate(() => window.__pwned), undefined, `${where}: nothing ran`);
+  };
+
+  // An account of its own, on its page.
+  const lone = "6200000000000000666";
+  await upload("accounts", csv("account_id,holder_id,holder_name,phone,device_id,bank,branch,opened_at,kind", [lone, "HX1", name, "", "", bank, "", "2026-01-01", "personal"]));
+  await upload("transfers", csv("txn_id,ts,src,dst,amount", ["TXSS0001", "2026-01-05 10:00:00", lone, "6200000000000000669", "10.00"]));
   await signIn(page, ANALYST);
-  await open(page, `#/account/${account}`, ".mt-account-page .mt-acct-attrs");
+  await open(page, `#/account/${lone}`, ".mt-account-page .mt-acct-attrs");
   assert.ok((await page.textContent(".mt-acct-holder")).includes(name), "the name is shown literally");
-  assert.equal(await page.$(".mt-view img"), null, "no element made from the name");
-  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  await inert("account page");
+
+  // An account a registered case's trace reaches: it received money from a card of the trace after the
+  // money arrived there and before the case was reported, so the server draws it in the diagram.
+  const caseId = "CASE-00012";
+  const before = await api(`/v1/cases/${caseId}/trace`);
+  const from = before.accounts.filter((a) => a.hop < before.hops && !a.terminal && fen(a.held) > 0).sort((a, b) => fen(b.held) - fen(a.held))[0];
+  const ts = Math.floor(Date.parse(from.last_arrival) / 1000) + 60;
+  assert.ok(ts * 1000 < Date.parse(before.as_of), `${from.account} pays on before the report time`);
+  const reached = "6200000000000000667";
+  await upload("accounts", csv("account_id,holder_id,holder_name,phone,device_id,bank,branch,opened_at,kind", [reached, "HX2", name, "", "", bank, "", "2026-01-01", "personal"]));
+  await upload("transfers", csv("txn_id,ts,src,dst,amount", ["TXSS0002", String(ts), from.account, reached, from.held]));
+  const trace = await api(`/v1/cases/${caseId}/trace`);
+  const entry = trace.accounts.find((a) => a.account === reached);
+  assert.ok(entry && fen(entry.traced_in) > 0 && entry.holder_name === name, `the trace reaches ${reached}`);
+
+  await open(page, `#/case/${caseId}`);
+  const box = `svg.mt-flow g.mt-account[data-account="${reached}"]`;
+  await page.waitForSelector(box);
+  assert.ok((await page.textContent(`${box} title`)).includes(`${name} ${bank}`), "the diagram's tooltip has the name and bank as text");
+  const texts = await page.$$eval(`${box} text`, (ts) => ts.map((t) => t.textContent));
+  assert.ok(texts.some((t) => t.startsWith(name.slice(0, 20))), `the box shows the name as text: ${texts}`);
+  assertDiagramMatches(await readDiagram(page), trace, `${caseId} with the hostile account`);
+  await page.click(".mt-accounts-reached summary");
+  assert.equal(await page.textContent(`.mt-accounts-reached tr[data-account="${reached}"] td[data-col=holder]`), name);
+  assert.equal(await page.textContent(`.mt-accounts-reached tr[data-account="${reached}"] td[data-col=bank]`), bank);
+  const proposal = (await readFreezeTable(page)).find((r) => r.account === reached);
+  assert.equal(proposal?.cells.holder, name, "the freeze table has the name as text");
+  await page.click(box);
+  await page.waitForSelector(`.mt-panel[data-account="${reached}"] .mt-acct-attrs`);
+  assert.ok((await page.textContent(".mt-panel .mt-acct-holder")).includes(name));
+  await inert("case view");
+
+  // A ring's card renamed, and a payment into it from a payer the bank names the same: the ring's page
+  // and the warnings board.
+  const { rings } = await api("/v1/rings");
+  const card = rings[0].members[0].account;
+  const payer = "6200000000000000668";
+  await upload("accounts", csv("account_id,holder_name", [card, name]));
+  await upload("transfers", csv("txn_id,ts,src,dst,amount,src_name", ["TXSS0003", "2026-01-20 12:00:00", payer, card, "88.00", name]));
+  await api("/v1/warnings/scan", { token: OPERATOR, method: "POST", body: { since: "2026-01-20 00:00:00" } });
+  const ring = (await api(`/v1/rings/around/${card}`)).rings[0];
+  assert.equal(ring.members.find((m) => m.account === card).holder_name, name, "the ring has the new name");
+  await open(page, `#/rings/${ring.ring_id}`, `svg.mt-ring g.mt-ring-member[data-account="${card}"]`);
+  assert.ok((await page.textContent(`svg.mt-ring g.mt-ring-member[data-account="${card}"] title`)).includes(name));
+  assert.ok((await page.textContent(`tr.mt-member-row[data-account="${card}"] td[data-col=holder]`)).startsWith(name));
+  await inert("ring");
+  const warning = (await api("/v1/warnings")).find((w) => w.payer === payer);
+  assert.equal(warning?.payer_name, name, "the payment raised a warning");
+  await open(page, "#/warnings", `tr.mt-warning[data-id="${warning.id}"]`);
+  assert.equal(await page.textContent(`tr.mt-warning[data-id="${warning.id}"] td[data-col=payer] .mt-dim`), name);
+  await inert("warnings board");
 });
 
 test("the diagram's sanitiser keeps the drawing and removes everything active or pointing out", async (page, rec) => {
