@@ -484,7 +484,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     to_ms: None,
                     report_time_ms: c.as_of_ms,
                     created_at_ms: now,
-                    created_by: format!("import {}", file.display()),
+                    // The file's name, not its path: the API shows this to clients.
+                    created_by: format!(
+                        "import {}",
+                        file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into())
+                    ),
                     note: String::new(),
                 })?;
             }

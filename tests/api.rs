@@ -288,9 +288,12 @@ async fn ndjson_uploads_keep_every_bad_line() {
     assert_eq!(resp.status(), StatusCode::OK);
     let sum: serde_json::Value = serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap();
     assert_eq!((sum["transfers_added"].as_u64(), sum["transfer_rows_rejected"].as_u64()), (Some(2), Some(2)), "{sum}");
-    let rejects = std::fs::read_to_string(sum["rejects_file"].as_str().unwrap()).unwrap();
-    assert!(rejects.contains("NDJSON line 2: not a JSON object"), "{rejects}");
-    assert!(rejects.contains("amount"), "{rejects}");
+    // The rejected rows come back in the answer (never a server path), with line, field and reason.
+    assert!(sum.get("rejects_file").is_none(), "{sum}");
+    let rejects = sum["rejects"].as_array().unwrap();
+    assert_eq!((rejects.len(), sum["rejects_truncated"].as_bool()), (2, Some(false)), "{sum}");
+    assert!(rejects[0]["reason"].as_str().unwrap().contains("NDJSON line 2: not a JSON object"), "{sum}");
+    assert_eq!((rejects[1]["field"].as_str(), rejects[1]["value"].as_str()), (Some("amount"), Some("-1")), "{sum}");
     let (_, acct) = call(s, "GET", "/v1/accounts/B", Some(ANALYST), None).await;
     let amounts: Vec<&str> =
         acct["transfers"].as_array().unwrap().iter().map(|t| t["amount"].as_str().unwrap()).collect();
@@ -376,6 +379,21 @@ async fn ring_results_are_reused_until_an_ingest_changes_the_store() {
         m.contains(&"NEW-1") && m.contains(&"NEW-2") && m.contains(&"NEW-3")
     });
     assert!(found, "the new dealer's three cards form a ring");
+    // An upload of accounts alone (a holder renamed) does not move the watermark, yet changes rings.
+    let renamed = "account_id,holder_id,holder_name,phone,device_id,bank,branch,opened_at,kind\n\
+        NEW-1,HN1,改名,1990000001,NEWDEV,ICBC,b,2026-01-10,personal\n";
+    let resp = app(s.clone()).oneshot(upload("/v1/ingest/accounts", renamed)).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let (_, now) = call(s, "GET", "/v1/rings", Some(ANALYST), None).await;
+    let names: Vec<&str> = now["rings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["members"].as_array().unwrap())
+        .filter(|m| m["account"] == "NEW-1")
+        .map(|m| m["holder_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["改名"], "the rings were detected again after the accounts upload");
 }
 
 /// One ring's detail: its flows equal the transfers among its members summed straight from the sample

@@ -82,6 +82,7 @@ pub struct IngestSummary {
     pub seconds: f64,
     pub rows_per_second: f64,
     #[schema(value_type = Option<String>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rejects_file: Option<PathBuf>,
     /// Warnings (资金预警) raised by the new transfers; set by the API's uploads, which check every new
     /// transfer into a watched account as it arrives.

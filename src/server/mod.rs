@@ -52,7 +52,8 @@ pub type DetectedRings = Arc<(Vec<crate::rings::Ring>, crate::rings::features::A
 /// never wait for whole-graph work, and two requests never run it twice.
 #[derive(Default)]
 pub struct RingsCache {
-    current: std::sync::Mutex<Option<(crate::keys::Watermark, DetectedRings)>>,
+    /// The last result and the watermark it is valid at (None: stale, though still the last result).
+    current: std::sync::Mutex<Option<(Option<crate::keys::Watermark>, DetectedRings)>>,
     computing: std::sync::Mutex<()>,
 }
 
@@ -76,9 +77,17 @@ impl RingsCache {
         self.current.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|(_, r)| r.clone())
     }
 
+    /// Marks the last result stale: an upload of accounts changes holders, phones and devices (what rings
+    /// are made of) without moving the watermark. `last()` still answers with it until the next detection.
+    pub fn invalidate(&self) {
+        if let Some(slot) = self.current.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            slot.0 = None;
+        }
+    }
+
     fn current_at(&self, wm: crate::keys::Watermark) -> Option<DetectedRings> {
         match self.current.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
-            Some((at, rings)) if *at == wm => Some(rings.clone()),
+            Some((Some(at), rings)) if *at == wm => Some(rings.clone()),
             _ => None,
         }
     }
@@ -96,7 +105,7 @@ impl RingsCache {
         }
         let (rings, _, table) = crate::rings::detect_rings(view, &Default::default(), &[], tz)?;
         let value = Arc::new((rings, table));
-        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some((wm, value.clone()));
+        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some((Some(wm), value.clone()));
         Ok(value)
     }
 }

@@ -633,6 +633,54 @@ async fn spool(
     Ok(path)
 }
 
+/// Most rejected rows an upload answer lists.
+const MAX_REJECTS_SHOWN: usize = 100;
+
+/// What an upload answers: the CLI's ingest summary, with the rejected rows instead of a server path.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct UploadSummary {
+    #[serde(flatten)]
+    summary: crate::ingest::IngestSummary,
+    /// The first rejected rows (at most 100), each with the line of the upload, the field at fault, its
+    /// value and why.
+    rejects: Vec<RejectedRow>,
+    /// True when more rows were rejected than listed (`transfer_rows_rejected`, `account_rows_rejected`
+    /// count them all; the server keeps them all in its rejects directory).
+    rejects_truncated: bool,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct RejectedRow {
+    /// Line in the upload (CSV: counting the header as 1; NDJSON: the line of the object).
+    line: u64,
+    field: String,
+    value: String,
+    reason: String,
+}
+
+/// The first `max` rows of a rejects file (file, line, field, value, reason, record), and whether there
+/// were more. An unreadable file yields what could be read: the summary still counts every reject.
+fn read_rejects(path: &std::path::Path, max: usize) -> (Vec<RejectedRow>, bool) {
+    let Ok(mut rdr) = csv::Reader::from_path(path) else {
+        tracing::warn!(file = %path.display(), "rejects file unreadable");
+        return (Vec::new(), false);
+    };
+    let mut rows = Vec::new();
+    for rec in rdr.records() {
+        let Ok(rec) = rec else { break };
+        if rows.len() == max {
+            return (rows, true);
+        }
+        rows.push(RejectedRow {
+            line: rec.get(1).and_then(|l| l.parse().ok()).unwrap_or(0),
+            field: rec.get(2).unwrap_or("").to_string(),
+            value: rec.get(3).unwrap_or("").to_string(),
+            reason: rec.get(4).unwrap_or("").to_string(),
+        });
+    }
+    (rows, false)
+}
+
 async fn ingest_body(
     s: AppState,
     who: Principal,
@@ -640,7 +688,7 @@ async fn ingest_body(
     headers: axum::http::HeaderMap,
     body: axum::body::Body,
     accounts: bool,
-) -> ApiResult<crate::ingest::IngestSummary> {
+) -> ApiResult<UploadSummary> {
     who.require(Role::Operator)?;
     let delimiter = match q.delimiter.as_deref() {
         None => b',',
@@ -673,6 +721,9 @@ async fn ingest_body(
             let first_new_seq = store.view()?.watermark().next_seq;
             let prepared = crate::ingest::prepare(&t, &a, &opts).map_err(ingest_error)?;
             let mut summary = prepared.run(&store, &|_| {}).map_err(ingest_error)?;
+            if accounts {
+                rings.invalidate();
+            }
             if !accounts {
                 // The transfers are committed: a failure here must not turn the upload into an error.
                 summary.warnings_raised = match warn_on_arrival(&store, &rings, first_new_seq, tz) {
@@ -688,7 +739,15 @@ async fn ingest_body(
     })
     .await;
     let _ = tokio::fs::remove_file(&path).await;
-    result.map(Json)
+    result.map(|mut summary| {
+        // The rejects file is on the server, under the store: clients get the rejected rows themselves
+        // (the first ones), never a server path.
+        let (rejects, rejects_truncated) = match summary.rejects_file.take() {
+            Some(path) => read_rejects(&path, MAX_REJECTS_SHOWN),
+            None => (Vec::new(), false),
+        };
+        Json(UploadSummary { summary, rejects, rejects_truncated })
+    })
 }
 
 /// What the uploader can fix (columns, format) is a 400 naming it; the rest is internal.
@@ -731,25 +790,25 @@ fn ingest_error(e: crate::ingest::IngestError) -> ApiError {
     }
 }
 
-#[utoipa::path(post, path = "/v1/ingest/transfers", tag = "ingest", params(IngestQuery), request_body(content((String = "text/csv"), (String = "application/x-ndjson")), description = "Transfers, CSV with a header or one JSON object per line"), responses((status = 200, description = "Ingest summary: added, duplicates, rejected (operator)", body = crate::ingest::IngestSummary), (status = 413, description = "Body too large", body = crate::server::openapi::ErrorBody), (status = 415, description = "Not CSV or NDJSON", body = crate::server::openapi::ErrorBody)))]
+#[utoipa::path(post, path = "/v1/ingest/transfers", tag = "ingest", params(IngestQuery), request_body(content((String = "text/csv"), (String = "application/x-ndjson")), description = "Transfers, CSV with a header or one JSON object per line"), responses((status = 200, description = "Ingest summary: added, duplicates, rejected (operator)", body = UploadSummary), (status = 413, description = "Body too large", body = crate::server::openapi::ErrorBody), (status = 415, description = "Not CSV or NDJSON", body = crate::server::openapi::ErrorBody)))]
 pub async fn ingest_transfers(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
     Query(q): Query<IngestQuery>,
     headers: axum::http::HeaderMap,
     body: axum::body::Body,
-) -> ApiResult<crate::ingest::IngestSummary> {
+) -> ApiResult<UploadSummary> {
     ingest_body(s, who, q, headers, body, false).await
 }
 
-#[utoipa::path(post, path = "/v1/ingest/accounts", tag = "ingest", params(IngestQuery), request_body(content((String = "text/csv"), (String = "application/x-ndjson")), description = "Accounts, CSV with a header or one JSON object per line"), responses((status = 200, description = "Ingest summary (operator)", body = crate::ingest::IngestSummary), (status = 413, description = "Body too large", body = crate::server::openapi::ErrorBody), (status = 415, description = "Not CSV or NDJSON", body = crate::server::openapi::ErrorBody)))]
+#[utoipa::path(post, path = "/v1/ingest/accounts", tag = "ingest", params(IngestQuery), request_body(content((String = "text/csv"), (String = "application/x-ndjson")), description = "Accounts, CSV with a header or one JSON object per line"), responses((status = 200, description = "Ingest summary (operator)", body = UploadSummary), (status = 413, description = "Body too large", body = crate::server::openapi::ErrorBody), (status = 415, description = "Not CSV or NDJSON", body = crate::server::openapi::ErrorBody)))]
 pub async fn ingest_accounts(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
     Query(q): Query<IngestQuery>,
     headers: axum::http::HeaderMap,
     body: axum::body::Body,
-) -> ApiResult<crate::ingest::IngestSummary> {
+) -> ApiResult<UploadSummary> {
     ingest_body(s, who, q, headers, body, true).await
 }
 
