@@ -28,7 +28,7 @@ echo "== trace requests alone ==" | tee "$OUT/api-summary.txt"
 wrk -t2 -c32 -d20s --latency -s "$OUT/trace.lua" "http://127.0.0.1:$PORT/v1/trace" | tee -a "$OUT/api-summary.txt"
 awk 'BEGIN { print "txn_id,ts,src,dst,amount"; for (i = 0; i < 400000; i++) printf "LOAD%d,%d,S%d,D%d,%d.00\n", i, 1769900000 + i, i % 5000, i % 777, i % 9000 + 1 }' > "$OUT/load.csv"
 echo "== trace requests while 400,000 rows are ingested ==" | tee -a "$OUT/api-summary.txt"
-( sleep 2; curl -s -X POST -H "Authorization: Bearer $OPERATOR" --data-binary @"$OUT/load.csv" "http://127.0.0.1:$PORT/v1/ingest/transfers" > "$OUT/load-ingest.json" ) &
+( sleep 2; curl -s -X POST -H "Authorization: Bearer $OPERATOR" -H "Content-Type: text/csv" --data-binary @"$OUT/load.csv" "http://127.0.0.1:$PORT/v1/ingest/transfers" > "$OUT/load-ingest.json" ) &
 UPLOAD=$!
 wrk -t2 -c32 -d20s --latency -s "$OUT/trace.lua" "http://127.0.0.1:$PORT/v1/trace" | tee -a "$OUT/api-summary.txt"
 wait "$UPLOAD" || true

@@ -185,6 +185,14 @@ async fn uploads_ingest_with_rejects_dedupe_and_reads_keep_answering() {
         }
     };
     let csv = "txn_id,ts,src,dst,amount\nU1,2026-02-01 10:00:00,A,B,100\nU2,not a time,A,B,5\n".to_string();
+    // Only CSV and NDJSON bodies are read; anything else is refused rather than guessed at.
+    let mut png = upload(OPERATOR, "/v1/ingest/transfers", csv.clone());
+    png.headers_mut().insert("content-type", "image/png".parse().unwrap());
+    let (st, err) = run(png).await;
+    assert_eq!(
+        (st, err["error"]["code"].as_str()),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("unsupported_media_type"))
+    );
     assert_eq!(run(upload(ANALYST, "/v1/ingest/transfers", csv.clone())).await.0, StatusCode::FORBIDDEN);
     let (st, sum) = run(upload(OPERATOR, "/v1/ingest/transfers", csv.clone())).await;
     assert_eq!(st, StatusCode::OK, "{sum}");
@@ -255,7 +263,14 @@ async fn cases_are_registered_traced_frozen_and_linked() {
     let (st, html) = call(s, "GET", "/v1/cases/CASE-00006/trace?format=html", Some(ANALYST), None).await;
     assert!(st == StatusCode::OK && html.as_str().unwrap().contains("涉及账户"));
     let (st, err) = call(s, "GET", "/v1/cases/CASE-00006/trace?format=pdf", Some(ANALYST), None).await;
-    assert_eq!((st, err["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("query")), "{err}");
+    assert_eq!((st, err["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("format")), "{err}");
+    // A misspelt parameter is refused, not silently ignored (`hop` would trace the default 6 hops).
+    let (st, err) = call(s, "GET", "/v1/cases/CASE-00006/trace?hop=3", Some(ANALYST), None).await;
+    assert_eq!((st, err["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("hop")), "{err}");
+    let (st, err) = call(s, "GET", "/v1/rings?limit=abc", Some(ANALYST), None).await;
+    assert_eq!((st, err["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("limit")), "{err}");
+    let (st, err) = call(s, "POST", "/v1/warnings/abc/ack", Some(OPERATOR), None).await;
+    assert_eq!((st, err["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("path")), "{err}");
     let (st, fr) = call(s, "GET", "/v1/cases/CASE-00006/freeze?threshold=1000", Some(ANALYST), None).await;
     assert_eq!((st, fr["threshold"].as_str()), (StatusCode::OK, Some("1000.00")));
     // CASE-00006 and CASE-00007 share mule cards in the sample world's truth.

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod error;
+mod extract;
 pub mod openapi;
 mod routes;
 pub mod viz;

@@ -1,13 +1,14 @@
 //! Handlers. Each parses and checks its input, does the work in `blocking`, and answers with the same
 //! JSON documents the CLI prints.
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::Deserialize;
 
 use super::auth::{Principal, Role};
+use super::extract::{P, Q};
 use super::{blocking, ApiError, AppState, MAX_PAGE};
 use crate::flowchart::{self, ChartTitle, Lang};
 use crate::freeze::{propose_freezes, FreezeParams};
@@ -30,10 +31,6 @@ fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
         }
         err
     })
-}
-
-fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
-    q.map(|Query(q)| q).map_err(|e| ApiError::bad_request("query", e.body_text()))
 }
 
 /// API times are RFC 3339, or local date-times (server time zone) written the same way without an
@@ -101,6 +98,7 @@ pub async fn stats(State(s): State<AppState>) -> ApiResult<StoreStats> {
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct AccountQuery {
     /// Transfers from this time (RFC 3339).
     #[param(format = DateTime)]
@@ -108,7 +106,7 @@ pub struct AccountQuery {
     /// Transfers until this time (RFC 3339).
     #[param(format = DateTime)]
     to: Option<String>,
-    /// The page cursor: `next_after` of the previous page.
+    /// The page cursor: `next_cursor` of the previous page.
     after: Option<String>,
     /// Transfers per page (default 50).
     #[param(minimum = 1, maximum = 1000)]
@@ -118,8 +116,8 @@ pub struct AccountQuery {
 #[utoipa::path(get, path = "/v1/accounts/{account}", tag = "accounts", params(("account" = String, Path, description = "Account number"), AccountQuery), responses((status = 200, description = "Profile, features and transfers in the window, paged", body = AccountReport), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
 pub async fn account(
     State(s): State<AppState>,
-    Path(account): Path<String>,
-    Query(q): Query<AccountQuery>,
+    P(account): P<String>,
+    Q(q): Q<AccountQuery>,
 ) -> ApiResult<AccountReport> {
     let limit = q.limit.unwrap_or(50);
     if limit == 0 || limit > MAX_PAGE {
@@ -161,7 +159,8 @@ pub struct TraceRequest {
     /// Yuan: smaller traced amounts are not followed.
     #[schema(pattern = r"^[0-9]{1,13}(\.[0-9]{1,2})?$")]
     min_amount: Option<String>,
-    /// Yuan (freeze only): accounts holding less are not proposed.
+    /// Yuan: freeze does not propose accounts holding less. Accepted and ignored by trace, so one body
+    /// serves both.
     #[schema(pattern = r"^[0-9]{1,13}(\.[0-9]{1,2})?$")]
     threshold: Option<String>,
 }
@@ -191,6 +190,7 @@ impl TraceRequest {
 /// How a trace is answered: the JSON document (default), or the money-flow diagram.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ChartQuery {
     #[serde(default)]
     format: ChartFormat,
@@ -256,19 +256,18 @@ async fn answer_trace(
     }
 }
 
-#[utoipa::path(post, path = "/v1/trace", tag = "trace", params(ChartQuery), request_body = TraceRequest, responses((status = 200, description = "The trace (JSON), or its diagram with format=svg|html", content((TraceReport = "application/json"), (String = "image/svg+xml"), (String = "text/html"))), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
+#[utoipa::path(post, path = "/v1/trace", tag = "trace", params(ChartQuery), request_body = TraceRequest, responses((status = 200, description = "The trace (JSON), or its diagram with format=svg|html", content((TraceReport = "application/json"), (String = "image/svg+xml"), (String = "text/html")))))]
 pub async fn trace(
     State(s): State<AppState>,
-    chart: Result<Query<ChartQuery>, QueryRejection>,
+    Q(chart): Q<ChartQuery>,
     body: Result<Json<TraceRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let chart = query(chart)?;
     let req = json_body(body)?;
     let report = trace_report(&s, req).await?;
     answer_trace(report, chart, String::new(), s.tz).await
 }
 
-#[utoipa::path(post, path = "/v1/freeze", tag = "freezes", request_body = TraceRequest, responses((status = 200, description = "Extended-freeze proposals", body = crate::freeze::FreezeReport), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
+#[utoipa::path(post, path = "/v1/freeze", tag = "freezes", request_body = TraceRequest, responses((status = 200, description = "Extended-freeze proposals", body = crate::freeze::FreezeReport)))]
 pub async fn freeze(
     State(s): State<AppState>,
     body: Result<Json<TraceRequest>, JsonRejection>,
@@ -296,6 +295,7 @@ pub async fn freeze(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct StopsQuery {
     /// Only stops active at this time.
     #[param(format = DateTime)]
@@ -306,7 +306,7 @@ pub struct StopsQuery {
 }
 
 #[utoipa::path(get, path = "/v1/stops", tag = "freezes", params(StopsQuery), responses((status = 200, description = "Stops placed", body = StopList)))]
-pub async fn list_stops(State(s): State<AppState>, Query(q): Query<StopsQuery>) -> ApiResult<StopList> {
+pub async fn list_stops(State(s): State<AppState>, Q(q): Q<StopsQuery>) -> ApiResult<StopList> {
     if q.expiring_within_hours.is_some_and(|h| h > 8760) {
         return Err(ApiError::bad_request("expiring_within_hours", "at most 8760 (a year)"));
     }
@@ -417,7 +417,7 @@ async fn change_stop(s: AppState, who: Principal, id: u64, body: Option<At>, ren
 pub async fn renew_stop(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
-    Path(id): Path<u64>,
+    P(id): P<u64>,
     body: axum::body::Bytes,
 ) -> ApiResult<StopList> {
     change_stop(s, who, id, optional_at(&body)?, true).await
@@ -427,7 +427,7 @@ pub async fn renew_stop(
 pub async fn release_stop(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
-    Path(id): Path<u64>,
+    P(id): P<u64>,
     body: axum::body::Bytes,
 ) -> ApiResult<StopList> {
     change_stop(s, who, id, optional_at(&body)?, false).await
@@ -435,6 +435,7 @@ pub async fn release_stop(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct RingsQuery {
     /// Only rings scoring at least this (0-100).
     #[param(minimum = 0, maximum = 100)]
@@ -445,7 +446,7 @@ pub struct RingsQuery {
 }
 
 #[utoipa::path(get, path = "/v1/rings", tag = "rings", params(RingsQuery), responses((status = 200, description = "Mule-card rings, ranked", body = RingsReport)))]
-pub async fn rings(State(s): State<AppState>, Query(q): Query<RingsQuery>) -> ApiResult<RingsReport> {
+pub async fn rings(State(s): State<AppState>, Q(q): Q<RingsQuery>) -> ApiResult<RingsReport> {
     let limit = q.limit.unwrap_or(100);
     if q.min_score.is_some_and(|m| !(0.0..=100.0).contains(&m)) {
         return Err(ApiError::bad_request("min_score", "min_score must be 0..=100"));
@@ -466,7 +467,7 @@ pub async fn rings(State(s): State<AppState>, Query(q): Query<RingsQuery>) -> Ap
 }
 
 #[utoipa::path(get, path = "/v1/rings/{ring_id}", tag = "rings", params(("ring_id" = String, Path, description = "Ring id from the ranked list, e.g. R0001")), responses((status = 200, description = "One ring: members, roles, shared attributes and the flows among its members", body = RingDetail), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
-pub async fn ring(State(s): State<AppState>, Path(ring_id): Path<String>) -> ApiResult<RingDetail> {
+pub async fn ring(State(s): State<AppState>, P(ring_id): P<String>) -> ApiResult<RingDetail> {
     let store = s.store.clone();
     let cache = s.rings.clone();
     let tz = s.tz;
@@ -486,7 +487,7 @@ pub async fn ring(State(s): State<AppState>, Path(ring_id): Path<String>) -> Api
 }
 
 #[utoipa::path(get, path = "/v1/rings/around/{account}", tag = "rings", params(("account" = String, Path, description = "Account number")), responses((status = 200, description = "The rings an account belongs to: from the ranked list (ids R…) when it is a member of one, else found anchored on it (ids A…, not in the list)", body = RingsReport), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
-pub async fn rings_around(State(s): State<AppState>, Path(account): Path<String>) -> ApiResult<RingsReport> {
+pub async fn rings_around(State(s): State<AppState>, P(account): P<String>) -> ApiResult<RingsReport> {
     let store = s.store.clone();
     let cache = s.rings.clone();
     let tz = s.tz;
@@ -516,6 +517,7 @@ pub async fn rings_around(State(s): State<AppState>, Path(account): Path<String>
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct IngestQuery {
     /// CSV delimiter, one character (default ","; `tab` for tabs).
     #[param(pattern = r"^([!-~]|tab)$")]
@@ -704,11 +706,21 @@ async fn ingest_body(
     let mapping =
         crate::ingest::ColumnMapping::parse_pairs(q.map.as_deref()).map_err(|e| ApiError::bad_request("map", e))?;
     let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let ndjson = (content_type.contains("ndjson") || content_type.contains("jsonl")).then_some(if accounts {
-        ACCOUNT_COLUMNS
-    } else {
-        TRANSFER_COLUMNS
-    });
+    let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let ndjson = match media.as_str() {
+        "" | "text/csv" | "application/csv" | "text/plain" | "application/octet-stream" => false,
+        "application/x-ndjson" | "application/ndjson" | "application/jsonl" | "application/x-jsonlines" => true,
+        // Anything else (a form post, JSON, an image) is a client mistake; guessing CSV would ingest junk.
+        other => {
+            return Err(ApiError {
+                status: axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                code: "unsupported_media_type",
+                message: format!("{other:?}: send text/csv (CSV with a header) or application/x-ndjson"),
+                field: Some("body".into()),
+            })
+        }
+    };
+    let ndjson = ndjson.then_some(if accounts { ACCOUNT_COLUMNS } else { TRANSFER_COLUMNS });
     let path = spool(s.store.path(), body, ndjson).await?;
     let store = s.store.clone();
     let rings = s.rings.clone();
@@ -794,7 +806,7 @@ fn ingest_error(e: crate::ingest::IngestError) -> ApiError {
 pub async fn ingest_transfers(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
-    Query(q): Query<IngestQuery>,
+    Q(q): Q<IngestQuery>,
     headers: axum::http::HeaderMap,
     body: axum::body::Body,
 ) -> ApiResult<UploadSummary> {
@@ -805,7 +817,7 @@ pub async fn ingest_transfers(
 pub async fn ingest_accounts(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
-    Query(q): Query<IngestQuery>,
+    Q(q): Q<IngestQuery>,
     headers: axum::http::HeaderMap,
     body: axum::body::Body,
 ) -> ApiResult<UploadSummary> {
@@ -862,7 +874,7 @@ fn case_entry(c: crate::keys::CaseRecord, tz: chrono_tz::Tz) -> CaseEntry {
     }
 }
 
-#[utoipa::path(post, path = "/v1/cases", tag = "cases", request_body = NewCase, responses((status = 200, description = "The case registered (operator)", body = CaseEntry), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody), (status = 409, description = "A case with this id exists", body = crate::server::openapi::ErrorBody)))]
+#[utoipa::path(post, path = "/v1/cases", tag = "cases", request_body = NewCase, responses((status = 200, description = "The case registered (operator)", body = CaseEntry), (status = 409, description = "A case with this id exists", body = crate::server::openapi::ErrorBody)))]
 pub async fn create_case(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
@@ -918,7 +930,7 @@ async fn load_case(s: &AppState, id: String) -> Result<crate::keys::CaseRecord, 
 }
 
 #[utoipa::path(get, path = "/v1/cases/{id}", tag = "cases", params(("id" = String, Path, description = "Case id")), responses((status = 200, description = "One case", body = CaseEntry), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
-pub async fn get_case(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<CaseEntry> {
+pub async fn get_case(State(s): State<AppState>, P(id): P<String>) -> ApiResult<CaseEntry> {
     let tz = s.tz;
     load_case(&s, id).await.map(|c| Json(case_entry(c, tz)))
 }
@@ -926,6 +938,7 @@ pub async fn get_case(State(s): State<AppState>, Path(id): Path<String>) -> ApiR
 /// Rule options of a case's trace, freeze or links, as query parameters.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct RuleQuery {
     rule: Option<Rule>,
     /// Levels to follow (default 6).
@@ -956,6 +969,31 @@ pub struct LinksQuery {
     min_amount: Option<String>,
 }
 
+/// Query of a case's trace: its rule options and how to answer.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CaseTraceQuery {
+    rule: Option<Rule>,
+    /// Levels to follow (default 6).
+    #[param(minimum = 1, maximum = 20)]
+    hops: Option<u32>,
+    /// Default: the case's report time.
+    #[param(format = DateTime)]
+    as_of: Option<String>,
+    /// Yuan: smaller traced amounts are not followed.
+    #[param(pattern = r"^[0-9]{1,13}(\.[0-9]{1,2})?$")]
+    min_amount: Option<String>,
+    /// Yuan: used by freeze; accepted and ignored here, so one query serves trace and freeze.
+    #[param(pattern = r"^[0-9]{1,13}(\.[0-9]{1,2})?$")]
+    threshold: Option<String>,
+    #[serde(default)]
+    format: ChartFormat,
+    /// Diagram labels: zh (default) or en.
+    #[serde(default)]
+    lang: Lang,
+}
+
 fn case_request(c: &crate::keys::CaseRecord, q: RuleQuery, tz: chrono_tz::Tz) -> TraceRequest {
     let t = |ms: Option<i64>| ms.map(|ms| crate::timefmt::format_rfc3339(ms, tz));
     TraceRequest {
@@ -971,24 +1009,25 @@ fn case_request(c: &crate::keys::CaseRecord, q: RuleQuery, tz: chrono_tz::Tz) ->
     }
 }
 
-#[utoipa::path(get, path = "/v1/cases/{id}/trace", tag = "cases", params(("id" = String, Path, description = "Case id"), RuleQuery, ChartQuery), responses((status = 200, description = "The case's trace (as of its report time unless told), or its diagram with format=svg|html", content((TraceReport = "application/json"), (String = "image/svg+xml"), (String = "text/html"))), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
+#[utoipa::path(get, path = "/v1/cases/{id}/trace", tag = "cases", params(("id" = String, Path, description = "Case id"), CaseTraceQuery), responses((status = 200, description = "The case's trace (as of its report time unless told), or its diagram with format=svg|html", content((TraceReport = "application/json"), (String = "image/svg+xml"), (String = "text/html"))), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
 pub async fn case_trace(
     State(s): State<AppState>,
-    Path(id): Path<String>,
-    Query(q): Query<RuleQuery>,
-    chart: Result<Query<ChartQuery>, QueryRejection>,
+    P(id): P<String>,
+    Q(q): Q<CaseTraceQuery>,
 ) -> Result<Response, ApiError> {
-    let chart = query(chart)?;
     let c = load_case(&s, id).await?;
-    let report = trace_report(&s, case_request(&c, q, s.tz)).await?;
+    let chart = ChartQuery { format: q.format, lang: q.lang };
+    let rule =
+        RuleQuery { rule: q.rule, hops: q.hops, as_of: q.as_of, min_amount: q.min_amount, threshold: q.threshold };
+    let report = trace_report(&s, case_request(&c, rule, s.tz)).await?;
     answer_trace(report, chart, c.case_id, s.tz).await
 }
 
 #[utoipa::path(get, path = "/v1/cases/{id}/freeze", tag = "cases", params(("id" = String, Path, description = "Case id"), RuleQuery), responses((status = 200, description = "The case's extended-freeze proposals", body = crate::freeze::FreezeReport), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
 pub async fn case_freeze(
     State(s): State<AppState>,
-    Path(id): Path<String>,
-    Query(q): Query<RuleQuery>,
+    P(id): P<String>,
+    Q(q): Q<RuleQuery>,
 ) -> ApiResult<crate::freeze::FreezeReport> {
     let c = load_case(&s, id).await?;
     let tz = s.tz;
@@ -998,8 +1037,8 @@ pub async fn case_freeze(
 #[utoipa::path(get, path = "/v1/cases/{id}/links", tag = "cases", params(("id" = String, Path, description = "Case id"), LinksQuery), responses((status = 200, description = "Cases sharing accounts with this one (串并)", body = crate::cases::LinkReport), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
 pub async fn case_links(
     State(s): State<AppState>,
-    Path(id): Path<String>,
-    Query(q): Query<LinksQuery>,
+    P(id): P<String>,
+    Q(q): Q<LinksQuery>,
 ) -> ApiResult<crate::cases::LinkReport> {
     let this = load_case(&s, id.clone()).await?;
     let (_, params) = case_request(
@@ -1079,6 +1118,7 @@ pub async fn scan_warnings(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct WarningsQuery {
     /// open (default) or all.
     #[param(pattern = "^(open|all)$")]
@@ -1091,7 +1131,7 @@ pub struct WarningsQuery {
 #[utoipa::path(get, path = "/v1/warnings", tag = "warnings", params(WarningsQuery), responses((status = 200, description = "Warnings with grade, deadline and escalation", body = Vec<crate::warnings::WarningEntry>)))]
 pub async fn list_warnings(
     State(s): State<AppState>,
-    Query(q): Query<WarningsQuery>,
+    Q(q): Q<WarningsQuery>,
 ) -> ApiResult<Vec<crate::warnings::WarningEntry>> {
     let at = time(s.tz, "at", &q.at, chrono::Utc::now().timestamp_millis())?;
     let open_only = match q.status.as_deref() {
@@ -1118,7 +1158,7 @@ pub async fn list_warnings(
 pub async fn ack_warning(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
-    Path(id): Path<u64>,
+    P(id): P<u64>,
 ) -> ApiResult<crate::warnings::WarningEntry> {
     // Acknowledging is an action (someone has taken the warning in hand), not a read.
     who.require(Role::Operator)?;
