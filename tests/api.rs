@@ -525,3 +525,40 @@ async fn uploads_raise_warnings_as_payments_arrive_into_stopped_accounts() {
     let w = all.as_array().unwrap().iter().find(|w| w["txn_id"] == "LIVE-2").expect("the ring card's warning");
     assert!(w["reasons"].to_string().contains("mule ring"), "{w}");
 }
+
+/// Every operation in the OpenAPI document is routed, with that method: none falls through to the
+/// router's "no such endpoint" or answers 405.
+#[tokio::test]
+async fn every_documented_operation_is_routed() {
+    use utoipa::OpenApi;
+    let f = fixture();
+    let s = &f.state;
+    let doc = moneytrail::server::openapi::ApiDoc::openapi();
+    let mut checked = 0;
+    for (path, item) in &doc.paths.paths {
+        let uri: String = path
+            .split('/')
+            .map(|seg| {
+                if seg == "{id}" {
+                    "1"
+                } else if seg.starts_with('{') {
+                    "X"
+                } else {
+                    seg
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        for (method, op) in [("GET", &item.get), ("POST", &item.post)] {
+            if op.is_none() {
+                continue;
+            }
+            let body = (method == "POST" && !uri.starts_with("/v1/ingest/")).then_some("{}");
+            let (st, answer) = call(s, method, &uri, Some(OPERATOR), body).await;
+            let fallthrough = st == StatusCode::NOT_FOUND && answer.to_string().contains("no such endpoint");
+            assert!(!fallthrough && st != StatusCode::METHOD_NOT_ALLOWED, "{method} {uri}: {st} {answer}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 24, "{checked} operations");
+}
