@@ -165,15 +165,6 @@
 
   const pct = (x) => (x == null || !isFinite(x) ? "—" : `${(x * 100).toFixed(x > 0 && x < 0.1 ? 1 : 0)}%`);
 
-  /** Runs `fn` over `items` with at most `n` at a time. */
-  async function pool(items, n, fn) {
-    let next = 0;
-    const worker = async () => {
-      while (next < items.length) await fn(items[next++]);
-    };
-    await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
-  }
-
   // ---------------------------------------------------------------------------------------------------
   // 2. i18n
   // ---------------------------------------------------------------------------------------------------
@@ -1363,52 +1354,11 @@
     );
     root.append(members.el, shared.el);
 
-    // Flows among the members: the API gives them with a ranked ring; for an anchored ring (A…) they are
-    // summed here from the members' statements. host[data-flows] says how far that is: loading, done or failed.
-    if (ring.flows) {
-      draw(ring.flows.map((f) => ({ src: f.src, dst: f.dst, fen: toFen(f.amount), count: f.transfers })));
-      host.dataset.flows = "done";
-      status.textContent = t("rings.flowsDone", { n: ring.flows.length });
-      return;
-    }
-    draw([]); // the members meanwhile
-    host.dataset.flows = "loading";
-    status.textContent = t("rings.flowsLoading", { done: 0, n: ring.members.length });
-    try {
-      const flows = await flowsFromStatements(ctx, ring, (done) => (status.textContent = t("rings.flowsLoading", { done, n: ring.members.length })));
-      if (!ctx.alive) return;
-      draw(flows);
-      host.dataset.flows = "done";
-      status.textContent = t("rings.flowsSummed", { n: flows.length });
-    } catch (err) {
-      if (!ctx.alive) return;
-      host.dataset.flows = "failed";
-      status.replaceChildren(errorBox(err));
-    }
-  }
-
-  /** Money moved between an anchored ring's members, from their statements: [{src, dst, fen, count}]. */
-  async function flowsFromStatements(ctx, ring, progress) {
-    const members = new Set(ring.members.map((m) => m.account));
-    const flows = new Map();
-    let done = 0;
-    await pool(ring.members, 4, async (m) => {
-      let after = null;
-      for (let page = 0; page < 5 && ctx.alive; page++) {
-        const r = await api.get(`/v1/accounts/${enc(m.account)}`, { limit: 1000, after });
-        for (const x of r.transfers) {
-          if (x.direction !== "out" || !members.has(x.counterparty) || x.counterparty === m.account) continue;
-          const key = `${m.account}\u0000${x.counterparty}`;
-          const f = flows.get(key) || { src: m.account, dst: x.counterparty, fen: 0, count: 0 };
-          f.fen += toFen(x.amount);
-          f.count += 1;
-          flows.set(key, f);
-        }
-        if (!(after = r.next_cursor)) break;
-      }
-      progress(++done);
-    });
-    return [...flows.values()];
+    // Flows among the members come with the ring from the API (ranked and anchored rings alike).
+    const flows = ring.flows || [];
+    draw(flows.map((f) => ({ src: f.src, dst: f.dst, fen: toFen(f.amount), count: f.transfers })));
+    host.dataset.flows = "done";
+    status.textContent = t("rings.flowsDone", { n: flows.length });
   }
 
   // --- warnings -------------------------------------------------------------------------------------

@@ -81,6 +81,12 @@ pub struct RingDetail {
     pub flows: Vec<FlowEntry>,
 }
 
+/// The rings around an account, each with the flows among its members (few rings, so flows are cheap).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct RingsAround {
+    pub rings: Vec<RingDetail>,
+}
+
 /// The flows among a ring's members: each member's outgoing transfers to other members, summed per pair.
 /// Reads each member's out-edges once, so it is meant for one ring, not for a whole ranked list.
 pub fn ring_flows<G: TransferGraph>(g: &G, ring: &Ring) -> GraphResult<Vec<FlowEntry>> {

@@ -14,7 +14,7 @@ use crate::flowchart::{self, ChartTitle, Lang};
 use crate::freeze::{propose_freezes, FreezeParams};
 use crate::money::{parse_positive_yuan, parse_yuan};
 use crate::query::{account_report, store_stats, AccountReport, StopList, StoreStats};
-use crate::rings::{detect_rings, RingDetail, RingsReport};
+use crate::rings::{detect_rings, RingDetail, RingsAround, RingsReport};
 use crate::timefmt::parse_ts;
 use crate::trace::report::TraceReport;
 use crate::trace::{resolve_seeds, trace_downstream, Rule, SeedSpec, TraceParams};
@@ -486,8 +486,8 @@ pub async fn ring(State(s): State<AppState>, P(ring_id): P<String>) -> ApiResult
     .map(Json)
 }
 
-#[utoipa::path(get, path = "/v1/rings/around/{account}", tag = "rings", params(("account" = String, Path, description = "Account number")), responses((status = 200, description = "The rings an account belongs to: from the ranked list (ids R…) when it is a member of one, else found anchored on it (ids A…, not in the list)", body = RingsReport), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
-pub async fn rings_around(State(s): State<AppState>, P(account): P<String>) -> ApiResult<RingsReport> {
+#[utoipa::path(get, path = "/v1/rings/around/{account}", tag = "rings", params(("account" = String, Path, description = "Account number")), responses((status = 200, description = "The rings an account belongs to, with the flows among their members: from the ranked list (ids R…) when it is a member of one, else found anchored on it (ids A…, not in the list)", body = RingsAround), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
+pub async fn rings_around(State(s): State<AppState>, P(account): P<String>) -> ApiResult<RingsAround> {
     let store = s.store.clone();
     let cache = s.rings.clone();
     let tz = s.tz;
@@ -495,11 +495,23 @@ pub async fn rings_around(State(s): State<AppState>, P(account): P<String>) -> A
         let view = store.view()?;
         let id =
             view.account_id(&account)?.ok_or_else(|| ApiError::not_found(format!("unknown account '{account}'")))?;
+        let with_flows = |entries: Vec<crate::rings::RingEntry>, rings: Vec<&crate::rings::Ring>| {
+            entries
+                .into_iter()
+                .zip(rings)
+                .map(|(ring, r)| Ok(RingDetail { ring, flows: crate::rings::ring_flows(&view, r)? }))
+                .collect::<Result<Vec<_>, ApiError>>()
+        };
         // A member of a ranked ring: answer from the cached detection, with the list's ring ids.
-        let (_, mut report) = cache.ranked(&view, tz, 0.0)?;
-        report.rings.retain(|r| r.members.iter().any(|m| m.account == account));
-        if !report.rings.is_empty() {
-            return Ok(report);
+        let (detected, report) = cache.ranked(&view, tz, 0.0)?;
+        let (entries, rings): (Vec<_>, Vec<_>) = report
+            .rings
+            .into_iter()
+            .zip(detected.0.iter())
+            .filter(|(_, r)| r.members.iter().any(|m| m.id == id))
+            .unzip();
+        if !entries.is_empty() {
+            return Ok(RingsAround { rings: with_flows(entries, rings)? });
         }
         // Otherwise look again with the account as a known mule: its weak signals may still tie it to
         // others. Whole-graph work, so only on this path.
@@ -509,7 +521,7 @@ pub async fn rings_around(State(s): State<AppState>, P(account): P<String>) -> A
         for r in &mut report.rings {
             r.ring_id.replace_range(0..1, "A");
         }
-        Ok(report)
+        Ok(RingsAround { rings: with_flows(report.rings, rings.iter().collect())? })
     })
     .await
     .map(Json)

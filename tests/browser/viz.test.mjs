@@ -797,7 +797,7 @@ test("rings: the ranked list equals the API's; a ring's diagram has its members,
   await page.waitForSelector(`.mt-panel[data-account="${ring.members[0].account}"] .mt-acct-attrs`);
 });
 
-test("a ring found only around an account (A…) is shown in its panel and drawn by the around route", async (page) => {
+test("a ring found only around an account (A…) is shown in its panel and drawn by the around route", async (page, rec) => {
   // An account outside the ranked rings that shares a device, phone or holder with their cards.
   const { rings } = await api("/v1/rings");
   const inRings = new Set(rings.flatMap((r) => r.members.map((m) => m.account)));
@@ -828,7 +828,9 @@ test("a ring found only around an account (A…) is shown in its panel and drawn
   assert.ok((await page.textContent(".mt-anchored")).includes(account));
   const members = await page.$$eval("svg.mt-ring g.mt-ring-member", (gs) => gs.map((g) => [g.dataset.account, g.dataset.role]));
   assert.deepEqual(new Map(members), new Map(ring.members.map((m) => [m.account, m.role])), "members and roles");
-  // Its flows are summed from the members' statements: they equal the sample world's transfers among them.
+  // Its flows come with the ring from the API (not from the members' statements): they equal the sample
+  // world's transfers among them.
+  assert.deepEqual(rec.requests.filter((u) => u.includes("/v1/accounts/") && !u.includes(account)), [], "no member statements fetched");
   const ids = new Set(ring.members.map((m) => m.account));
   const want = new Map();
   for (const x of truth.transfers) {
