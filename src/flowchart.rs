@@ -42,6 +42,22 @@ impl Lang {
         }
     }
 
+    /// A trace report's note in this language (notes the report does not define are shown as written).
+    fn note(self, note: &str) -> &str {
+        use crate::trace::report::{NOTE_CLEAN_MONEY, NOTE_EQUAL_TIMES, NOTE_POISON};
+        match (self, note) {
+            (Lang::En, _) => note,
+            (Lang::Zh, n) if n == NOTE_CLEAN_MONEY => {
+                "账户转出超过其有记录转入的部分，按其自有（非涉案）资金处理：库中只有交易流水，没有期初余额。"
+            }
+            (Lang::Zh, n) if n == NOTE_EQUAL_TIMES => "时间相同的交易按入库顺序（银行记账顺序）排列。",
+            (Lang::Zh, n) if n == NOTE_POISON => {
+                "污染法：涉案资金到达后的每笔转出都全额计入、对每位受害人都计入；金额会重叠，表示资金可达范围的上限，不是滞留金额。"
+            }
+            (Lang::Zh, n) => n,
+        }
+    }
+
     fn terminal(self, kind: &str) -> &'static str {
         match kind {
             "cash" => self.pick("取现", "cash-out"),
@@ -601,7 +617,7 @@ pub fn to_html(report: &TraceReport, title: &ChartTitle, generated_at: &str) -> 
         o.push_str("</table>");
     }
     for n in &report.notes {
-        let _ = write!(o, "<p class=\"meta\">{}</p>", esc(n));
+        let _ = write!(o, "<p class=\"meta\">{}</p>", esc(lang.note(n)));
     }
     o.push_str("</body></html>\n");
     o
@@ -706,6 +722,8 @@ mod tests {
             .collect();
         assert_eq!(stubs, vec![("C", "5.00")]);
         assert!(!drawn(&svg).0.contains_key("ATM"));
+        let zh_page = to_html(&report, &ChartTitle { subject: "CASE-1".into(), lang: Lang::Zh }, "now");
+        assert!(zh_page.contains("时间相同的交易") && !zh_page.contains("equal timestamps"), "notes in Chinese");
         let html = to_html(&report, &ChartTitle { subject: "CASE-1".into(), lang: Lang::En }, "now");
         assert!(!html.contains("<script") && !html.contains("B<&"), "no script, names escaped");
         assert!(html.contains("<td>B&lt;&amp;&quot;&#39;&gt;</td>"));

@@ -185,6 +185,22 @@
     return s;
   }
 
+  /**
+   * A sentence the server wrote in English (evidence, pattern, reason, note), in the current language:
+   * in Chinese through MT_EVIDENCE_ZH (i18n.js), else as written. Untranslated ones carry
+   * data-untranslated for the tests.
+   */
+  function tx(text) {
+    if (lang !== "zh") return text;
+    for (const [re, zh] of window.MT_EVIDENCE_ZH || []) {
+      if (re.test(text)) return text.replace(re, zh);
+    }
+    return text;
+  }
+  const txUntranslated = (text) => lang === "zh" && !(window.MT_EVIDENCE_ZH || []).some(([re]) => re.test(text));
+  /** An <li> of a server sentence. */
+  const txItem = (text) => h("li", { text: tx(text), ...(txUntranslated(text) ? { "data-untranslated": "" } : {}) });
+
   /** Labels written in index.html (data-i18n, data-i18n-placeholder). */
   function applyStaticLabels() {
     document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
@@ -828,7 +844,7 @@
       ),
     );
     if (trace.notes.length) {
-      box.append(h("details", { class: "mt-notes" }, h("summary", { text: t("inv.notes") }), h("ul", {}, trace.notes.map((n) => h("li", { text: n })))));
+      box.append(h("details", { class: "mt-notes" }, h("summary", { text: t("inv.notes") }), h("ul", {}, trace.notes.map(txItem))));
     }
   }
 
@@ -967,7 +983,7 @@
               { key: "account", label: t("col.account"), cell: (n) => accountLink(n.account, openAccount) },
               { key: "level", label: t("col.level"), cls: "num", cell: (n) => String(n.level) },
               { key: "held", label: t("tot.held"), cls: "num", cell: (n) => money(n.held) },
-              { key: "reason", label: t("freeze.reason"), cell: (n) => n.reason },
+              { key: "reason", label: t("freeze.reason"), cell: (n) => tx(n.reason) },
             ],
             report.not_proposed,
           ),
@@ -1132,7 +1148,7 @@
               ` · ${t("rings.score")} ${rg.score} · ${t("rings.membersN", { n: rg.members.length })}`,
               member ? ` · ${t("rings.role")}: ${t(`role.${member.role}`)}` : "",
             ),
-            member?.evidence.length ? h("ul", { class: "mt-evidence" }, member.evidence.map((e) => h("li", { text: e }))) : null,
+            member?.evidence.length ? h("ul", { class: "mt-evidence" }, member.evidence.map(txItem)) : null,
             anchored(rg) && [
               h("p", { class: "mt-hint", text: t("rings.anchored", { account }) }),
               h(
@@ -1249,7 +1265,7 @@
             },
             { key: "money_in", label: t("rings.moneyIn"), cls: "num", cell: (g) => money(g.money_in) },
             { key: "senders", label: t("rings.senders"), cls: "num", cell: (g) => String(g.sender_count) },
-            { key: "patterns", label: t("rings.patterns"), cell: (g) => (g.patterns.length ? `${g.patterns[0]}${g.patterns.length > 1 ? ` (+${g.patterns.length - 1})` : ""}` : "—") },
+            { key: "patterns", label: t("rings.patterns"), cell: (g) => (g.patterns.length ? `${tx(g.patterns[0])}${g.patterns.length > 1 ? ` (+${g.patterns.length - 1})` : ""}` : "—") },
           ],
           r.rings,
           { cls: "mt-rings-table", rowProps: (g) => ({ class: "mt-ring-row", data: { ring: g.ring_id } }) },
@@ -1323,7 +1339,7 @@
           { key: "bank", label: t("col.bank"), cell: (m) => m.bank },
           { key: "in", label: t("rings.moneyIn"), cls: "num", cell: (m) => money(m.money_in) },
           { key: "out", label: t("rings.moneyOut"), cls: "num", cell: (m) => money(m.money_out) },
-          { key: "evidence", label: t("rings.evidence"), cell: (m) => h("ul", { class: "mt-evidence" }, m.evidence.map((e) => h("li", { text: e }))) },
+          { key: "evidence", label: t("rings.evidence"), cell: (m) => h("ul", { class: "mt-evidence" }, m.evidence.map(txItem)) },
         ],
         ring.members,
         { rowProps: (m) => ({ class: "mt-member-row", data: { account: m.account, role: m.role } }) },
@@ -1342,7 +1358,7 @@
           )
         : empty("—"),
       h("h3", { text: t("rings.patterns") }),
-      ring.patterns.length ? h("ul", {}, ring.patterns.map((p) => h("li", { text: p }))) : empty("—"),
+      ring.patterns.length ? h("ul", { class: "mt-patterns" }, ring.patterns.map(txItem)) : empty("—"),
       h("h3", { text: t("rings.outsideSenders", { n: ring.sender_count }) }),
       table(
         [
@@ -1514,7 +1530,7 @@
           { key: "payer", label: t("warn.payer"), cell: (w) => [accountLink(w.payer, open), w.payer_name ? h("div", { class: "mt-dim", text: w.payer_name }) : null], value: (w) => w.payer },
           { key: "account", label: t("warn.into"), cell: (w) => accountLink(w.account, open), value: (w) => w.account },
           { key: "ts", label: t("warn.paidAt"), cell: (w) => [when(w.ts), h("div", { class: "mt-dim", text: w.txn_id })] },
-          { key: "reasons", label: t("warn.reasons"), cell: (w) => h("ul", { class: "mt-evidence" }, w.reasons.map((r) => h("li", { text: r }))) },
+          { key: "reasons", label: t("warn.reasons"), cell: (w) => h("ul", { class: "mt-evidence" }, w.reasons.map(txItem)) },
           { key: "ack", label: t("warn.ackCol"), cell: (w) => ackCell(w) },
         ],
         warnings,
@@ -1808,7 +1824,7 @@
       const p = pos.get(m.account);
       const g = svg("g", { class: `mt-ring-member role-${m.role}`, "data-account": m.account, "data-role": m.role, tabindex: 0 });
       g.append(
-        svg("title", {}, `${m.account}\n${m.holder_name} (${m.holder_id}) ${m.bank}\n${m.evidence.join("\n")}`),
+        svg("title", {}, `${m.account}\n${m.holder_name} (${m.holder_id}) ${m.bank}\n${m.evidence.map(tx).join("\n")}`),
         svg("rect", { x: p.x, y: p.y, width: RING.nodeW, height: RING.nodeH, rx: 6 }),
         svg("text", { class: "mt-ring-acct", x: p.x + 8, y: p.y + 17 }, m.account),
         svg("text", { class: "mt-ring-name", x: p.x + 8, y: p.y + 33 }, `${m.holder_name} · ${m.bank}`),

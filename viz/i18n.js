@@ -616,3 +616,30 @@ window.MT_I18N = Object.freeze({
     "stops.state.released": "released",
   },
 });
+
+// The server writes evidence, patterns, warning reasons and notes in English (the library's words, the
+// same in the CLI and the API). In Chinese, the page shows them through this table: each pattern matches
+// one sentence the server writes, whole. A sentence no pattern matches is shown as the server wrote it;
+// the browser tests fail when that happens on the sample world, so a changed server sentence is noticed.
+window.MT_EVIDENCE_ZH = Object.freeze([
+  [/^layering: a time-respecting chain of (\d+) transfers through the ring's cards$/, "分层转移：团伙卡间按时间先后的 $1 笔转账链"],
+  [/^cycle: money returns to a card within a day through other cards of the ring$/, "资金回流：一天内经团伙其他卡回到同一张卡"],
+  [/^gather-scatter: one card collects from (\d+) senders and pays (\d+) receivers$/, "先聚后散：一张卡收 $1 个转入方的钱，再付给 $2 个收款方"],
+  [/^scatter-gather: money split over (\d+) cards and gathered again within a day$/, "先散后聚：资金拆到 $1 张卡，一天内又汇集到一起"],
+  [/^one holder \((.+)\) has (\d+) cards in the ring$/, "同一持卡人（$1）在团伙中有 $2 张卡"],
+  [/^known mule \(given\)$/, "已知涉案卡（调查给定）"],
+  [/^device shared by (\d+) holders$/, "同一设备被 $1 个持卡人使用"],
+  [/^phone shared by (\d+) holders$/, "同一手机号被 $1 个持卡人使用"],
+  [/^first used (\d+) days after opening$/, "开户后 $1 天首次使用"],
+  [/^(\d+)% of incoming money left within the hour$/, "$1% 的转入资金在一小时内转出（快进快出）"],
+  [/^(\d+)% of outgoing money to ATMs, OTC sellers, platforms or shops$/, "$1% 的转出资金流向 ATM、U商、支付平台或商户"],
+  [/^(-?[\d.]+) yuan into a watched account$/, "$1 元转入被监控账户"],
+  [/^(\d+) payments from this payer into watched accounts \(刷单 pattern: victims keep paying\)$/, "该付款人已向被监控账户付款 $1 笔（刷单模式：受害人仍在持续转账）"],
+  [/^watched: account under a stop-payment$/, "监控原因：账户已止付"],
+  [/^watched: card of a detected mule ring \((\w+) in the ranking when raised\)$/, "监控原因：已识别的涉诈团伙卡（预警时排名 $1）"],
+  [/^hub: exchanged money with (\d+) accounts \(merchant, payroll or platform\?\); verify before stopping$/, "枢纽账户：与 $1 个账户有资金往来（商户、代发工资或平台？），止付前请核实"],
+  [/^below the threshold of (-?[\d.]+)$/, "低于止付门槛 $1 元"],
+  [/^Money an account paid out beyond what its recorded inflows explain is treated as its own clean money: the store holds transfers, not opening balances\.$/, "账户转出超过其有记录转入的部分，按其自有（非涉案）资金处理：库中只有交易流水，没有期初余额。"],
+  [/^Transfers with equal timestamps are ordered as they were loaded \(the bank's booking order\)\.$/, "时间相同的交易按入库顺序（银行记账顺序）排列。"],
+  [/^poison: every outflow after traced money arrived counts in full, for every victim reached; amounts overlap and are an upper bound of reach, not money held\.$/, "污染法：涉案资金到达后的每笔转出都全额计入、对每位受害人都计入；金额会重叠，表示资金可达范围的上限，不是滞留金额。"],
+]);

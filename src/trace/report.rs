@@ -15,6 +15,12 @@ use crate::money::Fen;
 use crate::output::{Report, Section};
 use crate::timefmt::{format_rfc3339, format_ts};
 
+/// The notes a trace report carries (the diagram's page shows them in Chinese too).
+pub const NOTE_CLEAN_MONEY: &str = "Money an account paid out beyond what its recorded inflows explain is treated as its own clean money: the store holds transfers, not opening balances.";
+pub const NOTE_EQUAL_TIMES: &str =
+    "Transfers with equal timestamps are ordered as they were loaded (the bank's booking order).";
+pub const NOTE_POISON: &str = "poison: every outflow after traced money arrived counts in full, for every victim reached; amounts overlap and are an upper bound of reach, not money held.";
+
 /// How many evidence chains are shown per account.
 const CHAINS_PER_ACCOUNT: usize = 3;
 
@@ -345,12 +351,9 @@ impl TraceReport {
             .map(|a| StatementRequest { account: a.account.clone(), hop: a.hop, held: a.held })
             .collect();
         statements_to_request.sort_by(|a, b| b.held.cmp(&a.held).then(a.hop.cmp(&b.hop)));
-        let mut notes = vec![
-            "Money an account paid out beyond what its recorded inflows explain is treated as its own clean money: the store holds transfers, not opening balances.".to_string(),
-            "Transfers with equal timestamps are ordered as they were loaded (the bank's booking order).".to_string(),
-        ];
+        let mut notes = vec![NOTE_CLEAN_MONEY.to_string(), NOTE_EQUAL_TIMES.to_string()];
         if trace.params.rule == super::Rule::Poison {
-            notes.push("poison: every outflow after traced money arrived counts in full, for every victim reached; amounts overlap and are an upper bound of reach, not money held.".into());
+            notes.push(NOTE_POISON.into());
         }
         Ok(TraceReport {
             rule: trace.params.rule.as_str(),

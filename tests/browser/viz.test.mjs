@@ -842,6 +842,35 @@ test("a ring found only around an account (A…) is shown in its panel and drawn
   await shot(page, "ring-anchored");
 });
 
+test("in Chinese, the server's evidence, patterns, reasons and notes read in Chinese; in English as written", async (page) => {
+  // Every server sentence on these pages must match a pattern of MT_EVIDENCE_ZH: a changed sentence in the
+  // Rust code shows here as [data-untranslated] (and as English words left in the Chinese page).
+  await api("/v1/warnings/scan", { token: OPERATOR, method: "POST", body: { since: "2026-01-01T00:00:00+08:00" } });
+  const sentences = (sel) => page.$$eval(sel, (els) => els.map((e) => ({ text: e.textContent, untranslated: e.hasAttribute("data-untranslated") })));
+  const english = /[a-z]{4,}/;
+  await signIn(page, ANALYST);
+  const ring = (await api("/v1/rings?limit=1")).rings[0];
+  const checks = [
+    ["#/rings/R0001", ".mt-evidence li, .mt-patterns li", ring.members.flatMap((m) => m.evidence).concat(ring.patterns)],
+    ["#/warnings", "tr.mt-warning .mt-evidence li", null],
+    [`#/case/${CASE}?rule=poison`, ".mt-notes li", null],
+  ];
+  for (const [hash, sel, fromApi] of checks) {
+    await open(page, hash);
+    await page.waitForSelector(sel, { state: "attached" }); // notes sit in a closed <details>
+    const shown = await sentences(sel);
+    assert.ok(shown.length > 0, `${hash}: sentences shown`);
+    for (const x of shown) {
+      assert.ok(!x.untranslated && !english.test(x.text), `${hash}: untranslated server sentence: ${x.text}`);
+    }
+    if (fromApi) assert.equal(shown.length, fromApi.length, `${hash}: one line per sentence of the API`);
+  }
+  await page.click("#mt-lang");
+  await open(page, "#/rings/R0001", ".mt-patterns li");
+  const en = (await sentences(".mt-patterns li")).map((x) => x.text);
+  assert.deepEqual(en, ring.patterns, "in English, the server's own words");
+});
+
 test("warnings: scan, board with grades equal to the API's, live countdowns, acknowledge", async (page, rec) => {
   await signIn(page, OPERATOR);
   await open(page, "#/warnings", ".mt-warnings");
