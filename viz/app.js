@@ -535,6 +535,37 @@
     ];
   }
 
+  /**
+   * An ad hoc trace worth keeping becomes a case (operator): registered through POST /v1/cases with the
+   * payments traced and the view's as-of as report time, then opened by its id.
+   */
+  function registerForm(src, pinned) {
+    const msg = h("div", { class: "mt-form-msg" });
+    const form = h(
+      "form",
+      { class: "mt-register", autocomplete: "off" },
+      h("label", { class: "mt-field" }, h("span", { text: t("reg.caseId") }), h("input", { name: "case_id", type: "text", size: 18, required: true })),
+      h("label", { class: "mt-field mt-wide" }, h("span", { text: t("reg.note") }), h("input", { name: "note", type: "text", size: 40 })),
+      operatorOnly(h("button", { type: "submit", class: "mt-register-btn", text: t("reg.submit") })),
+      roleNote("perm.register"),
+      msg,
+    );
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const f = new FormData(form);
+      const caseId = String(f.get("case_id") || "").trim();
+      if (!caseId) return;
+      try {
+        const { as_of } = await pinned();
+        await src.register(caseId, as_of, String(f.get("note") || ""));
+        location.hash = href(["case", caseId]);
+      } catch (err) {
+        msg.replaceChildren(errorBox(err));
+      }
+    });
+    return h("details", { class: "mt-card mt-register-box" }, h("summary", { text: t("reg.title") }), form);
+  }
+
   const splitList = (s) => (s || "").split(/[\s,;，；]+/).filter(Boolean);
 
   /** Enter the victim's payments by hand: seed transfer ids, or victim accounts and a time window. */
@@ -625,6 +656,8 @@
       baseQuery: { seeds: q.get("seeds"), victims: q.get("victims"), from: q.get("from"), to: q.get("to") },
       info: async () => null,
       trace: (o) => api.post("/v1/trace", body(o, false)),
+      /** Registers these payments as a case (operator), with the view's as-of as its report time. */
+      register: (caseId, reportTime, note) => api.post("/v1/cases", { case_id: caseId, ...seeds, report_time: reportTime, note }),
       svg: (o) => api.svg("POST", "/v1/trace", { format: "svg", lang }, body(o, false)),
       page: (o) => api.text("POST", "/v1/trace", { format: "html", lang }, body(o, false)),
       freeze: (o) => api.post("/v1/freeze", body(o, true)),
@@ -662,7 +695,9 @@
     const diagram = section(t("inv.diagram"), "mt-flow-section");
     const summary = section(t("inv.summary"), "mt-summary");
     const freeze = section(t("freeze.title"), "mt-freeze");
-    root.append(h("h1", { text: src.title }), subtitle, controls, diagram.el, summary.el, freeze.el);
+    root.append(h("h1", { text: src.title }), subtitle, controls);
+    if (src.register) root.append(registerForm(src, () => pinned));
+    root.append(diagram.el, summary.el, freeze.el);
 
     // What the account panel needs from the trace: the accounts' trace facts, the traced transfers and
     // the window to list an account's transfers in.

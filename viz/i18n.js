@@ -99,6 +99,11 @@ window.MT_I18N = Object.freeze({
     "diagram.reset": "复位",
     "diagram.saveSvg": "保存图（SVG）",
     "diagram.savePage": "导出卷宗页（HTML）",
+    "reg.title": "登记为案件",
+    "reg.caseId": "案件编号",
+    "reg.note": "备注",
+    "reg.submit": "登记",
+    "perm.register": "当前角色（{role}）不能登记案件：需要操作员角色。",
     "diagram.notSvg": "服务器未返回流向图（SVG），返回的是 {type}。",
     "diagram.badSvg": "流向图无法解析。",
 
@@ -404,6 +409,11 @@ window.MT_I18N = Object.freeze({
     "diagram.reset": "Reset",
     "diagram.saveSvg": "Save diagram (SVG)",
     "diagram.savePage": "Case-folder page (HTML)",
+    "reg.title": "Register as a case",
+    "reg.caseId": "Case id",
+    "reg.note": "Note",
+    "reg.submit": "Register",
+    "perm.register": "Your role ({role}) cannot register cases: that needs the operator role.",
     "diagram.notSvg": "The server did not send the diagram (SVG); it sent {type}.",
     "diagram.badSvg": "The diagram could not be read.",
 

@@ -871,6 +871,37 @@ test("in Chinese, the server's evidence, patterns, reasons and notes read in Chi
   assert.deepEqual(en, ring.patterns, "in English, the server's own words");
 });
 
+test("an ad hoc trace is registered as a case by an operator (not an analyst), with the as-of shown as report time", async (page, rec) => {
+  await signIn(page, ANALYST);
+  await open(page, "#/trace?seeds=T00012845", ".mt-totals [data-key=as_of]");
+  await page.click(".mt-register-box summary");
+  assert.ok(await page.$eval(".mt-register-btn", (b) => b.disabled), "disabled for an analyst");
+  assert.ok((await page.textContent(".mt-register .mt-role-note")).length > 0, "with the reason");
+
+  await switchUser(page, OPERATOR, "operator");
+  await open(page, "#/trace?seeds=T00012845", ".mt-totals [data-key=as_of]");
+  const asOf = await page.$eval(".mt-totals [data-key=as_of]", (d) => d.dataset.value);
+  await page.click(".mt-register-box summary");
+  await page.fill(".mt-register input[name=case_id]", "CASE-WEB-1");
+  await page.fill(".mt-register input[name=note]", "来自页面的临时追踪");
+  await page.click(".mt-register-btn");
+  await page.waitForFunction(() => location.hash === "#/case/CASE-WEB-1");
+  await page.waitForSelector("svg.mt-flow g.mt-account");
+  const c = await api("/v1/cases/CASE-WEB-1");
+  assert.deepEqual(c.seed_txn_ids, ["T00012845"]);
+  assert.equal(Date.parse(c.report_time), Date.parse(asOf), "report time = the as-of the trace was shown at");
+  assert.equal(c.note, "来自页面的临时追踪");
+  assert.equal(c.created_by, "demo operator");
+  // Registering the same id again is refused with the server's message, shown in the form.
+  rec.expect.add(409);
+  await open(page, "#/trace?seeds=T00012845", ".mt-totals [data-key=as_of]");
+  await page.click(".mt-register-box summary");
+  await page.fill(".mt-register input[name=case_id]", "CASE-WEB-1");
+  await page.click(".mt-register-btn");
+  const refused = await page.waitForSelector(".mt-register .mt-form-msg [role=alert]");
+  assert.equal(await refused.getAttribute("data-status"), "409");
+});
+
 test("warnings: scan, board with grades equal to the API's, live countdowns, acknowledge", async (page, rec) => {
   await signIn(page, OPERATOR);
   await open(page, "#/warnings", ".mt-warnings");
