@@ -562,3 +562,26 @@ async fn every_documented_operation_is_routed() {
     }
     assert!(checked >= 24, "{checked} operations");
 }
+
+/// An upload with more bad rows than the answer lists says so; the counts cover them all.
+#[tokio::test]
+async fn upload_answers_list_the_first_100_rejects_and_say_there_were_more() {
+    let f = fixture();
+    let mut csv = String::from("txn_id,ts,src,dst,amount\n");
+    for i in 0..150 {
+        csv.push_str(&format!("BAD{i},2026-02-01 10:00:00,A,B,-{i}\n"));
+    }
+    let req = Request::builder()
+        .method("POST")
+        .uri("/v1/ingest/transfers")
+        .header("authorization", format!("Bearer {OPERATOR}"))
+        .header("content-type", "text/csv")
+        .body(Body::from(csv))
+        .unwrap();
+    let resp = app(f.state.clone()).oneshot(req).await.unwrap();
+    let sum: serde_json::Value = serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(sum["transfer_rows_rejected"].as_u64(), Some(150), "{sum}");
+    assert_eq!((sum["rejects"].as_array().unwrap().len(), sum["rejects_truncated"].as_bool()), (100, Some(true)));
+    // Lines count the header as line 1: the first data row is line 2.
+    assert_eq!((sum["rejects"][0]["line"].as_u64(), sum["rejects"][0]["field"].as_str()), (Some(2), Some("amount")));
+}

@@ -84,10 +84,26 @@ pub struct IngestSummary {
     #[schema(value_type = Option<String>)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rejects_file: Option<PathBuf>,
+    /// The first rejected rows (at most 100), for answers that cannot point at the rejects file (the API's).
+    #[serde(skip)]
+    pub first_rejects: Vec<RejectedRow>,
     /// Warnings (资金预警) raised by the new transfers; set by the API's uploads, which check every new
     /// transfer into a watched account as it arrives.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings_raised: Option<u64>,
+}
+
+/// How many rejected rows a summary keeps in memory (`first_rejects`); the file has them all.
+pub const REJECTS_KEPT: usize = 100;
+
+/// A rejected row, as an API answer lists it.
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct RejectedRow {
+    /// Line in the input (CSV: counting the header as 1; NDJSON: the line of the object).
+    pub line: u64,
+    pub field: String,
+    pub value: String,
+    pub reason: String,
 }
 
 impl IngestSummary {
@@ -134,15 +150,25 @@ pub struct Progress {
 struct Rejects {
     dir: PathBuf,
     path: Option<PathBuf>,
+    /// The first rejected rows, kept for answers that cannot point at the file (the API's).
+    first: Vec<RejectedRow>,
     writer: Option<csv::Writer<std::fs::File>>,
 }
 
 impl Rejects {
     fn new(dir: PathBuf) -> Rejects {
-        Rejects { dir, path: None, writer: None }
+        Rejects { dir, path: None, first: Vec::new(), writer: None }
     }
 
     fn add(&mut self, file: &Path, line: u64, e: &RowError, record: &str) -> Result<(), IngestError> {
+        if self.first.len() < REJECTS_KEPT {
+            self.first.push(RejectedRow {
+                line,
+                field: e.field.to_string(),
+                value: e.value.clone(),
+                reason: e.reason.clone(),
+            });
+        }
         if self.writer.is_none() {
             std::fs::create_dir_all(&self.dir).map_err(|source| IngestError::Io { path: self.dir.clone(), source })?;
             let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
@@ -160,12 +186,12 @@ impl Rejects {
             .map_err(|source| IngestError::Rejects { path: path.clone(), source })
     }
 
-    fn finish(mut self) -> Result<Option<PathBuf>, IngestError> {
+    fn finish(&mut self) -> Result<Option<PathBuf>, IngestError> {
         if let (Some(w), Some(path)) = (self.writer.as_mut(), self.path.as_ref()) {
             w.flush().map_err(|source| IngestError::Rejects { path: path.clone(), source: source.into() })?;
             w.get_ref().sync_all().map_err(|source| IngestError::Io { path: path.clone(), source })?;
         }
-        Ok(self.path)
+        Ok(self.path.clone())
     }
 }
 
@@ -301,6 +327,7 @@ impl PreparedIngest {
         summary.accounts_created = session.new_accounts();
         session.commit()?;
         summary.rejects_file = rejects.finish()?;
+        summary.first_rejects = std::mem::take(&mut rejects.first);
         summary.seconds = started.elapsed().as_secs_f64();
         let rows = summary.transfer_rows_read + summary.account_rows_read;
         summary.rows_per_second = if summary.seconds > 0.0 { rows as f64 / summary.seconds } else { 0.0 };

@@ -647,9 +647,6 @@ async fn spool(
     Ok(path)
 }
 
-/// Most rejected rows an upload answer lists.
-const MAX_REJECTS_SHOWN: usize = 100;
-
 /// What an upload answers: the CLI's ingest summary, with the rejected rows instead of a server path.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct UploadSummary {
@@ -657,42 +654,10 @@ pub struct UploadSummary {
     summary: crate::ingest::IngestSummary,
     /// The first rejected rows (at most 100), each with the line of the upload, the field at fault, its
     /// value and why.
-    rejects: Vec<RejectedRow>,
+    rejects: Vec<crate::ingest::RejectedRow>,
     /// True when more rows were rejected than listed (`transfer_rows_rejected`, `account_rows_rejected`
     /// count them all; the server keeps them all in its rejects directory).
     rejects_truncated: bool,
-}
-
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct RejectedRow {
-    /// Line in the upload (CSV: counting the header as 1; NDJSON: the line of the object).
-    line: u64,
-    field: String,
-    value: String,
-    reason: String,
-}
-
-/// The first `max` rows of a rejects file (file, line, field, value, reason, record), and whether there
-/// were more. An unreadable file yields what could be read: the summary still counts every reject.
-fn read_rejects(path: &std::path::Path, max: usize) -> (Vec<RejectedRow>, bool) {
-    let Ok(mut rdr) = csv::Reader::from_path(path) else {
-        tracing::warn!(file = %path.display(), "rejects file unreadable");
-        return (Vec::new(), false);
-    };
-    let mut rows = Vec::new();
-    for rec in rdr.records() {
-        let Ok(rec) = rec else { break };
-        if rows.len() == max {
-            return (rows, true);
-        }
-        rows.push(RejectedRow {
-            line: rec.get(1).and_then(|l| l.parse().ok()).unwrap_or(0),
-            field: rec.get(2).unwrap_or("").to_string(),
-            value: rec.get(3).unwrap_or("").to_string(),
-            reason: rec.get(4).unwrap_or("").to_string(),
-        });
-    }
-    (rows, false)
 }
 
 async fn ingest_body(
@@ -766,10 +731,9 @@ async fn ingest_body(
     result.map(|mut summary| {
         // The rejects file is on the server, under the store: clients get the rejected rows themselves
         // (the first ones), never a server path.
-        let (rejects, rejects_truncated) = match summary.rejects_file.take() {
-            Some(path) => read_rejects(&path, MAX_REJECTS_SHOWN),
-            None => (Vec::new(), false),
-        };
+        summary.rejects_file = None;
+        let rejects = std::mem::take(&mut summary.first_rejects);
+        let rejects_truncated = (rejects.len() as u64) < summary.rejected();
         Json(UploadSummary { summary, rejects, rejects_truncated })
     })
 }
