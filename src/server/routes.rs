@@ -911,63 +911,60 @@ pub async fn get_case(State(s): State<AppState>, P(id): P<String>) -> ApiResult<
     load_case(&s, id).await.map(|c| Json(case_entry(c, tz)))
 }
 
-/// Rule options of a case's trace, freeze or links, as query parameters.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct RuleQuery {
-    rule: Option<Rule>,
-    /// Levels to follow (default 6).
-    #[param(minimum = 1, maximum = 20)]
-    hops: Option<u32>,
-    /// Default: the case's report time.
-    #[param(format = DateTime)]
-    as_of: Option<String>,
-    /// Yuan: smaller traced amounts are not followed.
-    #[param(pattern = r"^[0-9]{1,13}(\.[0-9]{1,2})?$")]
-    min_amount: Option<String>,
-    /// Yuan (freeze only): accounts holding less are not proposed.
-    #[param(pattern = r"^[0-9]{1,13}(\.[0-9]{1,2})?$")]
-    threshold: Option<String>,
+/// Declares a query struct with the rule options every case query takes (rule, hops, min_amount) and the
+/// given extra fields. A macro, not `#[serde(flatten)]`: flattening defeats `deny_unknown_fields` (a
+/// misspelt parameter must be refused) and utoipa's `IntoParams` does not flatten.
+macro_rules! case_query {
+    ($(#[$meta:meta])* $name:ident { $($extra:tt)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+        #[into_params(parameter_in = Query)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            rule: Option<Rule>,
+            /// Levels to follow (default 6).
+            #[param(minimum = 1, maximum = 20)]
+            hops: Option<u32>,
+            /// Yuan: smaller traced amounts are not followed.
+            #[param(pattern = r"^[0-9]{1,13}(\.[0-9]{1,2})?$")]
+            min_amount: Option<String>,
+            $($extra)*
+        }
+    };
 }
 
-/// Rule options of a case's links. There is no as-of: every case is traced as of its own report time.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct LinksQuery {
-    rule: Option<Rule>,
-    /// Levels to follow (default 6).
-    #[param(minimum = 1, maximum = 20)]
-    hops: Option<u32>,
-    /// Yuan: smaller traced amounts are not followed.
-    #[param(pattern = r"^[0-9]{1,13}(\.[0-9]{1,2})?$")]
-    min_amount: Option<String>,
+case_query! {
+    /// Rule options of a case's freeze proposals.
+    RuleQuery {
+        /// Default: the case's report time.
+        #[param(format = DateTime)]
+        as_of: Option<String>,
+        /// Yuan: accounts holding less are not proposed.
+        #[param(pattern = r"^[0-9]{1,13}(\.[0-9]{1,2})?$")]
+        threshold: Option<String>,
+    }
 }
 
-/// Query of a case's trace: its rule options and how to answer.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct CaseTraceQuery {
-    rule: Option<Rule>,
-    /// Levels to follow (default 6).
-    #[param(minimum = 1, maximum = 20)]
-    hops: Option<u32>,
-    /// Default: the case's report time.
-    #[param(format = DateTime)]
-    as_of: Option<String>,
-    /// Yuan: smaller traced amounts are not followed.
-    #[param(pattern = r"^[0-9]{1,13}(\.[0-9]{1,2})?$")]
-    min_amount: Option<String>,
-    /// Yuan: used by freeze; accepted and ignored here, so one query serves trace and freeze.
-    #[param(pattern = r"^[0-9]{1,13}(\.[0-9]{1,2})?$")]
-    threshold: Option<String>,
-    #[serde(default)]
-    format: ChartFormat,
-    /// Diagram labels: zh (default) or en.
-    #[serde(default)]
-    lang: Lang,
+case_query! {
+    /// Rule options of a case's links. There is no as-of: every case is traced as of its own report time.
+    LinksQuery {}
+}
+
+case_query! {
+    /// Query of a case's trace: its rule options and how to answer.
+    CaseTraceQuery {
+        /// Default: the case's report time.
+        #[param(format = DateTime)]
+        as_of: Option<String>,
+        /// Yuan: used by freeze; accepted and ignored here, so one query serves trace and freeze.
+        #[param(pattern = r"^[0-9]{1,13}(\.[0-9]{1,2})?$")]
+        threshold: Option<String>,
+        #[serde(default)]
+        format: ChartFormat,
+        /// Diagram labels: zh (default) or en.
+        #[serde(default)]
+        lang: Lang,
+    }
 }
 
 fn case_request(c: &crate::keys::CaseRecord, q: RuleQuery, tz: chrono_tz::Tz) -> TraceRequest {
