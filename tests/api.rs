@@ -68,6 +68,20 @@ async fn call(
     (status, value)
 }
 
+/// POSTs an upload body (CSV or NDJSON) as the operator; the status and the JSON answer.
+async fn upload(state: &AppState, uri: &str, content_type: &str, body: String) -> (StatusCode, serde_json::Value) {
+    let req = Request::builder()
+        .method("POST")
+        .uri(uri)
+        .header("authorization", format!("Bearer {OPERATOR}"))
+        .header("content-type", content_type)
+        .body(Body::from(body))
+        .unwrap();
+    let resp = app(state.clone()).oneshot(req).await.unwrap();
+    let status = resp.status();
+    (status, serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap())
+}
+
 fn case(id: &str) -> (String, String) {
     let mut rdr = csv::Reader::from_path(world().join("truth/cases.csv")).unwrap();
     let r = rdr.records().map(Result::unwrap).find(|r| &r[0] == id).unwrap();
@@ -292,16 +306,8 @@ async fn ndjson_uploads_keep_every_bad_line() {
         "\n",
         r#"{"txn_id":"N3","ts":"2026-02-01 10:02:00","src":"B","dst":"C","amount":"-1"}"#,
     );
-    let req = Request::builder()
-        .method("POST")
-        .uri("/v1/ingest/transfers")
-        .header("authorization", format!("Bearer {OPERATOR}"))
-        .header("content-type", "application/x-ndjson")
-        .body(Body::from(body))
-        .unwrap();
-    let resp = app(s.clone()).oneshot(req).await.unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let sum: serde_json::Value = serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    let (st, sum) = upload(s, "/v1/ingest/transfers", "application/x-ndjson", body.to_string()).await;
+    assert_eq!(st, StatusCode::OK);
     assert_eq!((sum["transfers_added"].as_u64(), sum["transfer_rows_rejected"].as_u64()), (Some(2), Some(2)), "{sum}");
     // The rejected rows come back in the answer (never a server path), with line, field and reason.
     assert!(sum.get("rejects_file").is_none(), "{sum}");
@@ -484,21 +490,7 @@ async fn uploads_raise_warnings_as_payments_arrive_into_stopped_accounts() {
     // An ordinary person (a victim of the world, a personal account) pays it 60,000 yuan: red.
     let payer = "6217006936735416474";
     let csv = format!("txn_id,ts,src,dst,amount,channel\nLIVE-1,2026-01-20 10:00:00,{payer},{mule},60000,transfer\n");
-    let send = |body: String| {
-        let req = Request::builder()
-            .method("POST")
-            .uri("/v1/ingest/transfers")
-            .header("authorization", format!("Bearer {OPERATOR}"))
-            .header("content-type", "text/csv")
-            .body(Body::from(body))
-            .unwrap();
-        let state = s.clone();
-        async move {
-            let resp = app(state).oneshot(req).await.unwrap();
-            let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-            serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()
-        }
-    };
+    let send = |body: String| async move { upload(s, "/v1/ingest/transfers", "text/csv", body).await.1 };
     let sum = send(csv.clone()).await;
     assert_eq!((sum["transfers_added"].as_u64(), sum["warnings_raised"].as_u64()), (Some(1), Some(1)), "{sum}");
     let (_, all) = call(s, "GET", "/v1/warnings?status=all", Some(ANALYST), None).await;
@@ -571,15 +563,7 @@ async fn upload_answers_list_the_first_100_rejects_and_say_there_were_more() {
     for i in 0..150 {
         csv.push_str(&format!("BAD{i},2026-02-01 10:00:00,A,B,-{i}\n"));
     }
-    let req = Request::builder()
-        .method("POST")
-        .uri("/v1/ingest/transfers")
-        .header("authorization", format!("Bearer {OPERATOR}"))
-        .header("content-type", "text/csv")
-        .body(Body::from(csv))
-        .unwrap();
-    let resp = app(f.state.clone()).oneshot(req).await.unwrap();
-    let sum: serde_json::Value = serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    let (_, sum) = upload(&f.state, "/v1/ingest/transfers", "text/csv", csv).await;
     assert_eq!(sum["transfer_rows_rejected"].as_u64(), Some(150), "{sum}");
     assert_eq!((sum["rejects"].as_array().unwrap().len(), sum["rejects_truncated"].as_bool()), (100, Some(true)));
     // Lines count the header as line 1: the first data row is line 2.
