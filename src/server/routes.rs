@@ -165,6 +165,23 @@ pub struct TraceRequest {
     threshold: Option<String>,
 }
 
+/// The seeds of a trace or a case, as the API takes them: API times, and a window for victims (422
+/// without one: well-formed, but nothing to trace); then the library's own checks.
+fn seed_spec(
+    txn_ids: &[String],
+    victims: &[String],
+    from: Option<&str>,
+    to: Option<&str>,
+    tz: chrono_tz::Tz,
+) -> Result<SeedSpec, ApiError> {
+    api_time_text("from", from)?;
+    api_time_text("to", to)?;
+    if !victims.is_empty() && (from.is_none() || to.is_none()) {
+        return Err(ApiError::unprocessable("from", "victims need a window: from and to"));
+    }
+    SeedSpec::from_text(txn_ids, victims, from, to, tz).map_err(|e| ApiError::bad_request(e.field, e.message))
+}
+
 impl TraceRequest {
     fn parse(&self, tz: chrono_tz::Tz) -> Result<(SeedSpec, TraceParams), ApiError> {
         let bad = |e: crate::trace::OptionError| ApiError::bad_request(e.field, e.message);
@@ -172,14 +189,8 @@ impl TraceRequest {
         if let Some(v) = &self.threshold {
             parse_yuan(v).map_err(|e| ApiError::bad_request("threshold", format!("{v:?}: {e}")))?;
         }
-        api_time_text("from", self.from.as_deref())?;
-        api_time_text("to", self.to.as_deref())?;
         api_time_text("as_of", self.as_of.as_deref())?;
-        if !self.victims.is_empty() && (self.from.is_none() || self.to.is_none()) {
-            return Err(ApiError::unprocessable("from", "victims need a window: from and to"));
-        }
-        let spec = SeedSpec::from_text(&self.seed_txn_ids, &self.victims, self.from.as_deref(), self.to.as_deref(), tz)
-            .map_err(bad)?;
+        let spec = seed_spec(&self.seed_txn_ids, &self.victims, self.from.as_deref(), self.to.as_deref(), tz)?;
         let params =
             TraceParams::from_text(self.rule, self.hops, self.min_amount.as_deref(), self.as_of.as_deref(), tz)
                 .map_err(bad)?;
@@ -861,13 +872,11 @@ pub async fn create_case(
     if b.case_id.trim().is_empty() {
         return Err(ApiError::bad_request("case_id", "a case needs an id"));
     }
-    if !b.victims.is_empty() && (b.from.is_none() || b.to.is_none()) {
-        return Err(ApiError::unprocessable("from", "victims need a window: from and to"));
-    }
+    let spec = seed_spec(&b.seed_txn_ids, &b.victims, b.from.as_deref(), b.to.as_deref(), s.tz)?;
     let record = crate::keys::CaseRecord {
         case_id: b.case_id.trim().to_string(),
-        from_ms: b.from.as_ref().map(|_| time(s.tz, "from", &b.from, 0)).transpose()?,
-        to_ms: b.to.as_ref().map(|_| time(s.tz, "to", &b.to, 0)).transpose()?,
+        from_ms: b.from.is_some().then_some(spec.from_ms),
+        to_ms: b.to.is_some().then_some(spec.to_ms),
         report_time_ms: b.report_time.as_ref().map(|_| time(s.tz, "report_time", &b.report_time, 0)).transpose()?,
         seed_txn_ids: b.seed_txn_ids,
         victims: b.victims,
@@ -879,12 +888,6 @@ pub async fn create_case(
     let tz = s.tz;
     blocking(move || {
         // The seeds must resolve now: a case that cannot be traced is better refused than stored.
-        let spec = SeedSpec {
-            txn_ids: record.seed_txn_ids.clone(),
-            victims: record.victims.clone(),
-            from_ms: record.from_ms.unwrap_or(i64::MIN),
-            to_ms: record.to_ms.unwrap_or(i64::MAX),
-        };
         resolve_seeds(&store.view()?, &spec, record.report_time_ms.unwrap_or(i64::MAX))?;
         store.put_case(&record)?;
         Ok(case_entry(record, tz))
