@@ -17,15 +17,22 @@ DEMO_CASE     ?= CASE-00009
 DEMO_SEEDS     = $$(awk -F, '$$1=="$(DEMO_CASE)" {gsub(";", ",", $$6); print $$6}' $(WORLD)/truth/cases.csv)
 DEMO_REPORTED  = $$(awk -F, '$$1=="$(DEMO_CASE)" {print $$4}' $(WORLD)/truth/cases.csv)
 
-.PHONY: deps build test lint unit fuzz-smoke api-schema browser demo bench bench-scale criterion clean-demo
+.PHONY: deps deps-report build test lint unit fuzz-smoke api-schema browser demo bench bench-scale criterion clean-demo
 
 deps:
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh build
+
+# What each later step needs, what was looked for and what was found, before anything is installed: a probe
+# that asks the wrong question shows here rather than as a confusing failure twenty minutes later.
+deps-report:
+	@echo "== set-up check (scripts/install-deps.sh --check; missing parts are installed by the step that needs them) =="
+	@scripts/install-deps.sh --check || true
 
 build: deps
 	$(CARGO) build $(PROFILE) --bins
 
 lint: deps
+	@scripts/check-features.sh
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy $(PROFILE) --all-targets -- -D warnings
 
@@ -37,7 +44,7 @@ unit: deps
 # Short coverage-guided fuzzing of the row parser. cargo-fuzz wants nightly features; the stable
 # toolchain provides them with RUSTC_BOOTSTRAP (no other toolchain can be installed here).
 fuzz-smoke: deps
-	@command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked --quiet
+	@scripts/install-deps.sh fuzz
 	@mkdir -p target
 	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run parse_row --sanitizer none -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 > ../target/fuzz.log 2>&1 \
 		|| { tail -n 40 ../target/fuzz.log; echo "fuzzing found a failure (see above and fuzz/artifacts/)"; exit 1; }
@@ -49,11 +56,11 @@ api-schema: build
 	@scripts/api-schema-test.sh $(BIN)
 
 # Browser tests of the web view: fresh store from the sample world, the page built into the binary,
-# Debian's Chromium driven by playwright-core (scripts/install-browser-deps.sh installs both).
+# Debian's Chromium driven by playwright-core (scripts/install-deps.sh browser installs both).
 browser: build
 	@scripts/browser-test.sh $(BIN)
 
-test: lint unit fuzz-smoke api-schema browser
+test: deps-report lint unit fuzz-smoke api-schema browser
 	@cat target/test-summary.txt target/browser/summary.txt | awk '{ p += $$2; f += $$4 } END { printf "tests: %d passed, %d failed (Rust and browser; API schema and fuzzing above)\n", p, f }'
 
 demo: build

@@ -6,12 +6,8 @@
 set -euo pipefail
 BIN=${1:?usage: $0 path/to/moneytrail}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-VENV=$ROOT/target/st-venv
-ST_VERSION=4.32.5
-if ! "$VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$ST_VERSION"; then
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet "schemathesis==$ST_VERSION"
-fi
+VENV=$ROOT/target/st-venv   # made by install-deps.sh, which pins the version
+"$ROOT/scripts/install-deps.sh" schema
 WORK=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
 # A throwaway store with the sample world and its cases registered: schemathesis writes to it.

@@ -3,7 +3,7 @@
 # 200,000-row upload is being ingested. Usage: scripts/bench-api.sh BIN OUTDIR
 set -euo pipefail
 BIN=$1; OUT=$2
-"$(dirname "$0")/install-deps.sh" wrk curl
+"$(dirname "$0")/install-deps.sh" bench
 WORLD=datasets/sample
 DB="$OUT/api-db"
 PORT=18181

@@ -4,7 +4,7 @@
 # Usage: scripts/bench-ingest.sh BIN OUTDIR PERSONS DAYS
 set -euo pipefail
 BIN=$1; OUT=$2; PERSONS=$3; DAYS=$4
-"$(dirname "$0")/install-deps.sh" time
+"$(dirname "$0")/install-deps.sh" bench
 mkdir -p "$OUT"
 WORLD="$OUT/world-$PERSONS-$DAYS"
 if [ ! -f "$WORLD/transfers.csv" ]; then

@@ -16,7 +16,7 @@ BIN=${1:?usage: scripts/browser-test.sh BIN}
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 WORLD=datasets/sample
 
-scripts/install-browser-deps.sh
+scripts/install-deps.sh browser
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/moneytrail-browser.XXXXXX")
 SERVER_PID=
