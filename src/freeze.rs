@@ -5,9 +5,10 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::graph::TransferGraph;
-use crate::keys::StopRecord;
+use crate::model::StopRecord;
 use crate::money::Fen;
 use crate::output::{Report, Section};
+use crate::policy;
 use crate::timefmt::format_rfc3339;
 use crate::trace::engine::Trace;
 use crate::trace::report::{StatementRequest, TraceReport};
@@ -24,7 +25,7 @@ pub struct FreezeParams {
 
 impl Default for FreezeParams {
     fn default() -> Self {
-        FreezeParams { threshold_fen: 10_000, hub_counterparties: 100 } // 100 yuan
+        FreezeParams { threshold_fen: policy::FREEZE_THRESHOLD_FEN, hub_counterparties: policy::HUB_COUNTERPARTIES }
     }
 }
 
@@ -44,11 +45,10 @@ pub enum Urgency {
 
 impl Urgency {
     pub fn of_age(age_ms: i64) -> Urgency {
-        const H: i64 = 3_600_000;
         match age_ms {
-            a if a < H => Urgency::Critical,
-            a if a < 6 * H => Urgency::High,
-            a if a < 48 * H => Urgency::Medium,
+            a if a < policy::URGENCY_CRITICAL_WITHIN_MS => Urgency::Critical,
+            a if a < policy::URGENCY_HIGH_WITHIN_MS => Urgency::High,
+            a if a < policy::URGENCY_MEDIUM_WITHIN_MS => Urgency::Medium,
             _ => Urgency::Low,
         }
     }
@@ -154,7 +154,8 @@ pub fn propose_freezes<G: TransferGraph>(
         if entry.held.0 <= 0 {
             continue;
         }
-        if reached.counterparties >= params.hub_counterparties {
+        let attrs = g.account_attrs(entry.id)?;
+        if policy::is_hub(&attrs.kind, reached.counterparties, params.hub_counterparties) {
             not_proposed.push(NotProposed {
                 account: entry.account.clone(),
                 level: entry.hop,
@@ -178,7 +179,6 @@ pub fn propose_freezes<G: TransferGraph>(
         let (basis_seq, basis_traced) =
             reached.deliveries.iter().copied().max_by_key(|&(s, a)| (a, std::cmp::Reverse(s))).unwrap_or_default();
         let rec = g.transfer(basis_seq)?.ok_or_else(|| TraceError::UnknownSeed(format!("#{basis_seq}")))?;
-        let attrs = g.account_attrs(entry.id)?;
         let age = now - reached.last_arrival_ms;
         proposals.push(FreezeProposal {
             rank: 0,
@@ -222,7 +222,7 @@ pub fn propose_freezes<G: TransferGraph>(
             stopped_amount: Fen(s.amount_fen),
             placed_at: format_rfc3339(s.placed_at_ms, tz),
             expires_at: format_rfc3339(s.expires_at_ms, tz),
-            renewals_left: StopRecord::MAX_RENEWALS.saturating_sub(s.renewals),
+            renewals_left: policy::STOP_MAX_RENEWALS.saturating_sub(s.renewals),
             traced_in: Fen(t.received.iter().sum()),
         });
     }

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::keys::TransferValue;
-use crate::model::{AccountAttrs, AccountId, AccountKind, Channel, Seq};
+pub use crate::model::TransferRecord;
+use crate::model::{AccountAttrs, AccountId, AccountKind, Channel, ChannelKind, Seq};
 
 /// One edge of an account, as seen from that account.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,7 +15,7 @@ pub struct Edge {
     pub seq: Seq,
     pub counterparty: AccountId,
     pub amount_fen: i64,
-    pub channel_code: u8,
+    pub channel: ChannelKind,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -24,16 +24,14 @@ pub enum Direction {
     In,
 }
 
-/// A full transfer record (internal account ids).
-pub type TransferRecord = TransferValue;
-
-/// An error from the graph's backing store, opaque to analysis code.
+/// An error from the graph's backing store, opaque to analysis code. Implementations wrap their own
+/// errors with [`GraphError::backend`]; the trait knows nothing of them.
 #[derive(Debug, thiserror::Error)]
 #[error(transparent)]
 pub struct GraphError(Box<dyn std::error::Error + Send + Sync>);
 
-impl From<crate::store::StoreError> for GraphError {
-    fn from(e: crate::store::StoreError) -> Self {
+impl GraphError {
+    pub fn backend(e: impl std::error::Error + Send + Sync + 'static) -> GraphError {
         GraphError(Box::new(e))
     }
 }
@@ -102,10 +100,10 @@ impl MemGraph {
 
     /// Adds a transfer (`txn_id` is `T<seq>`).
     pub fn add(&mut self, seq: Seq, ts_ms: i64, src: AccountId, dst: AccountId, amount_fen: i64, channel: Channel) {
-        let code = channel.code();
+        let kind = channel.kind();
         self.transfers.insert(
             seq,
-            TransferValue {
+            TransferRecord {
                 ts_ms,
                 src,
                 dst,
@@ -122,10 +120,10 @@ impl MemGraph {
         );
         let key = |e: &Edge| (e.ts_ms, e.seq);
         let o = self.out.entry(src).or_default();
-        o.push(Edge { ts_ms, seq, counterparty: dst, amount_fen, channel_code: code });
+        o.push(Edge { ts_ms, seq, counterparty: dst, amount_fen, channel: kind });
         o.sort_by_key(key);
         let i = self.inn.entry(dst).or_default();
-        i.push(Edge { ts_ms, seq, counterparty: src, amount_fen, channel_code: code });
+        i.push(Edge { ts_ms, seq, counterparty: src, amount_fen, channel: kind });
         i.sort_by_key(key);
     }
 

@@ -11,18 +11,21 @@
 //! | `acct_by_id` | account id (u32) | external account id (UTF-8) |
 //! | `acct_attr` | account id (u32) | [`encode_attrs`] |
 //! | `attr_index` | attr kind (u8) · value · 0x00 · account id (u32) | empty |
-//! | `transfers` | seq (u64) | [`TransferValue`] |
+//! | `transfers` | seq (u64) | [`encode_transfer`] |
 //! | `txn_index` | external txn id (UTF-8) | seq (u64) · content hash (u64) |
 //! | `out_edges` | src (u32) · ts (i64↑) · seq (u64) | [`EdgeValue`]: dst, amount, channel |
 //! | `in_edges` | dst (u32) · ts (i64↑) · seq (u64) | [`EdgeValue`]: src, amount, channel |
-//! | `stops` | account (u32) · stop id (u64) | [`StopRecord`] |
-//! | `cases` | case id (UTF-8) | [`CaseRecord`]: version byte · JSON |
-//! | `warnings` | transfer seq (u64) | [`WarningRecord`]: version byte · JSON |
+//! | `stops` | account (u32) · stop id (u64) | [`encode_stop`] |
+//! | `cases` | case id (UTF-8) | [`encode_case`]: version byte · JSON |
+//! | `warnings` | transfer seq (u64) | [`encode_warning`]: version byte · JSON |
 //!
 //! One prefix seek on `out_edges`/`in_edges` yields an account's transfers in time order (ties broken by
 //! seq, which is input order), and a time window is one seek with an upper bound.
 
-use crate::model::{AccountAttrs, AccountId, AccountKind, AttrKind, Channel, Seq, Transfer};
+use crate::model::{
+    AccountAttrs, AccountId, AccountKind, AttrKind, CaseRecord, Channel, ChannelKind, Grade, Seq, StopRecord, Transfer,
+    TransferRecord, WarningRecord,
+};
 
 /// Bumped whenever any layout in this module changes; checked on open.
 pub const SCHEMA_VERSION: u32 = 4;
@@ -144,6 +147,7 @@ pub struct EdgeValue {
     /// dst for an out-edge, src for an in-edge.
     pub counterparty: AccountId,
     pub amount_fen: i64,
+    /// [`channel_code`] of the transfer.
     pub channel_code: u8,
 }
 
@@ -234,7 +238,7 @@ pub fn decode_attr_index_key(k: &[u8]) -> Option<(AttrKind, String, AccountId)> 
     if k.len() < 6 || k[k.len() - 5] != 0 {
         return None;
     }
-    let kind = AttrKind::from_code(k[0])?;
+    let kind = attr_kind_of_code(k[0])?;
     let value = std::str::from_utf8(&k[1..k.len() - 5]).ok()?.to_string();
     let account = AccountId::from_be_bytes(k[k.len() - 4..].try_into().ok()?);
     Some((kind, value, account))
@@ -267,261 +271,306 @@ impl Watermark {
     }
 }
 
-/// A stored transfer with internal account ids (value of `transfers`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TransferValue {
-    pub ts_ms: i64,
-    pub src: AccountId,
-    pub dst: AccountId,
-    pub amount_fen: i64,
-    pub channel: Channel,
-    pub txn_id: String,
-    pub currency: String,
-    pub src_name: String,
-    pub dst_name: String,
-    pub src_bank: String,
-    pub dst_bank: String,
-    pub memo: String,
+/// On-disk code of a channel (one byte on every edge and transfer record); `Other` keeps its text beside.
+pub fn channel_code(c: &Channel) -> u8 {
+    match c {
+        Channel::Unspecified => 0,
+        Channel::Transfer => 1,
+        Channel::AtmWithdrawal => 2,
+        Channel::Pos => 3,
+        Channel::ThirdParty => 4,
+        Channel::Salary => 5,
+        Channel::Other(_) => OTHER_CODE,
+    }
+}
+
+/// The channel kind of a code (what an edge carries).
+pub fn channel_kind_of_code(code: u8) -> ChannelKind {
+    match code {
+        1 => ChannelKind::Transfer,
+        2 => ChannelKind::AtmWithdrawal,
+        3 => ChannelKind::Pos,
+        4 => ChannelKind::ThirdParty,
+        5 => ChannelKind::Salary,
+        OTHER_CODE => ChannelKind::Other,
+        _ => ChannelKind::Unspecified,
+    }
+}
+
+/// The channel of a code, with `text` for [`Channel::Other`].
+pub fn channel_of_code(code: u8, text: &str) -> Channel {
+    match channel_kind_of_code(code) {
+        ChannelKind::Other => Channel::Other(text.to_string()),
+        kind => kind.channel(),
+    }
+}
+
+/// Code of "a value outside the known list", whose text is stored beside it.
+const OTHER_CODE: u8 = 255;
+
+/// On-disk code of an account kind.
+pub fn account_kind_code(k: &AccountKind) -> u8 {
+    match k {
+        AccountKind::Unknown => 0,
+        AccountKind::Personal => 1,
+        AccountKind::Corporate => 2,
+        AccountKind::Merchant => 3,
+        AccountKind::ThirdParty => 4,
+        AccountKind::Atm => 5,
+        AccountKind::Otc => 6,
+        AccountKind::Other(_) => OTHER_CODE,
+    }
+}
+
+pub fn account_kind_of_code(code: u8, text: &str) -> AccountKind {
+    match code {
+        1 => AccountKind::Personal,
+        2 => AccountKind::Corporate,
+        3 => AccountKind::Merchant,
+        4 => AccountKind::ThirdParty,
+        5 => AccountKind::Atm,
+        6 => AccountKind::Otc,
+        OTHER_CODE => AccountKind::Other(text.to_string()),
+        _ => AccountKind::Unknown,
+    }
+}
+
+fn attr_kind_of_code(code: u8) -> Option<AttrKind> {
+    match code {
+        1 => Some(AttrKind::Holder),
+        2 => Some(AttrKind::Phone),
+        3 => Some(AttrKind::Device),
+        4 => Some(AttrKind::Branch),
+        _ => None,
+    }
 }
 
 const TRANSFER_VALUE_VERSION: u8 = 1;
 
-impl TransferValue {
-    pub fn from_transfer(t: &Transfer, src: AccountId, dst: AccountId) -> TransferValue {
-        TransferValue {
-            ts_ms: t.ts_ms,
-            src,
-            dst,
-            amount_fen: t.amount_fen,
-            channel: t.channel.clone(),
-            txn_id: t.txn_id.clone(),
-            currency: t.currency.clone(),
-            src_name: t.src_name.clone(),
-            dst_name: t.dst_name.clone(),
-            src_bank: t.src_bank.clone(),
-            dst_bank: t.dst_bank.clone(),
-            memo: t.memo.clone(),
-        }
+/// Value of `transfers`.
+pub fn encode_transfer(t: &TransferRecord) -> Vec<u8> {
+    let mut b = Vec::with_capacity(64 + t.txn_id.len() + t.memo.len());
+    b.push(TRANSFER_VALUE_VERSION);
+    b.extend_from_slice(&t.ts_ms.to_be_bytes());
+    b.extend_from_slice(&t.src.to_be_bytes());
+    b.extend_from_slice(&t.dst.to_be_bytes());
+    b.extend_from_slice(&t.amount_fen.to_be_bytes());
+    b.push(channel_code(&t.channel));
+    let channel_text = match &t.channel {
+        Channel::Other(s) => s.as_str(),
+        _ => "",
+    };
+    for s in [&t.txn_id, channel_text, &t.currency, &t.src_name, &t.dst_name, &t.src_bank, &t.dst_bank, &t.memo] {
+        put_str(&mut b, s);
     }
-
-    pub fn encode(&self) -> Vec<u8> {
-        let mut b = Vec::with_capacity(64 + self.txn_id.len() + self.memo.len());
-        b.push(TRANSFER_VALUE_VERSION);
-        b.extend_from_slice(&self.ts_ms.to_be_bytes());
-        b.extend_from_slice(&self.src.to_be_bytes());
-        b.extend_from_slice(&self.dst.to_be_bytes());
-        b.extend_from_slice(&self.amount_fen.to_be_bytes());
-        b.push(self.channel.code());
-        let channel_text = match &self.channel {
-            Channel::Other(s) => s.as_str(),
-            _ => "",
-        };
-        for s in [
-            &self.txn_id,
-            channel_text,
-            &self.currency,
-            &self.src_name,
-            &self.dst_name,
-            &self.src_bank,
-            &self.dst_bank,
-            &self.memo,
-        ] {
-            put_str(&mut b, s);
-        }
-        b
-    }
-
-    pub fn decode(b: &[u8]) -> Option<TransferValue> {
-        let mut r = Reader(b);
-        if r.u8()? != TRANSFER_VALUE_VERSION {
-            return None;
-        }
-        let ts_ms = i64::from_be_bytes(r.take(8)?.try_into().ok()?);
-        let src = AccountId::from_be_bytes(r.take(4)?.try_into().ok()?);
-        let dst = AccountId::from_be_bytes(r.take(4)?.try_into().ok()?);
-        let amount_fen = i64::from_be_bytes(r.take(8)?.try_into().ok()?);
-        let code = r.u8()?;
-        let txn_id = r.string()?;
-        let channel_text = r.string()?;
-        let v = TransferValue {
-            ts_ms,
-            src,
-            dst,
-            amount_fen,
-            channel: Channel::from_code(code, &channel_text),
-            txn_id,
-            currency: r.string()?,
-            src_name: r.string()?,
-            dst_name: r.string()?,
-            src_bank: r.string()?,
-            dst_bank: r.string()?,
-            memo: r.string()?,
-        };
-        r.0.is_empty().then_some(v)
-    }
+    b
 }
 
-/// A stop-payment (止付) or freeze placed on an account, as recorded in the registry.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StopRecord {
-    pub id: u64,
-    pub account: AccountId,
-    pub amount_fen: i64,
-    pub placed_at_ms: i64,
-    pub expires_at_ms: i64,
-    /// How many times it was renewed (at most [`StopRecord::MAX_RENEWALS`]).
-    pub renewals: u8,
-    pub released_at_ms: Option<i64>,
-    pub case_id: String,
-    pub placed_by: String,
-    /// The transfer the stop rests on (external id), if given.
-    pub basis_txn: String,
-    pub note: String,
+pub fn decode_transfer(b: &[u8]) -> Option<TransferRecord> {
+    let mut r = Reader(b);
+    if r.u8()? != TRANSFER_VALUE_VERSION {
+        return None;
+    }
+    let ts_ms = i64::from_be_bytes(r.take(8)?.try_into().ok()?);
+    let src = AccountId::from_be_bytes(r.take(4)?.try_into().ok()?);
+    let dst = AccountId::from_be_bytes(r.take(4)?.try_into().ok()?);
+    let amount_fen = i64::from_be_bytes(r.take(8)?.try_into().ok()?);
+    let code = r.u8()?;
+    let txn_id = r.string()?;
+    let channel_text = r.string()?;
+    let v = TransferRecord {
+        ts_ms,
+        src,
+        dst,
+        amount_fen,
+        channel: channel_of_code(code, &channel_text),
+        txn_id,
+        currency: r.string()?,
+        src_name: r.string()?,
+        dst_name: r.string()?,
+        src_bank: r.string()?,
+        dst_bank: r.string()?,
+        memo: r.string()?,
+    };
+    r.0.is_empty().then_some(v)
 }
 
-impl StopRecord {
-    /// An emergency stop lasts 48 hours (银发〔2016〕86号).
-    pub const DURATION_MS: i64 = 48 * 3_600_000;
-    pub const MAX_RENEWALS: u8 = 2;
-
-    /// In force at `t`: placed, not expired, not released.
-    pub fn active_at(&self, t: i64) -> bool {
-        self.placed_at_ms <= t && t < self.expires_at_ms && self.released_at_ms.is_none_or(|r| t < r)
-    }
-
-    pub fn key(account: AccountId, id: u64) -> [u8; 12] {
-        let mut k = [0u8; 12];
-        k[0..4].copy_from_slice(&account.to_be_bytes());
-        k[4..12].copy_from_slice(&id.to_be_bytes());
-        k
-    }
-
-    pub fn encode(&self) -> Vec<u8> {
-        let mut b = Vec::with_capacity(64);
-        b.push(1);
-        b.extend_from_slice(&self.id.to_be_bytes());
-        b.extend_from_slice(&self.account.to_be_bytes());
-        b.extend_from_slice(&self.amount_fen.to_be_bytes());
-        b.extend_from_slice(&self.placed_at_ms.to_be_bytes());
-        b.extend_from_slice(&self.expires_at_ms.to_be_bytes());
-        b.push(self.renewals);
-        match self.released_at_ms {
-            Some(t) => {
-                b.push(1);
-                b.extend_from_slice(&t.to_be_bytes());
-            }
-            None => b.push(0),
-        }
-        for s in [&self.case_id, &self.placed_by, &self.basis_txn, &self.note] {
-            put_str(&mut b, s);
-        }
-        b
-    }
-
-    pub fn decode(b: &[u8]) -> Option<StopRecord> {
-        let mut r = Reader(b);
-        if r.u8()? != 1 {
-            return None;
-        }
-        let i64_ = |r: &mut Reader<'_>| Some(i64::from_be_bytes(r.take(8)?.try_into().ok()?));
-        let id = u64::from_be_bytes(r.take(8)?.try_into().ok()?);
-        let account = AccountId::from_be_bytes(r.take(4)?.try_into().ok()?);
-        let amount_fen = i64_(&mut r)?;
-        let placed_at_ms = i64_(&mut r)?;
-        let expires_at_ms = i64_(&mut r)?;
-        let renewals = r.u8()?;
-        let released_at_ms = match r.u8()? {
-            0 => None,
-            1 => Some(i64_(&mut r)?),
-            _ => return None,
-        };
-        let rec = StopRecord {
-            id,
-            account,
-            amount_fen,
-            placed_at_ms,
-            expires_at_ms,
-            renewals,
-            released_at_ms,
-            case_id: r.string()?,
-            placed_by: r.string()?,
-            basis_txn: r.string()?,
-            note: r.string()?,
-        };
-        r.0.is_empty().then_some(rec)
-    }
+/// Key of `stops`: account · stop id, so an account's stops are one prefix scan.
+pub fn stop_key(account: AccountId, id: u64) -> [u8; 12] {
+    let mut k = [0u8; 12];
+    k[0..4].copy_from_slice(&account.to_be_bytes());
+    k[4..12].copy_from_slice(&id.to_be_bytes());
+    k
 }
 
-/// A case as a case system registered it: its seeds and when it was reported.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct CaseRecord {
-    pub case_id: String,
+/// Value of `stops`.
+pub fn encode_stop(s: &StopRecord) -> Vec<u8> {
+    let mut b = Vec::with_capacity(64);
+    b.push(1);
+    b.extend_from_slice(&s.id.to_be_bytes());
+    b.extend_from_slice(&s.account.to_be_bytes());
+    b.extend_from_slice(&s.amount_fen.to_be_bytes());
+    b.extend_from_slice(&s.placed_at_ms.to_be_bytes());
+    b.extend_from_slice(&s.expires_at_ms.to_be_bytes());
+    b.push(s.renewals);
+    match s.released_at_ms {
+        Some(t) => {
+            b.push(1);
+            b.extend_from_slice(&t.to_be_bytes());
+        }
+        None => b.push(0),
+    }
+    for x in [&s.case_id, &s.placed_by, &s.basis_txn, &s.note] {
+        put_str(&mut b, x);
+    }
+    b
+}
+
+pub fn decode_stop(b: &[u8]) -> Option<StopRecord> {
+    let mut r = Reader(b);
+    if r.u8()? != 1 {
+        return None;
+    }
+    let i64_ = |r: &mut Reader<'_>| Some(i64::from_be_bytes(r.take(8)?.try_into().ok()?));
+    let id = u64::from_be_bytes(r.take(8)?.try_into().ok()?);
+    let account = AccountId::from_be_bytes(r.take(4)?.try_into().ok()?);
+    let amount_fen = i64_(&mut r)?;
+    let placed_at_ms = i64_(&mut r)?;
+    let expires_at_ms = i64_(&mut r)?;
+    let renewals = r.u8()?;
+    let released_at_ms = match r.u8()? {
+        0 => None,
+        1 => Some(i64_(&mut r)?),
+        _ => return None,
+    };
+    let rec = StopRecord {
+        id,
+        account,
+        amount_fen,
+        placed_at_ms,
+        expires_at_ms,
+        renewals,
+        released_at_ms,
+        case_id: r.string()?,
+        placed_by: r.string()?,
+        basis_txn: r.string()?,
+        note: r.string()?,
+    };
+    r.0.is_empty().then_some(rec)
+}
+
+/// Version 1 of a `cases` value: a version byte, then this as JSON. Its own type, so that changing the
+/// domain record cannot change the bytes on disk unnoticed.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CaseV1 {
+    case_id: String,
     #[serde(default)]
-    pub seed_txn_ids: Vec<String>,
+    seed_txn_ids: Vec<String>,
     #[serde(default)]
-    pub victims: Vec<String>,
-    pub from_ms: Option<i64>,
-    pub to_ms: Option<i64>,
-    /// When the victim reported: the default as-of of the case's trace.
-    pub report_time_ms: Option<i64>,
-    pub created_at_ms: i64,
+    victims: Vec<String>,
+    from_ms: Option<i64>,
+    to_ms: Option<i64>,
+    report_time_ms: Option<i64>,
+    created_at_ms: i64,
     #[serde(default)]
-    pub created_by: String,
+    created_by: String,
     #[serde(default)]
-    pub note: String,
+    note: String,
 }
 
 const CASE_VERSION: u8 = 1;
 
-impl CaseRecord {
-    pub fn encode(&self) -> Vec<u8> {
-        let mut b = vec![CASE_VERSION];
-        b.extend(serde_json::to_vec(self).unwrap_or_default());
-        b
-    }
-
-    pub fn decode(b: &[u8]) -> Option<CaseRecord> {
-        match b.split_first() {
-            Some((&CASE_VERSION, json)) => serde_json::from_slice(json).ok(),
-            _ => None,
-        }
-    }
+pub fn encode_case(c: &CaseRecord) -> Vec<u8> {
+    let v = CaseV1 {
+        case_id: c.case_id.clone(),
+        seed_txn_ids: c.seed_txn_ids.clone(),
+        victims: c.victims.clone(),
+        from_ms: c.from_ms,
+        to_ms: c.to_ms,
+        report_time_ms: c.report_time_ms,
+        created_at_ms: c.created_at_ms,
+        created_by: c.created_by.clone(),
+        note: c.note.clone(),
+    };
+    let mut b = vec![CASE_VERSION];
+    b.extend(serde_json::to_vec(&v).unwrap_or_default());
+    b
 }
 
-/// A warning (资金预警): a payment into a watched account that may be a victim still paying.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct WarningRecord {
-    /// The transfer that raised it (one warning per transfer).
-    pub seq: Seq,
-    pub account: AccountId,
-    pub sender: AccountId,
-    pub amount_fen: i64,
-    pub ts_ms: i64,
-    /// purple, red, yellow or blue.
-    pub grade: String,
-    pub reasons: Vec<String>,
-    pub created_at_ms: i64,
-    pub deadline_ms: i64,
-    pub acked_at_ms: Option<i64>,
+pub fn decode_case(b: &[u8]) -> Option<CaseRecord> {
+    let v: CaseV1 = match b.split_first() {
+        Some((&CASE_VERSION, json)) => serde_json::from_slice(json).ok()?,
+        _ => return None,
+    };
+    Some(CaseRecord {
+        case_id: v.case_id,
+        seed_txn_ids: v.seed_txn_ids,
+        victims: v.victims,
+        from_ms: v.from_ms,
+        to_ms: v.to_ms,
+        report_time_ms: v.report_time_ms,
+        created_at_ms: v.created_at_ms,
+        created_by: v.created_by,
+        note: v.note,
+    })
+}
+
+/// Version 1 of a `warnings` value: a version byte, then this as JSON (the grade as its lowercase name).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct WarningV1 {
+    seq: Seq,
+    account: AccountId,
+    sender: AccountId,
+    amount_fen: i64,
+    ts_ms: i64,
+    grade: String,
+    reasons: Vec<String>,
+    created_at_ms: i64,
+    deadline_ms: i64,
+    acked_at_ms: Option<i64>,
     #[serde(default)]
-    pub acked_by: String,
+    acked_by: String,
 }
 
 const WARNING_VERSION: u8 = 1;
 
-impl WarningRecord {
-    pub fn encode(&self) -> Vec<u8> {
-        let mut b = vec![WARNING_VERSION];
-        b.extend(serde_json::to_vec(self).unwrap_or_default());
-        b
-    }
+pub fn encode_warning(w: &WarningRecord) -> Vec<u8> {
+    let v = WarningV1 {
+        seq: w.seq,
+        account: w.account,
+        sender: w.sender,
+        amount_fen: w.amount_fen,
+        ts_ms: w.ts_ms,
+        grade: w.grade.as_str().to_string(),
+        reasons: w.reasons.clone(),
+        created_at_ms: w.created_at_ms,
+        deadline_ms: w.deadline_ms,
+        acked_at_ms: w.acked_at_ms,
+        acked_by: w.acked_by.clone(),
+    };
+    let mut b = vec![WARNING_VERSION];
+    b.extend(serde_json::to_vec(&v).unwrap_or_default());
+    b
+}
 
-    pub fn decode(b: &[u8]) -> Option<WarningRecord> {
-        match b.split_first() {
-            Some((&WARNING_VERSION, json)) => serde_json::from_slice(json).ok(),
-            _ => None,
-        }
-    }
+pub fn decode_warning(b: &[u8]) -> Option<WarningRecord> {
+    let v: WarningV1 = match b.split_first() {
+        Some((&WARNING_VERSION, json)) => serde_json::from_slice(json).ok()?,
+        _ => return None,
+    };
+    Some(WarningRecord {
+        seq: v.seq,
+        account: v.account,
+        sender: v.sender,
+        amount_fen: v.amount_fen,
+        ts_ms: v.ts_ms,
+        grade: Grade::parse(&v.grade)?,
+        reasons: v.reasons,
+        created_at_ms: v.created_at_ms,
+        deadline_ms: v.deadline_ms,
+        acked_at_ms: v.acked_at_ms,
+        acked_by: v.acked_by,
+    })
 }
 
 const ATTRS_VERSION: u8 = 1;
@@ -530,7 +579,7 @@ const ATTRS_VERSION: u8 = 1;
 pub fn encode_attrs(a: &AccountAttrs) -> Vec<u8> {
     let mut b = Vec::with_capacity(96);
     b.push(ATTRS_VERSION);
-    b.push(a.kind.code());
+    b.push(account_kind_code(&a.kind));
     match a.opened_at_days {
         Some(d) => {
             b.push(1);
@@ -568,7 +617,7 @@ pub fn decode_attrs(b: &[u8]) -> Option<AccountAttrs> {
         bank: r.string()?,
         branch: r.string()?,
         opened_at_days,
-        kind: AccountKind::from_code(kind_code, &kind_text),
+        kind: account_kind_of_code(kind_code, &kind_text),
     };
     r.0.is_empty().then_some(a)
 }
@@ -676,12 +725,12 @@ mod tests {
             prop_assert_eq!(TxnIndexValue::decode(&t.encode()), Some(t));
             let w = Watermark { next_seq: seq, next_account: cp };
             prop_assert_eq!(Watermark::decode(&w.encode()), Some(w));
-            let v = TransferValue {
+            let v = TransferRecord {
                 ts_ms: ts, src, dst, amount_fen: amount, channel: ch,
                 txn_id: strs[0].clone(), currency: strs[1].clone(), src_name: strs[2].clone(),
                 dst_name: strs[3].clone(), src_bank: strs[4].clone(), dst_bank: strs[5].clone(), memo: strs[6].clone(),
             };
-            prop_assert_eq!(TransferValue::decode(&v.encode()), Some(v));
+            prop_assert_eq!(decode_transfer(&encode_transfer(&v)), Some(v));
             let a = AccountAttrs {
                 holder_id: strs[0].clone(), holder_name: strs[1].clone(), phone: strs[2].clone(),
                 device_id: strs[3].clone(), bank: strs[4].clone(), branch: strs[5].clone(),
@@ -694,13 +743,23 @@ mod tests {
                 renewals: code % 3, released_at_ms: if code % 2 == 0 { Some(ts) } else { None },
                 case_id: strs[0].clone(), placed_by: strs[1].clone(), basis_txn: strs[2].clone(), note: strs[3].clone(),
             };
-            prop_assert_eq!(StopRecord::decode(&stop.encode()), Some(stop));
+            prop_assert_eq!(decode_stop(&encode_stop(&stop)), Some(stop));
             let case = CaseRecord {
                 case_id: strs[0].clone(), seed_txn_ids: strs[1..3].to_vec(), victims: vec![strs[3].clone()],
                 from_ms: Some(ts), to_ms: None, report_time_ms: Some(ts), created_at_ms: ts,
                 created_by: strs[4].clone(), note: strs[5].clone(),
             };
-            prop_assert_eq!(CaseRecord::decode(&case.encode()), Some(case));
+            prop_assert_eq!(decode_case(&encode_case(&case)), Some(case));
+            let warning = WarningRecord {
+                seq, account: cp, sender: src, amount_fen: amount, ts_ms: ts,
+                grade: Grade::ALL[usize::from(code % 4)], reasons: strs[..2].to_vec(), created_at_ms: ts,
+                deadline_ms: ts.saturating_add(1), acked_at_ms: (code % 2 == 0).then_some(ts), acked_by: strs[2].clone(),
+            };
+            prop_assert_eq!(decode_warning(&encode_warning(&warning)), Some(warning));
+            let kind = AccountKind::parse(&strs[6]);
+            let code_of_kind = account_kind_code(&kind);
+            let text = match &kind { AccountKind::Other(t) => t.clone(), _ => String::new() };
+            prop_assert_eq!(account_kind_of_code(code_of_kind, &text), kind);
         }
 
         #[test]
@@ -712,7 +771,10 @@ mod tests {
 
         #[test]
         fn decoders_never_panic(b in proptest::collection::vec(any::<u8>(), 0..64)) {
-            let _ = TransferValue::decode(&b);
+            let _ = decode_transfer(&b);
+            let _ = decode_stop(&b);
+            let _ = decode_case(&b);
+            let _ = decode_warning(&b);
             let _ = decode_attrs(&b);
             let _ = EdgeKey::decode(&b);
             let _ = decode_attr_index_key(&b);
@@ -724,6 +786,48 @@ mod tests {
         let a = Transfer { txn_id: "T1".into(), src: "ab".into(), dst: "c".into(), ..Default::default() };
         let b = Transfer { txn_id: "T1".into(), src: "a".into(), dst: "bc".into(), ..Default::default() };
         assert_ne!(content_hash(&a), content_hash(&b));
-        assert_eq!(content_hash(&a), content_hash(&a.clone()));
+    }
+
+    /// xxh3-64 of the length-prefixed encoding, computed independently (Python `xxhash`) when pinned.
+    const CONTENT_HASH_PINNED: u64 = 9_384_409_329_169_473_567;
+
+    /// The hash is stored in `txn_index`: if its bytes change, stores written before would see every
+    /// re-delivered row as a conflict. Pinned to the value version 4 of the format writes.
+    #[test]
+    fn content_hash_is_the_stored_one() {
+        let t = Transfer {
+            txn_id: "T00000001".into(),
+            ts_ms: 1_767_225_600_000,
+            src: "6222020000000001".into(),
+            dst: "6222020000000002".into(),
+            amount_fen: 129_900,
+            channel: Channel::Transfer,
+            currency: "CNY".into(),
+            src_name: "张三".into(),
+            dst_name: "李四".into(),
+            src_bank: "ICBC".into(),
+            dst_bank: "CCB".into(),
+            memo: "货款".into(),
+        };
+        assert_eq!(content_hash(&t), CONTENT_HASH_PINNED);
+    }
+
+    /// Channel codes are on disk in every edge: each known channel keeps its code.
+    #[test]
+    fn channel_codes_are_the_stored_ones() {
+        let pinned = [
+            (Channel::Unspecified, 0),
+            (Channel::Transfer, 1),
+            (Channel::AtmWithdrawal, 2),
+            (Channel::Pos, 3),
+            (Channel::ThirdParty, 4),
+            (Channel::Salary, 5),
+            (Channel::Other("x".into()), 255),
+        ];
+        for (c, code) in pinned {
+            assert_eq!(channel_code(&c), code, "{c:?}");
+            assert_eq!(channel_of_code(code, c.as_str()), c);
+            assert_eq!(channel_kind_of_code(code), c.kind());
+        }
     }
 }

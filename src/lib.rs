@@ -1,9 +1,11 @@
 //! moneytrail: a money-flow tracing engine for telecom and online fraud investigations.
 //!
 //! Layers (see ARCHITECTURE.md): [`keys`] and [`store`] know RocksDB; [`ingest`] turns files into
-//! store writes; [`query`] answers questions over a [`store::StoreView`]; the binary (`main.rs`)
-//! is the only place that knows about terminals and exit codes.
+//! store writes; analysis ([`trace`], [`freeze`], [`cases`], [`rings`], [`warnings`]) works on the
+//! [`graph::TransferGraph`] trait; [`app`] holds one function per use case, which the binary (`main.rs`,
+//! the only place that knows terminals and exit codes) and the HTTP API ([`server`]) both call.
 
+pub mod app;
 pub mod cases;
 pub mod flowchart;
 pub mod freeze;
@@ -14,6 +16,7 @@ pub mod keys;
 pub mod model;
 pub mod money;
 pub mod output;
+pub mod policy;
 pub mod query;
 pub mod rings;
 pub mod server;

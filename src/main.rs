@@ -12,6 +12,7 @@ use chrono_tz::Tz;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use moneytrail::app;
 use moneytrail::ingest::{self, ColumnMapping, IngestOptions};
 use moneytrail::output::{render, OutputFormat, Report};
 use moneytrail::store::TransferStore;
@@ -222,7 +223,7 @@ impl RuleArgs {
             self.as_of.as_deref(),
             tz,
         )
-        .map_err(|e| anyhow::anyhow!("--{}: {}", e.field.replace('_', "-"), e.message))
+        .map_err(|e| anyhow::anyhow!("{}: {}", flag_of(e.field), e.message))
     }
 }
 
@@ -435,8 +436,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Features { common } => {
             let store = TransferStore::open_read_only(&common.db)?;
             let view = store.view()?;
-            let table = moneytrail::rings::features::AttrTable::load(&view)?;
-            let feats = moneytrail::rings::features::all_features(&view, &table, common.tz)?;
+            let feats = app::rings::features(&view, common.tz).map_err(cli_error)?;
             let mut w = csv::Writer::from_writer(std::io::stdout().lock());
             for (i, f) in feats.iter().enumerate() {
                 let serde_json::Value::Object(m) = serde_json::to_value(f)? else { continue };
@@ -457,69 +457,40 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Link(a) => {
             let store = TransferStore::open_read_only(&a.common.db)?;
-            let view = store.view()?;
-            let cases = moneytrail::cases::read_cases(&a.cases, a.common.tz)?;
-            let report = moneytrail::cases::link_cases(&view, &cases, &a.rule.params(a.common.tz)?)?;
+            let params = a.rule.params(a.common.tz)?;
+            let report = app::cases::link_file(&store.view()?, &a.cases, &params, a.common.tz).map_err(cli_error)?;
             print_report(a.format, &report)
         }
         Command::Case(CaseCommand::Import { common, file }) => {
             let store = TransferStore::open(&common.db)?;
-            let cases = moneytrail::cases::read_cases(&file, common.tz)?;
-            let now = chrono::Utc::now().timestamp_millis();
-            let mut known = 0;
-            for c in &cases {
-                if store.view()?.case(&c.case_id)?.is_some() {
-                    known += 1;
-                    continue;
-                }
-                // Refuse a case whose seeds are not in the store, as the API does: it could never be traced.
-                let spec = moneytrail::trace::SeedSpec { txn_ids: c.seed_txn_ids.clone(), ..Default::default() };
-                moneytrail::trace::resolve_seeds(&store.view()?, &spec, c.as_of_ms.unwrap_or(i64::MAX))
-                    .with_context(|| format!("{}: case {}", file.display(), c.case_id))?;
-                store.put_case(&moneytrail::keys::CaseRecord {
-                    case_id: c.case_id.clone(),
-                    seed_txn_ids: c.seed_txn_ids.clone(),
-                    victims: Vec::new(),
-                    from_ms: None,
-                    to_ms: None,
-                    report_time_ms: c.as_of_ms,
-                    created_at_ms: now,
-                    // The file's name, not its path: the API shows this to clients.
-                    created_by: format!(
-                        "import {}",
-                        file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into())
-                    ),
-                    note: String::new(),
-                })?;
-            }
+            let s = app::cases::import(&store, &file, common.tz, app::now_ms()).map_err(cli_error)?;
             println!(
-                "registered {} cases from {} ({known} already registered, left as they were)",
-                cases.len() - known,
-                file.display()
+                "registered {} cases from {} ({} already registered, left as they were)",
+                s.registered,
+                file.display(),
+                s.already_registered
             );
             Ok(ExitCode::SUCCESS)
         }
         Command::Rings(a) => {
             let store = TransferStore::open_read_only(&a.common.db)?;
             let view = store.view()?;
-            let mut known = Vec::new();
-            for acct in &a.around {
-                known.push(view.account_id(acct)?.with_context(|| format!("unknown account {acct:?}"))?);
+            let cache = app::rings::RingsCache::default();
+            if a.around.is_empty() {
+                let report = app::rings::ranked(&view, &cache, a.common.tz, a.min_score, None).map_err(cli_error)?;
+                print_report(a.format, &report)
+            } else {
+                let mut around = app::rings::around(&view, &cache, a.common.tz, &a.around, true).map_err(cli_error)?;
+                around.rings.retain(|r| r.ring.score >= a.min_score);
+                print_report(a.format, &around)
             }
-            let (mut rings, _, table) =
-                moneytrail::rings::detect_rings(&view, &Default::default(), &known, a.common.tz)?;
-            if !known.is_empty() {
-                rings.retain(|r| r.members.iter().any(|m| known.contains(&m.id)));
-            }
-            let report = moneytrail::rings::RingsReport::build(&view, &rings, &table, a.min_score)?;
-            print_report(a.format, &report)
         }
         Command::Eval(EvalCommand::Rings { w: WorldArgs { world, db, tz }, format }) => {
             let db = world_store(&world, db, tz)?;
             let store = TransferStore::open_read_only(&db)?;
-            let view = store.view()?;
-            let (rings, _, _) = moneytrail::rings::detect_rings(&view, &Default::default(), &[], tz)?;
-            print_report(format, &moneytrail::rings::eval_rings(&view, &rings, &world)?)
+            let cache = app::rings::RingsCache::default();
+            let eval = app::rings::eval(&store.view()?, &cache, tz, &world).map_err(cli_error)?;
+            print_report(format, &eval)
         }
         Command::Eval(EvalCommand::Trace { w: WorldArgs { world, db, tz }, rule, threshold, format }) => {
             let db = world_store(&world, db, tz)?;
@@ -527,7 +498,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let threshold_fen =
                 moneytrail::money::parse_yuan(&threshold).with_context(|| format!("--threshold {threshold:?}"))?;
             let fp = moneytrail::freeze::FreezeParams { threshold_fen, ..Default::default() };
-            let eval = moneytrail::cases::eval_trace(&store.view()?, &world, &rule.params(tz)?, &fp, tz)?;
+            let eval = app::cases::eval_trace(&store.view()?, &world, &rule.params(tz)?, &fp, tz).map_err(cli_error)?;
             print_report(format, &eval)
         }
         Command::Stop(c) => cmd_stop(c),
@@ -549,7 +520,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Stats(a) => {
             let store = TransferStore::open_read_only(&a.common.db)?;
-            let stats = moneytrail::query::store_stats(&store.view()?, a.common.tz, store.size_on_disk())?;
+            let stats = app::query::stats(&store, a.common.tz).map_err(cli_error)?;
             print_report(a.format, &stats)
         }
         Command::Account(a) => {
@@ -557,26 +528,51 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let time = |s: &Option<String>, what: &str, default: i64| -> Result<i64> {
                 s.as_deref().map_or(Ok(default), |v| parse_ts(v, tz).with_context(|| format!("--{what} {v:?}")))
             };
-            let from = time(&a.from, "from", i64::MIN)?;
-            let to = time(&a.to, "to", i64::MAX)?;
+            let page = app::query::StatementPage {
+                account: a.account.clone(),
+                from_ms: time(&a.from, "from", i64::MIN)?,
+                to_ms: time(&a.to, "to", i64::MAX)?,
+                after: a.after.clone(),
+                limit: a.limit.clamp(1, app::query::MAX_PAGE),
+            };
             let store = TransferStore::open_read_only(&a.common.db)?;
             let view = store.view()?;
-            let report =
-                moneytrail::query::account_report(&view, &a.account, from, to, a.after.as_deref(), a.limit.max(1), tz)?;
-            print_report(a.format, &report)?;
+            print_report(a.format, &app::query::account(&view, &page, tz).map_err(cli_error)?)?;
             if a.ring {
-                let id = view.account_id(&a.account)?.with_context(|| format!("unknown account {:?}", a.account))?;
                 // Not anchored: looking an account up is no evidence against it.
-                let (mut rings, _, table) = moneytrail::rings::detect_rings(&view, &Default::default(), &[], tz)?;
-                rings.retain(|r| r.members.iter().any(|m| m.id == id));
-                if rings.is_empty() {
+                let cache = app::rings::RingsCache::default();
+                let around = app::rings::around(&view, &cache, tz, std::slice::from_ref(&a.account), false)
+                    .map_err(cli_error)?;
+                if around.rings.is_empty() {
                     eprintln!("{} is in no detected mule-card ring", a.account);
                 } else {
-                    print_report(a.format, &moneytrail::rings::RingsReport::build(&view, &rings, &table, 0.0)?)?;
+                    print_report(a.format, &around)?;
                 }
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// The flag a request field is set with on the command line.
+fn flag_of(field: &str) -> String {
+    match field {
+        "seed_txn_ids" => "--seed-txn".into(),
+        "victims" => "--victim".into(),
+        "file" => "--file".into(),
+        f => format!("--{}", f.replace('_', "-")),
+    }
+}
+
+/// A use case's error as the command line says it: the flag at fault instead of the API's field name.
+fn cli_error(e: app::AppError) -> anyhow::Error {
+    use app::AppError as A;
+    match e {
+        A::BadInput { field, message } | A::Unprocessable { field, message } if field != "file" => {
+            anyhow::anyhow!("{}: {message}", flag_of(&field))
+        }
+        A::BadInput { message, .. } | A::Unprocessable { message, .. } => anyhow::anyhow!(message),
+        other => anyhow::Error::new(other),
     }
 }
 
@@ -614,7 +610,7 @@ fn cmd_ingest(a: IngestArgs) -> Result<ExitCode> {
         rejects_dir: a.rejects_dir.clone(),
     };
     // Every file is opened and its header checked before the store is touched.
-    let prepared = ingest::prepare(&a.transfers, &a.accounts, &opts)?;
+    let prepared = app::ingest::check(&a.transfers, &a.accounts, &opts).map_err(cli_error)?;
     let store = TransferStore::open(&a.common.db)?;
     let bar = ProgressBar::new(0);
     bar.set_style(
@@ -626,7 +622,7 @@ fn cmd_ingest(a: IngestArgs) -> Result<ExitCode> {
         bar.set_position(p.bytes_done);
         bar.set_message(format!("{} rows", p.rows));
     };
-    let summary = prepared.run(&store, &progress)?;
+    let summary = app::ingest::run(&store, prepared, &progress, None).map_err(cli_error)?;
     bar.finish_and_clear();
     print_report(a.format, &summary)?;
     if summary.rejected() > 0 {
@@ -640,28 +636,19 @@ fn cmd_ingest(a: IngestArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Parses the seed and rule options shared by `trace` and `freeze`.
-fn trace_inputs(
-    view: &moneytrail::store::StoreView<'_>,
-    s: &SeedArgs,
-    tz: Tz,
-) -> Result<(Vec<u64>, moneytrail::trace::TraceParams)> {
-    use moneytrail::trace::{resolve_seeds, SeedSpec};
-    let mut params = s.rule.params(tz)?;
-    let spec = SeedSpec::from_text(&s.seed_txn, &s.victim, s.from.as_deref(), s.to.as_deref(), tz)
-        .map_err(|e| anyhow::anyhow!("--{}: {}", e.field.replace('_', "-"), e.message))?;
-    let seeds = resolve_seeds(view, &spec, params.as_of_ms)?;
-    // Accounts already stopped at as_of are terminals: their money is safe, not to be proposed again.
-    params.frozen = view.stopped_at(params.as_of_ms)?;
-    Ok((seeds, params))
+/// The trace query of `trace` and `freeze`: seeds and rule options, parsed once (`from_text`) as the API does.
+fn trace_query(s: &SeedArgs, tz: Tz) -> Result<app::trace::TraceQuery> {
+    let params = s.rule.params(tz)?;
+    let seeds = moneytrail::trace::SeedSpec::from_text(&s.seed_txn, &s.victim, s.from.as_deref(), s.to.as_deref(), tz)
+        .map_err(|e| anyhow::anyhow!("{}: {}", flag_of(e.field), e.message))?;
+    Ok(app::trace::TraceQuery { seeds, params })
 }
 
 fn cmd_trace(a: TraceArgs) -> Result<ExitCode> {
     let store = TransferStore::open_read_only(&a.common.db)?;
     let view = store.view()?;
-    let (seeds, params) = trace_inputs(&view, &a.seeds, a.common.tz)?;
-    let trace = moneytrail::trace::trace_downstream(&view, &seeds, &params)?;
-    let report = moneytrail::trace::report::TraceReport::build(&view, &trace, a.common.tz)?;
+    let q = trace_query(&a.seeds, a.common.tz)?;
+    let report = app::trace::trace(&view, &q, a.common.tz).map_err(cli_error)?;
     match a.format {
         TraceFormat::Dot => {
             print!("{}", report.to_dot());
@@ -676,7 +663,7 @@ fn cmd_trace(a: TraceArgs) -> Result<ExitCode> {
             let doc = if a.format == TraceFormat::Svg {
                 to_svg(&report, &title)
             } else {
-                let now = moneytrail::timefmt::format_rfc3339(chrono::Utc::now().timestamp_millis(), a.common.tz);
+                let now = moneytrail::timefmt::format_rfc3339(app::now_ms(), a.common.tz);
                 to_html(&report, &title, &now)
             };
             std::io::Write::write_all(&mut std::io::stdout().lock(), doc.as_bytes())?;
@@ -688,25 +675,19 @@ fn cmd_trace(a: TraceArgs) -> Result<ExitCode> {
 fn cmd_freeze(a: FreezeArgs) -> Result<ExitCode> {
     let tz = a.common.tz;
     let store = TransferStore::open_read_only(&a.common.db)?;
-    let view = store.view()?;
-    let (seeds, params) = trace_inputs(&view, &a.seeds, tz)?;
+    let q = trace_query(&a.seeds, tz)?;
     let threshold_fen =
         moneytrail::money::parse_yuan(&a.threshold).with_context(|| format!("--threshold {:?}", a.threshold))?;
-    let trace = moneytrail::trace::trace_downstream(&view, &seeds, &params)?;
-    let report = moneytrail::trace::report::TraceReport::build_summary(&view, &trace, tz)?;
-    let stops = view.all_stops()?;
     let fp = moneytrail::freeze::FreezeParams { threshold_fen, hub_counterparties: a.hub_counterparties };
-    let proposals = moneytrail::freeze::propose_freezes(&view, &trace, &report, &stops, &fp, tz)?;
-    print_report(a.format, &proposals)
+    let report = app::trace::freeze(&store.view()?, &q, &fp, tz).map_err(cli_error)?;
+    print_report(a.format, &report)
 }
 
 fn now_or(at: &Option<String>, tz: Tz) -> Result<i64> {
-    at.as_deref()
-        .map_or(Ok(chrono::Utc::now().timestamp_millis()), |v| parse_ts(v, tz).with_context(|| format!("--at {v:?}")))
+    at.as_deref().map_or(Ok(app::now_ms()), |v| parse_ts(v, tz).with_context(|| format!("--at {v:?}")))
 }
 
 fn cmd_stop(c: StopCommand) -> Result<ExitCode> {
-    use moneytrail::query::StopList;
     match c {
         StopCommand::Place { common, account, amount, at, case, by, basis_txn, note } => {
             let store = TransferStore::open(&common.db)?;
@@ -721,35 +702,28 @@ fn cmd_stop(c: StopCommand) -> Result<ExitCode> {
                 basis_txn,
                 note,
             };
-            let rec = store.place_stop(&new)?;
-            let list = StopList::build(&store.view()?, vec![rec], common.tz)?;
-            print_report(OutputFormat::Table, &list)
+            print_report(OutputFormat::Table, &app::stops::place(&store, &new, common.tz).map_err(cli_error)?)
         }
         StopCommand::Renew { common, id, at } => {
             let store = TransferStore::open(&common.db)?;
-            let rec = store.renew_stop(id, now_or(&at, common.tz)?)?;
-            let list = StopList::build(&store.view()?, vec![rec], common.tz)?;
+            let list = app::stops::renew(&store, id, now_or(&at, common.tz)?, common.tz).map_err(cli_error)?;
             print_report(OutputFormat::Table, &list)
         }
         StopCommand::Release { common, id, at } => {
             let store = TransferStore::open(&common.db)?;
-            let rec = store.release_stop(id, now_or(&at, common.tz)?)?;
-            let list = StopList::build(&store.view()?, vec![rec], common.tz)?;
+            let list = app::stops::release(&store, id, now_or(&at, common.tz)?, common.tz).map_err(cli_error)?;
             print_report(OutputFormat::Table, &list)
         }
         StopCommand::List { common, active_at, expiring_within, format } => {
             let store = TransferStore::open_read_only(&common.db)?;
-            let view = store.view()?;
-            let mut stops = view.all_stops()?;
-            if let Some(t) = &active_at {
-                let t = parse_ts(t, common.tz).with_context(|| format!("--active-at {t:?}"))?;
-                stops.retain(|s| s.active_at(t));
-            }
-            if let Some(h) = expiring_within {
-                let now = chrono::Utc::now().timestamp_millis();
-                stops.retain(|s| s.active_at(now) && s.expires_at_ms - now <= i64::from(h) * 3_600_000);
-            }
-            print_report(format, &StopList::build(&view, stops, common.tz)?)
+            let active_at_ms = match &active_at {
+                Some(t) => Some(parse_ts(t, common.tz).with_context(|| format!("--active-at {t:?}"))?),
+                None => None,
+            };
+            let filter =
+                app::stops::StopFilter { active_at_ms, expiring_within_hours: expiring_within, now_ms: app::now_ms() };
+            let list = app::stops::list(&store.view()?, filter, common.tz).map_err(cli_error)?;
+            print_report(format, &list)
         }
     }
 }
@@ -761,7 +735,9 @@ fn world_store(world: &std::path::Path, db: Option<PathBuf>, tz: Tz) -> Result<P
         eprintln!("ingesting {} into {}", world.display(), db.display());
         let store = TransferStore::open(&db)?;
         let opts = IngestOptions { tz, ..Default::default() };
-        ingest::ingest_files(&store, &[world.join("transfers.csv")], &[world.join("accounts.csv")], &opts, &|_| {})?;
+        let prepared = app::ingest::check(&[world.join("transfers.csv")], &[world.join("accounts.csv")], &opts)
+            .map_err(cli_error)?;
+        app::ingest::run(&store, prepared, &|_| {}, None).map_err(cli_error)?;
     }
     Ok(db)
 }

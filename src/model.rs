@@ -7,7 +7,7 @@ pub type AccountId = u32;
 /// Internal transfer sequence number: unique, assigned in input order, breaks ties between equal times.
 pub type Seq = u64;
 
-/// How money moved. Known channels get a code (so edges stay small); other values are kept as given.
+/// How money moved. Known channels are named; other values are kept as given.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub enum Channel {
     /// No channel column, or an empty cell.
@@ -22,8 +22,6 @@ pub enum Channel {
 }
 
 impl Channel {
-    pub const OTHER_CODE: u8 = 255;
-
     pub fn parse(s: &str) -> Channel {
         match s.trim() {
             "" => Channel::Unspecified,
@@ -36,28 +34,16 @@ impl Channel {
         }
     }
 
-    pub fn code(&self) -> u8 {
+    /// What analysis decides on, without the free text of [`Channel::Other`].
+    pub fn kind(&self) -> ChannelKind {
         match self {
-            Channel::Unspecified => 0,
-            Channel::Transfer => 1,
-            Channel::AtmWithdrawal => 2,
-            Channel::Pos => 3,
-            Channel::ThirdParty => 4,
-            Channel::Salary => 5,
-            Channel::Other(_) => Self::OTHER_CODE,
-        }
-    }
-
-    /// The channel for a code, with `text` for [`Channel::Other`].
-    pub fn from_code(code: u8, text: &str) -> Channel {
-        match code {
-            1 => Channel::Transfer,
-            2 => Channel::AtmWithdrawal,
-            3 => Channel::Pos,
-            4 => Channel::ThirdParty,
-            5 => Channel::Salary,
-            Self::OTHER_CODE => Channel::Other(text.to_string()),
-            _ => Channel::Unspecified,
+            Channel::Unspecified => ChannelKind::Unspecified,
+            Channel::Transfer => ChannelKind::Transfer,
+            Channel::AtmWithdrawal => ChannelKind::AtmWithdrawal,
+            Channel::Pos => ChannelKind::Pos,
+            Channel::ThirdParty => ChannelKind::ThirdParty,
+            Channel::Salary => ChannelKind::Salary,
+            Channel::Other(_) => ChannelKind::Other,
         }
     }
 
@@ -70,6 +56,34 @@ impl Channel {
             Channel::ThirdParty => "third_party",
             Channel::Salary => "salary",
             Channel::Other(s) => s,
+        }
+    }
+}
+
+/// A [`Channel`] without its free text: small and `Copy`, so every edge carries it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum ChannelKind {
+    #[default]
+    Unspecified,
+    Transfer,
+    AtmWithdrawal,
+    Pos,
+    ThirdParty,
+    Salary,
+    Other,
+}
+
+impl ChannelKind {
+    /// The channel this kind stands for (`Other` without its text).
+    pub fn channel(self) -> Channel {
+        match self {
+            ChannelKind::Unspecified => Channel::Unspecified,
+            ChannelKind::Transfer => Channel::Transfer,
+            ChannelKind::AtmWithdrawal => Channel::AtmWithdrawal,
+            ChannelKind::Pos => Channel::Pos,
+            ChannelKind::ThirdParty => Channel::ThirdParty,
+            ChannelKind::Salary => Channel::Salary,
+            ChannelKind::Other => Channel::Other(String::new()),
         }
     }
 }
@@ -89,8 +103,6 @@ pub enum AccountKind {
 }
 
 impl AccountKind {
-    pub const OTHER_CODE: u8 = 255;
-
     pub fn parse(s: &str) -> AccountKind {
         match s.trim() {
             "" => AccountKind::Unknown,
@@ -101,32 +113,6 @@ impl AccountKind {
             "atm" => AccountKind::Atm,
             "otc" => AccountKind::Otc,
             other => AccountKind::Other(other.to_string()),
-        }
-    }
-
-    pub fn code(&self) -> u8 {
-        match self {
-            AccountKind::Unknown => 0,
-            AccountKind::Personal => 1,
-            AccountKind::Corporate => 2,
-            AccountKind::Merchant => 3,
-            AccountKind::ThirdParty => 4,
-            AccountKind::Atm => 5,
-            AccountKind::Otc => 6,
-            AccountKind::Other(_) => Self::OTHER_CODE,
-        }
-    }
-
-    pub fn from_code(code: u8, text: &str) -> AccountKind {
-        match code {
-            1 => AccountKind::Personal,
-            2 => AccountKind::Corporate,
-            3 => AccountKind::Merchant,
-            4 => AccountKind::ThirdParty,
-            5 => AccountKind::Atm,
-            6 => AccountKind::Otc,
-            Self::OTHER_CODE => AccountKind::Other(text.to_string()),
-            _ => AccountKind::Unknown,
         }
     }
 
@@ -224,16 +210,6 @@ pub enum AttrKind {
 }
 
 impl AttrKind {
-    pub fn from_code(code: u8) -> Option<AttrKind> {
-        match code {
-            1 => Some(AttrKind::Holder),
-            2 => Some(AttrKind::Phone),
-            3 => Some(AttrKind::Device),
-            4 => Some(AttrKind::Branch),
-            _ => None,
-        }
-    }
-
     pub fn as_str(self) -> &'static str {
         match self {
             AttrKind::Holder => "holder",
@@ -242,4 +218,124 @@ impl AttrKind {
             AttrKind::Branch => "branch",
         }
     }
+}
+
+/// A stored transfer with internal account ids.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransferRecord {
+    pub ts_ms: i64,
+    pub src: AccountId,
+    pub dst: AccountId,
+    pub amount_fen: i64,
+    pub channel: Channel,
+    pub txn_id: String,
+    pub currency: String,
+    pub src_name: String,
+    pub dst_name: String,
+    pub src_bank: String,
+    pub dst_bank: String,
+    pub memo: String,
+}
+
+impl TransferRecord {
+    pub fn from_transfer(t: &Transfer, src: AccountId, dst: AccountId) -> TransferRecord {
+        TransferRecord {
+            ts_ms: t.ts_ms,
+            src,
+            dst,
+            amount_fen: t.amount_fen,
+            channel: t.channel.clone(),
+            txn_id: t.txn_id.clone(),
+            currency: t.currency.clone(),
+            src_name: t.src_name.clone(),
+            dst_name: t.dst_name.clone(),
+            src_bank: t.src_bank.clone(),
+            dst_bank: t.dst_bank.clone(),
+            memo: t.memo.clone(),
+        }
+    }
+}
+
+/// A stop-payment (止付) or freeze placed on an account, as recorded in the registry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StopRecord {
+    pub id: u64,
+    pub account: AccountId,
+    pub amount_fen: i64,
+    pub placed_at_ms: i64,
+    pub expires_at_ms: i64,
+    /// How many times it was renewed (at most `policy::STOP_MAX_RENEWALS`).
+    pub renewals: u8,
+    pub released_at_ms: Option<i64>,
+    pub case_id: String,
+    pub placed_by: String,
+    /// The transfer the stop rests on (external id), if given.
+    pub basis_txn: String,
+    pub note: String,
+}
+
+impl StopRecord {
+    /// In force at `t`: placed, not expired, not released.
+    pub fn active_at(&self, t: i64) -> bool {
+        self.placed_at_ms <= t && t < self.expires_at_ms && self.released_at_ms.is_none_or(|r| t < r)
+    }
+}
+
+/// A case as a case system registered it: its seeds and when it was reported.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct CaseRecord {
+    pub case_id: String,
+    pub seed_txn_ids: Vec<String>,
+    pub victims: Vec<String>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    /// When the victim reported: the default as-of of the case's trace.
+    pub report_time_ms: Option<i64>,
+    pub created_at_ms: i64,
+    pub created_by: String,
+    pub note: String,
+}
+
+/// How urgently a warning's payer must be reached (四色分级), most urgent first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Grade {
+    Purple,
+    Red,
+    Yellow,
+    Blue,
+}
+
+impl Grade {
+    pub const ALL: [Grade; 4] = [Grade::Purple, Grade::Red, Grade::Yellow, Grade::Blue];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grade::Purple => "purple",
+            Grade::Red => "red",
+            Grade::Yellow => "yellow",
+            Grade::Blue => "blue",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Grade> {
+        Grade::ALL.into_iter().find(|g| g.as_str() == s)
+    }
+}
+
+/// A warning (资金预警): a payment into a watched account that may be a victim still paying.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WarningRecord {
+    /// The transfer that raised it (one warning per transfer).
+    pub seq: Seq,
+    pub account: AccountId,
+    pub sender: AccountId,
+    pub amount_fen: i64,
+    pub ts_ms: i64,
+    pub grade: Grade,
+    pub reasons: Vec<String>,
+    pub created_at_ms: i64,
+    pub deadline_ms: i64,
+    pub acked_at_ms: Option<i64>,
+    pub acked_by: String,
 }

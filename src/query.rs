@@ -379,7 +379,7 @@ pub struct StopList {
 }
 
 impl StopList {
-    pub fn build(view: &StoreView<'_>, stops: Vec<crate::keys::StopRecord>, tz: Tz) -> Result<StopList, QueryError> {
+    pub fn build(view: &StoreView<'_>, stops: Vec<crate::model::StopRecord>, tz: Tz) -> Result<StopList, QueryError> {
         let mut out = Vec::with_capacity(stops.len());
         for s in stops {
             out.push(StopEntry {
@@ -389,7 +389,7 @@ impl StopList {
                 placed_at: format_rfc3339(s.placed_at_ms, tz),
                 expires_at: format_rfc3339(s.expires_at_ms, tz),
                 renewals: s.renewals,
-                renewals_left: crate::keys::StopRecord::MAX_RENEWALS.saturating_sub(s.renewals),
+                renewals_left: crate::policy::STOP_MAX_RENEWALS.saturating_sub(s.renewals),
                 released_at: s.released_at_ms.map(|t| format_rfc3339(t, tz)),
                 case_id: s.case_id,
                 placed_by: s.placed_by,

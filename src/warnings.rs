@@ -7,33 +7,34 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use crate::graph::{Direction, GraphResult, TransferGraph};
-use crate::keys::WarningRecord;
-use crate::model::{AccountId, AccountKind};
+use crate::model::{AccountId, AccountKind, Grade, WarningRecord};
 use crate::money::Fen;
+use crate::policy;
 
 const MINUTE: i64 = 60_000;
-const HOUR: i64 = 60 * MINUTE;
 
-/// Grades, most urgent first, with how long there is to reach the payer.
-pub const GRADES: [(&str, i64); 4] =
-    [("purple", 30 * MINUTE), ("red", HOUR), ("yellow", 6 * HOUR), ("blue", 24 * HOUR)];
-
-fn grade(amount_fen: i64, payments_from_sender: usize, sender_total_fen: i64) -> (&'static str, Vec<String>) {
+/// The grade of a payment (thresholds and reasons in [`crate::policy`]), with the reasons in words.
+fn grade(amount_fen: i64, payments_from_sender: usize, sender_total_fen: i64) -> (Grade, Vec<String>) {
     let yuan = |f: i64| f / 100;
     let mut reasons = vec![format!("{} yuan into a watched account", Fen(amount_fen))];
-    if payments_from_sender >= 3 {
+    if payments_from_sender >= policy::GRADE_RED_PAYMENTS {
         reasons.push(format!(
             "{payments_from_sender} payments from this payer into watched accounts (刷单 pattern: victims keep paying)"
         ));
     }
-    let g = if yuan(amount_fen) >= 500_000 || yuan(sender_total_fen) >= 1_000_000 {
-        "purple"
-    } else if yuan(amount_fen) >= 50_000 || payments_from_sender >= 3 || yuan(sender_total_fen) >= 100_000 {
-        "red"
-    } else if yuan(amount_fen) >= 5_000 {
-        "yellow"
+    let g = if yuan(amount_fen) >= policy::GRADE_PURPLE_PAYMENT_YUAN
+        || yuan(sender_total_fen) >= policy::GRADE_PURPLE_TOTAL_YUAN
+    {
+        Grade::Purple
+    } else if yuan(amount_fen) >= policy::GRADE_RED_PAYMENT_YUAN
+        || payments_from_sender >= policy::GRADE_RED_PAYMENTS
+        || yuan(sender_total_fen) >= policy::GRADE_RED_TOTAL_YUAN
+    {
+        Grade::Red
+    } else if yuan(amount_fen) >= policy::GRADE_YELLOW_PAYMENT_YUAN {
+        Grade::Yellow
     } else {
-        "blue"
+        Grade::Blue
     };
     (g, reasons)
 }
@@ -68,14 +69,14 @@ pub fn scan<G: TransferGraph>(
         s.1 += e.amount_fen;
         let (grade, mut reasons) = grade(e.amount_fen, s.0, s.1);
         reasons.push(format!("watched: {why}"));
-        let window = GRADES.iter().find(|(g, _)| *g == grade).map_or(24 * HOUR, |(_, w)| *w);
+        let window = policy::grade_window_ms(grade);
         out.push(WarningRecord {
             seq: e.seq,
             account,
             sender: e.counterparty,
             amount_fen: e.amount_fen,
             ts_ms: e.ts_ms,
-            grade: grade.to_string(),
+            grade,
             reasons,
             created_at_ms: now_ms,
             deadline_ms: e.ts_ms.max(now_ms) + window,
@@ -86,11 +87,13 @@ pub fn scan<G: TransferGraph>(
     Ok(out)
 }
 
-/// Escalation level at `at`: one per full hour without acknowledgement, at most 3.
+/// Escalation level at `at`: one per full hour without acknowledgement, at most 3 (`policy`).
 pub fn escalation(w: &WarningRecord, at_ms: i64) -> u8 {
     match w.acked_at_ms {
         Some(_) => 0,
-        None => ((at_ms - w.created_at_ms).max(0) / HOUR).min(3) as u8,
+        None => {
+            ((at_ms - w.created_at_ms).max(0) / policy::ESCALATION_STEP_MS).min(i64::from(policy::ESCALATION_MAX)) as u8
+        }
     }
 }
 
@@ -124,7 +127,7 @@ pub struct WarningEntry {
     pub payer_name: String,
     pub amount: Fen,
     pub ts: String,
-    pub grade: String,
+    pub grade: Grade,
     pub reasons: Vec<String>,
     pub deadline: String,
     pub minutes_to_deadline: i64,
@@ -148,16 +151,17 @@ pub fn entry<G: TransferGraph>(g: &G, w: &WarningRecord, at_ms: i64, tz: chrono_
         payer_name: rec.map(|r| r.src_name).unwrap_or_default(),
         amount: Fen(w.amount_fen),
         ts: crate::timefmt::format_rfc3339(w.ts_ms, tz),
-        grade: w.grade.clone(),
+        grade: w.grade,
         reasons: w.reasons.clone(),
         deadline: crate::timefmt::format_rfc3339(w.deadline_ms, tz),
         minutes_to_deadline: (w.deadline_ms - at_ms) / MINUTE,
         created_at: crate::timefmt::format_rfc3339(w.created_at_ms, tz),
         escalation: escalation(w, at_ms),
         next_escalation_at: match (w.acked_at_ms, escalation(w, at_ms)) {
-            (None, level) if level < 3 => {
-                Some(crate::timefmt::format_rfc3339(w.created_at_ms + (i64::from(level) + 1) * HOUR, tz))
-            }
+            (None, level) if level < policy::ESCALATION_MAX => Some(crate::timefmt::format_rfc3339(
+                w.created_at_ms + (i64::from(level) + 1) * policy::ESCALATION_STEP_MS,
+                tz,
+            )),
             _ => None,
         },
         acknowledged_at: w.acked_at_ms.map(|t| crate::timefmt::format_rfc3339(t, tz)),
@@ -166,8 +170,8 @@ pub fn entry<G: TransferGraph>(g: &G, w: &WarningRecord, at_ms: i64, tz: chrono_
 }
 
 /// Sort key: open before acknowledged, then grade, then deadline.
-pub fn urgency_key(w: &WarningRecord) -> (bool, usize, i64) {
-    (w.acked_at_ms.is_some(), GRADES.iter().position(|(g, _)| *g == w.grade).unwrap_or(4), w.deadline_ms)
+pub fn urgency_key(w: &WarningRecord) -> (bool, Grade, i64) {
+    (w.acked_at_ms.is_some(), w.grade, w.deadline_ms)
 }
 
 #[cfg(test)]
@@ -176,22 +180,23 @@ mod tests {
 
     #[test]
     fn grades_by_amount_and_repetition() {
-        assert_eq!(grade(600_000_00, 1, 600_000_00).0, "purple");
-        assert_eq!(grade(60_000_00, 1, 60_000_00).0, "red");
-        assert_eq!(grade(1_299_00, 3, 5_000_00).0, "red", "a third payment from one payer");
-        assert_eq!(grade(8_888_00, 2, 10_187_00).0, "yellow");
-        assert_eq!(grade(1_299_00, 1, 1_299_00).0, "blue");
+        assert_eq!(grade(600_000_00, 1, 600_000_00).0, Grade::Purple);
+        assert_eq!(grade(60_000_00, 1, 60_000_00).0, Grade::Red);
+        assert_eq!(grade(1_299_00, 3, 5_000_00).0, Grade::Red, "a third payment from one payer");
+        assert_eq!(grade(8_888_00, 2, 10_187_00).0, Grade::Yellow);
+        assert_eq!(grade(1_299_00, 1, 1_299_00).0, Grade::Blue);
     }
 
     #[test]
     fn escalates_each_unacknowledged_hour_up_to_three() {
+        const HOUR: i64 = 3_600_000;
         let mut w = WarningRecord {
             seq: 1,
             account: 1,
             sender: 2,
             amount_fen: 1,
             ts_ms: 0,
-            grade: "blue".into(),
+            grade: Grade::Blue,
             reasons: vec![],
             created_at_ms: 0,
             deadline_ms: 0,

@@ -129,6 +129,20 @@ async fn auth_roles_and_errors() {
     assert_eq!(call(s, "GET", "/v1/nowhere", Some(ANALYST), None).await.0, StatusCode::NOT_FOUND);
 }
 
+/// Runs the CLI binary on the fixture's store (a read-only open beside the server's) and parses its JSON.
+fn cli_json(f: &Fixture, args: &[&str]) -> serde_json::Value {
+    let db = f._dir.path().join("db");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_moneytrail"))
+        .args(args)
+        .arg("--db")
+        .arg(&db)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[tokio::test]
 async fn trace_freeze_and_stops_answer_like_the_cli() {
     let f = fixture();
@@ -139,8 +153,13 @@ async fn trace_freeze_and_stops_answer_like_the_cli() {
     assert_eq!(st, StatusCode::OK);
     assert_eq!(t["totals"]["conserved"], true);
     assert!(t["accounts"].as_array().unwrap().iter().all(|a| a["account"].is_string() && a["hop"].is_u64()));
+    let seed_list = seeds.replace('"', "");
+    let cli_args = ["--seed-txn", seed_list.as_str(), "--as-of", reported.as_str()];
+    let cli_trace = cli_json(&f, &[&["trace"][..], &cli_args].concat());
+    assert_eq!(t, cli_trace, "the API's trace is the CLI's, field for field");
     let (st, fr) = call(s, "POST", "/v1/freeze", Some(ANALYST), Some(&req)).await;
     assert_eq!(st, StatusCode::OK);
+    assert_eq!(fr, cli_json(&f, &[&["freeze"][..], &cli_args].concat()), "the API's freeze is the CLI's");
     let top = fr["proposals"][0].clone();
     assert!(top["account"].is_string() && top["level"].is_u64() && top["amount"].is_string());
 
@@ -156,6 +175,9 @@ async fn trace_freeze_and_stops_answer_like_the_cli() {
     assert_eq!(call(s, "POST", "/v1/stops", Some(OPERATOR), Some(&stop)).await.0, StatusCode::CONFLICT);
     let (_, after) = call(s, "POST", "/v1/freeze", Some(ANALYST), Some(&req)).await;
     assert_eq!(after["already_stopped"][0]["account"], top["account"]);
+    assert_eq!(after, cli_json(&f, &[&["freeze"][..], &cli_args].concat()), "both see the stop placed");
+    let (_, stops) = call(s, "GET", "/v1/stops", Some(ANALYST), None).await;
+    assert_eq!(stops, cli_json(&f, &["stop", "list"]), "the registry reads the same from both");
     assert!(after["proposals"].as_array().unwrap().iter().all(|p| p["account"] != top["account"]));
     let (st, _) = call(s, "POST", "/v1/stops/1/release", Some(OPERATOR), None).await;
     assert_eq!(st, StatusCode::OK);
@@ -164,10 +186,15 @@ async fn trace_freeze_and_stops_answer_like_the_cli() {
     // Rings, and the ring around a known collector.
     let (st, rings) = call(s, "GET", "/v1/rings?min_score=50", Some(ANALYST), None).await;
     assert_eq!(st, StatusCode::OK);
+    let mut cli_rings = cli_json(&f, &["rings", "--min-score", "50"]);
+    // The API lists at most 100 rings by default; the CLI all of them.
+    cli_rings["rings"].as_array_mut().unwrap().truncate(100);
+    assert_eq!(rings, cli_rings, "the ranked list is the CLI's");
     let member = rings["rings"][0]["members"][0]["account"].as_str().unwrap().to_string();
     let (st, around) = call(s, "GET", &format!("/v1/rings/around/{member}"), Some(ANALYST), None).await;
     assert_eq!(st, StatusCode::OK);
     assert!(around["rings"][0]["members"].as_array().unwrap().iter().any(|m| m["account"] == member.as_str()));
+    assert_eq!(around, cli_json(&f, &["rings", "--around", &member]), "rings around an account: same from both");
 
     // Every authenticated request left an audit line naming who did what.
     std::thread::sleep(std::time::Duration::from_millis(200));
@@ -367,8 +394,16 @@ async fn victims_still_paying_raise_graded_warnings_that_escalate() {
 async fn ring_results_are_reused_until_an_ingest_changes_the_store() {
     let f = fixture();
     let s = &f.state;
+    assert_eq!(s.rings.detections(), 0);
     let (_, before) = call(s, "GET", "/v1/rings", Some(ANALYST), None).await;
     let n = before["rings"].as_array().unwrap().len();
+    // The list, a ring and the ring around a member: one whole-graph detection between them.
+    let id = before["rings"][0]["ring_id"].as_str().unwrap().to_string();
+    let member = before["rings"][0]["members"][0]["account"].as_str().unwrap().to_string();
+    assert_eq!(call(s, "GET", &format!("/v1/rings/{id}"), Some(ANALYST), None).await.0, StatusCode::OK);
+    assert_eq!(call(s, "GET", &format!("/v1/rings/around/{member}"), Some(ANALYST), None).await.0, StatusCode::OK);
+    assert_eq!(call(s, "GET", "/v1/rings?limit=5", Some(ANALYST), None).await.0, StatusCode::OK);
+    assert_eq!(s.rings.detections(), 1, "ring results were reused, not detected again");
     // A new dealer: three fresh cards of three holders on one device, moving a victim's money to an ATM.
     let upload = |uri: &str, body: &str| {
         Request::builder()
@@ -394,6 +429,7 @@ async fn ring_results_are_reused_until_an_ingest_changes_the_store() {
         assert_eq!(resp.status(), StatusCode::OK);
     }
     let (_, after) = call(s, "GET", "/v1/rings", Some(ANALYST), None).await;
+    assert_eq!(s.rings.detections(), 2, "one detection after the ingest moved the watermark");
     assert_eq!(after["rings"].as_array().unwrap().len(), n + 1, "the cached rings were refreshed after the ingest");
     let found = after["rings"].as_array().unwrap().iter().any(|r| {
         let m: Vec<&str> = r["members"].as_array().unwrap().iter().map(|m| m["account"].as_str().unwrap()).collect();
@@ -415,6 +451,7 @@ async fn ring_results_are_reused_until_an_ingest_changes_the_store() {
         .map(|m| m["holder_name"].as_str().unwrap())
         .collect();
     assert_eq!(names, vec!["改名"], "the rings were detected again after the accounts upload");
+    assert_eq!(s.rings.detections(), 3);
 }
 
 /// One ring's detail: its flows equal the transfers among its members summed straight from the sample
@@ -522,12 +559,13 @@ async fn uploads_raise_warnings_as_payments_arrive_into_stopped_accounts() {
 /// router's "no such endpoint" or answers 405.
 #[tokio::test]
 async fn every_documented_operation_is_routed() {
-    use utoipa::OpenApi;
     let f = fixture();
     let s = &f.state;
-    let doc = moneytrail::server::openapi::ApiDoc::openapi();
+    // The document the server serves, read as a client reads it.
+    let (st, served) = call(s, "GET", "/openapi.json", None, None).await;
+    assert_eq!(st, StatusCode::OK);
     let mut checked = 0;
-    for (path, item) in &doc.paths.paths {
+    for (path, item) in served["paths"].as_object().expect("the document has paths") {
         let uri: String = path
             .split('/')
             .map(|seg| {
@@ -541,8 +579,8 @@ async fn every_documented_operation_is_routed() {
             })
             .collect::<Vec<_>>()
             .join("/");
-        for (method, op) in [("GET", &item.get), ("POST", &item.post)] {
-            if op.is_none() {
+        for (method, key) in [("GET", "get"), ("POST", "post")] {
+            if item.get(key).is_none() {
                 continue;
             }
             let body = (method == "POST" && !uri.starts_with("/v1/ingest/")).then_some("{}");

@@ -70,7 +70,42 @@ async fn over_a_real_socket_every_error_is_json() {
     let (st, body) = http(addr, "DELETE", "/v1/stats", &[("Authorization", &auth)], b"").await;
     assert_eq!(st, 405);
     assert!(body.contains(r#""code":"method_not_allowed""#), "{body}");
+    // JSON without saying so: the media type is what is wrong (415), not the body.
     let (st, body) = http(addr, "POST", "/v1/trace", &[("Authorization", &auth)], br#"{"seed_txn_ids":["x"]}"#).await;
-    assert!(st == 415 || st == 400, "{st} {body}");
-    assert!(body.contains(r#""field":"body""#), "{body}");
+    assert_eq!(st, 415, "{body}");
+    assert!(body.contains(r#""code":"unsupported_media_type""#) && body.contains(r#""field":"body""#), "{body}");
+}
+
+/// A request that takes longer than the server's limit is answered 408 with a JSON error, over a real
+/// socket: here a client that announces a body and stops sending it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_slower_than_the_limit_gets_a_json_408() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = ServerConfig::with_tokens(&[(TOKEN, "case-system", Role::Admin)]);
+    config.request_timeout = std::time::Duration::from_secs(1);
+    let state = AppState {
+        store: Arc::new(TransferStore::open(&dir.path().join("db")).unwrap()),
+        config: Arc::new(config),
+        audit: AuditLog::open(&dir.path().join("audit.log")).unwrap(),
+        tz: moneytrail::timefmt::DEFAULT_TZ,
+        rings: Default::default(),
+        viz: Default::default(),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /v1/trace HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nAuthorization: Bearer {TOKEN}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"seed_txn_ids\":"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let started = std::time::Instant::now();
+    let mut raw = Vec::new();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read_to_end(&mut raw)).await;
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains(r#""code":"timeout""#), "{text}");
+    let waited = started.elapsed();
+    assert!(waited >= std::time::Duration::from_millis(900), "answered after {waited:?}, before the limit");
 }

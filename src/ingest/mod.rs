@@ -6,6 +6,7 @@
 //! A bad row goes to the rejects file with its file, line, field, value and reason; good rows are
 //! stored; nothing becomes visible until the whole ingest commits.
 
+pub mod ndjson;
 pub mod row;
 pub mod source;
 
@@ -269,6 +270,14 @@ pub fn ingest_files(
 }
 
 impl PreparedIngest {
+    pub fn has_transfers(&self) -> bool {
+        !self.transfers.is_empty()
+    }
+
+    pub fn has_accounts(&self) -> bool {
+        !self.accounts.is_empty()
+    }
+
     /// Loads everything in one ingest session: accounts files first, then transfers files.
     pub fn run(
         self,

@@ -17,11 +17,12 @@ use petgraph::graph::UnGraph;
 use petgraph::unionfind::UnionFind;
 use serde::Serialize;
 
-use super::features::{is_terminal_kind, AccountFeatures, AttrTable};
+use super::features::{AccountFeatures, AttrTable};
 use crate::graph::{Direction, GraphResult, TransferGraph};
 use crate::model::{AccountId, AccountKind, AttrKind};
+use crate::policy;
 
-/// Thresholds of the detector, all stated.
+/// Thresholds of the detector; their values and the reasons for them are in [`crate::policy`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct DetectParams {
     /// Holders sharing one device or phone before it counts as a card dealer's.
@@ -31,7 +32,7 @@ pub struct DetectParams {
     /// Share of incoming money that left within the hour.
     pub pass_through: f64,
     /// Counterparties at which an account is a hub.
-    pub hub_counterparties: u32,
+    pub hub_counterparties: usize,
     /// Least money through (fen) for the money signal.
     pub min_flow_fen: i64,
 }
@@ -39,11 +40,11 @@ pub struct DetectParams {
 impl Default for DetectParams {
     fn default() -> Self {
         DetectParams {
-            shared_holders: 3,
-            new_card_days: 30,
-            pass_through: 0.8,
-            hub_counterparties: 100,
-            min_flow_fen: 2_000_000,
+            shared_holders: policy::RING_SHARED_HOLDERS,
+            new_card_days: policy::RING_NEW_CARD_DAYS,
+            pass_through: policy::RING_PASS_THROUGH,
+            hub_counterparties: policy::HUB_COUNTERPARTIES,
+            min_flow_fen: policy::RING_MIN_FLOW_FEN,
         }
     }
 }
@@ -181,7 +182,10 @@ fn ring_patterns(
         out.push("cycle: money returns to a card within a day through other cards of the ring".into());
     }
     for (k, f) in feats.iter().enumerate() {
-        if outside_senders[k] >= 3 && f.receivers >= 3 && f.pass_through_1h >= 0.5 {
+        if outside_senders[k] >= policy::PATTERN_FAN
+            && f.receivers as usize >= policy::PATTERN_FAN
+            && f.pass_through_1h >= policy::RING_PASS_THROUGH_WEAK
+        {
             out.push(format!(
                 "gather-scatter: one card collects from {} senders and pays {} receivers",
                 outside_senders[k], f.receivers
@@ -207,14 +211,14 @@ fn ring_patterns(
             }
         }
     }
-    for (holder, n) in holders.iter().filter(|(_, n)| *n >= 3) {
+    for (holder, n) in holders.iter().filter(|(_, n)| *n >= policy::PATTERN_HOLDER_CARDS) {
         out.push(format!("one holder ({holder}) has {n} cards in the ring"));
     }
     out
 }
 
 fn is_hub(f: &AccountFeatures, kind: &AccountKind, p: &DetectParams) -> bool {
-    is_terminal_kind(kind) || f.senders + f.receivers >= p.hub_counterparties
+    policy::is_hub(kind, f.counterparties as usize, p.hub_counterparties)
 }
 
 /// The per-card signals. `known` accounts (mules known from traces or freezes) are suspects whatever
@@ -242,21 +246,28 @@ pub fn suspects(feats: &[AccountFeatures], table: &AttrTable, p: &DetectParams, 
         if new_card {
             reasons.push(format!("first used {} days after opening", f.age_at_first_activity_days.unwrap_or(0)));
         }
-        let fast = f.pass_through_1h >= p.pass_through && f.balance_left_share < 0.05 && f.in_fen >= p.min_flow_fen;
+        let fast = f.pass_through_1h >= p.pass_through
+            && f.balance_left_share < policy::RING_BALANCE_LEFT_MAX
+            && f.in_fen >= p.min_flow_fen;
         if fast {
             reasons.push(format!("{:.0}% of incoming money left within the hour", 100.0 * f.pass_through_1h));
         }
-        let cashout = f.terminal_out_share >= 0.9 && f.out_count >= 3 && f.balance_left_share < 0.05;
+        let cashout = f.terminal_out_share >= policy::RING_CASHOUT_SHARE
+            && f.out_count >= policy::RING_CASHOUT_MIN_OUT
+            && f.balance_left_share < policy::RING_BALANCE_LEFT_MAX;
         if cashout {
             reasons.push(format!(
                 "{:.0}% of outgoing money to ATMs, OTC sellers, platforms or shops",
                 100.0 * f.terminal_out_share
             ));
         }
-        let attribute_evidence = is_known || (shared && (new_card || fast || cashout || f.pass_through_1h >= 0.5));
+        let attribute_evidence = is_known
+            || (shared && (new_card || fast || cashout || f.pass_through_1h >= policy::RING_PASS_THROUGH_WEAK));
         // A salary forwarder passes money on too, but from an employer and slowly; require several senders.
-        let money_evidence =
-            fast && f.salary_in_share < 0.2 && f.senders >= 2 && f.median_dwell_min.is_some_and(|d| d <= 60.0);
+        let money_evidence = fast
+            && f.salary_in_share < policy::RING_SALARY_SHARE_MAX
+            && f.senders >= policy::RING_MIN_SENDERS
+            && f.median_dwell_min.is_some_and(|d| d <= policy::RING_MEDIAN_DWELL_MAX_MIN);
         if attribute_evidence || money_evidence {
             out.push(Suspect { id: f.id, reasons, attribute_evidence, money_evidence });
         }
@@ -349,9 +360,9 @@ pub fn rings<G: TransferGraph + Sync>(
             for &(s, a) in &outside_in[i] {
                 *senders.entry(s).or_default() += a;
             }
-            let role = if f.terminal_out_share >= 0.5 {
+            let role = if f.terminal_out_share >= policy::RING_ROLE_CASHOUT_SHARE {
                 Role::Cashout
-            } else if f.in_fen > 0 && outside as f64 >= 0.5 * f.in_fen as f64 {
+            } else if f.in_fen > 0 && outside as f64 >= policy::RING_ROLE_COLLECTOR_SHARE * f.in_fen as f64 {
                 Role::Collector
             } else {
                 Role::Relay
@@ -380,13 +391,19 @@ pub fn rings<G: TransferGraph + Sync>(
             .iter()
             .filter(|&&i| {
                 let f = feat(sus[i].id);
-                f.pass_through_1h >= 0.5 || f.terminal_out_share >= 0.9
+                f.pass_through_1h >= policy::RING_PASS_THROUGH_WEAK
+                    || f.terminal_out_share >= policy::RING_CASHOUT_SHARE
             })
             .count() as f64
             / n;
-        let size = (n.min(10.0) / 10.0).sqrt();
-        let flow = ((money_in_fen.max(1) as f64 / 100.0).log10() / 7.0).clamp(0.0, 1.0);
-        let score = 100.0 * (0.35 * attr_share + 0.35 * money_share + 0.15 * size + 0.15 * flow);
+        let size = (n.min(policy::RING_SCORE_FULL_SIZE) / policy::RING_SCORE_FULL_SIZE).sqrt();
+        let flow =
+            ((money_in_fen.max(1) as f64 / 100.0).log10() / policy::RING_SCORE_FULL_FLOW_LOG10_YUAN).clamp(0.0, 1.0);
+        let score = 100.0
+            * (policy::RING_SCORE_WEIGHT_ATTRIBUTES * attr_share
+                + policy::RING_SCORE_WEIGHT_MONEY * money_share
+                + policy::RING_SCORE_WEIGHT_SIZE * size
+                + policy::RING_SCORE_WEIGHT_FLOW * flow);
         ring_members.sort_by_key(|m| (m.role, std::cmp::Reverse(m.in_fen), m.id));
         let outside_counts: Vec<usize> =
             members.iter().map(|&i| outside_in[i].iter().map(|(s, _)| *s).collect::<BTreeSet<_>>().len()).collect();

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::graph::{Direction, GraphResult, TransferGraph};
-use crate::model::{AccountAttrs, AccountId, AccountKind, AttrKind, Channel};
+use crate::model::{AccountAttrs, AccountId, AccountKind, AttrKind, ChannelKind};
 
 /// Money that leaves within this long after arriving counts as passed through (快进快出).
 pub const PASS_WINDOW_MS: i64 = 3_600_000;
@@ -28,6 +28,8 @@ pub struct AccountFeatures {
     pub out_fen: i64,
     pub senders: u32,
     pub receivers: u32,
+    /// Distinct accounts it paid or was paid by, each counted once (what makes a hub: `policy::is_hub`).
+    pub counterparties: u32,
     /// Share of incoming money that left within an hour (FIFO matching of outflows to inflows).
     pub pass_through_1h: f64,
     /// Amount-weighted median minutes between arrival and departure of money that left.
@@ -56,13 +58,8 @@ pub struct AccountFeatures {
     pub last_ts_ms: i64,
 }
 
-/// Whether an account is of a kind that is a terminal (never a mule card).
-pub fn is_terminal_kind(kind: &AccountKind) -> bool {
-    crate::trace::TerminalKind::is_terminal_account(kind)
-}
-
-fn is_terminal_transfer(dst_kind: &AccountKind, channel: u8) -> bool {
-    crate::trace::TerminalKind::of_transfer(dst_kind, &Channel::from_code(channel, "")).is_some()
+fn is_terminal_transfer(dst_kind: &AccountKind, channel: ChannelKind) -> bool {
+    crate::trace::TerminalKind::of_transfer(dst_kind, channel).is_some()
 }
 
 /// Amounts mule cards favour: whole hundreds, or just under a transfer or withdrawal limit.
@@ -211,6 +208,7 @@ pub fn account_features<G: TransferGraph>(
     };
     f.senders = ins.iter().map(|e| e.counterparty).collect::<HashSet<_>>().len() as u32;
     f.receivers = outs.iter().map(|e| e.counterparty).collect::<HashSet<_>>().len() as u32;
+    f.counterparties = ins.iter().chain(outs.iter()).map(|e| e.counterparty).collect::<HashSet<_>>().len() as u32;
     let first = ins.iter().chain(&outs).map(|e| e.ts_ms).min();
     let last = ins.iter().chain(&outs).map(|e| e.ts_ms).max();
     f.first_ts_ms = first.unwrap_or(0);
@@ -249,7 +247,7 @@ pub fn account_features<G: TransferGraph>(
     if f.in_fen > 0 {
         f.pass_through_1h = passed_fast as f64 / f.in_fen as f64;
         f.balance_left_share = queue.iter().map(|(_, a)| *a).sum::<i64>() as f64 / f.in_fen as f64;
-        let salary: i64 = ins.iter().filter(|e| e.channel_code == Channel::Salary.code()).map(|e| e.amount_fen).sum();
+        let salary: i64 = ins.iter().filter(|e| e.channel == ChannelKind::Salary).map(|e| e.amount_fen).sum();
         f.salary_in_share = salary as f64 / f.in_fen as f64;
     }
     if !dwells.is_empty() {
@@ -267,7 +265,7 @@ pub fn account_features<G: TransferGraph>(
     if f.out_fen > 0 {
         let term: i64 = outs
             .iter()
-            .filter(|e| is_terminal_transfer(table.kind(e.counterparty), e.channel_code))
+            .filter(|e| is_terminal_transfer(table.kind(e.counterparty), e.channel))
             .map(|e| e.amount_fen)
             .sum();
         f.terminal_out_share = term as f64 / f.out_fen as f64;

@@ -187,52 +187,80 @@ impl RingsReport {
     }
 }
 
-impl Report for RingsReport {
+impl Report for RingsAround {
+    /// The rings as the ranked list shows them, then the money among each ring's cards.
     fn sections(&self) -> Vec<Section> {
-        let mut s = Section::new(
-            format!("Mule-card rings ({} accounts scanned)", self.accounts_scanned),
-            &["ring", "score", "cards", "collectors", "relays", "cash-out", "money in", "senders", "shared"],
-        );
+        let list = RingsReport { accounts_scanned: 0, rings: self.rings.iter().map(|r| r.ring.clone()).collect() };
+        let mut sections = ring_sections(&list, "Mule-card rings around the accounts".into());
+        let mut f = Section::new("Money among the ring's cards", &["ring", "from", "to", "amount", "transfers"]);
         for r in &self.rings {
-            let count = |role: &str| r.members.iter().filter(|m| m.role == role).count().to_string();
-            s.row(vec![
-                r.ring_id.clone(),
-                format!("{:.1}", r.score),
-                r.members.len().to_string(),
-                count("collector"),
-                count("relay"),
-                count("cashout"),
-                r.money_in.to_string(),
-                r.sender_count.to_string(),
-                r.shared_attributes
-                    .iter()
-                    .map(|x| format!("{} {} ({} cards)", x.attribute, x.value, x.accounts.len()))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ]);
-        }
-        let mut p = Section::new("Patterns", &["ring", "pattern"]);
-        for r in &self.rings {
-            for x in &r.patterns {
-                p.row(vec![r.ring_id.clone(), x.clone()]);
-            }
-        }
-        let mut m = Section::new("Members", &["ring", "account", "role", "holder", "bank", "money in", "evidence"]);
-        for r in &self.rings {
-            for x in &r.members {
-                m.row(vec![
-                    r.ring_id.clone(),
-                    x.account.clone(),
-                    x.role.to_string(),
-                    x.holder_name.clone(),
-                    x.bank.clone(),
-                    x.money_in.to_string(),
-                    x.evidence.join("; "),
+            for x in &r.flows {
+                f.row(vec![
+                    r.ring.ring_id.clone(),
+                    x.src.clone(),
+                    x.dst.clone(),
+                    x.amount.to_string(),
+                    x.transfers.to_string(),
                 ]);
             }
         }
-        vec![s, p, m]
+        // CSV carries the members (the last section); the flows go before them.
+        sections.insert(sections.len() - 1, f);
+        sections
     }
+}
+
+impl Report for RingsReport {
+    fn sections(&self) -> Vec<Section> {
+        ring_sections(self, format!("Mule-card rings ({} accounts scanned)", self.accounts_scanned))
+    }
+}
+
+/// The ranked-list table, patterns and members (the last section, which CSV carries).
+fn ring_sections(list: &RingsReport, title: String) -> Vec<Section> {
+    let mut s = Section::new(
+        title,
+        &["ring", "score", "cards", "collectors", "relays", "cash-out", "money in", "senders", "shared"],
+    );
+    for r in &list.rings {
+        let count = |role: &str| r.members.iter().filter(|m| m.role == role).count().to_string();
+        s.row(vec![
+            r.ring_id.clone(),
+            format!("{:.1}", r.score),
+            r.members.len().to_string(),
+            count("collector"),
+            count("relay"),
+            count("cashout"),
+            r.money_in.to_string(),
+            r.sender_count.to_string(),
+            r.shared_attributes
+                .iter()
+                .map(|x| format!("{} {} ({} cards)", x.attribute, x.value, x.accounts.len()))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ]);
+    }
+    let mut p = Section::new("Patterns", &["ring", "pattern"]);
+    for r in &list.rings {
+        for x in &r.patterns {
+            p.row(vec![r.ring_id.clone(), x.clone()]);
+        }
+    }
+    let mut m = Section::new("Members", &["ring", "account", "role", "holder", "bank", "money in", "evidence"]);
+    for r in &list.rings {
+        for x in &r.members {
+            m.row(vec![
+                r.ring_id.clone(),
+                x.account.clone(),
+                x.role.to_string(),
+                x.holder_name.clone(),
+                x.bank.clone(),
+                x.money_in.to_string(),
+                x.evidence.join("; "),
+            ]);
+        }
+    }
+    vec![s, p, m]
 }
 
 /// `moneytrail eval rings`: card- and ring-level scores against a generated world's truth.

@@ -64,13 +64,22 @@ struct ConfigFile {
     tokens: Vec<TokenEntry>,
     /// Where audit lines go (default: <store>/audit.log).
     audit_log: Option<PathBuf>,
+    /// Longest a request may take before it is answered 408 (default 60).
+    request_timeout_seconds: Option<u64>,
 }
 
-/// The server's configuration: tokens and the audit log.
-#[derive(Debug, Default)]
+/// The server's configuration: tokens, the audit log, the request time limit.
+#[derive(Debug)]
 pub struct ServerConfig {
     tokens: HashMap<String, Principal>,
     pub audit_log: Option<PathBuf>,
+    pub request_timeout: std::time::Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig { tokens: HashMap::new(), audit_log: None, request_timeout: super::REQUEST_TIMEOUT }
+    }
 }
 
 impl ServerConfig {
@@ -85,7 +94,12 @@ impl ServerConfig {
             }
             tokens.insert(t.token, Principal { name: t.name, role: t.role });
         }
-        Ok(ServerConfig { tokens, audit_log: file.audit_log })
+        let request_timeout = match file.request_timeout_seconds {
+            None => super::REQUEST_TIMEOUT,
+            Some(0) => return Err(format!("{}: request_timeout_seconds must be at least 1", path.display())),
+            Some(s) => std::time::Duration::from_secs(s),
+        };
+        Ok(ServerConfig { tokens, audit_log: file.audit_log, request_timeout })
     }
 
     /// A configuration from (token, name, role) triples (tests and embedding).
@@ -95,7 +109,7 @@ impl ServerConfig {
                 .iter()
                 .map(|(t, n, r)| (t.to_string(), Principal { name: n.to_string(), role: *r }))
                 .collect(),
-            audit_log: None,
+            ..ServerConfig::default()
         }
     }
 }

@@ -94,49 +94,41 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<crate::trace::TraceError> for ApiError {
-    fn from(e: crate::trace::TraceError) -> ApiError {
-        use crate::trace::TraceError as T;
+impl From<crate::app::AppError> for ApiError {
+    fn from(e: crate::app::AppError) -> ApiError {
+        use crate::app::AppError as A;
         match e {
-            T::UnknownSeed(id) => ApiError::unprocessable("seed_txn_ids", format!("unknown seed transfer '{id}'")),
-            T::UnknownAccount(a) => ApiError::unprocessable("victims", format!("unknown account '{a}'")),
-            T::SeedAfterAsOf(id) => ApiError::unprocessable("as_of", format!("seed transfer '{id}' is after as_of")),
-            T::NoSeeds(m) => ApiError::unprocessable("seed_txn_ids", m),
-            T::BadParams(m) => ApiError::bad_request("hops", m),
-            T::Graph(g) => ApiError::internal(g),
+            A::BadInput { field, message } => ApiError::bad_request(&field, message),
+            A::Unprocessable { field, message } => ApiError::unprocessable(&field, message),
+            A::NotFound(m) => ApiError::not_found(m),
+            A::Conflict(m) => ApiError::conflict(m),
+            A::Ingest(e) => ingest_error(e),
+            A::Internal(e) => ApiError::internal(e),
         }
     }
 }
 
+/// Opening a view of the store is the one store call handlers make before handing it to a use case.
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> ApiError {
-        use crate::store::StoreError as S;
-        match e {
-            S::UnknownAccount(a) => ApiError::unprocessable("account", format!("unknown account '{a}'")),
-            S::NoSuchStop(id) => ApiError::not_found(format!("no stop #{id}")),
-            S::NoSuchWarning(id) => ApiError::not_found(format!("no warning #{id}")),
-            S::StopRule(m) => ApiError::conflict(m),
-            other => ApiError::internal(other),
-        }
+        crate::app::AppError::from(e).into()
     }
 }
 
-impl From<crate::graph::GraphError> for ApiError {
-    fn from(e: crate::graph::GraphError) -> ApiError {
-        ApiError::internal(e)
-    }
-}
-
-impl From<crate::query::QueryError> for ApiError {
-    fn from(e: crate::query::QueryError) -> ApiError {
-        use crate::query::QueryError as Q;
-        match e {
-            Q::UnknownAccount(a) => ApiError::not_found(format!("unknown account '{a}'")),
-            Q::BadCursor(c) => {
-                ApiError::unprocessable("after", format!("'{c}' is not a page cursor this server gave out"))
-            }
-            Q::Store(s) => s.into(),
-            Q::Graph(g) => g.into(),
+/// What the uploader can fix (columns, format, an unreadable row structure) is a 422 naming the body; the
+/// rest is internal.
+fn ingest_error(e: crate::ingest::IngestError) -> ApiError {
+    use crate::ingest::IngestError as I;
+    match e {
+        I::MissingColumns { missing, found, .. } => ApiError::unprocessable(
+            "body",
+            format!("missing required column(s) {}; the upload has: {}", missing.join(", "), found.join(", ")),
+        ),
+        I::NoHeader { .. } => ApiError::unprocessable("body", "no header row"),
+        I::UnknownFormat { detail, .. } => ApiError::unprocessable("body", format!("not CSV: {detail}")),
+        I::Csv { line, source, .. } => {
+            ApiError::unprocessable("body", format!("line {line}: unreadable CSV: {source}"))
         }
+        other => ApiError::internal(other),
     }
 }

@@ -13,11 +13,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 use chrono_tz::Tz;
 use tower_http::timeout::TimeoutLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use crate::app::rings::RingsCache;
 use crate::store::TransferStore;
 pub use auth::{AuditLog, Role, ServerConfig};
 pub use error::ApiError;
@@ -26,10 +30,8 @@ pub use error::ApiError;
 pub const MAX_JSON_BODY: usize = 1 << 20;
 /// Largest upload (ingest bodies are streamed to disk).
 pub const MAX_UPLOAD: usize = 8 << 30;
-/// Longest a request may take before it is answered 408.
+/// Longest a request may take before it is answered 408, unless the config says otherwise.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
-/// Most items one page may hold.
-pub const MAX_PAGE: usize = 1000;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -45,72 +47,6 @@ pub struct AppState {
     pub viz: Arc<viz::VizSource>,
 }
 
-/// Rings of a store with the attribute table they were computed from.
-pub type DetectedRings = Arc<(Vec<crate::rings::Ring>, crate::rings::features::AttrTable)>;
-
-/// The last ring detection and the watermark it was computed at. The slot is locked only to read or
-/// swap it; a detection runs under its own lock, so readers of the last result (warnings on upload)
-/// never wait for whole-graph work, and two requests never run it twice.
-#[derive(Default)]
-pub struct RingsCache {
-    /// The last result and the watermark it is valid at (None: stale, though still the last result).
-    current: std::sync::Mutex<Option<(Option<crate::keys::Watermark>, DetectedRings)>>,
-    computing: std::sync::Mutex<()>,
-}
-
-impl RingsCache {
-    /// The ranked list of the committed store (ids `R0001`… by rank) with the detection it came from;
-    /// rings scoring below `min_score` are left out. Must run on a blocking thread.
-    pub fn ranked(
-        &self,
-        view: &crate::store::StoreView<'_>,
-        tz: Tz,
-        min_score: f64,
-    ) -> Result<(DetectedRings, crate::rings::RingsReport), ApiError> {
-        let detected = self.get(view, tz)?;
-        let report = crate::rings::RingsReport::build(view, &detected.0, &detected.1, min_score)?;
-        Ok((detected, report))
-    }
-
-    /// The last detection, whatever state it was computed at (None before the first). For work that
-    /// must not pay for a whole-graph detection, such as warnings raised as an upload lands.
-    pub fn last(&self) -> Option<DetectedRings> {
-        self.current.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|(_, r)| r.clone())
-    }
-
-    /// Marks the last result stale: an upload of accounts changes holders, phones and devices (what rings
-    /// are made of) without moving the watermark. `last()` still answers with it until the next detection.
-    pub fn invalidate(&self) {
-        if let Some(slot) = self.current.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
-            slot.0 = None;
-        }
-    }
-
-    fn current_at(&self, wm: crate::keys::Watermark) -> Option<DetectedRings> {
-        match self.current.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
-            Some((Some(at), rings)) if *at == wm => Some(rings.clone()),
-            _ => None,
-        }
-    }
-
-    /// Rings of the committed store seen by `view`, computed once per watermark. Must run on a blocking thread.
-    pub fn get(&self, view: &crate::store::StoreView<'_>, tz: Tz) -> Result<DetectedRings, ApiError> {
-        let wm = view.watermark();
-        if let Some(rings) = self.current_at(wm) {
-            return Ok(rings);
-        }
-        let _one_at_a_time = self.computing.lock().unwrap_or_else(|p| p.into_inner());
-        // Another request may have computed it while this one waited.
-        if let Some(rings) = self.current_at(wm) {
-            return Ok(rings);
-        }
-        let (rings, _, table) = crate::rings::detect_rings(view, &Default::default(), &[], tz)?;
-        let value = Arc::new((rings, table));
-        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some((Some(wm), value.clone()));
-        Ok(value)
-    }
-}
-
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState").field("store", &self.store.path()).finish()
@@ -124,47 +60,65 @@ pub(crate) async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(f).await.map_err(ApiError::internal)?
 }
 
-/// The API's router, versioned under /v1. Tests call this directly.
-pub fn app(state: AppState) -> Router {
+/// The API's routes under /v1. Each handler is registered with `routes!`, which puts it in the router and
+/// its `#[utoipa::path]` in the OpenAPI document in one step: a route cannot exist undocumented, and the
+/// document cannot list a route that is not served. With a state, the authenticated routes get the
+/// authentication layer; without one (for the document alone) they are the same routes.
+fn api_routes(state: Option<&AppState>) -> OpenApiRouter<AppState> {
+    use routes::{accounts, cases, ingest, rings, stops, system, trace, warnings};
     // Uploads are streamed to disk, so their limit is about disk, not memory.
-    let uploads = Router::new()
-        .route("/v1/ingest/transfers", post(routes::ingest_transfers))
-        .route("/v1/ingest/accounts", post(routes::ingest_accounts))
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(ingest::ingest_transfers))
+        .routes(routes!(ingest::ingest_accounts))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD));
-    let reads = Router::new()
-        .route("/v1/stats", get(routes::stats))
-        .route("/v1/whoami", get(routes::whoami))
-        .route("/v1/accounts/{account}", get(routes::account))
-        .route("/v1/trace", post(routes::trace))
-        .route("/v1/freeze", post(routes::freeze))
-        .route("/v1/stops", get(routes::list_stops).post(routes::place_stop))
-        .route("/v1/stops/{id}/renew", post(routes::renew_stop))
-        .route("/v1/stops/{id}/release", post(routes::release_stop))
-        .route("/v1/cases", get(routes::list_cases).post(routes::create_case))
-        .route("/v1/cases/{id}", get(routes::get_case))
-        .route("/v1/cases/{id}/trace", get(routes::case_trace))
-        .route("/v1/cases/{id}/freeze", get(routes::case_freeze))
-        .route("/v1/cases/{id}/links", get(routes::case_links))
-        .route("/v1/warnings", get(routes::list_warnings))
-        .route("/v1/warnings/scan", post(routes::scan_warnings))
-        .route("/v1/warnings/{id}/ack", post(routes::ack_warning))
-        .route("/v1/rings", get(routes::rings))
-        .route("/v1/rings/around/{account}", get(routes::rings_around))
-        .route("/v1/rings/{ring_id}", get(routes::ring))
+    let reads = OpenApiRouter::new()
+        .routes(routes!(system::stats))
+        .routes(routes!(system::whoami))
+        .routes(routes!(accounts::account))
+        .routes(routes!(trace::trace))
+        .routes(routes!(trace::freeze))
+        .routes(routes!(stops::list_stops, stops::place_stop))
+        .routes(routes!(stops::renew_stop))
+        .routes(routes!(stops::release_stop))
+        .routes(routes!(cases::list_cases, cases::create_case))
+        .routes(routes!(cases::get_case))
+        .routes(routes!(cases::case_trace))
+        .routes(routes!(cases::case_freeze))
+        .routes(routes!(cases::case_links))
+        .routes(routes!(warnings::list_warnings))
+        .routes(routes!(warnings::scan_warnings))
+        .routes(routes!(warnings::ack_warning))
+        .routes(routes!(rings::rings))
+        .routes(routes!(rings::rings_around))
+        .routes(routes!(rings::ring))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY));
-    let authed =
-        reads.merge(uploads).route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
+    let mut authed = reads.merge(uploads);
+    if let Some(state) = state {
+        authed = authed.route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
+    }
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).routes(routes!(system::health)).merge(authed)
+}
+
+/// The OpenAPI document of the routes [`app`] serves, with the responses every operation shares.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    openapi::finish(api_routes(None).into_openapi())
+}
+
+/// The API's router, versioned under /v1, with the web view and /openapi.json. Tests call this directly.
+pub fn app(state: AppState) -> Router {
+    let (api, doc) = api_routes(Some(&state)).split_for_parts();
+    let doc: Arc<str> = openapi::finish(doc).to_pretty_json().map_or_else(|_| Arc::from("{}"), Arc::from);
     Router::new()
-        .route("/v1/health", get(routes::health))
-        .route("/openapi.json", get(openapi::document))
+        .route("/openapi.json", get(move || openapi::serve(doc.clone())))
         .route("/", get(viz::root))
         .route("/viz", get(viz::root))
         .route("/viz/", get(viz::index))
         .route("/viz/{file}", get(viz::file))
-        .merge(authed)
-        .fallback(routes::not_found)
+        .merge(api)
+        .fallback(routes::system::not_found)
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, state.config.request_timeout))
+        // Outermost, so it also sees the timeout layer's bare 408 (a later `.layer` wraps the earlier ones).
         .layer(axum::middleware::map_response(json_for_bare_errors))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .with_state(state)
 }
 
@@ -182,9 +136,7 @@ async fn json_for_bare_errors(resp: axum::response::Response) -> axum::response:
         return resp;
     }
     let (code, message, field) = match resp.status() {
-        S::REQUEST_TIMEOUT => {
-            ("timeout", format!("the request took longer than {} s", REQUEST_TIMEOUT.as_secs()), None)
-        }
+        S::REQUEST_TIMEOUT => ("timeout", "the request took longer than the server's time limit".to_string(), None),
         S::PAYLOAD_TOO_LARGE => ("too_large", "the body is too large".to_string(), Some("body".to_string())),
         S::METHOD_NOT_ALLOWED => ("method_not_allowed", "this endpoint does not take that method".to_string(), None),
         S::UNSUPPORTED_MEDIA_TYPE => (
@@ -207,7 +159,7 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
     tokio::task::spawn_blocking(move || match warm.store.view() {
         Ok(view) => {
             if let Err(e) = warm.rings.get(&view, warm.tz) {
-                tracing::warn!(error = %e.message, "ring detection at start failed");
+                tracing::warn!(error = %e, "ring detection at start failed");
             }
         }
         Err(e) => tracing::warn!(error = %e, "ring detection at start: store unreadable"),

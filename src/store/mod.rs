@@ -16,9 +16,10 @@ use rocksdb::{
 };
 
 pub use crate::graph::{Direction, Edge};
-use crate::keys::{self, cf, EdgeKey, EdgeValue, MetaKey, TransferValue, TxnIndexValue, Watermark};
-use crate::model::{AccountAttrs, AccountId, AttrKind, Seq};
+use crate::keys::{self, cf, EdgeKey, EdgeValue, MetaKey, TxnIndexValue};
+use crate::model::{AccountAttrs, AccountId, AttrKind, Seq, TransferRecord};
 
+pub use crate::keys::Watermark;
 pub use stops::NewStop;
 pub use writer::{IngestSession, Verdict};
 
@@ -445,7 +446,7 @@ impl<'a> StoreView<'a> {
                     seq: key.seq,
                     counterparty: val.counterparty,
                     amount_fen: val.amount_fen,
-                    channel_code: val.channel_code,
+                    channel: keys::channel_kind_of_code(val.channel_code),
                 };
                 if !f(edge) {
                     return Ok(());
@@ -457,31 +458,31 @@ impl<'a> StoreView<'a> {
     }
 
     /// The full record of a transfer.
-    pub fn transfer(&self, seq: Seq) -> Result<Option<TransferValue>> {
+    pub fn transfer(&self, seq: Seq) -> Result<Option<TransferRecord>> {
         if seq >= self.wm.next_seq {
             return Ok(None);
         }
         let key = keys::seq_key(seq);
         match self.get(cf::TRANSFERS, &key)? {
-            Some(raw) => TransferValue::decode(&raw).map(Some).ok_or_else(|| corrupt("transfer", &key)),
+            Some(raw) => keys::decode_transfer(&raw).map(Some).ok_or_else(|| corrupt("transfer", &key)),
             None => Ok(None),
         }
     }
 
     /// A transfer by its external id.
-    pub fn transfer_by_txn_id(&self, txn_id: &str) -> Result<Option<(Seq, TransferValue)>> {
+    pub fn transfer_by_txn_id(&self, txn_id: &str) -> Result<Option<(Seq, TransferRecord)>> {
         let Some(raw) = self.get(cf::TXN_INDEX, txn_id.as_bytes())? else { return Ok(None) };
         let v = TxnIndexValue::decode(&raw).ok_or_else(|| corrupt("transaction index entry", txn_id.as_bytes()))?;
         Ok(self.transfer(v.seq)?.map(|t| (v.seq, t)))
     }
 
     /// Every committed transfer in seq order (for whole-store statistics and exports).
-    pub fn for_each_transfer(&self, mut f: impl FnMut(Seq, TransferValue)) -> Result<()> {
+    pub fn for_each_transfer(&self, mut f: impl FnMut(Seq, TransferRecord)) -> Result<()> {
         let mut it =
             self.iter(cf::TRANSFERS, keys::seq_key(0).to_vec(), Some(keys::seq_key(self.wm.next_seq).to_vec()));
         while let Some((k, v)) = it.item() {
             let seq = keys::decode_seq_key(k).ok_or_else(|| corrupt("transfer key", k))?;
-            f(seq, TransferValue::decode(v).ok_or_else(|| corrupt("transfer", k))?);
+            f(seq, keys::decode_transfer(v).ok_or_else(|| corrupt("transfer", k))?);
             it.next();
         }
         it.status().map_err(rocks("scanning transfers"))
@@ -506,6 +507,13 @@ impl<'a> StoreView<'a> {
 #[cfg(test)]
 mod tests;
 
+/// The graph trait knows nothing of its implementations: the store wraps its errors as opaque graph errors.
+impl From<StoreError> for crate::graph::GraphError {
+    fn from(e: StoreError) -> Self {
+        crate::graph::GraphError::backend(e)
+    }
+}
+
 impl crate::graph::TransferGraph for StoreView<'_> {
     fn account_id(&self, external: &str) -> crate::graph::GraphResult<Option<AccountId>> {
         Ok(StoreView::account_id(self, external)?)
@@ -526,10 +534,10 @@ impl crate::graph::TransferGraph for StoreView<'_> {
     ) -> crate::graph::GraphResult<()> {
         Ok(StoreView::for_each_edge(self, account, dir, from_ms, to_ms, f)?)
     }
-    fn transfer(&self, seq: Seq) -> crate::graph::GraphResult<Option<TransferValue>> {
+    fn transfer(&self, seq: Seq) -> crate::graph::GraphResult<Option<TransferRecord>> {
         Ok(StoreView::transfer(self, seq)?)
     }
-    fn transfer_by_txn_id(&self, txn_id: &str) -> crate::graph::GraphResult<Option<(Seq, TransferValue)>> {
+    fn transfer_by_txn_id(&self, txn_id: &str) -> crate::graph::GraphResult<Option<(Seq, TransferRecord)>> {
         Ok(StoreView::transfer_by_txn_id(self, txn_id)?)
     }
     fn account_count(&self) -> AccountId {

@@ -3,8 +3,9 @@
 use rocksdb::{ReadOptions, WriteBatch};
 
 use super::{corrupt, rocks, Result, StoreError, StoreView, TransferStore};
-use crate::keys::{cf, CaseRecord, MetaKey, StopRecord, WarningRecord};
-use crate::model::AccountId;
+use crate::keys::{self, cf, MetaKey};
+use crate::model::{AccountId, CaseRecord, StopRecord, WarningRecord};
+use crate::policy::{STOP_DURATION_MS, STOP_MAX_RENEWALS};
 
 /// What a new stop records.
 #[derive(Clone, Debug, Default)]
@@ -43,7 +44,7 @@ impl TransferStore {
             account,
             amount_fen: new.amount_fen,
             placed_at_ms: new.placed_at_ms,
-            expires_at_ms: new.placed_at_ms + StopRecord::DURATION_MS,
+            expires_at_ms: new.placed_at_ms + STOP_DURATION_MS,
             renewals: 0,
             released_at_ms: None,
             case_id: new.case_id.clone(),
@@ -52,7 +53,7 @@ impl TransferStore {
             note: new.note.clone(),
         };
         let mut batch = WriteBatch::default();
-        batch.put_cf(self.cf(cf::STOPS), StopRecord::key(account, id), rec.encode());
+        batch.put_cf(self.cf(cf::STOPS), keys::stop_key(account, id), keys::encode_stop(&rec));
         batch.put_cf(self.cf(cf::META), MetaKey::NEXT_STOP_ID, (id + 1).to_be_bytes());
         self.write_synced(batch)?;
         Ok(rec)
@@ -68,7 +69,7 @@ impl TransferStore {
             return Err(StoreError::StopRule(format!("case {} exists already", case.case_id)));
         }
         let mut batch = WriteBatch::default();
-        batch.put_cf(self.cf(cf::CASES), case.case_id.as_bytes(), case.encode());
+        batch.put_cf(self.cf(cf::CASES), case.case_id.as_bytes(), keys::encode_case(case));
         self.write_synced(batch)
     }
 
@@ -81,7 +82,7 @@ impl TransferStore {
         for w in warnings {
             let key = w.seq.to_be_bytes();
             if self.db.get_cf(self.cf(cf::WARNINGS), key).map_err(rocks("reading warnings"))?.is_none() {
-                batch.put_cf(self.cf(cf::WARNINGS), key, w.encode());
+                batch.put_cf(self.cf(cf::WARNINGS), key, keys::encode_warning(w));
                 added += 1;
             }
         }
@@ -94,12 +95,12 @@ impl TransferStore {
         let _guard = self.ingest_lock.lock().unwrap_or_else(|p| p.into_inner());
         let key = seq.to_be_bytes();
         let raw = self.db.get_cf(self.cf(cf::WARNINGS), key).map_err(rocks("reading warnings"))?;
-        let mut w = raw.as_deref().and_then(WarningRecord::decode).ok_or(StoreError::NoSuchWarning(seq))?;
+        let mut w = raw.as_deref().and_then(keys::decode_warning).ok_or(StoreError::NoSuchWarning(seq))?;
         if w.acked_at_ms.is_none() {
             w.acked_at_ms = Some(at_ms);
             w.acked_by = by.to_string();
             let mut batch = WriteBatch::default();
-            batch.put_cf(self.cf(cf::WARNINGS), key, w.encode());
+            batch.put_cf(self.cf(cf::WARNINGS), key, keys::encode_warning(&w));
             self.write_synced(batch)?;
         }
         Ok(w)
@@ -113,14 +114,14 @@ impl TransferStore {
                     "stop #{id} is not in force at that time (expired or released)"
                 )));
             }
-            if s.renewals >= StopRecord::MAX_RENEWALS {
+            if s.renewals >= STOP_MAX_RENEWALS {
                 return Err(StoreError::StopRule(format!(
                     "stop #{id} was renewed {} times already: a judicial freeze (冻结) is needed",
                     s.renewals
                 )));
             }
             s.renewals += 1;
-            s.expires_at_ms = at_ms + StopRecord::DURATION_MS;
+            s.expires_at_ms = at_ms + STOP_DURATION_MS;
             Ok(())
         })
     }
@@ -141,7 +142,7 @@ impl TransferStore {
         let mut rec = self.view()?.all_stops()?.into_iter().find(|s| s.id == id).ok_or(StoreError::NoSuchStop(id))?;
         f(&mut rec)?;
         let mut batch = WriteBatch::default();
-        batch.put_cf(self.cf(cf::STOPS), StopRecord::key(rec.account, id), rec.encode());
+        batch.put_cf(self.cf(cf::STOPS), keys::stop_key(rec.account, id), keys::encode_stop(&rec));
         self.write_synced(batch)?;
         Ok(rec)
     }
@@ -164,7 +165,7 @@ impl StoreView<'_> {
         it.seek(&lower);
         let mut out = Vec::new();
         while let Some((k, v)) = it.item() {
-            out.push(StopRecord::decode(v).ok_or_else(|| corrupt("stop record", k))?);
+            out.push(keys::decode_stop(v).ok_or_else(|| corrupt("stop record", k))?);
             it.next();
         }
         it.status().map_err(rocks("scanning stops"))?;
@@ -184,7 +185,7 @@ impl StoreView<'_> {
     /// A registered case.
     pub fn case(&self, case_id: &str) -> Result<Option<CaseRecord>> {
         match self.snap.get_cf(self.store.cf(cf::CASES), case_id.as_bytes()).map_err(rocks("reading cases"))? {
-            Some(raw) => CaseRecord::decode(&raw).map(Some).ok_or_else(|| corrupt("case record", case_id.as_bytes())),
+            Some(raw) => keys::decode_case(&raw).map(Some).ok_or_else(|| corrupt("case record", case_id.as_bytes())),
             None => Ok(None),
         }
     }
@@ -197,7 +198,7 @@ impl StoreView<'_> {
         it.seek_to_first();
         let mut out = Vec::new();
         while let Some((k, v)) = it.item() {
-            out.push(CaseRecord::decode(v).ok_or_else(|| corrupt("case record", k))?);
+            out.push(keys::decode_case(v).ok_or_else(|| corrupt("case record", k))?);
             it.next();
         }
         it.status().map_err(rocks("scanning cases"))?;
@@ -212,7 +213,7 @@ impl StoreView<'_> {
         it.seek_to_first();
         let mut out = Vec::new();
         while let Some((k, v)) = it.item() {
-            out.push(WarningRecord::decode(v).ok_or_else(|| corrupt("warning", k))?);
+            out.push(keys::decode_warning(v).ok_or_else(|| corrupt("warning", k))?);
             it.next();
         }
         it.status().map_err(rocks("scanning warnings"))?;

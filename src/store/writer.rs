@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use rocksdb::{IngestExternalFileOptions, ReadOptions, SstFileWriter, WriteBatch};
 
 use super::{corrupt, rocks, Result, StoreError, TransferStore};
-use crate::keys::{self, cf, EdgeKey, EdgeValue, MetaKey, TransferValue, TxnIndexValue, Watermark};
+use crate::keys::{self, cf, EdgeKey, EdgeValue, MetaKey, TxnIndexValue, Watermark};
 use crate::model::{AccountAttrs, AccountId, Seq, Transfer};
 
 /// Chunks with fewer accepted rows than this are written through a `WriteBatch`.
@@ -365,7 +365,12 @@ impl<'r> ChunkKvs<'r> {
         let transfers = accepted
             .par_iter()
             .zip(ids.par_iter())
-            .map(|(&(r, seq), &(s, d))| (keys::seq_key(seq), TransferValue::from_transfer(&rows[r], s, d).encode()))
+            .map(|(&(r, seq), &(s, d))| {
+                (
+                    keys::seq_key(seq),
+                    keys::encode_transfer(&crate::model::TransferRecord::from_transfer(&rows[r], s, d)),
+                )
+            })
             .collect();
         let mut txn_index: Vec<_> = accepted
             .iter()
@@ -383,7 +388,11 @@ impl<'r> ChunkKvs<'r> {
                     let (account, counterparty) = if out { (s, d) } else { (d, s) };
                     (
                         EdgeKey { account, ts_ms: t.ts_ms, seq },
-                        EdgeValue { counterparty, amount_fen: t.amount_fen, channel_code: t.channel.code() },
+                        EdgeValue {
+                            counterparty,
+                            amount_fen: t.amount_fen,
+                            channel_code: keys::channel_code(&t.channel),
+                        },
                     )
                 })
                 .collect();
@@ -427,7 +436,7 @@ pub(super) fn rollback_above(store: &TransferStore, wm: Watermark) -> Result<(u6
         it.seek(keys::seq_key(wm.next_seq));
         while let Some((k, v)) = it.item() {
             let seq = keys::decode_seq_key(k).ok_or_else(|| corrupt("transfer key", k))?;
-            let t = TransferValue::decode(v).ok_or_else(|| corrupt("transfer", k))?;
+            let t = keys::decode_transfer(v).ok_or_else(|| corrupt("transfer", k))?;
             batch.delete_cf(store.cf(cf::TXN_INDEX), t.txn_id.as_bytes());
             batch.delete_cf(store.cf(cf::OUT_EDGES), EdgeKey { account: t.src, ts_ms: t.ts_ms, seq }.encode());
             batch.delete_cf(store.cf(cf::IN_EDGES), EdgeKey { account: t.dst, ts_ms: t.ts_ms, seq }.encode());

@@ -15,7 +15,7 @@ use rustc_hash::FxHashMap;
 
 use super::{Rule, TerminalKind, TraceError, TraceParams};
 use crate::graph::{Direction, TransferGraph};
-use crate::model::{AccountId, AccountKind, Channel, Seq};
+use crate::model::{AccountId, AccountKind, ChannelKind, Seq};
 
 /// Index of a victim in [`Trace::victims`].
 pub type VictimIdx = usize;
@@ -37,7 +37,7 @@ struct LedgerEvent {
     out: bool,
     counterparty: AccountId,
     amount: i64,
-    channel: u8,
+    channel: ChannelKind,
 }
 
 impl LedgerEvent {
@@ -210,7 +210,7 @@ pub fn trace_downstream<G: TransferGraph>(g: &G, seeds: &[Seq], params: &TracePa
         if let Some(t) = seeds_by_seq.get(&seq).filter(|t| side == 0 && t.src == account) {
             let victim = e.victim_of[&t.src];
             e.totals[victim as usize].seed += t.amount_fen;
-            let channel = t.channel.code();
+            let channel = t.channel.kind();
             e.route(seq, ts, t.src, t.dst, t.amount_fen, channel, 0, vec![(victim, t.amount_fen, seq)], true)?;
             continue;
         }
@@ -230,12 +230,12 @@ impl<G: TransferGraph> Engine<'_, G> {
     }
 
     /// The terminal kind of a transfer, if it is a terminal transfer (docs/trace-semantics.md).
-    fn terminal_kind(&mut self, dst: AccountId, channel: u8) -> Result<Option<TerminalKind>, TraceError> {
+    fn terminal_kind(&mut self, dst: AccountId, channel: ChannelKind) -> Result<Option<TerminalKind>, TraceError> {
         if self.p.frozen.contains(&dst) {
             return Ok(Some(TerminalKind::Frozen));
         }
         let kind = self.kind(dst)?;
-        Ok(TerminalKind::of_transfer(&kind, &Channel::from_code(channel, "")))
+        Ok(TerminalKind::of_transfer(&kind, channel))
     }
 
     /// Decides where a transfer's traced portions go (rules 1–5) and records it.
@@ -247,7 +247,7 @@ impl<G: TransferGraph> Engine<'_, G> {
         src: AccountId,
         dst: AccountId,
         amount: i64,
-        channel: u8,
+        channel: ChannelKind,
         src_hop: u32,
         portions: Vec<(u32, i64, Seq)>,
         is_seed: bool,
@@ -320,7 +320,7 @@ impl<G: TransferGraph> Engine<'_, G> {
                     out,
                     counterparty: e.counterparty,
                     amount: e.amount_fen,
-                    channel: e.channel_code,
+                    channel: e.channel,
                 });
                 true
             })?;

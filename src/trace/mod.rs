@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::graph::{Direction, GraphError, TransferGraph};
-use crate::model::{AccountId, AccountKind, Channel, Seq};
+use crate::model::{AccountId, AccountKind, ChannelKind, Seq};
 
 pub use engine::{trace_downstream, Outcome, Trace};
 
@@ -78,22 +78,17 @@ impl TerminalKind {
         }
     }
 
-    /// Whether money paid into an account of this kind leaves the bank trail (ATM, OTC seller, platform,
-    /// merchant). The one definition: trace, seed selection and ring detection all use it.
-    pub fn is_terminal_account(kind: &AccountKind) -> bool {
-        matches!(kind, AccountKind::Atm | AccountKind::Otc | AccountKind::ThirdParty | AccountKind::Merchant)
-    }
-
     /// The terminal kind of a transfer into an account of `dst_kind` over `channel`, if it is one (stops
     /// aside: see [`TerminalKind::Frozen`]). Priority as in docs/trace-semantics.md.
-    pub fn of_transfer(dst_kind: &AccountKind, channel: &Channel) -> Option<TerminalKind> {
-        if *channel == Channel::AtmWithdrawal || *dst_kind == AccountKind::Atm {
+    /// The account kinds among these are `policy::is_terminal_kind`.
+    pub fn of_transfer(dst_kind: &AccountKind, channel: ChannelKind) -> Option<TerminalKind> {
+        if channel == ChannelKind::AtmWithdrawal || *dst_kind == AccountKind::Atm {
             Some(TerminalKind::Cash)
         } else if *dst_kind == AccountKind::Otc {
             Some(TerminalKind::Otc)
-        } else if *dst_kind == AccountKind::ThirdParty || *channel == Channel::ThirdParty {
+        } else if *dst_kind == AccountKind::ThirdParty || channel == ChannelKind::ThirdParty {
             Some(TerminalKind::Platform)
-        } else if *dst_kind == AccountKind::Merchant || *channel == Channel::Pos {
+        } else if *dst_kind == AccountKind::Merchant || channel == ChannelKind::Pos {
             Some(TerminalKind::Merchant)
         } else {
             None
@@ -242,7 +237,7 @@ pub fn resolve_seeds<G: TransferGraph>(g: &G, spec: &SeedSpec, as_of_ms: i64) ->
         let holder = g.account_attrs(id)?.holder_id;
         for e in g.edges(id, Direction::Out, spec.from_ms, spec.to_ms.min(as_of_ms))? {
             let dst = g.account_attrs(e.counterparty)?;
-            let terminal = TerminalKind::of_transfer(&dst.kind, &Channel::from_code(e.channel_code, "")).is_some();
+            let terminal = TerminalKind::of_transfer(&dst.kind, e.channel).is_some();
             let own_account = !holder.is_empty() && dst.holder_id == holder;
             if !(terminal || own_account) {
                 seeds.push((e.ts_ms, e.seq));

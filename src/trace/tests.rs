@@ -194,13 +194,38 @@ mod against_reference {
     };
     use super::*;
 
+    /// The reference's channel numbers (its own, written from the spec) as the engine's channels.
+    fn channel_of(code: u8) -> Channel {
+        match code {
+            1 => Channel::Transfer,
+            2 => Channel::AtmWithdrawal,
+            3 => Channel::Pos,
+            4 => Channel::ThirdParty,
+            5 => Channel::Salary,
+            _ => Channel::Unspecified,
+        }
+    }
+
+    /// The reference's account-kind numbers as the engine's kinds.
+    fn kind_of(code: u8) -> AccountKind {
+        match code {
+            1 => AccountKind::Personal,
+            2 => AccountKind::Corporate,
+            3 => AccountKind::Merchant,
+            4 => AccountKind::ThirdParty,
+            5 => AccountKind::Atm,
+            6 => AccountKind::Otc,
+            _ => AccountKind::Unknown,
+        }
+    }
+
     fn to_engine(xs: &[RefTransfer], p: &RefParams) -> (MemGraph, TraceParams) {
         let mut g = MemGraph::new();
         for x in xs {
-            g.add(x.seq, x.ts, x.src, x.dst, x.amount, Channel::from_code(x.channel, ""));
+            g.add(x.seq, x.ts, x.src, x.dst, x.amount, channel_of(x.channel));
         }
         for (&id, &k) in &p.kinds {
-            g.set_kind(id, AccountKind::from_code(k, ""));
+            g.set_kind(id, kind_of(k));
         }
         let rule = match p.rule {
             RefRule::Fifo => Rule::Fifo,

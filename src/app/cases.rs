@@ -1,0 +1,197 @@
+//! The case registry: cases registered with their seeds, their traces and freezes by id, and linking
+//! cases that share accounts (串并).
+
+use std::path::Path;
+
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use super::trace::TraceQuery;
+use super::{AppError, AppResult};
+use crate::cases::{link_cases, read_cases, CaseSpec, LinkReport};
+use crate::model::CaseRecord;
+use crate::store::{StoreView, TransferStore};
+use crate::timefmt::format_rfc3339;
+use crate::trace::{resolve_seeds, Rule, SeedSpec, TraceParams};
+
+/// A registered case, for people and case systems.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CaseEntry {
+    pub case_id: String,
+    pub seed_txn_ids: Vec<String>,
+    pub victims: Vec<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub report_time: Option<String>,
+    pub created_at: String,
+    pub created_by: String,
+    pub note: String,
+}
+
+impl CaseEntry {
+    pub fn of(c: CaseRecord, tz: Tz) -> CaseEntry {
+        let t = |ms: Option<i64>| ms.map(|ms| format_rfc3339(ms, tz));
+        CaseEntry {
+            case_id: c.case_id,
+            seed_txn_ids: c.seed_txn_ids,
+            victims: c.victims,
+            from: t(c.from_ms),
+            to: t(c.to_ms),
+            report_time: t(c.report_time_ms),
+            created_at: format_rfc3339(c.created_at_ms, tz),
+            created_by: c.created_by,
+            note: c.note,
+        }
+    }
+}
+
+/// A case to register: its seeds (transfer ids, or victims with a window) and when it was reported.
+#[derive(Clone, Debug, Default)]
+pub struct NewCase {
+    pub case_id: String,
+    pub seeds: SeedSpec,
+    /// Whether the window ends were given (a window of victims is stored as given).
+    pub has_from: bool,
+    pub has_to: bool,
+    pub report_time_ms: Option<i64>,
+    pub note: String,
+    pub created_by: String,
+    pub created_at_ms: i64,
+}
+
+/// `POST /v1/cases` (and each row of `case import`): refused when the id is taken, or when its seeds do
+/// not resolve now, since a case that cannot be traced is better refused than stored.
+pub fn register(store: &TransferStore, new: NewCase) -> AppResult<CaseRecord> {
+    let case_id = new.case_id.trim().to_string();
+    if case_id.is_empty() {
+        return Err(AppError::bad_input("case_id", "a case needs an id"));
+    }
+    resolve_seeds(&store.view()?, &new.seeds, new.report_time_ms.unwrap_or(i64::MAX))?;
+    let record = CaseRecord {
+        case_id,
+        from_ms: new.has_from.then_some(new.seeds.from_ms),
+        to_ms: new.has_to.then_some(new.seeds.to_ms),
+        report_time_ms: new.report_time_ms,
+        seed_txn_ids: new.seeds.txn_ids,
+        victims: new.seeds.victims,
+        created_at_ms: new.created_at_ms,
+        created_by: new.created_by,
+        note: new.note,
+    };
+    store.put_case(&record)?;
+    Ok(record)
+}
+
+/// What `case import` did.
+#[derive(Debug, Serialize)]
+pub struct ImportSummary {
+    pub registered: usize,
+    /// Cases whose id was registered before: left as they were.
+    pub already_registered: usize,
+}
+
+/// `case import --file`: registers every case of a cases file (case_id, seed_txn_ids, report_time) the way
+/// `POST /v1/cases` does; cases already registered are left as they were.
+pub fn import(store: &TransferStore, file: &Path, tz: Tz, now_ms: i64) -> AppResult<ImportSummary> {
+    let cases = read_cases(file, tz)?;
+    // The file's name, not its path: the API shows `created_by` to clients.
+    let created_by = format!(
+        "import {}",
+        file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into())
+    );
+    let mut summary = ImportSummary { registered: 0, already_registered: 0 };
+    for c in cases {
+        if store.view()?.case(&c.case_id)?.is_some() {
+            summary.already_registered += 1;
+            continue;
+        }
+        let case_id = c.case_id.clone();
+        let new = NewCase {
+            case_id: c.case_id,
+            seeds: SeedSpec { txn_ids: c.seed_txn_ids, ..SeedSpec::default() },
+            report_time_ms: c.as_of_ms,
+            created_by: created_by.clone(),
+            created_at_ms: now_ms,
+            ..NewCase::default()
+        };
+        register(store, new).map_err(|e| match e {
+            AppError::Unprocessable { field, message } => {
+                AppError::Unprocessable { field, message: format!("{}: case {case_id}: {message}", file.display()) }
+            }
+            other => other,
+        })?;
+        summary.registered += 1;
+    }
+    Ok(summary)
+}
+
+/// A registered case by id.
+pub fn get(view: &StoreView<'_>, case_id: &str) -> AppResult<CaseRecord> {
+    view.case(case_id)?.ok_or_else(|| AppError::NotFound(format!("no case '{case_id}'")))
+}
+
+/// The rule options a request may set on a registered case's trace; the rest comes from the case.
+#[derive(Clone, Debug, Default)]
+pub struct CaseRuleOptions {
+    pub rule: Option<Rule>,
+    pub hops: Option<u32>,
+    pub min_amount_fen: Option<i64>,
+    /// Default: the case's report time.
+    pub as_of_ms: Option<i64>,
+}
+
+/// The trace query of a registered case: its seeds, as of its report time unless told otherwise.
+pub fn case_query(case: &CaseRecord, o: &CaseRuleOptions) -> AppResult<TraceQuery> {
+    let seeds = SeedSpec {
+        txn_ids: case.seed_txn_ids.clone(),
+        victims: case.victims.clone(),
+        from_ms: case.from_ms.unwrap_or(i64::MIN),
+        to_ms: case.to_ms.unwrap_or(i64::MAX),
+    };
+    let hops = o.hops.unwrap_or(crate::trace::DEFAULT_HOPS);
+    if hops == 0 || hops > crate::trace::MAX_HOPS {
+        return Err(AppError::bad_input("hops", format!("must be 1..={}, got {hops}", crate::trace::MAX_HOPS)));
+    }
+    let params = TraceParams {
+        rule: o.rule.unwrap_or_default(),
+        hops,
+        min_amount_fen: o.min_amount_fen.unwrap_or(0),
+        as_of_ms: o.as_of_ms.or(case.report_time_ms).unwrap_or_else(super::now_ms),
+        frozen: Default::default(),
+    };
+    Ok(TraceQuery { seeds, params })
+}
+
+/// `link --cases FILE`: cases of a cases file whose traces pass through the same accounts.
+pub fn link_file(view: &StoreView<'_>, file: &Path, base: &TraceParams, tz: Tz) -> AppResult<LinkReport> {
+    let cases = read_cases(file, tz)?;
+    Ok(link_cases(view, &cases, base)?)
+}
+
+/// `GET /v1/cases/{id}/links`: the registered cases that share accounts with this one, each traced as of
+/// its own report time.
+pub fn links(view: &StoreView<'_>, case_id: &str, base: &TraceParams) -> AppResult<LinkReport> {
+    get(view, case_id)?;
+    let specs: Vec<CaseSpec> = view
+        .all_cases()?
+        .into_iter()
+        // Victim-and-window cases have no seed ids to link by yet.
+        .filter(|c| c.victims.is_empty())
+        .map(|c| CaseSpec { case_id: c.case_id, seed_txn_ids: c.seed_txn_ids, as_of_ms: c.report_time_ms })
+        .collect();
+    let mut report = link_cases(view, &specs, base)?;
+    report.links.retain(|l| l.case_a == case_id || l.case_b == case_id);
+    report.groups.retain(|g| g.iter().any(|c| c == case_id));
+    Ok(report)
+}
+
+/// `eval trace --world DIR`: freeze proposals of a generated world's cases against its truth.
+pub fn eval_trace(
+    view: &StoreView<'_>,
+    world: &Path,
+    base: &TraceParams,
+    fp: &crate::freeze::FreezeParams,
+    tz: Tz,
+) -> AppResult<crate::cases::TraceEval> {
+    Ok(crate::cases::eval_trace(view, world, base, fp, tz)?)
+}

@@ -1,0 +1,126 @@
+//! Use cases: one function per thing a user can ask for, called by both front ends.
+//!
+//! The CLI (`main.rs`) and the HTTP API (`server/`) each parse their input into a request, call the function
+//! here, and render the report it returns (a table or JSON; a JSON body). Nothing a user can ask is
+//! implemented twice: a feature lands here once and both front ends get it. This layer knows the store
+//! (it opens views and writes) and the analysis modules; it knows nothing of terminals or HTTP.
+//!
+//! Errors are [`AppError`]: classified once (malformed input, well-formed but not actionable, not found,
+//! conflict, internal), so the CLI's message and the API's status agree.
+
+pub mod cases;
+pub mod ingest;
+pub mod query;
+pub mod rings;
+pub mod stops;
+pub mod trace;
+pub mod warnings;
+
+use crate::graph::GraphError;
+use crate::store::StoreError;
+use crate::trace::TraceError;
+
+/// What went wrong, in the terms a front end reports it.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The request is malformed: a value does not parse or is out of range. `field` is the request field at
+    /// fault in the API's spelling (`as_of`, `seed_txn_ids`); the CLI shows it as its flag.
+    #[error("{field}: {message}")]
+    BadInput { field: String, message: String },
+    /// Well-formed, but not something that can be acted on: an unknown seed, a seed after as-of, victims
+    /// without a window, an upload without the required columns.
+    #[error("{field}: {message}")]
+    Unprocessable { field: String, message: String },
+    #[error("{0}")]
+    NotFound(String),
+    /// The request contradicts what is recorded: a stop already in force, a case id taken.
+    #[error("{0}")]
+    Conflict(String),
+    /// Reading input files failed; each front end shows the file, line and column its own way.
+    #[error(transparent)]
+    Ingest(#[from] crate::ingest::IngestError),
+    /// Anything else: a store failure, corrupt data. Front ends log it and answer without detail.
+    #[error(transparent)]
+    Internal(Box<dyn std::error::Error + Send + Sync>),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn bad_input(field: &str, message: impl Into<String>) -> AppError {
+        AppError::BadInput { field: field.into(), message: message.into() }
+    }
+
+    pub fn unprocessable(field: &str, message: impl Into<String>) -> AppError {
+        AppError::Unprocessable { field: field.into(), message: message.into() }
+    }
+
+    pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> AppError {
+        AppError::Internal(Box::new(e))
+    }
+}
+
+impl From<TraceError> for AppError {
+    fn from(e: TraceError) -> AppError {
+        match e {
+            TraceError::UnknownSeed(id) => {
+                AppError::unprocessable("seed_txn_ids", format!("unknown seed transfer '{id}'"))
+            }
+            TraceError::UnknownAccount(a) => AppError::unprocessable("victims", format!("unknown account '{a}'")),
+            TraceError::SeedAfterAsOf(id) => {
+                AppError::unprocessable("as_of", format!("seed transfer '{id}' is after as_of"))
+            }
+            TraceError::NoSeeds(m) => AppError::unprocessable("seed_txn_ids", m),
+            TraceError::BadParams(m) => AppError::bad_input("hops", m),
+            TraceError::Graph(g) => AppError::internal(g),
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> AppError {
+        match e {
+            StoreError::UnknownAccount(a) => AppError::unprocessable("account", format!("unknown account '{a}'")),
+            StoreError::NoSuchStop(id) => AppError::NotFound(format!("no stop #{id}")),
+            StoreError::NoSuchWarning(id) => AppError::NotFound(format!("no warning #{id}")),
+            StoreError::StopRule(m) => AppError::Conflict(m),
+            other => AppError::internal(other),
+        }
+    }
+}
+
+impl From<GraphError> for AppError {
+    fn from(e: GraphError) -> AppError {
+        AppError::internal(e)
+    }
+}
+
+impl From<crate::query::QueryError> for AppError {
+    fn from(e: crate::query::QueryError) -> AppError {
+        use crate::query::QueryError as Q;
+        match e {
+            Q::UnknownAccount(a) => AppError::NotFound(format!("unknown account '{a}'")),
+            Q::BadCursor(c) => {
+                AppError::unprocessable("after", format!("'{c}' is not a page cursor this store gave out"))
+            }
+            Q::Store(s) => s.into(),
+            Q::Graph(g) => g.into(),
+        }
+    }
+}
+
+impl From<crate::cases::CaseError> for AppError {
+    fn from(e: crate::cases::CaseError) -> AppError {
+        use crate::cases::CaseError as C;
+        match e {
+            C::Trace { source, .. } => source.into(),
+            // A cases or world file the user named: what is wrong with it is for them to fix.
+            other => AppError::unprocessable("file", other.to_string()),
+        }
+    }
+}
+
+/// "Now" for use cases that default times to it; one place, so tests can see where the clock is read.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

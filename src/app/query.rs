@@ -1,0 +1,34 @@
+//! Questions about the store itself: statistics, and one account's profile and statement.
+
+use chrono_tz::Tz;
+
+use super::{AppError, AppResult};
+use crate::query::{account_report, store_stats, AccountReport, StoreStats};
+use crate::store::{StoreView, TransferStore};
+
+/// `stats`, `GET /v1/stats`.
+pub fn stats(store: &TransferStore, tz: Tz) -> AppResult<StoreStats> {
+    Ok(store_stats(&store.view()?, tz, store.size_on_disk())?)
+}
+
+/// Most transfers one statement page may hold.
+pub const MAX_PAGE: usize = 1000;
+
+/// Which part of an account's statement to show.
+#[derive(Clone, Debug)]
+pub struct StatementPage {
+    pub account: String,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    /// The cursor of the previous page.
+    pub after: Option<String>,
+    pub limit: usize,
+}
+
+/// `account`, `GET /v1/accounts/{account}`: profile, features and a page of transfers in the window.
+pub fn account(view: &StoreView<'_>, p: &StatementPage, tz: Tz) -> AppResult<AccountReport> {
+    if p.limit == 0 || p.limit > MAX_PAGE {
+        return Err(AppError::bad_input("limit", format!("limit must be 1..={MAX_PAGE}")));
+    }
+    Ok(account_report(view, &p.account, p.from_ms, p.to_ms, p.after.as_deref(), p.limit, tz)?)
+}

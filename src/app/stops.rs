@@ -1,0 +1,59 @@
+//! The stop-payment registry: stops placed, renewed, released, and which are in force or about to expire.
+
+use chrono_tz::Tz;
+
+use super::{AppError, AppResult};
+use crate::query::StopList;
+use crate::store::{NewStop, StoreView, TransferStore};
+
+/// Which stops to list.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StopFilter {
+    /// Only stops in force at this time.
+    pub active_at_ms: Option<i64>,
+    /// Only stops in force at `now_ms` that expire within this many hours (a renewal is due).
+    pub expiring_within_hours: Option<u32>,
+    pub now_ms: i64,
+}
+
+/// Longest look-ahead for expiring stops: a year.
+pub const MAX_EXPIRING_WITHIN_HOURS: u32 = 8760;
+
+/// `stop list`, `GET /v1/stops`.
+pub fn list(view: &StoreView<'_>, f: StopFilter, tz: Tz) -> AppResult<StopList> {
+    if f.expiring_within_hours.is_some_and(|h| h > MAX_EXPIRING_WITHIN_HOURS) {
+        return Err(AppError::bad_input(
+            "expiring_within_hours",
+            format!("at most {MAX_EXPIRING_WITHIN_HOURS} (a year)"),
+        ));
+    }
+    let mut stops = view.all_stops()?;
+    if let Some(t) = f.active_at_ms {
+        stops.retain(|s| s.active_at(t));
+    }
+    if let Some(h) = f.expiring_within_hours {
+        stops.retain(|s| s.active_at(f.now_ms) && s.expires_at_ms - f.now_ms <= i64::from(h) * 3_600_000);
+    }
+    Ok(StopList::build(view, stops, tz)?)
+}
+
+/// `stop place`, `POST /v1/stops`.
+pub fn place(store: &TransferStore, new: &NewStop, tz: Tz) -> AppResult<StopList> {
+    if new.amount_fen <= 0 {
+        return Err(AppError::bad_input("amount", "a stop needs a positive amount"));
+    }
+    let rec = store.place_stop(new)?;
+    Ok(StopList::build(&store.view()?, vec![rec], tz)?)
+}
+
+/// `stop renew`, `POST /v1/stops/{id}/renew`: another 48 hours, at most twice.
+pub fn renew(store: &TransferStore, id: u64, at_ms: i64, tz: Tz) -> AppResult<StopList> {
+    let rec = store.renew_stop(id, at_ms)?;
+    Ok(StopList::build(&store.view()?, vec![rec], tz)?)
+}
+
+/// `stop release`, `POST /v1/stops/{id}/release`.
+pub fn release(store: &TransferStore, id: u64, at_ms: i64, tz: Tz) -> AppResult<StopList> {
+    let rec = store.release_stop(id, at_ms)?;
+    Ok(StopList::build(&store.view()?, vec![rec], tz)?)
+}

@@ -1,0 +1,58 @@
+//! Tracing a case's money and proposing extended freezes (延伸止付).
+
+use chrono_tz::Tz;
+
+use super::AppResult;
+use crate::freeze::{propose_freezes, FreezeParams, FreezeReport};
+use crate::store::StoreView;
+use crate::trace::report::TraceReport;
+use crate::trace::{resolve_seeds, trace_downstream, SeedSpec, Trace, TraceParams};
+
+/// What to trace and how: the seeds (victims' payments) and the rule options.
+#[derive(Clone, Debug)]
+pub struct TraceQuery {
+    pub seeds: SeedSpec,
+    pub params: TraceParams,
+}
+
+/// Runs the trace as the registry stood at as-of: accounts stopped then are terminals (their money is safe).
+fn run(view: &StoreView<'_>, q: &TraceQuery) -> AppResult<Trace> {
+    let mut params = q.params.clone();
+    params.frozen = view.stopped_at(params.as_of_ms)?;
+    let seeds = resolve_seeds(view, &q.seeds, params.as_of_ms)?;
+    Ok(trace_downstream(view, &seeds, &params)?)
+}
+
+/// `trace`, `POST /v1/trace`, `GET /v1/cases/{id}/trace`: where the money went, hop by hop.
+pub fn trace(view: &StoreView<'_>, q: &TraceQuery, tz: Tz) -> AppResult<TraceReport> {
+    let t = run(view, q)?;
+    Ok(TraceReport::build(view, &t, tz)?)
+}
+
+/// Largest hub cut a request may set: a million distinct counterparties is more than any account has.
+pub const MAX_HUB_COUNTERPARTIES: usize = 1_000_000;
+
+/// Checks freeze options a user set: the hub cut must be 1..=[`MAX_HUB_COUNTERPARTIES`], the threshold
+/// not negative.
+pub fn check_freeze_params(fp: &FreezeParams) -> AppResult<()> {
+    if fp.hub_counterparties == 0 || fp.hub_counterparties > MAX_HUB_COUNTERPARTIES {
+        return Err(super::AppError::bad_input(
+            "hub_counterparties",
+            format!("must be 1..={MAX_HUB_COUNTERPARTIES}, got {}", fp.hub_counterparties),
+        ));
+    }
+    if fp.threshold_fen < 0 {
+        return Err(super::AppError::bad_input("threshold", "must not be negative"));
+    }
+    Ok(())
+}
+
+/// `freeze`, `POST /v1/freeze`, `GET /v1/cases/{id}/freeze`: which accounts to stop, how much, on what
+/// evidence, how urgently.
+pub fn freeze(view: &StoreView<'_>, q: &TraceQuery, fp: &FreezeParams, tz: Tz) -> AppResult<FreezeReport> {
+    check_freeze_params(fp)?;
+    let t = run(view, q)?;
+    let report = TraceReport::build_summary(view, &t, tz)?;
+    let stops = view.all_stops()?;
+    Ok(propose_freezes(view, &t, &report, &stops, fp, tz)?)
+}

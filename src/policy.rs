@@ -1,0 +1,134 @@
+//! Every number that decides what moneytrail flags, proposes or grades, with the reason for its value.
+//!
+//! A threshold written in the analysis code would be found by nobody who wants to know why an account was
+//! (not) flagged; here each one is named, explained and used from one place. Changing a value here changes
+//! behaviour everywhere it is used: the rings and warnings evaluations say whether it was for the better.
+
+use crate::model::AccountKind;
+
+const MINUTE_MS: i64 = 60_000;
+const HOUR_MS: i64 = 60 * MINUTE_MS;
+
+// ---------------------------------------------------------------------------------------------------------
+// Hubs: accounts that are not mule cards whatever their money does.
+// ---------------------------------------------------------------------------------------------------------
+
+/// Distinct counterparties (accounts it paid or was paid by, each counted once) at which an account is a
+/// hub: a merchant, payroll account or platform. A mule card of a ring sees tens of counterparties over its
+/// short life; in the generated worlds no mule card reaches 60, while shops and payroll pass 100 within a
+/// month. Hubs are never proposed for stopping without review, never ring members, never glue two rings.
+pub const HUB_COUNTERPARTIES: usize = 100;
+
+/// Account kinds that end the bank trail (ATM, OTC seller, merchant, payment platform): never mule cards.
+pub fn is_terminal_kind(kind: &AccountKind) -> bool {
+    matches!(kind, AccountKind::Atm | AccountKind::Otc | AccountKind::Merchant | AccountKind::ThirdParty)
+}
+
+/// The one definition of a hub, used by freeze proposals and ring detection alike.
+pub fn is_hub(kind: &AccountKind, distinct_counterparties: usize, hub_counterparties: usize) -> bool {
+    is_terminal_kind(kind) || distinct_counterparties >= hub_counterparties
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Freeze proposals and stops.
+// ---------------------------------------------------------------------------------------------------------
+
+/// Accounts holding less traced money than this (fen) are listed, not proposed: 100 yuan. A stop-payment
+/// request costs an officer and a bank's time; below this it recovers less than it costs, and the
+/// anti-fraud centres' own practice starts at this order of amount.
+pub const FREEZE_THRESHOLD_FEN: i64 = 10_000;
+
+/// Urgency of a proposal by the time since traced money last arrived: a mule card passes money on within
+/// minutes to hours, so money that arrived within the hour is very likely still there only if stopped now.
+pub const URGENCY_CRITICAL_WITHIN_MS: i64 = HOUR_MS;
+pub const URGENCY_HIGH_WITHIN_MS: i64 = 6 * HOUR_MS;
+pub const URGENCY_MEDIUM_WITHIN_MS: i64 = 48 * HOUR_MS;
+
+/// An emergency stop-payment lasts 48 hours (银发〔2016〕86号, the stop-payment rules).
+pub const STOP_DURATION_MS: i64 = 48 * HOUR_MS;
+/// …and may be renewed at most twice; after that a judicial freeze (冻结) is needed.
+pub const STOP_MAX_RENEWALS: u8 = 2;
+
+// ---------------------------------------------------------------------------------------------------------
+// Mule-card evidence (rings).
+// ---------------------------------------------------------------------------------------------------------
+
+/// Holders sharing one device or phone before it counts as a card dealer's: a family shares with one other
+/// person at most; three or more holders on one phone is how rented cards are run.
+pub const RING_SHARED_HOLDERS: u32 = 3;
+/// A card first used within this many days of opening is new: rented and bought cards are put to work
+/// within weeks of opening, ordinary accounts are used from the start but rarely at a mule's volume.
+pub const RING_NEW_CARD_DAYS: i64 = 30;
+/// Share of incoming money that must leave within the hour for the fast pass-through (快进快出) signal.
+pub const RING_PASS_THROUGH: f64 = 0.8;
+/// A weaker pass-through share that, with shared attributes, still counts (a card passing half its money
+/// on within the hour is not an ordinary account's pattern).
+pub const RING_PASS_THROUGH_WEAK: f64 = 0.5;
+/// Share of the money that may stay on a pass-through card: a mule card keeps almost nothing.
+pub const RING_BALANCE_LEFT_MAX: f64 = 0.05;
+/// Least money through a card (fen) for the money signal: 20,000 yuan, below which everyday transfers
+/// between friends look the same.
+pub const RING_MIN_FLOW_FEN: i64 = 2_000_000;
+/// Share of outgoing money to ATMs, OTC sellers, platforms or shops for the cash-out signal…
+pub const RING_CASHOUT_SHARE: f64 = 0.9;
+/// …over at least this many outgoing transfers (one big purchase is not cashing out).
+pub const RING_CASHOUT_MIN_OUT: u32 = 3;
+/// A salary forwarder passes money on too, but it comes from an employer: above this salary share the
+/// money signal does not count.
+pub const RING_SALARY_SHARE_MAX: f64 = 0.2;
+/// The money signal needs several senders (a forwarder of one person's money is not collecting).
+pub const RING_MIN_SENDERS: u32 = 2;
+/// Median minutes money stays on a card for the money signal.
+pub const RING_MEDIAN_DWELL_MAX_MIN: f64 = 60.0;
+/// A member sending at least this share of its money to terminals is the ring's cash-out card…
+pub const RING_ROLE_CASHOUT_SHARE: f64 = 0.5;
+/// …one receiving at least this share from outside the ring is its collector (level 1); else a relay.
+pub const RING_ROLE_COLLECTOR_SHARE: f64 = 0.5;
+
+/// Ring score (0–100) = 100 × (w_attr·attribute share + w_money·money share + w_size·size + w_flow·flow).
+/// Attribute and money evidence weigh most and equally (each alone is how a ring is found); size and the
+/// money that entered only rank rings of the same evidence.
+pub const RING_SCORE_WEIGHT_ATTRIBUTES: f64 = 0.35;
+pub const RING_SCORE_WEIGHT_MONEY: f64 = 0.35;
+pub const RING_SCORE_WEIGHT_SIZE: f64 = 0.15;
+pub const RING_SCORE_WEIGHT_FLOW: f64 = 0.15;
+/// Members at which the size term saturates (a dealer's batch of cards is about ten).
+pub const RING_SCORE_FULL_SIZE: f64 = 10.0;
+/// Decimal orders of magnitude of yuan at which the flow term saturates: 10^7 yuan into the ring.
+pub const RING_SCORE_FULL_FLOW_LOG10_YUAN: f64 = 7.0;
+
+/// Pattern descriptions (not flags): gather-scatter needs a card collecting from and paying this many
+/// accounts, passing at least [`RING_PASS_THROUGH_WEAK`] on within the hour; one holder with this many
+/// cards in one ring is worth saying.
+pub const PATTERN_FAN: usize = 3;
+pub const PATTERN_HOLDER_CARDS: usize = 3;
+
+// ---------------------------------------------------------------------------------------------------------
+// Warnings (资金预警, 四色分级).
+// ---------------------------------------------------------------------------------------------------------
+
+/// Grade thresholds in yuan. Purple: a single payment of 500,000 or a payer's total of 1,000,000 (a life's
+/// savings: the police go in person). Red: 50,000 in one payment, 100,000 in total, or the third payment
+/// (a victim who keeps paying is being worked on now). Yellow: 5,000. Blue: the rest.
+pub const GRADE_PURPLE_PAYMENT_YUAN: i64 = 500_000;
+pub const GRADE_PURPLE_TOTAL_YUAN: i64 = 1_000_000;
+pub const GRADE_RED_PAYMENT_YUAN: i64 = 50_000;
+pub const GRADE_RED_TOTAL_YUAN: i64 = 100_000;
+pub const GRADE_RED_PAYMENTS: usize = 3;
+pub const GRADE_YELLOW_PAYMENT_YUAN: i64 = 5_000;
+
+/// How long there is to reach the payer, by grade: purple within 30 minutes, red within the hour, yellow
+/// within 6 hours, blue within a day (the 深圳 practice the seeds describe: 见面劝阻 within the hour).
+pub fn grade_window_ms(grade: crate::model::Grade) -> i64 {
+    use crate::model::Grade;
+    match grade {
+        Grade::Purple => 30 * MINUTE_MS,
+        Grade::Red => HOUR_MS,
+        Grade::Yellow => 6 * HOUR_MS,
+        Grade::Blue => 24 * HOUR_MS,
+    }
+}
+
+/// A warning not acknowledged escalates one level per hour, to at most this level.
+pub const ESCALATION_STEP_MS: i64 = HOUR_MS;
+pub const ESCALATION_MAX: u8 = 3;

@@ -1,0 +1,192 @@
+//! Traces and freeze proposals for payments given in the request.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+
+use super::{api_time_text, integral_u32, json_body, yuan, ApiResult};
+use crate::app::trace::{freeze as freeze_case, trace as trace_case, TraceQuery};
+use crate::flowchart::{self, ChartTitle, Lang};
+use crate::freeze::{FreezeParams, FreezeReport};
+use crate::server::extract::Q;
+use crate::server::{blocking, ApiError, AppState};
+use crate::trace::report::TraceReport;
+use crate::trace::{Rule, SeedSpec, TraceParams};
+
+/// The seeds and rule of a trace or freeze request.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"seed_txn_ids": ["T00012845"], "as_of": "2026-01-10T14:30:41+08:00", "rule": "fifo", "hops": 6}))]
+pub struct TraceRequest {
+    /// The victims' payments (transfer ids); or give `victims` with a window.
+    #[serde(default)]
+    pub seed_txn_ids: Vec<String>,
+    /// Victim accounts whose outgoing payments in `from`..`to` are the seeds (needs both).
+    #[serde(default)]
+    pub victims: Vec<String>,
+    #[schema(format = DateTime)]
+    pub from: Option<String>,
+    #[schema(format = DateTime)]
+    pub to: Option<String>,
+    /// Trace as the bank records stood at this time (default: now).
+    #[schema(format = DateTime)]
+    pub as_of: Option<String>,
+    /// Levels to follow (default 6).
+    #[schema(minimum = 1, maximum = 20)]
+    #[serde(default, deserialize_with = "integral_u32")]
+    pub hops: Option<u32>,
+    #[serde(default)]
+    pub rule: Rule,
+    /// Yuan: smaller traced amounts are not followed.
+    #[schema(pattern = r"^[0-9]{1,13}(\.[0-9]{1,2})?$")]
+    pub min_amount: Option<String>,
+    /// Yuan: freeze does not propose accounts holding less. Accepted and ignored by trace, so one body
+    /// serves both.
+    #[schema(pattern = r"^[0-9]{1,13}(\.[0-9]{1,2})?$")]
+    pub threshold: Option<String>,
+    /// Freeze lists accounts with at least this many distinct counterparties as hubs, not proposals
+    /// (default 100). Accepted and ignored by trace.
+    #[schema(minimum = 1, maximum = 1000000)]
+    #[serde(default, deserialize_with = "integral_u32")]
+    pub hub_counterparties: Option<u32>,
+}
+
+/// The seeds of a trace or a case, as the API takes them: API times, and a window for victims (422
+/// without one: well-formed, but nothing to trace); then the library's own checks.
+pub fn seed_spec(
+    txn_ids: &[String],
+    victims: &[String],
+    from: Option<&str>,
+    to: Option<&str>,
+    tz: chrono_tz::Tz,
+) -> Result<SeedSpec, ApiError> {
+    api_time_text("from", from)?;
+    api_time_text("to", to)?;
+    if !victims.is_empty() && (from.is_none() || to.is_none()) {
+        return Err(ApiError::unprocessable("from", "victims need a window: from and to"));
+    }
+    SeedSpec::from_text(txn_ids, victims, from, to, tz).map_err(|e| ApiError::bad_request(e.field, e.message))
+}
+
+impl TraceRequest {
+    fn query(&self, tz: chrono_tz::Tz) -> Result<TraceQuery, ApiError> {
+        // Checked on every request that carries them, though only freeze uses them: a bad value is a client bug.
+        self.freeze_params()?;
+        api_time_text("as_of", self.as_of.as_deref())?;
+        let seeds = seed_spec(&self.seed_txn_ids, &self.victims, self.from.as_deref(), self.to.as_deref(), tz)?;
+        let params =
+            TraceParams::from_text(self.rule, self.hops, self.min_amount.as_deref(), self.as_of.as_deref(), tz)
+                .map_err(|e| ApiError::bad_request(e.field, e.message))?;
+        Ok(TraceQuery { seeds, params })
+    }
+
+    fn freeze_params(&self) -> Result<FreezeParams, ApiError> {
+        freeze_params(self.threshold.as_deref(), self.hub_counterparties)
+    }
+}
+
+/// Freeze options of a request: threshold in yuan and the hub cut, defaults from `policy`.
+pub fn freeze_params(threshold: Option<&str>, hub_counterparties: Option<u32>) -> Result<FreezeParams, ApiError> {
+    let mut fp = FreezeParams::default();
+    if let Some(v) = threshold {
+        fp.threshold_fen = yuan("threshold", v)?;
+    }
+    if let Some(n) = hub_counterparties {
+        fp.hub_counterparties = n as usize;
+    }
+    crate::app::trace::check_freeze_params(&fp)?;
+    Ok(fp)
+}
+
+/// How a trace is answered: the JSON document (default), or the money-flow diagram.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ChartQuery {
+    #[serde(default)]
+    pub format: ChartFormat,
+    /// Diagram labels: zh (default) or en.
+    #[serde(default)]
+    pub lang: Lang,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ChartFormat {
+    #[default]
+    Json,
+    /// The diagram as SVG (what the web view shows).
+    Svg,
+    /// A self-contained page for the case folder: diagram, totals, accounts.
+    Html,
+}
+
+/// Runs a trace query on a blocking thread.
+pub async fn trace_report(s: &AppState, q: TraceQuery) -> Result<TraceReport, ApiError> {
+    let store = s.store.clone();
+    let tz = s.tz;
+    blocking(move || Ok(trace_case(&store.view()?, &q, tz)?)).await
+}
+
+/// Runs a freeze query on a blocking thread.
+pub async fn freeze_report(s: &AppState, q: TraceQuery, fp: FreezeParams) -> Result<FreezeReport, ApiError> {
+    let store = s.store.clone();
+    let tz = s.tz;
+    blocking(move || Ok(freeze_case(&store.view()?, &q, &fp, tz)?)).await
+}
+
+/// The trace in the format asked for; `subject` heads the diagram (a case id, or empty). Drawing is
+/// layout and string work proportional to the trace, so it runs on a blocking thread like the trace.
+pub async fn answer_trace(
+    report: TraceReport,
+    chart: ChartQuery,
+    subject: String,
+    tz: chrono_tz::Tz,
+) -> Result<Response, ApiError> {
+    use axum::http::header;
+    let title = ChartTitle { subject, lang: chart.lang };
+    match chart.format {
+        ChartFormat::Json => Ok(Json(report).into_response()),
+        ChartFormat::Svg => {
+            let svg = blocking(move || Ok(flowchart::to_svg(&report, &title))).await?;
+            Ok(([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg).into_response())
+        }
+        ChartFormat::Html => {
+            let now = crate::timefmt::format_rfc3339(crate::app::now_ms(), tz);
+            let page = blocking(move || Ok(flowchart::to_html(&report, &title, &now))).await?;
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                    // The page has no script and needs nothing from anywhere.
+                    (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'"),
+                ],
+                page,
+            )
+                .into_response())
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/v1/trace", tag = "trace", params(ChartQuery), request_body = TraceRequest, responses((status = 200, description = "The trace (JSON), or its diagram with format=svg|html", content((TraceReport = "application/json"), (String = "image/svg+xml"), (String = "text/html")))))]
+pub async fn trace(
+    State(s): State<AppState>,
+    Q(chart): Q<ChartQuery>,
+    body: Result<Json<TraceRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let q = json_body(body)?.query(s.tz)?;
+    let report = trace_report(&s, q).await?;
+    answer_trace(report, chart, String::new(), s.tz).await
+}
+
+#[utoipa::path(post, path = "/v1/freeze", tag = "freezes", request_body = TraceRequest, responses((status = 200, description = "Extended-freeze proposals", body = FreezeReport)))]
+pub async fn freeze(
+    State(s): State<AppState>,
+    body: Result<Json<TraceRequest>, JsonRejection>,
+) -> ApiResult<FreezeReport> {
+    let req = json_body(body)?;
+    let q = req.query(s.tz)?;
+    let fp = req.freeze_params()?;
+    freeze_report(&s, q, fp).await.map(Json)
+}

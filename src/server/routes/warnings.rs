@@ -1,0 +1,77 @@
+//! Warnings (资金预警) over HTTP.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::State;
+use axum::{Extension, Json};
+use serde::Deserialize;
+
+use super::{json_body, time, ApiResult};
+use crate::app::warnings::{self as uc, ScanResult};
+use crate::server::auth::{Principal, Role};
+use crate::server::extract::{P, Q};
+use crate::server::{blocking, ApiError, AppState};
+use crate::warnings::WarningEntry;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"since": "2026-01-01T00:00:00+08:00"}))]
+pub struct ScanRequest {
+    /// Look at transfers from this time.
+    #[schema(format = DateTime)]
+    since: String,
+    /// Until this time (default: now).
+    #[schema(format = DateTime)]
+    until: Option<String>,
+}
+
+/// Finds payments from ordinary people into stopped accounts and ring cards, and stores them as warnings.
+#[utoipa::path(post, path = "/v1/warnings/scan", tag = "warnings", request_body = ScanRequest, responses((status = 200, description = "New warnings found (operator)", body = ScanResult)))]
+pub async fn scan_warnings(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    body: Result<Json<ScanRequest>, JsonRejection>,
+) -> ApiResult<ScanResult> {
+    who.require(Role::Operator)?;
+    let b = json_body(body)?;
+    let now = crate::app::now_ms();
+    let since = time(s.tz, "since", &Some(b.since), 0)?;
+    let until = time(s.tz, "until", &b.until, now)?;
+    let (store, cache, tz) = (s.store.clone(), s.rings.clone(), s.tz);
+    blocking(move || Ok(uc::scan(&store, &cache, since, until, now, tz)?)).await.map(Json)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct WarningsQuery {
+    /// open (default) or all.
+    #[param(pattern = "^(open|all)$")]
+    status: Option<String>,
+    /// Compute deadlines and escalation as of this time (default: now).
+    #[param(format = DateTime)]
+    at: Option<String>,
+}
+
+#[utoipa::path(get, path = "/v1/warnings", tag = "warnings", params(WarningsQuery), responses((status = 200, description = "Warnings with grade, deadline and escalation", body = Vec<WarningEntry>)))]
+pub async fn list_warnings(State(s): State<AppState>, Q(q): Q<WarningsQuery>) -> ApiResult<Vec<WarningEntry>> {
+    let at = time(s.tz, "at", &q.at, crate::app::now_ms())?;
+    let open_only = match q.status.as_deref() {
+        None | Some("open") => true,
+        Some("all") => false,
+        Some(other) => return Err(ApiError::bad_request("status", format!("{other:?}: use open or all"))),
+    };
+    let (store, tz) = (s.store.clone(), s.tz);
+    blocking(move || Ok(uc::list(&store.view()?, open_only, at, tz)?)).await.map(Json)
+}
+
+#[utoipa::path(post, path = "/v1/warnings/{id}/ack", tag = "warnings", params(("id" = u64, Path, description = "Warning id")), responses((status = 200, description = "The warning acknowledged (operator)", body = WarningEntry), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
+pub async fn ack_warning(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    P(id): P<u64>,
+) -> ApiResult<WarningEntry> {
+    // Acknowledging is an action (someone has taken the warning in hand), not a read.
+    who.require(Role::Operator)?;
+    let (store, tz) = (s.store.clone(), s.tz);
+    blocking(move || Ok(uc::acknowledge(&store, id, &who.name, crate::app::now_ms(), tz)?)).await.map(Json)
+}

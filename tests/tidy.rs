@@ -1,0 +1,206 @@
+//! Tidy checks (in the spirit of rust-analyzer's): the layering rules of ARCHITECTURE.md, read off the source
+//! so they hold by construction rather than by memory. Each rule names the invariant it keeps; a failure
+//! lists every file and line that breaks it.
+
+use std::path::{Path, PathBuf};
+
+/// Every `.rs` file under `src/`, as (path relative to `src/`, text).
+fn sources() -> Vec<(String, String)> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).expect("src/ is readable") {
+            let p = e.expect("a directory entry").path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    walk(&root, &mut files);
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let rel = p.strip_prefix(&root).expect("under src/").to_string_lossy().replace('\\', "/");
+            (rel, std::fs::read_to_string(&p).expect("a source file is UTF-8"))
+        })
+        .collect()
+}
+
+/// Whether `needle` occurs in `code` at `at` as a whole word (not part of a longer identifier).
+fn word_at(code: &str, at: usize, needle: &str) -> bool {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    code[..at].chars().next_back().is_none_or(|c| !ident(c))
+        && code[at + needle.len()..].chars().next().is_none_or(|c| !ident(c))
+}
+
+/// Lines of code (comments stripped) that use the crate or module `needle`: as a path (`needle::…`), or
+/// named in a `use` declaration (`use crate::keys;`, `use crate::{keys, model}`).
+fn uses(text: &str, needle: &str) -> Vec<(usize, String)> {
+    let mut hits = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let code = line.split("//").next().unwrap_or("");
+        let trimmed = code.trim_start();
+        let is_use =
+            trimmed.starts_with("use ") || trimmed.starts_with("pub use ") || trimmed.starts_with("pub(crate) use ");
+        let mentions = code
+            .match_indices(needle)
+            .any(|(at, _)| word_at(code, at, needle) && (code[at + needle.len()..].starts_with("::") || is_use));
+        if mentions {
+            hits.push((i + 1, line.trim().to_string()));
+        }
+    }
+    hits
+}
+
+/// Fails with every (file, line) where a file for which `applies` holds uses one of `crates`.
+fn forbid(rule: &str, crates: &[&str], applies: impl Fn(&str) -> bool) {
+    let mut bad = Vec::new();
+    for (path, text) in sources() {
+        if !applies(&path) {
+            continue;
+        }
+        for c in crates {
+            for (line, code) in uses(&text, c) {
+                bad.push(format!("src/{path}:{line}: {code}"));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{rule}\n{}", bad.join("\n"));
+}
+
+fn under(path: &str, dir: &str) -> bool {
+    path.starts_with(dir)
+}
+
+#[test]
+fn only_the_store_knows_rocksdb() {
+    forbid("Only src/store/ may use RocksDB:", &["rocksdb"], |p| !under(p, "store/"));
+}
+
+#[test]
+fn only_the_server_knows_http() {
+    forbid(
+        "Only src/server/ may use HTTP crates (axum, tower, hyper, http-body-util, utoipa-axum):",
+        &["axum", "tower", "tower_http", "hyper", "http_body_util", "utoipa_axum"],
+        |p| !under(p, "server/"),
+    );
+}
+
+/// Analysis works on the `TransferGraph` trait: it never sees the store, its byte layouts, the use cases
+/// above it or the server.
+const ANALYSIS: [&str; 7] = ["trace/", "freeze.rs", "cases.rs", "rings/", "warnings.rs", "flowchart.rs", "graph.rs"];
+
+#[test]
+fn analysis_sees_only_the_graph_trait() {
+    forbid(
+        "Analysis modules may not use the store, the on-disk layouts, the use-case layer or the server:",
+        &["store", "keys", "app", "server", "rocksdb", "ingest"],
+        |p| ANALYSIS.iter().any(|a| under(p, a)),
+    );
+}
+
+#[test]
+fn anyhow_only_at_the_edge() {
+    forbid("anyhow is for the binary's edge (main.rs) only; the library returns thiserror enums:", &["anyhow"], |p| {
+        p != "main.rs"
+    });
+}
+
+#[test]
+fn the_model_and_the_policy_depend_on_nothing_of_ours_but_each_other() {
+    // model.rs is compiled on its own by the fuzz target; policy.rs is read by people deciding thresholds.
+    forbid(
+        "model.rs and policy.rs may use only each other (and money/timefmt):",
+        &["store", "keys", "app", "server", "trace", "rings", "ingest", "graph"],
+        |p| p == "model.rs" || p == "policy.rs",
+    );
+}
+
+/// Front ends parse, call a use case, render. The analysis entry points and the store's writes are the
+/// use-case layer's to call, so a feature is written once.
+#[test]
+fn front_ends_call_use_cases_not_analysis() {
+    let entry_points = [
+        "trace_downstream",
+        "propose_freezes",
+        "resolve_seeds",
+        "detect_rings",
+        "link_cases",
+        "eval_trace",
+        "eval_rings",
+        "watched_accounts",
+        "place_stop",
+        "renew_stop",
+        "release_stop",
+        "put_case",
+        "add_warnings",
+        "ack_warning",
+        "stopped_at",
+        "all_stops",
+        "begin_ingest",
+    ];
+    let mut bad = Vec::new();
+    for (path, text) in sources() {
+        if !(path == "main.rs" || under(&path, "server/")) {
+            continue;
+        }
+        for (i, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for e in entry_points {
+                for (at, _) in code.match_indices(e) {
+                    if !word_at(code, at, e) || !code[at + e.len()..].starts_with('(') {
+                        continue;
+                    }
+                    let before = &code[..at];
+                    // A handler of the same name (`fn place_stop(`), or the use case itself (`app::…::eval_trace(`).
+                    let path_before: String =
+                        before.chars().rev().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':').collect();
+                    if before.trim_end().ends_with("fn")
+                        || path_before.chars().rev().collect::<String>().starts_with("app::")
+                    {
+                        continue;
+                    }
+                    bad.push(format!("src/{path}:{}: {} (calls {e})", i + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(bad.is_empty(), "front ends must go through src/app/:\n{}", bad.join("\n"));
+}
+
+/// The router registers API routes with `routes!` (router and document in one step); bare `.route(` is
+/// only for what is not the API: the web view's files and the document itself.
+#[test]
+fn every_api_route_is_registered_with_its_documentation() {
+    let text = sources().into_iter().find(|(p, _)| p == "server/mod.rs").expect("server/mod.rs").1;
+    let allowed = ["\"/openapi.json\"", "\"/\"", "\"/viz\"", "\"/viz/\"", "\"/viz/{file}\""];
+    let mut bad = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        for (at, _) in line.match_indices(".route(") {
+            let arg = line[at + ".route(".len()..].split(',').next().unwrap_or("").trim().to_string();
+            if !allowed.contains(&arg.as_str()) {
+                bad.push(format!("src/server/mod.rs:{}: {}", i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "API routes must be registered with routes!(…) so they are documented:\n{}",
+        bad.join("\n")
+    );
+}
+
+/// The checks above must be able to fail: each is run on a snippet that breaks it.
+#[test]
+fn the_checks_see_what_they_look_for() {
+    assert_eq!(uses("use rocksdb::{DB, Options};", "rocksdb").len(), 1);
+    assert_eq!(uses("    let x = crate::store::TransferStore::open(p);", "store").len(), 1);
+    assert_eq!(uses("use crate::keys;", "keys").len(), 1);
+    assert!(uses("// rocksdb::DB in a comment", "rocksdb").is_empty());
+    assert!(uses("let restore = mystore::x();", "store").is_empty(), "a longer word is not the module");
+    assert!(uses("let store = view.store;", "store").is_empty(), "a variable is not the module");
+    assert_eq!(uses("use crate::{keys, model};", "keys").len(), 1);
+}
