@@ -744,6 +744,9 @@
     diagram.body.append(svgHost);
     fill(ctx, svgHost, pinned.then((o) => Promise.all([o, src.svg(o)])), ([o, text]) => {
       const el = importFlowSvg(text);
+      // Which query this picture is of, so a reader (and the browser tests) can tell it from the last one.
+      svgHost.dataset.rule = o.rule || "fifo";
+      svgHost.dataset.hops = String(o.hops || 6);
       svgHost.append(el);
       fitHeight(svgHost, el);
       const pz = panZoom(el);

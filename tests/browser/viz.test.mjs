@@ -203,8 +203,10 @@ async function run() {
 // ------------------------------------------------------------------------------------------------
 
 /** The flow diagram's accounts and edges, as the SVG's data attributes say. */
-async function readDiagram(page) {
-  await page.waitForSelector("svg.mt-flow g.mt-account");
+/** The diagram on the page; with `view` ({rule, hops}), only once the one drawn for that query is there. */
+async function readDiagram(page, view) {
+  const host = view ? `.mt-diagram${view.rule ? `[data-rule="${view.rule}"]` : ""}${view.hops ? `[data-hops="${view.hops}"]` : ""} ` : "";
+  await page.waitForSelector(`${host}svg.mt-flow g.mt-account`);
   return page.evaluate(() => ({
     accounts: [...document.querySelectorAll("svg.mt-flow g.mt-account")].map((g) => ({
       account: g.dataset.account,
@@ -385,7 +387,7 @@ test("the picture follows rule, hops and as-of", async (page) => {
   for (const rule of ["lifo", "proportional", "poison"]) {
     await page.selectOption(".mt-controls select[name=rule]", rule);
     await page.waitForFunction((r) => location.hash.includes(`rule=${r}`), rule);
-    const d = await readDiagram(page);
+    const d = await readDiagram(page, { rule });
     assertDiagramMatches(d, await api(`/v1/cases/${CASE}/trace?rule=${rule}`), `${CASE} ${rule}`);
     const totals = await page.$eval(".mt-totals [data-key=rule]", (el) => el.dataset.value);
     assert.equal(totals, rule, "the totals are of the same rule");
@@ -393,7 +395,7 @@ test("the picture follows rule, hops and as-of", async (page) => {
   await page.fill(".mt-controls input[name=hops]", "2");
   await page.click(".mt-controls button[type=submit]");
   await page.waitForFunction(() => location.hash.includes("hops=2"));
-  const d2 = await readDiagram(page);
+  const d2 = await readDiagram(page, { rule: "poison", hops: 2 });
   assert.ok(Math.max(...d2.accounts.map((a) => a.hop)) <= 2, "no account beyond level 2");
   const t2 = await api(`/v1/cases/${CASE}/trace?rule=poison&hops=2`);
   assertDiagramMatches(d2, t2, `${CASE} poison hops=2`);
