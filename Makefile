@@ -36,7 +36,9 @@ lint: deps
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy $(PROFILE) --all-targets -- -D warnings
 
-unit: deps
+# The binary first: cargo test then compiles only main.rs's test harness, and every later step (api-schema,
+# browser, demo) finds the binary built.
+unit: build
 	@mkdir -p target
 	$(CARGO) test $(PROFILE) --lib --bins --tests 2>&1 | tee target/test.log; test $${PIPESTATUS[0]:-0} -eq 0
 	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "tests: %d passed, %d failed\n", p, f }' target/test.log > target/test-summary.txt
