@@ -8,12 +8,12 @@ use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
+use moneytrail::app::trace::{freeze, TraceQuery};
 use moneytrail::cases::{read_cases, CaseSpec};
-use moneytrail::freeze::{propose_freezes, FreezeParams};
+use moneytrail::freeze::FreezeParams;
 use moneytrail::ingest::{ingest_files, IngestOptions};
 use moneytrail::store::TransferStore;
 use moneytrail::timefmt::DEFAULT_TZ;
-use moneytrail::trace::report::TraceReport;
 use moneytrail::trace::{resolve_seeds, trace_downstream, SeedSpec, TraceParams};
 
 fn locate() -> (PathBuf, PathBuf) {
@@ -53,29 +53,30 @@ fn traces(c: &mut Criterion) {
     let store = TransferStore::open_read_only(&db).expect("open");
     let view = store.view().expect("view");
     let cases: Vec<CaseSpec> = read_cases(&world.join("truth/cases.csv"), DEFAULT_TZ).expect("cases");
-    let work: Vec<(Vec<u64>, TraceParams)> = cases
+    let work: Vec<(Vec<u64>, TraceParams, TraceQuery)> = cases
         .iter()
         .take(2000)
         .map(|c| {
             let as_of_ms = c.as_of_ms.unwrap_or(i64::MAX);
             let spec = SeedSpec { txn_ids: c.seed_txn_ids.clone(), ..Default::default() };
-            (resolve_seeds(&view, &spec, as_of_ms).expect("seeds"), TraceParams { as_of_ms, ..Default::default() })
+            let params = TraceParams { as_of_ms, ..Default::default() };
+            let query = TraceQuery { seeds: spec.clone(), params: params.clone() };
+            (resolve_seeds(&view, &spec, as_of_ms).expect("seeds"), params, query)
         })
         .collect();
     let fp = FreezeParams::default();
     let mut t_ms = Vec::new();
     let mut f_ms = Vec::new();
     let mut touched = 0usize;
-    for (seeds, params) in &work {
+    for (seeds, params, query) in &work {
         let _ = trace_downstream(&view, seeds, params).expect("warm-up");
         let t0 = Instant::now();
         let t = trace_downstream(&view, seeds, params).expect("trace");
         t_ms.push(t0.elapsed().as_secs_f64() * 1e3);
         touched += t.accounts.len() + t.terminals.len();
+        // What `freeze` does: the protective reading (three rules' traces), caps, proposals.
         let t0 = Instant::now();
-        let t = trace_downstream(&view, seeds, params).expect("trace");
-        let r = TraceReport::build_summary(&view, &t, DEFAULT_TZ).expect("report");
-        let _ = propose_freezes(&view, &t, &r, &[], &fp, DEFAULT_TZ).expect("freeze");
+        let _ = freeze(&view, query, &fp, DEFAULT_TZ).expect("freeze");
         f_ms.push(t0.elapsed().as_secs_f64() * 1e3);
     }
     for v in [&mut t_ms, &mut f_ms] {
@@ -88,7 +89,7 @@ fn traces(c: &mut Criterion) {
         work.len(),
         touched as f64 / work.len() as f64
     );
-    for (name, v) in [("trace (6-hop fifo)", &t_ms), ("freeze (trace + report + proposals)", &f_ms)] {
+    for (name, v) in [("trace (6-hop fifo)", &t_ms), ("freeze (protective: three traces, caps, proposals)", &f_ms)] {
         println!(
             "{name}: p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
             percentile(v, 0.5),
@@ -107,9 +108,7 @@ fn traces(c: &mut Criterion) {
     c.bench_function("freeze proposals for a generated case", |b| {
         b.iter(|| {
             i = (i + 1) % work.len();
-            let t = trace_downstream(&view, &work[i].0, &work[i].1).expect("trace");
-            let r = TraceReport::build_summary(&view, &t, DEFAULT_TZ).expect("report");
-            propose_freezes(&view, &t, &r, &[], &fp, DEFAULT_TZ).expect("freeze").proposals.len()
+            freeze(&view, &work[i].2, &fp, DEFAULT_TZ).expect("freeze").proposals.len()
         })
     });
 }

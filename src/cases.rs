@@ -204,21 +204,36 @@ pub struct CaseScore {
     pub proposed: usize,
     /// Proposed accounts holding none of this case's money.
     pub false_proposals: usize,
+    /// Proposed accounts that are not mule cards at all (truth's mule list): innocent people stopped.
+    pub innocents: usize,
 }
 
-/// `moneytrail eval trace`: freeze proposals scored against a generated world's truth.
+/// One reading's scores over all cases.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct TraceEval {
-    pub rule: &'static str,
-    pub hops: u32,
-    pub threshold: Fen,
-    pub cases: Vec<CaseScore>,
-    pub truth_held: Fen,
+pub struct ReadingScore {
+    /// `fifo`, `lifo`, `proportional` (each alone) or `protective` (the largest of the three, capped).
+    pub reading: String,
     pub covered: Fen,
     /// Σ covered / Σ truth_held over all cases.
     pub coverage: f64,
     pub proposed: usize,
     pub false_proposals: usize,
+    pub innocents: usize,
+    pub innocents_per_case: f64,
+    /// Per case (kept for the protective reading only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cases: Vec<CaseScore>,
+}
+
+/// `moneytrail eval trace`: freeze proposals scored against a generated world's truth, for each rule alone
+/// and for the protective reading.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct TraceEval {
+    pub hops: u32,
+    pub threshold: Fen,
+    pub cases: usize,
+    pub truth_held: Fen,
+    pub readings: Vec<ReadingScore>,
 }
 
 /// Reads `truth/holdings.csv` (`case_id,account,amount`).
@@ -245,6 +260,17 @@ fn read_holdings(path: &Path) -> Result<BTreeMap<String, BTreeMap<String, i64>>,
     Ok(out)
 }
 
+/// Reads the accounts of `truth/mules.csv`.
+fn read_mules(path: &Path) -> Result<BTreeSet<String>, CaseError> {
+    let csv_err = |source| CaseError::Csv { path: path.into(), source };
+    let mut rdr = csv::Reader::from_path(path).map_err(csv_err)?;
+    let mut out = BTreeSet::new();
+    for rec in rdr.records() {
+        out.insert(rec.map_err(csv_err)?.get(0).unwrap_or("").to_string());
+    }
+    Ok(out)
+}
+
 pub fn eval_trace<G: TransferGraph>(
     g: &G,
     world: &Path,
@@ -252,62 +278,95 @@ pub fn eval_trace<G: TransferGraph>(
     freeze: &FreezeParams,
     tz: Tz,
 ) -> Result<TraceEval, CaseError> {
+    use crate::freeze::{Reading, RuleReading, PROTECTIVE_RULES};
     let cases = read_cases(&world.join("truth/cases.csv"), tz)?;
     let holdings = read_holdings(&world.join("truth/holdings.csv"))?;
+    let mules = read_mules(&world.join("truth/mules.csv"))?;
     let empty = BTreeMap::new();
-    let mut scores = Vec::new();
+    let names: Vec<String> =
+        PROTECTIVE_RULES.iter().map(|r| r.as_str().to_string()).chain(["protective".to_string()]).collect();
+    let mut per_reading: Vec<Vec<CaseScore>> = vec![Vec::new(); names.len()];
     for case in &cases {
-        let t = trace_case(g, case, base)?;
         let wrap = |source| CaseError::Trace { case: case.case_id.clone(), source };
-        let report = TraceReport::build_summary(g, &t, tz).map_err(wrap)?;
-        let proposals = propose_freezes(g, &t, &report, &[], freeze, tz).map_err(wrap)?;
+        let mut traces = Vec::new();
+        for rule in PROTECTIVE_RULES {
+            let t = trace_case(g, case, &TraceParams { rule, ..base.clone() })?;
+            let report = TraceReport::build_summary(g, &t, tz).map_err(wrap)?;
+            traces.push((rule, t, report));
+        }
         let truth = holdings.get(&case.case_id).unwrap_or(&empty);
         let truth_held: i64 = truth.values().sum();
-        let proposed: BTreeSet<&str> = proposals.proposals.iter().map(|p| p.account.as_str()).collect();
-        let covered: i64 = truth.iter().filter(|(a, _)| proposed.contains(a.as_str())).map(|(_, v)| *v).sum();
-        let false_proposals = proposed.iter().filter(|a| truth.get(**a).is_none_or(|v| *v == 0)).count();
-        scores.push(CaseScore {
-            case_id: case.case_id.clone(),
-            truth_held: Fen(truth_held),
-            covered: Fen(covered),
-            coverage: (truth_held > 0).then(|| covered as f64 / truth_held as f64),
-            proposed: proposed.len(),
-            false_proposals,
-        });
+        for (k, per) in per_reading.iter_mut().enumerate() {
+            let chosen: Vec<RuleReading<'_>> = if k < PROTECTIVE_RULES.len() {
+                vec![RuleReading { rule: traces[k].0, trace: &traces[k].1, report: &traces[k].2 }]
+            } else {
+                traces.iter().map(|(rule, trace, report)| RuleReading { rule: *rule, trace, report }).collect()
+            };
+            let fp = FreezeParams {
+                reading: if k < PROTECTIVE_RULES.len() { Reading::Rule } else { Reading::Protective },
+                ..freeze.clone()
+            };
+            let proposals = propose_freezes(g, &chosen, &[], &fp, tz).map_err(wrap)?;
+            let proposed: BTreeSet<&str> = proposals.proposals.iter().map(|p| p.account.as_str()).collect();
+            let covered: i64 = truth.iter().filter(|(a, _)| proposed.contains(a.as_str())).map(|(_, v)| *v).sum();
+            per.push(CaseScore {
+                case_id: case.case_id.clone(),
+                truth_held: Fen(truth_held),
+                covered: Fen(covered),
+                coverage: (truth_held > 0).then(|| covered as f64 / truth_held as f64),
+                proposed: proposed.len(),
+                false_proposals: proposed.iter().filter(|a| truth.get(**a).is_none_or(|v| *v == 0)).count(),
+                innocents: proposed.iter().filter(|a| !mules.contains(**a)).count(),
+            });
+        }
     }
-    let truth_held: Fen = scores.iter().map(|s| s.truth_held).sum();
-    let covered: Fen = scores.iter().map(|s| s.covered).sum();
-    Ok(TraceEval {
-        rule: base.rule.as_str(),
-        hops: base.hops,
-        threshold: Fen(freeze.threshold_fen),
-        coverage: if truth_held.0 > 0 { covered.0 as f64 / truth_held.0 as f64 } else { 1.0 },
-        proposed: scores.iter().map(|s| s.proposed).sum(),
-        false_proposals: scores.iter().map(|s| s.false_proposals).sum(),
-        truth_held,
-        covered,
-        cases: scores,
-    })
+    let truth_held: Fen = per_reading.first().map_or(Fen(0), |p| p.iter().map(|s| s.truth_held).sum());
+    let readings = names
+        .into_iter()
+        .zip(per_reading)
+        .map(|(reading, scores)| {
+            let covered: Fen = scores.iter().map(|s| s.covered).sum();
+            let innocents: usize = scores.iter().map(|s| s.innocents).sum();
+            ReadingScore {
+                coverage: if truth_held.0 > 0 { covered.0 as f64 / truth_held.0 as f64 } else { 1.0 },
+                covered,
+                proposed: scores.iter().map(|s| s.proposed).sum(),
+                false_proposals: scores.iter().map(|s| s.false_proposals).sum(),
+                innocents,
+                innocents_per_case: innocents as f64 / scores.len().max(1) as f64,
+                cases: if reading == "protective" { scores } else { Vec::new() },
+                reading,
+            }
+        })
+        .collect();
+    Ok(TraceEval { hops: base.hops, threshold: Fen(freeze.threshold_fen), cases: cases.len(), truth_held, readings })
 }
 
 impl Report for TraceEval {
     fn sections(&self) -> Vec<Section> {
-        let mut head = Section::fields(
+        let mut r = Section::new(
             format!(
-                "Freeze proposals against ground truth ({} rule, {} hops, threshold {})",
-                self.rule, self.hops, self.threshold
+                "Freeze proposals against ground truth ({} cases, {} hops, threshold {}; stolen money held in non-terminal accounts: {})",
+                self.cases, self.hops, self.threshold, self.truth_held
             ),
-            vec![
-                ("cases", self.cases.len().to_string()),
-                ("stolen money held in non-terminal accounts (truth)", self.truth_held.to_string()),
-                ("of it in proposed accounts", format!("{} ({:.1}%)", self.covered, 100.0 * self.coverage)),
-                ("accounts proposed", self.proposed.to_string()),
-                ("proposed accounts holding none of the case's money", self.false_proposals.to_string()),
-            ],
+            &["reading", "covered", "coverage", "proposed", "holding none of the case's money", "innocent accounts", "innocents per case"],
         );
-        head.headers = vec![String::new(), String::new()];
-        let mut c = Section::new("Per case", &["case", "truth held", "covered", "coverage", "proposed", "false"]);
-        for s in &self.cases {
+        for x in &self.readings {
+            r.row(vec![
+                x.reading.clone(),
+                x.covered.to_string(),
+                format!("{:.1}%", 100.0 * x.coverage),
+                x.proposed.to_string(),
+                x.false_proposals.to_string(),
+                x.innocents.to_string(),
+                format!("{:.2}", x.innocents_per_case),
+            ]);
+        }
+        let mut c = Section::new(
+            "Per case (protective reading)",
+            &["case", "truth held", "covered", "coverage", "proposed", "false", "innocent"],
+        );
+        for s in self.readings.iter().filter(|x| x.reading == "protective").flat_map(|x| &x.cases) {
             c.row(vec![
                 s.case_id.clone(),
                 s.truth_held.to_string(),
@@ -315,8 +374,13 @@ impl Report for TraceEval {
                 s.coverage.map_or_else(|| "-".into(), |x| format!("{:.1}%", 100.0 * x)),
                 s.proposed.to_string(),
                 s.false_proposals.to_string(),
+                s.innocents.to_string(),
             ]);
         }
-        vec![head, c]
+        vec![r, c]
+    }
+
+    fn csv_section(&self) -> Section {
+        self.sections().into_iter().next().unwrap_or_default()
     }
 }

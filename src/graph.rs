@@ -61,6 +61,22 @@ pub trait TransferGraph {
     /// Accounts whose attribute `kind` has exactly `value` (shared devices, phones, holders, branches).
     fn accounts_sharing(&self, kind: crate::model::AttrKind, value: &str) -> GraphResult<Vec<AccountId>>;
 
+    /// The balance an account's bank statement shows before its first line: clean money it held before any
+    /// recorded transfer. `None` when no statement with balances was imported for it.
+    fn opening_balance(&self, _account: AccountId) -> GraphResult<Option<i64>> {
+        Ok(None)
+    }
+
+    /// The account's real balance at `ts_ms`, from its statement's balances. `None` without a statement.
+    fn balance_at(&self, _account: AccountId, _ts_ms: i64) -> GraphResult<Option<i64>> {
+        Ok(None)
+    }
+
+    /// The statement lines a transfer was read from (empty for transfers loaded from tables).
+    fn sources(&self, _seq: Seq) -> GraphResult<Vec<crate::model::SourceLine>> {
+        Ok(Vec::new())
+    }
+
     /// An account's edges in a window, collected.
     fn edges(&self, account: AccountId, dir: Direction, from_ms: i64, to_ms: i64) -> GraphResult<Vec<Edge>> {
         let mut out = Vec::new();
@@ -91,6 +107,8 @@ pub struct MemGraph {
     inn: BTreeMap<AccountId, Vec<Edge>>,
     attrs: BTreeMap<AccountId, AccountAttrs>,
     names: BTreeMap<AccountId, String>,
+    openings: BTreeMap<AccountId, i64>,
+    balances: BTreeMap<AccountId, Vec<(i64, i64)>>,
 }
 
 impl MemGraph {
@@ -138,6 +156,18 @@ impl MemGraph {
     pub fn set_name(&mut self, id: AccountId, external: &str) {
         self.names.insert(id, external.to_string());
     }
+
+    /// The balance a statement shows before the account's first line.
+    pub fn set_opening_balance(&mut self, id: AccountId, fen: i64) {
+        self.openings.insert(id, fen);
+    }
+
+    /// A balance a statement shows after a line at `ts_ms`.
+    pub fn add_balance(&mut self, id: AccountId, ts_ms: i64, fen: i64) {
+        let v = self.balances.entry(id).or_default();
+        v.push((ts_ms, fen));
+        v.sort_unstable();
+    }
 }
 
 impl TransferGraph for MemGraph {
@@ -181,6 +211,12 @@ impl TransferGraph for MemGraph {
     fn account_count(&self) -> AccountId {
         let max = |m: &BTreeMap<AccountId, Vec<Edge>>| m.keys().next_back().map_or(0, |k| k + 1);
         max(&self.out).max(max(&self.inn)).max(self.attrs.keys().next_back().map_or(0, |k| k + 1))
+    }
+    fn opening_balance(&self, account: AccountId) -> GraphResult<Option<i64>> {
+        Ok(self.openings.get(&account).copied())
+    }
+    fn balance_at(&self, account: AccountId, ts_ms: i64) -> GraphResult<Option<i64>> {
+        Ok(self.balances.get(&account).and_then(|v| v.iter().rev().find(|(t, _)| *t <= ts_ms)).map(|(_, b)| *b))
     }
     fn accounts_sharing(&self, kind: crate::model::AttrKind, value: &str) -> GraphResult<Vec<AccountId>> {
         Ok(self

@@ -18,17 +18,22 @@
 //! | `stops` | account (u32) · stop id (u64) | [`encode_stop`] |
 //! | `cases` | case id (UTF-8) | [`encode_case`]: version byte · JSON |
 //! | `warnings` | transfer seq (u64) | [`encode_warning`]: version byte · JSON |
+//! | `stmt_files` | file number (u32) | [`encode_statement_file`]: name, encoding |
+//! | `stmt_lines` | statement line id (UTF-8) | seq (u64, `u64::MAX`: no transfer) · side (u8) |
+//! | `stmt_ledger` | account (u32) · ts (i64↑) · line number (u64) | [`encode_ledger_entry`] |
+//! | `provenance` | seq (u64) · side (u8) | the `stmt_ledger` key of the line it came from |
 //!
 //! One prefix seek on `out_edges`/`in_edges` yields an account's transfers in time order (ties broken by
 //! seq, which is input order), and a time window is one seek with an upper bound.
 
 use crate::model::{
-    AccountAttrs, AccountId, AccountKind, AttrKind, CaseRecord, Channel, ChannelKind, Grade, Seq, StopRecord, Transfer,
-    TransferRecord, WarningRecord,
+    AccountAttrs, AccountId, AccountKind, AttrKind, CaseRecord, Channel, ChannelKind, Grade, LedgerEntry, Seq,
+    StatementFileRecord, StopRecord, Transfer, TransferRecord, WarningRecord,
 };
 
-/// Bumped whenever any layout in this module changes; checked on open.
-pub const SCHEMA_VERSION: u32 = 4;
+/// Bumped whenever any layout in this module changes; checked on open. Older versions that a later one
+/// can read are migrated on a read-write open (`store::migrate`).
+pub const SCHEMA_VERSION: u32 = 5;
 
 pub mod cf {
     pub const META: &str = "meta";
@@ -43,7 +48,11 @@ pub mod cf {
     pub const STOPS: &str = "stops";
     pub const CASES: &str = "cases";
     pub const WARNINGS: &str = "warnings";
-    pub const ALL: [&str; 12] = [
+    pub const STMT_FILES: &str = "stmt_files";
+    pub const STMT_LINES: &str = "stmt_lines";
+    pub const STMT_LEDGER: &str = "stmt_ledger";
+    pub const PROVENANCE: &str = "provenance";
+    pub const ALL: [&str; 16] = [
         META,
         ACCT_BY_EXT,
         ACCT_BY_ID,
@@ -56,6 +65,10 @@ pub mod cf {
         STOPS,
         CASES,
         WARNINGS,
+        STMT_FILES,
+        STMT_LINES,
+        STMT_LEDGER,
+        PROVENANCE,
     ];
 }
 
@@ -68,6 +81,10 @@ impl MetaKey {
     pub const WATERMARK: &'static [u8] = b"watermark";
     /// u64 BE: the next stop id.
     pub const NEXT_STOP_ID: &'static [u8] = b"next_stop_id";
+    /// u32 BE: the next statement file number.
+    pub const NEXT_STMT_FILE: &'static [u8] = b"next_stmt_file";
+    /// u64 BE: the next statement line number (import order, which keeps the bank's order of equal times).
+    pub const NEXT_STMT_LINE: &'static [u8] = b"next_stmt_line";
 }
 
 /// Flips the sign bit so that big-endian bytes of an i64 sort like the numbers.
@@ -280,6 +297,7 @@ pub fn channel_code(c: &Channel) -> u8 {
         Channel::Pos => 3,
         Channel::ThirdParty => 4,
         Channel::Salary => 5,
+        Channel::CashDeposit => 6,
         Channel::Other(_) => OTHER_CODE,
     }
 }
@@ -292,6 +310,7 @@ pub fn channel_kind_of_code(code: u8) -> ChannelKind {
         3 => ChannelKind::Pos,
         4 => ChannelKind::ThirdParty,
         5 => ChannelKind::Salary,
+        6 => ChannelKind::CashDeposit,
         OTHER_CODE => ChannelKind::Other,
         _ => ChannelKind::Unspecified,
     }
@@ -341,8 +360,111 @@ fn attr_kind_of_code(code: u8) -> Option<AttrKind> {
         2 => Some(AttrKind::Phone),
         3 => Some(AttrKind::Device),
         4 => Some(AttrKind::Branch),
+        5 => Some(AttrKind::Ip),
+        6 => Some(AttrKind::Mac),
         _ => None,
     }
+}
+
+/// Value of `stmt_files`.
+pub fn encode_statement_file(f: &StatementFileRecord) -> Vec<u8> {
+    let mut b = vec![1];
+    put_str(&mut b, &f.name);
+    put_str(&mut b, &f.encoding);
+    b
+}
+
+pub fn decode_statement_file(file_no: u32, b: &[u8]) -> Option<StatementFileRecord> {
+    let mut r = Reader(b);
+    if r.u8()? != 1 {
+        return None;
+    }
+    let f = StatementFileRecord { file_no, name: r.string()?, encoding: r.string()? };
+    r.0.is_empty().then_some(f)
+}
+
+/// Key of `stmt_ledger`: the same layout as an edge key (account · ts↑ · number), so an account's
+/// statement lines are one bounded prefix scan in time order, equal times in the bank's order.
+pub fn ledger_key(account: AccountId, ts_ms: i64, line_no: u64) -> [u8; EdgeKey::LEN] {
+    EdgeKey { account, ts_ms, seq: line_no }.encode()
+}
+
+/// Value of `stmt_ledger`.
+pub fn encode_ledger_entry(e: &LedgerEntry) -> Vec<u8> {
+    let mut b = Vec::with_capacity(48 + e.sheet.len() + e.serial.len());
+    b.push(1);
+    b.extend_from_slice(&e.signed_fen.to_be_bytes());
+    match e.balance_fen {
+        Some(v) => {
+            b.push(1);
+            b.extend_from_slice(&v.to_be_bytes());
+        }
+        None => b.push(0),
+    }
+    b.extend_from_slice(&e.seq.unwrap_or(u64::MAX).to_be_bytes());
+    b.push(e.side);
+    b.extend_from_slice(&e.file_no.to_be_bytes());
+    b.extend_from_slice(&e.row.to_be_bytes());
+    put_str(&mut b, &e.sheet);
+    put_str(&mut b, &e.serial);
+    b
+}
+
+pub fn decode_ledger_entry(key: &[u8], b: &[u8]) -> Option<LedgerEntry> {
+    let k = EdgeKey::decode(key)?;
+    let mut r = Reader(b);
+    if r.u8()? != 1 {
+        return None;
+    }
+    let i64_ = |r: &mut Reader<'_>| Some(i64::from_be_bytes(r.take(8)?.try_into().ok()?));
+    let signed_fen = i64_(&mut r)?;
+    let balance_fen = match r.u8()? {
+        0 => None,
+        1 => Some(i64_(&mut r)?),
+        _ => return None,
+    };
+    let seq = u64::from_be_bytes(r.take(8)?.try_into().ok()?);
+    let side = r.u8()?;
+    let file_no = u32::from_be_bytes(r.take(4)?.try_into().ok()?);
+    let row = u32::from_be_bytes(r.take(4)?.try_into().ok()?);
+    let e = LedgerEntry {
+        account: k.account,
+        ts_ms: k.ts_ms,
+        line_no: k.seq,
+        signed_fen,
+        balance_fen,
+        seq: (seq != u64::MAX).then_some(seq),
+        side,
+        file_no,
+        row,
+        sheet: r.string()?,
+        serial: r.string()?,
+    };
+    r.0.is_empty().then_some(e)
+}
+
+/// Value of `stmt_lines`: where a statement line went (a transfer and the side it was seen from).
+pub fn encode_line_target(seq: Option<Seq>, side: u8) -> [u8; 9] {
+    let mut v = [0u8; 9];
+    v[0..8].copy_from_slice(&seq.unwrap_or(u64::MAX).to_be_bytes());
+    v[8] = side;
+    v
+}
+
+pub fn decode_line_target(b: &[u8]) -> Option<(Option<Seq>, u8)> {
+    if b.len() != 9 {
+        return None;
+    }
+    let seq = u64::from_be_bytes(b[0..8].try_into().ok()?);
+    Some(((seq != u64::MAX).then_some(seq), b[8]))
+}
+
+/// Key of `provenance`: the transfer and the side (0: the payer's statement, 1: the payee's).
+pub fn provenance_key(seq: Seq, side: u8) -> [u8; 9] {
+    let mut k = [0u8; 9];
+    k[0..8].copy_from_slice(&seq.to_be_bytes());
+    k[8] = side;
+    k
 }
 
 const TRANSFER_VALUE_VERSION: u8 = 1;
@@ -756,6 +878,17 @@ mod tests {
                 deadline_ms: ts.saturating_add(1), acked_at_ms: (code % 2 == 0).then_some(ts), acked_by: strs[2].clone(),
             };
             prop_assert_eq!(decode_warning(&encode_warning(&warning)), Some(warning));
+            let entry = LedgerEntry {
+                account: cp, ts_ms: ts, line_no: seq, signed_fen: amount.wrapping_neg(), balance_fen: (code % 2 == 0).then_some(amount),
+                seq: (code % 3 == 0).then_some(seq.min(u64::MAX - 1)), side: code % 2, file_no: src, row: dst,
+                sheet: strs[0].clone(), serial: strs[1].clone(),
+            };
+            let key = ledger_key(entry.account, entry.ts_ms, entry.line_no);
+            prop_assert_eq!(decode_ledger_entry(&key, &encode_ledger_entry(&entry)), Some(entry));
+            let file = StatementFileRecord { file_no: src, name: strs[2].clone(), encoding: strs[3].clone() };
+            prop_assert_eq!(decode_statement_file(src, &encode_statement_file(&file)), Some(file));
+            let target = (if code % 2 == 0 { Some(seq.min(u64::MAX - 1)) } else { None }, code % 2);
+            prop_assert_eq!(decode_line_target(&encode_line_target(target.0, target.1)), Some(target));
             let kind = AccountKind::parse(&strs[6]);
             let code_of_kind = account_kind_code(&kind);
             let text = match &kind { AccountKind::Other(t) => t.clone(), _ => String::new() };
@@ -822,6 +955,7 @@ mod tests {
             (Channel::Pos, 3),
             (Channel::ThirdParty, 4),
             (Channel::Salary, 5),
+            (Channel::CashDeposit, 6),
             (Channel::Other("x".into()), 255),
         ];
         for (c, code) in pinned {

@@ -20,6 +20,7 @@ pub mod policy;
 pub mod query;
 pub mod rings;
 pub mod server;
+pub mod statements;
 pub mod store;
 pub mod timefmt;
 pub mod trace;

@@ -35,6 +35,15 @@ struct Cli {
 enum Command {
     /// Load transfers (and accounts) files into a store; idempotent, all-or-nothing.
     Ingest(IngestArgs),
+    /// Bank statements as banks send them (调单 replies): import them, check their balances.
+    #[command(subcommand)]
+    Statements(StatementsCommand),
+    /// Upgrade a store written by an older moneytrail to this version's on-disk format, in place.
+    Migrate {
+        /// The store directory.
+        #[arg(long, value_name = "DIR")]
+        db: PathBuf,
+    },
     /// Accounts, transfers, time span, totals by channel and account kind.
     Stats(StatsArgs),
     /// An account's attributes and its transfers in time order, a page at a time.
@@ -77,6 +86,44 @@ enum Command {
     },
     /// Generate a synthetic world (transfers, accounts, ground truth) in the input format.
     Gen(GenArgs),
+    /// Write bank statements of a world's accounts as banks send them (several layouts, GB18030, Excel,
+    /// skewed clocks, balances), with a manifest of which transfer each line is.
+    GenStatements(GenStatementsArgs),
+}
+
+#[derive(Subcommand)]
+enum StatementsCommand {
+    /// Import statement files (CSV/TSV in UTF-8 or GB18030, .xlsx, .xls; directories searched recursively):
+    /// the two records of a transfer between two requested accounts become one transfer; importing the same
+    /// file again adds nothing; all or nothing.
+    Import {
+        #[command(flatten)]
+        common: Common,
+        /// Statement files or directories.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// A bank's own header names and direction words (TOML, as src/statements/layouts.toml).
+        #[arg(long, value_name = "FILE")]
+        layout: Vec<PathBuf>,
+        /// Seconds two banks' clocks may differ for the two records of one transfer.
+        #[arg(long, default_value_t = 10)]
+        skew: u32,
+        /// Where to write rejected lines (default: DIR/rejects/).
+        #[arg(long, value_name = "DIR")]
+        rejects_dir: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
+    /// Per statement account: the period covered, lines, opening and closing balance, and every break in
+    /// balance continuity (missing lines or pages).
+    Check {
+        #[command(flatten)]
+        common: Common,
+        /// Only this account.
+        account: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
 }
 
 #[derive(Args)]
@@ -139,6 +186,10 @@ struct FreezeArgs {
     /// Accounts with at least this many distinct counterparties are treated as hubs (not proposed).
     #[arg(long, default_value_t = 100)]
     hub_counterparties: usize,
+    /// protective: propose where any of fifo, lifo and proportional leaves the case's money, for the largest
+    /// amount, capped by the balance; rule: the --rule alone.
+    #[arg(long, value_enum, default_value_t)]
+    reading: moneytrail::freeze::Reading,
     #[arg(long, value_enum, default_value_t)]
     format: OutputFormat,
 }
@@ -320,6 +371,37 @@ struct GenArgs {
 }
 
 #[derive(Args)]
+struct GenStatementsArgs {
+    /// A world in the input format (transfers.csv, accounts.csv, truth/).
+    #[arg(long, value_name = "DIR")]
+    world: PathBuf,
+    /// Output directory (created).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// These accounts' statements. Comma-separated or repeated.
+    #[arg(long, value_name = "ACCOUNT", value_delimiter = ',')]
+    account: Vec<String>,
+    /// Or the accounts a case's money reached, by level (0: the victim), from the world's truth.
+    #[arg(long, value_name = "CASE")]
+    case: Option<String>,
+    #[arg(long, default_value_t = 0)]
+    from_level: u32,
+    #[arg(long, default_value_t = 1)]
+    to_level: u32,
+    /// Only lines up to this time (a statement requested at that moment).
+    #[arg(long)]
+    until: Option<String>,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Share of lines written broken (unreadable amount, Excel-mangled account number).
+    #[arg(long, default_value_t = 0.0)]
+    broken: f64,
+    /// Share of lines left out (missing pages).
+    #[arg(long, default_value_t = 0.0)]
+    drop: f64,
+}
+
+#[derive(Args)]
 struct Common {
     /// The store directory.
     #[arg(long, value_name = "DIR")]
@@ -410,6 +492,12 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Ingest(a) => cmd_ingest(a),
+        Command::Statements(c) => cmd_statements(c),
+        Command::Migrate { db } => {
+            let store = TransferStore::open_existing(&db)?;
+            println!("{}: on-disk format version {}", db.display(), store.schema_version()?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Trace(a) => cmd_trace(a),
         Command::Freeze(a) => cmd_freeze(a),
         Command::Serve { common, addr, config, viz } => {
@@ -516,6 +604,33 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let summary = moneytrail::gen::generate(&config, &a.out)?;
             println!("{}", serde_json::to_string_pretty(&summary)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::GenStatements(a) => {
+            use moneytrail::gen::statements::{case_accounts, write_statements, StatementConfig};
+            let mut accounts = a.account.clone();
+            if let Some(case) = &a.case {
+                let levels = case_accounts(&a.world, case, a.to_level)?;
+                for level in levels
+                    .iter()
+                    .skip(a.from_level as usize)
+                    .take((a.to_level + 1).saturating_sub(a.from_level) as usize)
+                {
+                    accounts.extend(level.iter().cloned());
+                }
+            }
+            if accounts.is_empty() {
+                anyhow::bail!("give --account ACCOUNT[,…] or --case CASE (with --from-level/--to-level)");
+            }
+            let until_ms = match &a.until {
+                Some(t) => {
+                    Some(parse_ts(t, moneytrail::timefmt::DEFAULT_TZ).with_context(|| format!("--until {t:?}"))?)
+                }
+                None => None,
+            };
+            let config = StatementConfig { accounts, seed: a.seed, broken_rate: a.broken, drop_rate: a.drop, until_ms };
+            let written = write_statements(&a.world, &a.out, &config)?;
+            println!("{}", serde_json::to_string_pretty(&written)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Stats(a) => {
@@ -636,6 +751,36 @@ fn cmd_ingest(a: IngestArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn cmd_statements(c: StatementsCommand) -> Result<ExitCode> {
+    match c {
+        StatementsCommand::Import { common, paths, layout, skew, rejects_dir, format } => {
+            let mut layouts = moneytrail::statements::Layouts::builtin();
+            for f in &layout {
+                layouts.add_file(f).map_err(|e| anyhow::anyhow!("--layout {e}"))?;
+            }
+            let opts =
+                app::statements::ImportOptions { layouts, tz: common.tz, skew_ms: i64::from(skew) * 1000, rejects_dir };
+            let store = TransferStore::open(&common.db)?;
+            let summary = app::statements::import(&store, &paths, &opts, None).map_err(cli_error)?;
+            print_report(format, &summary)?;
+            if summary.rejected() > 0 {
+                eprintln!(
+                    "{} line(s) rejected; reasons in {}",
+                    summary.rejected(),
+                    summary.rejects_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
+                );
+                return Ok(ExitCode::from(EXIT_REJECTED_ROWS));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        StatementsCommand::Check { common, account, format } => {
+            let store = TransferStore::open_read_only(&common.db)?;
+            let check = app::statements::check(&store.view()?, account.as_deref(), common.tz).map_err(cli_error)?;
+            print_report(format, &check)
+        }
+    }
+}
+
 /// The trace query of `trace` and `freeze`: seeds and rule options, parsed once (`from_text`) as the API does.
 fn trace_query(s: &SeedArgs, tz: Tz) -> Result<app::trace::TraceQuery> {
     let params = s.rule.params(tz)?;
@@ -678,7 +823,11 @@ fn cmd_freeze(a: FreezeArgs) -> Result<ExitCode> {
     let q = trace_query(&a.seeds, tz)?;
     let threshold_fen =
         moneytrail::money::parse_yuan(&a.threshold).with_context(|| format!("--threshold {:?}", a.threshold))?;
-    let fp = moneytrail::freeze::FreezeParams { threshold_fen, hub_counterparties: a.hub_counterparties };
+    let fp = moneytrail::freeze::FreezeParams {
+        threshold_fen,
+        hub_counterparties: a.hub_counterparties,
+        reading: a.reading,
+    };
     let report = app::trace::freeze(&store.view()?, &q, &fp, tz).map_err(cli_error)?;
     print_report(a.format, &report)
 }

@@ -18,6 +18,8 @@ pub enum Channel {
     Pos,
     ThirdParty,
     Salary,
+    /// Cash paid in at a counter or ATM (存现): money of unknown origin entering the bank trail.
+    CashDeposit,
     Other(String),
 }
 
@@ -30,6 +32,7 @@ impl Channel {
             "pos" => Channel::Pos,
             "third_party" => Channel::ThirdParty,
             "salary" => Channel::Salary,
+            "cash_deposit" => Channel::CashDeposit,
             other => Channel::Other(other.to_string()),
         }
     }
@@ -43,6 +46,7 @@ impl Channel {
             Channel::Pos => ChannelKind::Pos,
             Channel::ThirdParty => ChannelKind::ThirdParty,
             Channel::Salary => ChannelKind::Salary,
+            Channel::CashDeposit => ChannelKind::CashDeposit,
             Channel::Other(_) => ChannelKind::Other,
         }
     }
@@ -55,6 +59,7 @@ impl Channel {
             Channel::Pos => "pos",
             Channel::ThirdParty => "third_party",
             Channel::Salary => "salary",
+            Channel::CashDeposit => "cash_deposit",
             Channel::Other(s) => s,
         }
     }
@@ -70,6 +75,7 @@ pub enum ChannelKind {
     Pos,
     ThirdParty,
     Salary,
+    CashDeposit,
     Other,
 }
 
@@ -83,6 +89,7 @@ impl ChannelKind {
             ChannelKind::Pos => Channel::Pos,
             ChannelKind::ThirdParty => Channel::ThirdParty,
             ChannelKind::Salary => Channel::Salary,
+            ChannelKind::CashDeposit => Channel::CashDeposit,
             ChannelKind::Other => Channel::Other(String::new()),
         }
     }
@@ -207,6 +214,10 @@ pub enum AttrKind {
     Phone = 2,
     Device = 3,
     Branch = 4,
+    /// A login IP address a statement line was made from (shared across holders: one operator).
+    Ip = 5,
+    /// A device's MAC address from a statement line.
+    Mac = 6,
 }
 
 impl AttrKind {
@@ -216,6 +227,8 @@ impl AttrKind {
             AttrKind::Phone => "phone",
             AttrKind::Device => "device",
             AttrKind::Branch => "branch",
+            AttrKind::Ip => "ip",
+            AttrKind::Mac => "mac",
         }
     }
 }
@@ -338,4 +351,48 @@ pub struct WarningRecord {
     pub deadline_ms: i64,
     pub acked_at_ms: Option<i64>,
     pub acked_by: String,
+}
+
+/// A statement file that was imported (its name, not its path; how it was decoded).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatementFileRecord {
+    pub file_no: u32,
+    pub name: String,
+    pub encoding: String,
+}
+
+/// One line of an account's bank statement as stored: what the bank wrote, where it was written, and the
+/// transfer it became. The ledger of an account is its lines in time order, equal times in the bank's order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LedgerEntry {
+    pub account: AccountId,
+    pub ts_ms: i64,
+    /// Import order, which keeps the bank's order among lines of the same time.
+    pub line_no: u64,
+    /// Money in positive, money out negative.
+    pub signed_fen: i64,
+    /// The balance after this line, as the bank wrote it.
+    pub balance_fen: Option<i64>,
+    /// The transfer it became (none when the line could not be one, e.g. it names no counterparty).
+    pub seq: Option<Seq>,
+    /// 0: the line is the payer's record of the transfer (money out); 1: the payee's (money in).
+    pub side: u8,
+    pub file_no: u32,
+    pub sheet: String,
+    /// Row in the file or sheet, 1-based as a spreadsheet shows it.
+    pub row: u32,
+    /// The bank's serial number of the line, if given.
+    pub serial: String,
+}
+
+/// A statement line a transfer was read from, as cited in a stop-payment request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct SourceLine {
+    /// `payer` or `payee`: whose statement it is.
+    pub statement_of: String,
+    pub account: String,
+    pub file: String,
+    pub sheet: String,
+    pub row: u32,
+    pub serial: String,
 }

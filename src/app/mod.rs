@@ -12,6 +12,7 @@ pub mod cases;
 pub mod ingest;
 pub mod query;
 pub mod rings;
+pub mod statements;
 pub mod stops;
 pub mod trace;
 pub mod warnings;

@@ -3,10 +3,10 @@
 use chrono_tz::Tz;
 
 use super::AppResult;
-use crate::freeze::{propose_freezes, FreezeParams, FreezeReport};
+use crate::freeze::{propose_freezes, FreezeParams, FreezeReport, Reading, RuleReading, PROTECTIVE_RULES};
 use crate::store::StoreView;
 use crate::trace::report::TraceReport;
-use crate::trace::{resolve_seeds, trace_downstream, SeedSpec, Trace, TraceParams};
+use crate::trace::{resolve_seeds, trace_downstream, Rule, SeedSpec, Trace, TraceParams};
 
 /// What to trace and how: the seeds (victims' payments) and the rule options.
 #[derive(Clone, Debug)]
@@ -51,8 +51,30 @@ pub fn check_freeze_params(fp: &FreezeParams) -> AppResult<()> {
 /// evidence, how urgently.
 pub fn freeze(view: &StoreView<'_>, q: &TraceQuery, fp: &FreezeParams, tz: Tz) -> AppResult<FreezeReport> {
     check_freeze_params(fp)?;
-    let t = run(view, q)?;
-    let report = TraceReport::build_summary(view, &t, tz)?;
+    let rules = reading_rules(q.params.rule, fp.reading);
+    let mut traces = Vec::with_capacity(rules.len());
+    for &rule in &rules {
+        let mut rq = q.clone();
+        rq.params.rule = rule;
+        let t = run(view, &rq)?;
+        let report = TraceReport::build_summary(view, &t, tz)?;
+        traces.push((rule, t, report));
+    }
+    let readings: Vec<RuleReading<'_>> =
+        traces.iter().map(|(rule, trace, report)| RuleReading { rule: *rule, trace, report }).collect();
     let stops = view.all_stops()?;
-    Ok(propose_freezes(view, &t, &report, &stops, fp, tz)?)
+    Ok(propose_freezes(view, &readings, &stops, fp, tz)?)
+}
+
+/// The rules a freeze reads the case under: the trace's own rule alone, or (protective) the conserving
+/// rules with the trace's own first when it is one of them.
+pub fn reading_rules(rule: Rule, reading: Reading) -> Vec<Rule> {
+    match reading {
+        Reading::Rule => vec![rule],
+        Reading::Protective => {
+            let mut rules: Vec<Rule> = PROTECTIVE_RULES.iter().copied().filter(|r| *r == rule).collect();
+            rules.extend(PROTECTIVE_RULES.iter().copied().filter(|r| *r != rule));
+            rules
+        }
+    }
 }

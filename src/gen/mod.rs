@@ -45,6 +45,7 @@
 
 mod names;
 mod sim;
+pub mod statements;
 mod time;
 mod util;
 

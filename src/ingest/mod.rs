@@ -148,32 +148,52 @@ pub struct Progress {
 }
 
 /// Appends rejected rows to a CSV file, created on the first reject.
-struct Rejects {
+/// The rejects file of one load: every refused row with its file, line, field, value and reason, and the
+/// row itself. Created on the first rejected row; the first ones are also kept in memory for the API.
+pub(crate) struct Rejects {
     dir: PathBuf,
+    /// `ingest` or `statements`: the file name's prefix.
+    kind: &'static str,
     path: Option<PathBuf>,
     /// The first rejected rows, kept for answers that cannot point at the file (the API's).
-    first: Vec<RejectedRow>,
+    pub(crate) first: Vec<RejectedRow>,
     writer: Option<csv::Writer<std::fs::File>>,
 }
 
 impl Rejects {
-    fn new(dir: PathBuf) -> Rejects {
-        Rejects { dir, path: None, first: Vec::new(), writer: None }
+    pub(crate) fn new(dir: PathBuf, kind: &'static str) -> Rejects {
+        Rejects { dir, kind, path: None, first: Vec::new(), writer: None }
     }
 
     fn add(&mut self, file: &Path, line: u64, e: &RowError, record: &str) -> Result<(), IngestError> {
+        self.add_line(&file.display().to_string(), line, &line.to_string(), e.field, &e.value, &e.reason, record)
+    }
+
+    /// A refused row: `line` for the answer (a number), `place` as the file shows it (a line, or a sheet's
+    /// row).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn add_line(
+        &mut self,
+        file: &str,
+        line: u64,
+        place: &str,
+        field: &str,
+        value: &str,
+        reason: &str,
+        record: &str,
+    ) -> Result<(), IngestError> {
         if self.first.len() < REJECTS_KEPT {
             self.first.push(RejectedRow {
                 line,
-                field: e.field.to_string(),
-                value: e.value.clone(),
-                reason: e.reason.clone(),
+                field: field.to_string(),
+                value: value.to_string(),
+                reason: reason.to_string(),
             });
         }
         if self.writer.is_none() {
             std::fs::create_dir_all(&self.dir).map_err(|source| IngestError::Io { path: self.dir.clone(), source })?;
             let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-            let path = self.dir.join(format!("ingest-{stamp}-{}.csv", std::process::id()));
+            let path = self.dir.join(format!("{}-{stamp}-{}.csv", self.kind, std::process::id()));
             let mut w =
                 csv::Writer::from_path(&path).map_err(|source| IngestError::Rejects { path: path.clone(), source })?;
             w.write_record(["file", "line", "field", "value", "reason", "record"])
@@ -182,12 +202,11 @@ impl Rejects {
             self.path = Some(path);
         }
         let (Some(w), Some(path)) = (self.writer.as_mut(), self.path.as_ref()) else { unreachable!("created above") };
-        let line = line.to_string();
-        w.write_record([&file.display().to_string(), &line, e.field, &e.value, &e.reason, record])
+        w.write_record([file, place, field, value, reason, record])
             .map_err(|source| IngestError::Rejects { path: path.clone(), source })
     }
 
-    fn finish(&mut self) -> Result<Option<PathBuf>, IngestError> {
+    pub(crate) fn finish(&mut self) -> Result<Option<PathBuf>, IngestError> {
         if let (Some(w), Some(path)) = (self.writer.as_mut(), self.path.as_ref()) {
             w.flush().map_err(|source| IngestError::Rejects { path: path.clone(), source: source.into() })?;
             w.get_ref().sync_all().map_err(|source| IngestError::Io { path: path.clone(), source })?;
@@ -295,7 +314,8 @@ impl PreparedIngest {
         let mut bytes_before = 0u64;
 
         let mut session = store.begin_ingest()?;
-        let mut rejects = Rejects::new(opts.rejects_dir.clone().unwrap_or_else(|| store.path().join("rejects")));
+        let mut rejects =
+            Rejects::new(opts.rejects_dir.clone().unwrap_or_else(|| store.path().join("rejects")), "ingest");
         let mut summary = IngestSummary::default();
 
         for (mut src, cols) in self.accounts {

@@ -5,6 +5,7 @@
 //! it, and ignore anything above it. So a reader never sees half an ingest, and a crash mid-ingest
 //! leaves only invisible rows, which the next ingest removes before it starts ([`writer`]).
 
+mod statements;
 mod stops;
 mod writer;
 
@@ -20,6 +21,7 @@ use crate::keys::{self, cf, EdgeKey, EdgeValue, MetaKey, TxnIndexValue};
 use crate::model::{AccountAttrs, AccountId, AttrKind, Seq, TransferRecord};
 
 pub use crate::keys::Watermark;
+pub use statements::{StatementLineWrite, StatementWrites};
 pub use stops::NewStop;
 pub use writer::{IngestSession, Verdict};
 
@@ -33,6 +35,8 @@ pub enum StoreError {
     NotAStore { path: PathBuf },
     #[error("the store at {path} has on-disk format version {found}; this moneytrail reads version {expected} (re-ingest the source files into a new store)")]
     SchemaMismatch { path: PathBuf, found: u32, expected: u32 },
+    #[error("the store at {path} has on-disk format version {found}; this moneytrail upgrades it to version {expected} when it opens it for writing: run `moneytrail migrate --db {path}` once")]
+    NeedsMigration { path: PathBuf, found: u32, expected: u32 },
     #[error("storage error while {op}: {source}")]
     Rocks { op: &'static str, source: rocksdb::Error },
     #[error("corrupt {what} in the store (key {key})")]
@@ -100,6 +104,9 @@ impl std::fmt::Debug for TransferStore {
     }
 }
 
+/// Older on-disk format versions this one upgrades in place (see `TransferStore::migrate`).
+const MIGRATES_FROM: [u32; 1] = [4];
+
 /// Block cache per open store. Ingest memory is bounded at about 1 GiB in all (see README).
 const BLOCK_CACHE_BYTES: usize = 128 << 20;
 
@@ -120,7 +127,7 @@ fn db_options(cache: &Cache) -> (Options, Vec<(&'static str, Options)>) {
             table.set_format_version(6);
             table.set_bloom_filter(10.0, false);
             match name {
-                cf::OUT_EDGES | cf::IN_EDGES => {
+                cf::OUT_EDGES | cf::IN_EDGES | cf::STMT_LEDGER => {
                     // Reads are "this account's edges": filter on the 4-byte account prefix.
                     o.set_prefix_extractor(SliceTransform::create_fixed_prefix(4));
                     o.set_memtable_prefix_bloom_ratio(0.1);
@@ -144,6 +151,14 @@ fn db_options(cache: &Cache) -> (Options, Vec<(&'static str, Options)>) {
 }
 
 impl TransferStore {
+    /// Opens an existing store for reading and writing (upgrading an older format); never creates one.
+    pub fn open_existing(path: &Path) -> Result<TransferStore> {
+        if !path.join("CURRENT").exists() {
+            return Err(StoreError::Missing { path: path.into() });
+        }
+        Self::open(path)
+    }
+
     /// Opens the store for reading and writing, creating it if missing. One process at a time.
     pub fn open(path: &Path) -> Result<TransferStore> {
         std::fs::create_dir_all(path).map_err(|source| StoreError::Io { path: path.into(), source })?;
@@ -210,6 +225,9 @@ impl TransferStore {
                 Some(Ok(Some(raw))) => raw.as_slice().try_into().map(u32::from_be_bytes).unwrap_or(0),
                 _ => return Err(StoreError::NotAStore { path: path.into() }),
             };
+            if MIGRATES_FROM.contains(&found) {
+                return Err(StoreError::NeedsMigration { path: path.into(), found, expected: keys::SCHEMA_VERSION });
+            }
             return Err(StoreError::SchemaMismatch { path: path.into(), found, expected: keys::SCHEMA_VERSION });
         }
         // Open every table file now, so files that a concurrent writer's compaction deletes later
@@ -233,10 +251,40 @@ impl TransferStore {
         let found = u32::from_be_bytes(
             raw.as_slice().try_into().map_err(|_| corrupt("schema version", MetaKey::SCHEMA_VERSION))?,
         );
-        if found != keys::SCHEMA_VERSION {
-            return Err(StoreError::SchemaMismatch { path: self.path.clone(), found, expected: keys::SCHEMA_VERSION });
+        if found == keys::SCHEMA_VERSION {
+            return Ok(());
         }
-        Ok(())
+        if MIGRATES_FROM.contains(&found) {
+            if self.read_only {
+                return Err(StoreError::NeedsMigration {
+                    path: self.path.clone(),
+                    found,
+                    expected: keys::SCHEMA_VERSION,
+                });
+            }
+            return self.migrate(found);
+        }
+        Err(StoreError::SchemaMismatch { path: self.path.clone(), found, expected: keys::SCHEMA_VERSION })
+    }
+
+    /// Upgrades an older store in place. Version 4 → 5 added the statement families (`stmt_files`,
+    /// `stmt_lines`, `stmt_ledger`, `provenance`), which the open has just created empty: nothing else
+    /// changes, so the upgrade is the new version number, written synced.
+    fn migrate(&self, from: u32) -> Result<()> {
+        tracing::info!(path = %self.path.display(), from, to = keys::SCHEMA_VERSION, "upgrading the store's on-disk format");
+        let mut batch = WriteBatch::default();
+        batch.put_cf(self.cf(cf::META), MetaKey::SCHEMA_VERSION, keys::SCHEMA_VERSION.to_be_bytes());
+        self.write_synced(batch)
+    }
+
+    /// The on-disk format version of the store as opened.
+    pub fn schema_version(&self) -> Result<u32> {
+        let raw =
+            self.db.get_cf(self.cf(cf::META), MetaKey::SCHEMA_VERSION).map_err(rocks("reading the schema version"))?;
+        let raw = raw.ok_or_else(|| StoreError::NotAStore { path: self.path.clone() })?;
+        Ok(u32::from_be_bytes(
+            raw.as_slice().try_into().map_err(|_| corrupt("schema version", MetaKey::SCHEMA_VERSION))?,
+        ))
     }
 
     pub fn path(&self) -> &Path {
@@ -545,5 +593,14 @@ impl crate::graph::TransferGraph for StoreView<'_> {
     }
     fn accounts_sharing(&self, kind: AttrKind, value: &str) -> crate::graph::GraphResult<Vec<AccountId>> {
         Ok(StoreView::accounts_sharing(self, kind, value)?)
+    }
+    fn opening_balance(&self, account: AccountId) -> crate::graph::GraphResult<Option<i64>> {
+        Ok(StoreView::opening_balance(self, account)?.map(|(_, fen)| fen))
+    }
+    fn balance_at(&self, account: AccountId, ts_ms: i64) -> crate::graph::GraphResult<Option<i64>> {
+        Ok(StoreView::balance_at(self, account, ts_ms)?)
+    }
+    fn sources(&self, seq: Seq) -> crate::graph::GraphResult<Vec<crate::model::SourceLine>> {
+        Ok(StoreView::sources(self, seq)?)
     }
 }

@@ -303,10 +303,30 @@ impl<'s> IngestSession<'s> {
         Ok(())
     }
 
+    /// A view of what is committed (this session's own writes are above the watermark, so not in it).
+    pub(super) fn store_view(&self) -> Result<super::StoreView<'_>> {
+        self.store.view()
+    }
+
+    /// The internal id of an account this session has seen (in transfers or attributes it was given).
+    pub fn known_account(&self, external: &str) -> Option<AccountId> {
+        self.dict.get(external).copied()
+    }
+
     /// Makes everything this session wrote visible, in one synced write.
     pub fn commit(self) -> Result<Watermark> {
+        self.commit_with(Vec::new())
+    }
+
+    /// Commits with more writes in the same synced batch (column family, key, value): what belongs to the
+    /// ingest but is not a transfer, such as statement lines and provenance. They become visible with the
+    /// watermark, or not at all.
+    pub fn commit_with(self, extra: Vec<(&'static str, Vec<u8>, Vec<u8>)>) -> Result<Watermark> {
         let store = self.store;
         let mut batch = WriteBatch::default();
+        for (family, key, value) in &extra {
+            batch.put_cf(store.cf(family), key, value);
+        }
         let ro = ReadOptions::default();
         for (id, update) in &self.attr_updates {
             let key = keys::account_key(*id);

@@ -20,6 +20,8 @@ use crate::model::{AccountId, AccountKind, ChannelKind, Seq};
 /// Index of a victim in [`Trace::victims`].
 pub type VictimIdx = usize;
 const CLEAN: u32 = u32::MAX;
+/// The origin of an opening balance's lot: no transfer brought it in.
+const OPENING_BALANCE: Seq = Seq::MAX;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Lot {
@@ -350,6 +352,11 @@ impl<G: TransferGraph> Engine<'_, G> {
                 counterparties,
             },
         };
+        // What the account's statement shows it held before any recorded transfer is its own clean money,
+        // the oldest in the pool (docs/trace-semantics.md, "Opening balances").
+        if let Some(opening) = self.g.opening_balance(id)?.filter(|b| *b > 0) {
+            st.pool.push_back(Lot { label: CLEAN, amount: opening, origin: OPENING_BALANCE });
+        }
         // Replay: everything before `at` is clean (no traced money had reached the account).
         while st.cursor < st.ledger.len() && st.ledger[st.cursor].key() < at {
             let ev = st.ledger[st.cursor];

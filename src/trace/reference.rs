@@ -84,6 +84,8 @@ pub struct RefParams {
     /// Account kind codes; a missing account is 0 (unknown).
     pub kinds: BTreeMap<u32, u8>,
     pub frozen: BTreeSet<u32>,
+    /// Opening balances (from statements): clean money an account held before any transfer.
+    pub opening: BTreeMap<u32, i64>,
 }
 
 /// Per reached account; the maps are keyed by victim and omit zero entries.
@@ -251,7 +253,9 @@ pub fn reference_trace(transfers: &[RefTransfer], params: &RefParams) -> RefResu
         for x in &live {
             for acc in [x.src, x.dst] {
                 if !is_terminal_account(params, acc) && !victims.contains(&acc) {
-                    pools.insert(acc, Vec::new());
+                    // The opening balance is the oldest money in the pool, and clean.
+                    let opening = params.opening.get(&acc).copied().filter(|b| *b > 0);
+                    pools.insert(acc, opening.map(|amount| vec![Lot { label: None, amount }]).unwrap_or_default());
                 }
             }
         }
@@ -465,8 +469,15 @@ pub fn arb_case() -> impl Strategy<Value = (Vec<RefTransfer>, RefParams)> {
         let seqs = Just((1..=m as u64).map(|s| 100 + 3 * s).collect::<Vec<u64>>()).prop_shuffle();
         let order = Just((0..m).collect::<Vec<usize>>()).prop_shuffle();
         // (kind, frozen, plain): the card and the chain's accounts are plain (personal, not frozen) when `plain`.
-        let accounts =
-            proptest::collection::vec((arb_kind(), prop::bool::weighted(0.1), prop::bool::weighted(0.85)), n);
+        let accounts = proptest::collection::vec(
+            (
+                arb_kind(),
+                prop::bool::weighted(0.1),
+                prop::bool::weighted(0.85),
+                prop::option::weighted(0.3, 1i64..=30_000),
+            ),
+            n,
+        );
         let params =
             (arb_rule(), 1u32..=5, prop_oneof![Just(0i64), 1i64..=3_000], prop::option::weighted(0.4, 0..=TS_MAX));
         (ids, seeds, chain, others, seqs, order, accounts, params).prop_map(
@@ -507,7 +518,11 @@ pub fn arb_case() -> impl Strategy<Value = (Vec<RefTransfer>, RefParams)> {
                 let transfers: Vec<RefTransfer> = order.iter().map(|&i| list[i].clone()).collect();
                 let mut kinds = BTreeMap::new();
                 let mut frozen = BTreeSet::new();
-                for (i, &(kind, is_frozen, plain)) in accounts.iter().enumerate() {
+                let mut opening = BTreeMap::new();
+                for (i, &(kind, is_frozen, plain, balance)) in accounts.iter().enumerate() {
+                    if let Some(b) = balance {
+                        opening.insert(ids[i], b);
+                    }
                     let (kind, is_frozen) =
                         if layering.contains(&i) && plain { (KIND_PERSONAL, false) } else { (kind, is_frozen) };
                     if kind != KIND_UNKNOWN {
@@ -517,7 +532,7 @@ pub fn arb_case() -> impl Strategy<Value = (Vec<RefTransfer>, RefParams)> {
                         frozen.insert(ids[i]);
                     }
                 }
-                (transfers, RefParams { rule, hops, min_amount, as_of, seeds: seed_seqs, kinds, frozen })
+                (transfers, RefParams { rule, hops, min_amount, as_of, seeds: seed_seqs, kinds, frozen, opening })
             },
         )
     })
@@ -560,6 +575,7 @@ mod tests {
             seeds: seeds.to_vec(),
             kinds: BTreeMap::new(),
             frozen: BTreeSet::new(),
+            opening: BTreeMap::new(),
         }
     }
 
@@ -612,6 +628,29 @@ mod tests {
         assert_eq!(r.held_total, m(&[(V, 1000)]));
         assert!(r.terminals.is_empty() && r.returned.is_empty() && r.below_cutoff.is_empty());
         assert!(r.beyond_hops.is_empty() && r.terminal_total.is_empty());
+    }
+
+    /// An opening balance (A's statement shows 400 before its first line) is the oldest clean lot.
+    /// FIFO: A = [clean 400]; t2 A = [clean 400, V 1000]; t3 A->B 800 takes clean 400 then V 400;
+    /// A holds V 600; B = [V 400]; t4 B->C 600: B has only V 400 and pays 200 beyond it as its own clean
+    /// money, so C gets V 400. LIFO: t3 takes V 800; A holds V 200 (the opening stays).
+    #[test]
+    fn an_opening_balance_is_the_oldest_clean_money() {
+        let xs = [t(2, 2, V, A, 1000), t(3, 3, A, B, 800), t(4, 4, B, C, 600)];
+        let mut params = p(RefRule::Fifo, 3, 0, &[2]);
+        params.opening = m(&[(A, 400)]);
+        let r = run(&xs, &params);
+        assert_eq!(
+            r.accounts,
+            BTreeMap::from([
+                (A, acc(1, 2, &[(V, 1000)], &[(V, 400)], &[(V, 600)])),
+                (B, acc(2, 3, &[(V, 400)], &[(V, 400)], &[])),
+                (C, acc(3, 4, &[(V, 400)], &[], &[(V, 400)])),
+            ])
+        );
+        params.rule = RefRule::Lifo;
+        let r = run(&xs, &params);
+        assert_eq!(r.accounts[&A], acc(1, 2, &[(V, 1000)], &[(V, 800)], &[(V, 200)]));
     }
 
     /// LIFO on the same transfers: the newest (traced) lot leaves first.

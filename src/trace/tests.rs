@@ -227,6 +227,9 @@ mod against_reference {
         for (&id, &k) in &p.kinds {
             g.set_kind(id, kind_of(k));
         }
+        for (&id, &b) in &p.opening {
+            g.set_opening_balance(id, b);
+        }
         let rule = match p.rule {
             RefRule::Fifo => Rule::Fifo,
             RefRule::Lifo => Rule::Lifo,

@@ -129,6 +129,8 @@ case_query! {
         /// (default 100).
         #[param(minimum = 1, maximum = 1000000)]
         hub_counterparties: Option<u32>,
+        /// protective (default) or rule.
+        reading: Option<crate::freeze::Reading>,
     }
 }
 
@@ -173,7 +175,7 @@ pub async fn case_trace(
 #[utoipa::path(get, path = "/v1/cases/{id}/freeze", tag = "cases", params(("id" = String, Path, description = "Case id"), RuleQuery), responses((status = 200, description = "The case's extended-freeze proposals", body = FreezeReport), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
 pub async fn case_freeze(State(s): State<AppState>, P(id): P<String>, Q(q): Q<RuleQuery>) -> ApiResult<FreezeReport> {
     let options = q.rule_options(s.tz, &q.as_of)?;
-    let fp = freeze_params(q.threshold.as_deref(), q.hub_counterparties)?;
+    let fp = freeze_params(q.threshold.as_deref(), q.hub_counterparties, q.reading)?;
     let c = load_case(&s, id).await?;
     let query = uc::case_query(&c, &options)?;
     freeze_report(&s, query, fp).await.map(Json)

@@ -51,6 +51,9 @@ pub struct TraceRequest {
     #[schema(minimum = 1, maximum = 1000000)]
     #[serde(default, deserialize_with = "integral_u32")]
     pub hub_counterparties: Option<u32>,
+    /// Freeze: `protective` (default: the largest of fifo, lifo and proportional, capped by the balance) or
+    /// `rule` (the rule alone). Accepted and ignored by trace.
+    pub reading: Option<crate::freeze::Reading>,
 }
 
 /// The seeds of a trace or a case, as the API takes them: API times, and a window for victims (422
@@ -83,13 +86,17 @@ impl TraceRequest {
     }
 
     fn freeze_params(&self) -> Result<FreezeParams, ApiError> {
-        freeze_params(self.threshold.as_deref(), self.hub_counterparties)
+        freeze_params(self.threshold.as_deref(), self.hub_counterparties, self.reading)
     }
 }
 
 /// Freeze options of a request: threshold in yuan and the hub cut, defaults from `policy`.
-pub fn freeze_params(threshold: Option<&str>, hub_counterparties: Option<u32>) -> Result<FreezeParams, ApiError> {
-    let mut fp = FreezeParams::default();
+pub fn freeze_params(
+    threshold: Option<&str>,
+    hub_counterparties: Option<u32>,
+    reading: Option<crate::freeze::Reading>,
+) -> Result<FreezeParams, ApiError> {
+    let mut fp = FreezeParams { reading: reading.unwrap_or_default(), ..FreezeParams::default() };
     if let Some(v) = threshold {
         fp.threshold_fen = yuan("threshold", v)?;
     }
