@@ -12,10 +12,12 @@ WORLD   ?= datasets/sample
 BENCH   ?= target/bench
 BENCH_PERSONS ?= 170000
 BENCH_DAYS    ?= 60
-FUZZ_SECONDS  ?= 45
+FUZZ_SECONDS  ?= 30
 DEMO_CASE     ?= CASE-00009
 DEMO_SEEDS     = $$(awk -F, '$$1=="$(DEMO_CASE)" {gsub(";", ",", $$6); print $$6}' $(WORLD)/truth/cases.csv)
 DEMO_REPORTED  = $$(awk -F, '$$1=="$(DEMO_CASE)" {print $$4}' $(WORLD)/truth/cases.csv)
+DEMO_VICTIM    = $$(awk -F, '$$1=="$(DEMO_CASE)" {print $$2}' $(WORLD)/truth/cases.csv)
+DEMO_WINDOW    = --from "2026-01-01 00:00:00" --to "2026-03-01 00:00:00"
 
 .PHONY: deps deps-report build test lint unit fuzz-smoke api-schema browser demo bench bench-scale criterion clean-demo
 
@@ -43,14 +45,18 @@ unit: build
 	$(CARGO) test $(PROFILE) --lib --bins --tests 2>&1 | tee target/test.log; test $${PIPESTATUS[0]:-0} -eq 0
 	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "tests: %d passed, %d failed\n", p, f }' target/test.log > target/test-summary.txt
 
-# Short coverage-guided fuzzing of the row parser. cargo-fuzz wants nightly features; the stable
-# toolchain provides them with RUSTC_BOOTSTRAP (no other toolchain can be installed here).
+# Short coverage-guided fuzzing of the input parsers: transfer and account rows, and statement lines with
+# the header search. cargo-fuzz wants nightly features; the stable toolchain provides them with
+# RUSTC_BOOTSTRAP (no other toolchain can be installed here).
+FUZZ_TARGETS ?= parse_row parse_statement
 fuzz-smoke: deps
 	@scripts/install-deps.sh fuzz
 	@mkdir -p target
-	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run parse_row --sanitizer none -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 > ../target/fuzz.log 2>&1 \
-		|| { tail -n 40 ../target/fuzz.log; echo "fuzzing found a failure (see above and fuzz/artifacts/)"; exit 1; }
-	@grep -E '^Done [0-9]+ runs' target/fuzz.log
+	@for t in $(FUZZ_TARGETS); do \
+		(cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run $$t --sanitizer none -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 > ../target/fuzz-$$t.log 2>&1) \
+			|| { tail -n 40 target/fuzz-$$t.log; echo "fuzzing $$t found a failure (see above and fuzz/artifacts/$$t/)"; exit 1; }; \
+		printf '%s: ' $$t; grep -E '^Done [0-9]+ runs' target/fuzz-$$t.log; \
+	done
 
 # The HTTP API against its own OpenAPI document, property-based (schemathesis from PyPI, in target/st-venv),
 # on a real server on loopback.
@@ -90,6 +96,19 @@ demo: build
 	$(BIN) eval rings --world $(WORLD) --db $(DEMO)/db
 	@echo "== freeze proposals scored against the world's ground truth =="
 	$(BIN) eval trace --world $(WORLD) --db $(DEMO)/db | head -n 7
+	@echo "== bank statements as banks send them (调单 replies): the victim's and the first level's =="
+	$(BIN) gen-statements --world $(WORLD) --out $(DEMO)/statements/level-0-1 --case $(DEMO_CASE) --from-level 0 --to-level 1 > /dev/null
+	@ls $(DEMO)/statements/level-0-1/statements
+	$(BIN) statements import --db $(DEMO)/statements-db $(DEMO)/statements/level-0-1/statements
+	$(BIN) statements check --db $(DEMO)/statements-db
+	@echo "== trace from the statements: the trace stops at level 2, whose statements are to be requested =="
+	$(BIN) trace --db $(DEMO)/statements-db --victim $(DEMO_VICTIM) $(DEMO_WINDOW) --as-of "$(DEMO_REPORTED)"
+	@echo "== the level-2 banks reply; the trace now reaches level 3 (shown under lifo: mule cards pass on what just arrived) =="
+	$(BIN) gen-statements --world $(WORLD) --out $(DEMO)/statements/level-2 --case $(DEMO_CASE) --from-level 2 --to-level 2 > /dev/null
+	$(BIN) statements import --db $(DEMO)/statements-db $(DEMO)/statements/level-2/statements
+	$(BIN) trace --db $(DEMO)/statements-db --victim $(DEMO_VICTIM) $(DEMO_WINDOW) --as-of "$(DEMO_REPORTED)" --rule lifo
+	@echo "== extended-freeze proposals from the statements: capped by the real balance, citing the statement lines =="
+	$(BIN) freeze --db $(DEMO)/statements-db --victim $(DEMO_VICTIM) $(DEMO_WINDOW) --as-of "$(DEMO_REPORTED)"
 	@echo "== register the world's reported cases, as a case system would =="
 	$(BIN) case import --db $(DEMO)/db --file $(WORLD)/truth/cases.csv
 	@echo "== serving the API on http://127.0.0.1:8080/v1 and the web view on http://127.0.0.1:8080/viz/ (Ctrl-C to stop)"

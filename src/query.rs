@@ -170,6 +170,8 @@ pub struct StatementLine {
     pub amount: Fen,
     pub channel: String,
     pub memo: String,
+    /// The statement lines this transfer was read from (empty when it came from a transfers table).
+    pub sources: Vec<crate::model::SourceLine>,
     #[serde(skip)]
     pub ts_ms: i64,
 }
@@ -266,6 +268,7 @@ pub fn account_report(
             amount: Fen(e.amount_fen),
             channel,
             memo,
+            sources: view.sources(e.seq)?,
         });
     }
     Ok(AccountReport {
@@ -307,8 +310,10 @@ impl Report for AccountReport {
             ],
         );
         info.headers = vec![String::new(), String::new()];
-        let mut t =
-            Section::new("Transfers", &["time", "txn_id", "dir", "counterparty", "name", "amount", "channel", "memo"]);
+        let mut t = Section::new(
+            "Transfers",
+            &["time", "txn_id", "dir", "counterparty", "name", "amount", "channel", "memo", "statement lines"],
+        );
         for l in &self.transfers {
             t.row(vec![
                 format_ts(l.ts_ms, self.tz),
@@ -319,6 +324,7 @@ impl Report for AccountReport {
                 l.amount.to_string(),
                 l.channel.clone(),
                 l.memo.clone(),
+                l.sources.iter().map(|s| format!("{} row {}", s.file, s.row)).collect::<Vec<_>>().join("; "),
             ]);
         }
         let mut sections = vec![info];

@@ -607,3 +607,78 @@ async fn upload_answers_list_the_first_100_rejects_and_say_there_were_more() {
     // Lines count the header as line 1: the first data row is line 2.
     assert_eq!((sum["rejects"][0]["line"].as_u64(), sum["rejects"][0]["field"].as_str()), (Some(2), Some("amount")));
 }
+
+/// Statement uploads: one file with its name, or several as multipart; the check answers per account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statements_are_uploaded_by_name_or_multipart_and_checked() {
+    let f = fixture();
+    let s = &f.state;
+    let a = "查询账号：6299000000000001 户名：张三\n交易时间,交易金额,借贷标志,余额,对手账号,对手户名\n\
+             2026-02-01 10:00:00,500.00,贷,1500.00,6299000000000009,李四\n\
+             2026-02-01 10:05:00,400.00,借,1100.00,6299000000000002,王五\n";
+    let b = "查询账号：6299000000000002\n交易时间,交易金额,收付标志,余额,对方账号\n\
+             2026-02-01 10:05:04,400.00,收,400.00,6299000000000001\n\
+             2026-02-01 11:00:00,300.00,付,0.00,6299000000000003\n";
+    let post = |uri: &str, content_type: &str, body: Vec<u8>, token: &str| {
+        Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", content_type)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let answer = |resp: axum::response::Response| async move {
+        let status = resp.status();
+        (
+            status,
+            serde_json::from_slice::<serde_json::Value>(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap(),
+        )
+    };
+    // An analyst may not; a body without a name is not actionable.
+    let resp =
+        app(s.clone()).oneshot(post("/v1/ingest/statements?name=a.csv", "text/csv", a.into(), ANALYST)).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let (st, body) =
+        answer(app(s.clone()).oneshot(post("/v1/ingest/statements", "text/csv", a.into(), OPERATOR)).await.unwrap())
+            .await;
+    assert_eq!((st, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("name")));
+    let (st, one) = answer(
+        app(s.clone()).oneshot(post("/v1/ingest/statements?name=a.csv", "text/csv", a.into(), OPERATOR)).await.unwrap(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{one}");
+    assert_eq!((one["transfers_added"].as_u64(), one["files"][0]["file"].as_str()), (Some(2), Some("a.csv")));
+    assert!(one.get("rejects_file").is_none(), "no server path in the answer");
+    // The payee's statement and a broken one together, as multipart: merged into what is stored, the bad
+    // line listed with its field.
+    let bad = "查询账号：6299000000000003\n交易时间,交易金额,借贷标志,余额,对手账号\n2026-02-01 11:00:01,3x0.00,贷,300.00,6299000000000002\n";
+    let boundary = "mt-boundary-7";
+    let mut mp = Vec::new();
+    for (name, text) in [("b.csv", b), ("c.csv", bad)] {
+        mp.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n").bytes());
+        mp.extend(text.bytes());
+        mp.extend(b"\r\n");
+    }
+    mp.extend(format!("--{boundary}--\r\n").bytes());
+    let (st, two) = answer(
+        app(s.clone())
+            .oneshot(post("/v1/ingest/statements", &format!("multipart/form-data; boundary={boundary}"), mp, OPERATOR))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{two}");
+    let files: Vec<&str> = two["files"].as_array().unwrap().iter().map(|f| f["file"].as_str().unwrap()).collect();
+    assert_eq!(files, vec!["b.csv", "c.csv"]);
+    assert_eq!(two["merged_into_stored"], 1, "{two}");
+    assert_eq!(two["transfers_added"], 1);
+    assert_eq!(two["rejects"][0]["field"], "amount");
+    // The check: per account, the period, balances, no breaks.
+    let (st, check) = call(s, "GET", "/v1/statements/check?account=6299000000000001", Some(ANALYST), None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(check["accounts"][0]["opening_balance"], "1000.00");
+    assert_eq!(check["accounts"][0]["breaks"].as_array().unwrap().len(), 0);
+    let (st, _) = call(s, "GET", "/v1/statements/check?account=6214832951950679", Some(ANALYST), None).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "an account with transfers but no statement");
+}

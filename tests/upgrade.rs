@@ -47,7 +47,8 @@ fn a_version_4_store_is_upgraded_and_reads_as_written() {
     assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("version {}", moneytrail::keys::SCHEMA_VERSION)));
 
     // What version 4 wrote: 300 transfers, 378 accounts, case FX-1, stop #1.
-    let stats: serde_json::Value = serde_json::from_slice(&run(&["stats", "--db", p, "--format", "json"]).stdout).unwrap();
+    let stats: serde_json::Value =
+        serde_json::from_slice(&run(&["stats", "--db", p, "--format", "json"]).stdout).unwrap();
     assert_eq!((stats["transfers"].as_u64(), stats["accounts"].as_u64()), (Some(300), Some(378)));
     let store = TransferStore::open_read_only(&db).unwrap();
     let view = store.view().unwrap();
@@ -60,7 +61,17 @@ fn a_version_4_store_is_upgraded_and_reads_as_written() {
     drop(view);
     drop(store);
     // And what later versions added works on it: a trace, and a statement import.
-    let out = run(&["trace", "--db", p, "--seed-txn", "T00000010,T00000011", "--as-of", "2026-01-02 00:00:00", "--format", "json"]);
+    let out = run(&[
+        "trace",
+        "--db",
+        p,
+        "--seed-txn",
+        "T00000010,T00000011",
+        "--as-of",
+        "2026-01-02 00:00:00",
+        "--format",
+        "json",
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let st = dir.path().join("s.csv");
     std::fs::write(&st, "查询账号：6222624000905221008\n交易时间,交易金额,借贷标志,余额,对手账号\n2026-01-03 10:00:00,1.00,贷,1.00,6222000000000001\n").unwrap();

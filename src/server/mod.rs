@@ -65,11 +65,12 @@ pub(crate) async fn blocking<T: Send + 'static>(
 /// document cannot list a route that is not served. With a state, the authenticated routes get the
 /// authentication layer; without one (for the document alone) they are the same routes.
 fn api_routes(state: Option<&AppState>) -> OpenApiRouter<AppState> {
-    use routes::{accounts, cases, ingest, rings, stops, system, trace, warnings};
+    use routes::{accounts, cases, ingest, rings, statements, stops, system, trace, warnings};
     // Uploads are streamed to disk, so their limit is about disk, not memory.
     let uploads = OpenApiRouter::new()
         .routes(routes!(ingest::ingest_transfers))
         .routes(routes!(ingest::ingest_accounts))
+        .routes(routes!(statements::ingest_statements))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD));
     let reads = OpenApiRouter::new()
         .routes(routes!(system::stats))
@@ -91,6 +92,7 @@ fn api_routes(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(rings::rings))
         .routes(routes!(rings::rings_around))
         .routes(routes!(rings::ring))
+        .routes(routes!(statements::statements_check))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY));
     let mut authed = reads.merge(uploads);
     if let Some(state) = state {

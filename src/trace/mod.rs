@@ -222,6 +222,16 @@ pub struct SeedSpec {
     pub to_ms: i64,
 }
 
+/// Whether `other` is one of the victim's own accounts: the same holder id; or, when either holder id is
+/// unknown (bank statements give names, not ids), the same holder name, as investigators read a transfer
+/// to a namesake's card (同名账户) as moving one's own money, not paying a fraudster.
+pub fn is_own_account(victim: &crate::model::AccountAttrs, other: &crate::model::AccountAttrs) -> bool {
+    if !victim.holder_id.is_empty() && !other.holder_id.is_empty() {
+        return victim.holder_id == other.holder_id;
+    }
+    !victim.holder_name.is_empty() && victim.holder_name == other.holder_name
+}
+
 /// Resolves a seed specification to transfer sequence numbers, in time order.
 pub fn resolve_seeds<G: TransferGraph>(g: &G, spec: &SeedSpec, as_of_ms: i64) -> Result<Vec<Seq>, TraceError> {
     let mut seeds: Vec<(i64, Seq)> = Vec::new();
@@ -234,11 +244,11 @@ pub fn resolve_seeds<G: TransferGraph>(g: &G, spec: &SeedSpec, as_of_ms: i64) ->
     }
     for v in &spec.victims {
         let id = g.account_id(v)?.ok_or_else(|| TraceError::UnknownAccount(v.clone()))?;
-        let holder = g.account_attrs(id)?.holder_id;
+        let victim = g.account_attrs(id)?;
         for e in g.edges(id, Direction::Out, spec.from_ms, spec.to_ms.min(as_of_ms))? {
             let dst = g.account_attrs(e.counterparty)?;
             let terminal = TerminalKind::of_transfer(&dst.kind, e.channel).is_some();
-            let own_account = !holder.is_empty() && dst.holder_id == holder;
+            let own_account = is_own_account(&victim, &dst);
             if !(terminal || own_account) {
                 seeds.push((e.ts_ms, e.seq));
             }

@@ -73,6 +73,9 @@ pub struct TransferEntry {
     pub traced: Fen,
     /// followed, returned, below_cutoff, beyond_hops, or the terminal kind.
     pub outcome: &'static str,
+    /// The statement lines it was read from (empty when it came from a transfers table): what a stop-payment
+    /// request cites.
+    pub sources: Vec<crate::model::SourceLine>,
     #[serde(skip)]
     pub ts_ms: i64,
 }
@@ -308,6 +311,7 @@ impl TraceReport {
                 amount: Fen(t.amount),
                 traced: Fen(t.traced.iter().sum()),
                 outcome: outcome_str(t.outcome),
+                sources: g.sources(t.seq)?,
             });
         }
         let mut seeds = Vec::new();

@@ -17,6 +17,26 @@ fn params(rule: Rule) -> TraceParams {
     TraceParams { rule, ..Default::default() }
 }
 
+/// A victim's payments to their own accounts are not seeds: by holder id, or by name where ids are unknown.
+#[test]
+fn victim_seeds_leave_out_payments_to_own_accounts() {
+    use crate::model::AccountAttrs;
+    let named =
+        |id: &str, name: &str| AccountAttrs { holder_id: id.into(), holder_name: name.into(), ..Default::default() };
+    assert!(is_own_account(&named("H1", "张三"), &named("H1", "张三丰")), "same holder id");
+    assert!(!is_own_account(&named("H1", "张三"), &named("H2", "张三")), "ids known and different: a namesake");
+    assert!(is_own_account(&named("", "张三"), &named("", "张三")), "statements give names only");
+    assert!(!is_own_account(&named("", ""), &named("", "")), "nothing known is not the same person");
+    let mut g = MemGraph::new();
+    g.set_attrs(V, named("", "梁伟"));
+    g.set_attrs(B, named("", "陈磊"));
+    g.set_attrs(C, named("", "梁伟"));
+    g.add(1, 10, V, C, 70_000, Channel::Transfer);
+    g.add(2, 20, V, B, 146_051, Channel::Transfer);
+    let spec = SeedSpec { victims: vec!["A100".into()], from_ms: 0, to_ms: 100, ..Default::default() };
+    assert_eq!(resolve_seeds(&g, &spec, i64::MAX).unwrap(), vec![2]);
+}
+
 /// B receives 1000 clean, then the victim's 3000; pays C 2000; C withdraws 500 at an ATM.
 fn clean_then_stolen() -> MemGraph {
     let mut g = MemGraph::new();

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod cases;
 pub mod ingest;
 pub mod rings;
+pub mod statements;
 pub mod stops;
 pub mod system;
 pub mod trace;

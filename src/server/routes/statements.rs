@@ -1,0 +1,150 @@
+//! Statement uploads (调单 replies, one file with its name or several as multipart) and their check.
+
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::{Extension, Json};
+use serde::Deserialize;
+
+use super::ApiResult;
+use crate::app::statements::{check, import, ImportOptions, StatementCheck, StatementImportSummary};
+use crate::ingest::RejectedRow;
+use crate::server::auth::{Principal, Role};
+use crate::server::extract::Q;
+use crate::server::{blocking, ApiError, AppState};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct StatementUploadQuery {
+    /// The file's name as the bank sent it (needed for a single-file body; multipart parts carry theirs).
+    #[param(min_length = 1, max_length = 200)]
+    name: Option<String>,
+    /// Seconds two banks' clocks may differ for the two records of one transfer (default 10).
+    #[param(minimum = 0, maximum = 600)]
+    skew: Option<u32>,
+}
+
+/// What a statement upload answers: the import summary, with the rejected lines instead of a server path.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct StatementUploadSummary {
+    #[serde(flatten)]
+    summary: StatementImportSummary,
+    /// The first rejected lines (at most 100): line (row), field, value and why.
+    rejects: Vec<RejectedRow>,
+    rejects_truncated: bool,
+}
+
+/// The multipart form of a statement upload: one or more files, each part carrying its file name. For the
+/// document only: the handler streams the parts to disk rather than deserialising them.
+#[allow(dead_code)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatementFiles {
+    /// Statement files (CSV/TSV in UTF-8 or GB18030, .xlsx, .xls).
+    #[schema(value_type = Vec<String>, format = Binary)]
+    pub file: Vec<Vec<u8>>,
+}
+
+/// A file name safe to write under the spool directory and to show back: its last path component, without
+/// control characters.
+fn safe_name(raw: &str) -> Result<String, ApiError> {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or("").trim();
+    let clean: String = last.chars().filter(|c| !c.is_control()).collect();
+    if clean.is_empty() || clean == "." || clean == ".." || clean.len() > 200 {
+        return Err(ApiError::unprocessable("name", format!("{raw:?} is not a file name")));
+    }
+    Ok(clean)
+}
+
+/// Streams the upload's files to a directory of their own under the store; returns their paths.
+async fn spool_files(
+    s: &AppState,
+    req: Request,
+    name: Option<String>,
+) -> Result<(std::path::PathBuf, Vec<std::path::PathBuf>), ApiError> {
+    use http_body_util::BodyExt;
+    use tokio::io::AsyncWriteExt;
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = s.store.path().join("incoming").join(format!("statements-{}-{n}", std::process::id()));
+    tokio::fs::create_dir_all(&dir).await.map_err(ApiError::internal)?;
+    let is_multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    let mut paths = Vec::new();
+    if is_multipart {
+        let mut mp =
+            Multipart::from_request(req, &()).await.map_err(|e| ApiError::bad_request("body", e.body_text()))?;
+        while let Some(mut field) = mp.next_field().await.map_err(|e| ApiError::bad_request("body", e.body_text()))? {
+            let Some(file_name) = field.file_name().map(str::to_string) else { continue };
+            // Each part in a directory of its own, so two parts may share a name and each keeps it.
+            let part_dir = dir.join(format!("{:03}", paths.len()));
+            tokio::fs::create_dir_all(&part_dir).await.map_err(ApiError::internal)?;
+            let path = part_dir.join(safe_name(&file_name)?);
+            let mut file = tokio::fs::File::create(&path).await.map_err(ApiError::internal)?;
+            while let Some(chunk) = field.chunk().await.map_err(|e| ApiError::bad_request("body", e.body_text()))? {
+                file.write_all(&chunk).await.map_err(ApiError::internal)?;
+            }
+            file.sync_all().await.map_err(ApiError::internal)?;
+            paths.push(path);
+        }
+        if paths.is_empty() {
+            return Err(ApiError::unprocessable("body", "the multipart body holds no file"));
+        }
+    } else {
+        let name = name.ok_or_else(|| {
+            ApiError::unprocessable("name", "give the file's name (?name=…), or send multipart/form-data")
+        })?;
+        let path = dir.join(safe_name(&name)?);
+        let mut file = tokio::fs::File::create(&path).await.map_err(ApiError::internal)?;
+        let mut body = req.into_body();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| ApiError::bad_request("body", format!("the upload broke off: {e}")))?;
+            if let Ok(data) = frame.into_data() {
+                file.write_all(&data).await.map_err(ApiError::internal)?;
+            }
+        }
+        file.sync_all().await.map_err(ApiError::internal)?;
+        paths.push(path);
+    }
+    Ok((dir, paths))
+}
+
+#[utoipa::path(post, path = "/v1/ingest/statements", tag = "ingest", params(StatementUploadQuery), request_body(content((String = "application/octet-stream"), (String = "text/csv"), (StatementFiles = "multipart/form-data")), description = "A bank statement file (CSV/TSV in UTF-8 or GB18030, .xlsx, .xls) with ?name=, or several as multipart/form-data"), responses((status = 200, description = "Import summary: lines, transfers added, records merged, ambiguous matches, balance breaks (operator)", body = StatementUploadSummary), (status = 413, description = "Body too large", body = crate::server::openapi::ErrorBody)))]
+pub async fn ingest_statements(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Q(q): Q<StatementUploadQuery>,
+    req: Request,
+) -> ApiResult<StatementUploadSummary> {
+    who.require(Role::Operator)?;
+    if q.skew.is_some_and(|x| x > 600) {
+        return Err(ApiError::bad_request("skew", "at most 600 seconds"));
+    }
+    let (dir, paths) = spool_files(&s, req, q.name).await?;
+    let opts = ImportOptions { tz: s.tz, skew_ms: i64::from(q.skew.unwrap_or(10)) * 1000, ..ImportOptions::default() };
+    let (store, rings) = (s.store.clone(), s.rings.clone());
+    let result = blocking(move || Ok(import(&store, &paths, &opts, Some(&rings))?)).await;
+    let _ = tokio::fs::remove_dir_all(&dir).await;
+    result.map(|mut summary| {
+        summary.rejects_file = None;
+        let rejects = std::mem::take(&mut summary.first_rejects);
+        let rejects_truncated = (rejects.len() as u64) < summary.rejected();
+        Json(StatementUploadSummary { summary, rejects, rejects_truncated })
+    })
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CheckQuery {
+    /// Only this account's statements.
+    account: Option<String>,
+}
+
+#[utoipa::path(get, path = "/v1/statements/check", tag = "ingest", params(CheckQuery), responses((status = 200, description = "Per statement account: period, lines, opening and closing balance, breaks in balance continuity", body = StatementCheck), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
+pub async fn statements_check(State(s): State<AppState>, Q(q): Q<CheckQuery>) -> ApiResult<StatementCheck> {
+    let (store, tz) = (s.store.clone(), s.tz);
+    blocking(move || Ok(check(&store.view()?, q.account.as_deref(), tz)?)).await.map(Json)
+}
