@@ -10,7 +10,8 @@
  *   2. i18n (the labels live in i18n.js; Chinese by default)
  *   3. api (token, fetch, errors)
  *   4. router (URL hash → view) and the view lifecycle
- *   5. views: cases, investigation (diagram, totals, freeze table), account, rings, ring, warnings, stops
+ *   5. views: cases, investigation (diagram, totals, freeze table), account, rings, ring, warnings, stops,
+ *      statements (upload, import summary, balance check)
  *   6. flow diagram: the server's SVG, imported; pan and zoom
  *   7. ring diagram: built here as SVG
  *   8. CSV export
@@ -267,11 +268,13 @@
     return s ? `?${s}` : "";
   }
 
-  async function request(method, path, { query, body, accept = "application/json" } = {}) {
+  async function request(method, path, { query, body, form, accept = "application/json" } = {}) {
     const headers = { Accept: accept };
     if (session.token) headers.Authorization = `Bearer ${session.token}`;
     const init = { method, headers, cache: "no-store", credentials: "omit" };
-    if (body !== undefined) {
+    if (form !== undefined) {
+      init.body = form; // multipart/form-data: the browser sets the type with its boundary
+    } else if (body !== undefined) {
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
     }
@@ -301,6 +304,8 @@
   const api = {
     get: (path, query) => request("GET", path, { query }).then((r) => r.json()),
     post: (path, body, query) => request("POST", path, { query, body: body ?? {} }).then((r) => r.json()),
+    /** Files as multipart/form-data (statement uploads). */
+    upload: (path, form, query) => request("POST", path, { query, form }).then((r) => r.json()),
     /** A document of another kind as text (the case-folder page). */
     text: (method, path, query, body) => request(method, path, { query, body }).then((r) => r.text()),
     /** An SVG document as text; anything but SVG (e.g. a server that does not draw yet) is an error. */
@@ -435,6 +440,7 @@
     rings: viewRings,
     warnings: viewWarnings,
     stops: viewStops,
+    statements: viewStatements,
   };
 
   /** Draws the view the hash names, replacing the previous one. */
@@ -1651,6 +1657,120 @@
         for (const [el, at] of countdowns) el.textContent = t("stops.left", { c: clock(Math.max(0, Math.floor((at - now) / 1000))) });
       });
     });
+  }
+
+  // --- statements (调单 replies) ------------------------------------------------------------------------
+
+  /** Upload bank statements as the banks sent them, see what the import did, and check every account's balances. */
+  async function viewStatements(ctx, root) {
+    document.title = `${t("stmt.title")} · moneytrail`;
+    root.append(h("h1", { text: t("stmt.title") }), h("p", { class: "mt-hint", text: t("stmt.hint") }));
+    const up = section(t("stmt.upload"), "mt-stmt-upload");
+    const result = h("div", { class: "mt-stmt-result" });
+    const input = h("input", { type: "file", name: "file", multiple: true, accept: ".csv,.tsv,.txt,.xlsx,.xls" });
+    const submit = operatorOnly(h("button", { type: "submit", class: "mt-primary mt-stmt-submit", text: t("stmt.submit") }));
+    const form = h("form", { class: "mt-stmt-form" }, input, submit);
+    const check = section(t("stmt.check"), "mt-stmt-check");
+    const drawCheck = () =>
+      fill(ctx, check.body, api.get("/v1/statements/check"), (r) => {
+        if (!r.accounts.length) return check.body.append(empty(t("stmt.none")));
+        check.body.append(
+          table(
+            [
+              { key: "account", label: t("col.account"), cell: (a) => h("a", { href: href(["account", a.account]), text: a.account }), value: (a) => a.account },
+              { key: "holder", label: t("col.holder"), cell: (a) => a.holder_name },
+              { key: "from", label: t("stmt.from"), cell: (a) => (a.first ? when(a.first) : "—") },
+              { key: "to", label: t("stmt.to"), cell: (a) => (a.last ? when(a.last) : "—") },
+              { key: "records", label: t("stmt.lines"), cls: "num", cell: (a) => String(a.records) },
+              { key: "opening", label: t("stmt.opening"), cls: "num", cell: (a) => (a.opening_balance ? money(a.opening_balance) : "—"), value: (a) => a.opening_balance || "" },
+              { key: "closing", label: t("stmt.closing"), cls: "num", cell: (a) => (a.closing_balance ? money(a.closing_balance) : "—"), value: (a) => a.closing_balance || "" },
+              {
+                key: "breaks",
+                label: t("stmt.breaks"),
+                cell: (a) =>
+                  a.breaks.length
+                    ? h("ul", { class: "mt-breaks" }, a.breaks.map((b) => h("li", { text: t("stmt.break", { before: b.before, after: b.after, expected: money(b.expected_balance), found: money(b.found_balance), gap: money(b.gap) }) })))
+                    : h("span", { class: "mt-badge stop-active", text: t("stmt.continuous") }),
+                value: (a) => String(a.breaks.length),
+              },
+              { key: "files", label: t("stmt.files"), cell: (a) => a.files.join("、") },
+            ],
+            r.accounts,
+            { cls: "mt-stmt-check-table", rowProps: (a) => ({ class: ["mt-stmt-account", a.breaks.length ? "has-breaks" : ""], data: { account: a.account, breaks: a.breaks.length } }) },
+          ),
+        );
+      });
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      if (!input.files.length) return;
+      const fd = new FormData();
+      for (const f of input.files) fd.append("file", f, f.name);
+      submit.disabled = true;
+      result.replaceChildren(loading());
+      try {
+        const s = await api.upload("/v1/ingest/statements", fd);
+        if (!ctx.alive) return;
+        result.replaceChildren(importSummary(s));
+        drawCheck();
+      } catch (err) {
+        result.replaceChildren(errorBox(err));
+        showError(err);
+      } finally {
+        submit.disabled = !canOperate();
+      }
+    });
+    up.body.append(roleNote("perm.statements"), form, result);
+    root.append(up.el, check.el);
+    await drawCheck();
+  }
+
+  /** What a statement import did: per file how it was read, the totals, ambiguous matches, rejected lines. */
+  function importSummary(s) {
+    const totals = h(
+      "dl",
+      { class: "mt-stmt-totals" },
+      [
+        ["lines_read", s.lines_read],
+        ["transfers_added", s.transfers_added],
+        ["mirrored_pairs", s.mirrored_pairs],
+        ["merged_into_stored", s.merged_into_stored],
+        ["lines_already_imported", s.lines_already_imported],
+        ["lines_rejected", s.lines_rejected],
+        ["balance_breaks", s.balance_breaks],
+      ].map(([k, v]) => [h("dt", { text: t(`stmt.${k}`) }), h("dd", { data: { key: k, value: v }, text: String(v) })]),
+    );
+    const files = table(
+      [
+        { key: "file", label: t("stmt.file"), cell: (f) => f.file },
+        { key: "encoding", label: t("stmt.encoding"), cell: (f) => f.encoding },
+        { key: "lines", label: t("stmt.lines"), cls: "num", cell: (f) => String(f.lines) },
+        { key: "rejected", label: t("stmt.rejected"), cls: "num", cell: (f) => String(f.rejected) },
+        { key: "skipped", label: t("stmt.skipped"), cell: (f) => t("stmt.skippedText", { title: f.skipped_title, summary: f.skipped_summary, blank: f.skipped_blank }) },
+      ],
+      s.files,
+      { cls: "mt-stmt-files", rowProps: (f) => ({ data: { file: f.file } }) },
+    );
+    const ambiguous = s.ambiguous.length
+      ? h("div", { class: "mt-stmt-ambiguous" }, h("h3", { text: t("stmt.ambiguous") }), h("ul", {}, s.ambiguous.map((a) => h("li", { text: t("stmt.ambiguousText", { line: a.line, matched: a.matched_with, others: a.other_candidates.join("、") }) }))))
+      : null;
+    const rejects = s.rejects.length
+      ? h(
+          "div",
+          { class: "mt-stmt-rejects" },
+          h("h3", { text: t("stmt.rejects") }),
+          table(
+            [
+              { key: "line", label: t("stmt.row"), cls: "num", cell: (r) => String(r.line) },
+              { key: "field", label: t("stmt.field"), cell: (r) => r.field },
+              { key: "value", label: t("stmt.value"), cell: (r) => r.value },
+              { key: "reason", label: t("stmt.reason"), cell: (r) => r.reason },
+            ],
+            s.rejects,
+            { cls: "mt-stmt-rejects-table" },
+          ),
+        )
+      : null;
+    return h("div", { class: "mt-stmt-summary" }, totals, files, ambiguous, rejects);
   }
 
   // ---------------------------------------------------------------------------------------------------

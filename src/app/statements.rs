@@ -202,6 +202,8 @@ pub fn import(
     rings: Option<&RingsCache>,
 ) -> AppResult<StatementImportSummary> {
     let started = Instant::now();
+    let phase =
+        |what: &str| tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "statements import: {what}");
     if !(0..=MAX_SKEW_MS).contains(&opts.skew_ms) {
         return Err(AppError::bad_input("skew", format!("must be 0..={} seconds", MAX_SKEW_MS / 1000)));
     }
@@ -210,29 +212,33 @@ pub fn import(
         return Err(AppError::unprocessable("file", "no statement files (.csv, .tsv, .txt, .xlsx, .xls) found"));
     }
     // Every file is read before anything is written.
-    let files: Vec<StatementFile> = files_found
+    let mut files: Vec<StatementFile> = files_found
         .par_iter()
         .map(|p| read_statement(p, &opts.layouts, opts.tz))
         .collect::<Result<_, _>>()
         .map_err(read_error)?;
 
+    phase("files read");
     let mut summary = StatementImportSummary::default();
     let mut rejects =
         Rejects::new(opts.rejects_dir.clone().unwrap_or_else(|| store.path().join("rejects")), "statements");
     let mut pending: Vec<Pending> = Vec::new();
-    for (fi, f) in files.iter().enumerate() {
+    for fi in 0..files.len() {
+        // The lines move out of the file (no second copy); its other facts stay for the summary.
+        let lines = std::mem::take(&mut files[fi].lines);
+        let f = &files[fi];
         summary.files.push(FileSummary {
             file: file_name(&f.path),
             encoding: f.encoding.to_string(),
             fields: f.fields.iter().map(|s| s.to_string()).collect(),
-            lines: (f.lines.len() + f.bad.len()) as u64,
+            lines: (lines.len() + f.bad.len()) as u64,
             rejected: f.bad.len() as u64,
             skipped_title: f.skipped_title,
             skipped_summary: f.skipped_summary,
             skipped_blank: f.skipped_blank,
             newest_first: f.reversed,
         });
-        summary.lines_read += (f.lines.len() + f.bad.len()) as u64;
+        summary.lines_read += (lines.len() + f.bad.len()) as u64;
         for b in &f.bad {
             summary.lines_rejected += 1;
             rejects.add_line(
@@ -247,21 +253,29 @@ pub fn import(
         }
         // Identical lines of one file are told apart by their position among them.
         let mut seen: HashMap<String, u32> = HashMap::new();
-        for (place, line) in &f.lines {
-            let probe = line_id(line, 0);
-            let n = seen.entry(probe).or_insert(0);
-            let id = line_id(line, *n);
-            *n += 1;
-            pending.push(Pending { file: fi, place: place.clone(), line: line.clone(), id });
+        for (place, line) in lines {
+            let probe = line_id(&line, 0);
+            let id = match seen.get_mut(&probe) {
+                None => {
+                    seen.insert(probe.clone(), 1);
+                    probe
+                }
+                Some(n) => {
+                    *n += 1;
+                    line_id(&line, *n - 1)
+                }
+            };
+            pending.push(Pending { file: fi, place, line, id });
         }
     }
 
     // From here on this import is the only writer (the session holds the store's ingest lock), so what
     // the view says is stored stays true until the commit.
+    phase("ids");
     let mut session = store.begin_ingest()?;
     let view = store.view()?;
     let mut fresh: Vec<usize> = Vec::new();
-    let mut ids_this_import: BTreeSet<&str> = BTreeSet::new();
+    let mut ids_this_import: std::collections::HashSet<&str> = Default::default();
     for chunk in (0..pending.len()).collect::<Vec<_>>().chunks(100_000) {
         let ids: Vec<&str> = chunk.iter().map(|&i| pending[i].id.as_str()).collect();
         for (&i, known) in chunk.iter().zip(view.statement_lines(&ids)?) {
@@ -297,7 +311,9 @@ pub fn import(
             }
         }
     }
+    phase("known lines looked up");
     let stored = stored_candidates(&view, &records, opts.skew_ms)?;
+    phase("stored candidates");
     let (outcomes, ambiguous) = reconcile(&records, &stored, opts.skew_ms);
     let describe = |c: &Candidate| match c {
         Candidate::Record(j) => place_text(&files, pending[*j].file, &pending[*j].place),
@@ -314,7 +330,16 @@ pub fn import(
 
     // Accounts and what the statements say about them: holders' names, counterparties' names and banks,
     // cash and platform accounts as terminals. Statement accounts' own names are applied last, so they win.
-    let mut attrs: Vec<(String, AccountAttrs)> = Vec::new();
+    // One merged record per account (a busy account is named on thousands of lines).
+    let mut merged: HashMap<String, AccountAttrs> = HashMap::new();
+    let mut order: Vec<String> = Vec::new();
+    let mut note = |account: &str, a: AccountAttrs| match merged.get_mut(account) {
+        Some(m) => m.merge_from(&a),
+        None => {
+            order.push(account.to_string());
+            merged.insert(account.to_string(), a);
+        }
+    };
     for &i in &fresh {
         let l = &pending[i].line;
         if let Some(other) = other_account(l) {
@@ -328,14 +353,23 @@ pub fn import(
             } else if other.starts_with(PLATFORM_PREFIX) {
                 a.kind = AccountKind::ThirdParty;
             }
-            attrs.push((other, a));
+            note(&other, a);
         }
     }
     for &i in &fresh {
         let l = &pending[i].line;
-        attrs.push((l.account.clone(), AccountAttrs { holder_name: l.account_name.clone(), ..Default::default() }));
+        note(&l.account, AccountAttrs { holder_name: l.account_name.clone(), ..Default::default() });
     }
+    let attrs: Vec<(String, AccountAttrs)> = order
+        .into_iter()
+        .map(|a| {
+            let m = merged.remove(&a).unwrap_or_default();
+            (a, m)
+        })
+        .collect();
+    phase("reconciled");
     session.add_account_attrs(&attrs)?;
+    phase("accounts");
 
     // New transfers, in line order.
     let mut new_lines: Vec<usize> = Vec::new();
@@ -450,7 +484,9 @@ pub fn import(
     drop(view);
     summary.rejects_file = rejects.finish()?;
     summary.first_rejects = std::mem::take(&mut rejects.first);
+    phase("transfers written");
     session.commit_statements(writes)?;
+    phase("committed");
 
     let view = store.view()?;
     summary.statement_accounts = touched.len() as u64;

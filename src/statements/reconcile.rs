@@ -139,7 +139,8 @@ pub fn reconcile(
     skew_ms: i64,
 ) -> (BTreeMap<usize, Outcome>, Vec<Ambiguity>) {
     type Key<'a> = (&'a str, &'a str, i64);
-    let mut groups: BTreeMap<Key<'_>, (Vec<&Record>, Vec<&StoredTransfer>)> = BTreeMap::new();
+    let mut groups: std::collections::HashMap<Key<'_>, (Vec<&Record>, Vec<&StoredTransfer>)> =
+        std::collections::HashMap::with_capacity(records.len());
     for r in records {
         groups.entry((r.src.as_str(), r.dst.as_str(), r.amount_fen)).or_default().0.push(r);
     }
@@ -151,6 +152,11 @@ pub fn reconcile(
     let mut outcome: BTreeMap<usize, Outcome> = BTreeMap::new();
     let mut ambiguous = Vec::new();
     for (rows, stored) in groups.values() {
+        // Most transfers are seen once, from one statement: nothing to pair.
+        if rows.len() == 1 && stored.is_empty() {
+            outcome.insert(rows[0].index, Outcome::New { mirror: None });
+            continue;
+        }
         // Candidate pairs within the tolerance: (distance, first, second); a record with the other side's
         // record, or a record with a stored transfer that lacks that record's side.
         let mut pairs: Vec<(i64, usize, Candidate)> = Vec::new();
@@ -226,6 +232,7 @@ pub fn reconcile(
             outcome.entry(r.index).or_insert(Outcome::New { mirror: None });
         }
     }
+    ambiguous.sort_by_key(|a| a.index);
     (outcome, ambiguous)
 }
 

@@ -1028,6 +1028,51 @@ test("an analyst sees scan and acknowledge disabled, with why; the API refuses a
   assert.match((await resp.json()).error.message, /operator/);
 });
 
+test("statements: an operator uploads the banks' files (CSV and a legacy .xls); the summary and the balance check equal the API's", async (page) => {
+  // Two accounts' statements: A pays B 400; both banks recorded it (4 s apart), so it is one transfer.
+  const a = "查询账号：6298000000000001 户名：张三\n交易时间,交易金额,借贷标志,余额,对手账号,对手户名\n" +
+    "2026-02-01 10:00:00,500.00,贷,1500.00,6298000000000009,李四\n2026-02-01 10:05:00,400.00,借,1100.00,6298000000000002,王五\n";
+  const b = "查询账号：6298000000000002\n交易时间,交易金额,收付标志,余额,对方账号\n2026-02-01 10:05:04,400.00,收,400.00,6298000000000001\n" +
+    "2026-02-01 11:00:00,x0.00,付,100.00,6298000000000003\n2026-02-01 12:00:00,50.00,付,50.00,6298000000000004\n";
+  const utf8 = new TextEncoder(); // GB18030 and the other layouts are covered by the Rust tests
+  await signIn(page, OPERATOR);
+  await open(page, "#/statements", ".mt-stmt-form");
+  const xls = fs.readFileSync(path.join(ROOT, "tests/fixtures/statements/psbc-legacy.xls"));
+  await page.setInputFiles(".mt-stmt-form input[type=file]", [
+    { name: "a.csv", mimeType: "text/csv", buffer: Buffer.from(utf8.encode(a)) },
+    { name: "b.csv", mimeType: "text/csv", buffer: Buffer.from(utf8.encode(b)) },
+    { name: "psbc-legacy.xls", mimeType: "application/vnd.ms-excel", buffer: xls },
+  ]);
+  await page.click(".mt-stmt-submit");
+  await page.waitForSelector(".mt-stmt-totals dd[data-key]");
+  const shown = await page.$$eval(".mt-stmt-totals dd[data-key]", (dds) => Object.fromEntries(dds.map((d) => [d.dataset.key, Number(d.dataset.value)])));
+  assert.equal(shown.transfers_added, 2 + 1 + 3, "a.csv's two, b.csv's last, the xls's three (b.csv's first is a.csv's payment)");
+  assert.equal(shown.mirrored_pairs, 1, "A→B 400 seen by both banks is one transfer");
+  assert.equal(shown.lines_rejected, 1);
+  const files = await page.$$eval(".mt-stmt-files tr[data-file]", (trs) => trs.map((tr) => tr.dataset.file));
+  assert.deepEqual(files, ["a.csv", "b.csv", "psbc-legacy.xls"]);
+  assert.match(await page.textContent(".mt-stmt-rejects-table"), /amount/);
+  // The check table is the API's, account for account, with its breaks.
+  await page.waitForSelector("tr.mt-stmt-account");
+  const check = await api("/v1/statements/check");
+  const rows = await page.$$eval("tr.mt-stmt-account", (trs) => trs.map((tr) => [tr.dataset.account, Number(tr.dataset.breaks)]));
+  assert.deepEqual(rows, check.accounts.map((x) => [x.account, x.breaks.length]));
+  const bRow = check.accounts.find((x) => x.account === "6298000000000002");
+  assert.equal(bRow.breaks.length, 1, "b.csv's rejected line leaves a gap in its balances");
+  assert.match(await page.textContent('tr.mt-stmt-account[data-account="6298000000000002"]'), /差额/);
+  // Uploading the same files again adds nothing.
+  await page.click(".mt-stmt-submit");
+  await page.waitForFunction(() => document.querySelector('.mt-stmt-totals dd[data-key="transfers_added"]')?.dataset.value === "0");
+  await shot(page, "statements");
+});
+
+test("statements: an analyst sees the check, and the import disabled with why", async (page) => {
+  await signIn(page, ANALYST);
+  await open(page, "#/statements", ".mt-stmt-form");
+  assert.equal(await page.$eval(".mt-stmt-submit", (b) => b.disabled), true);
+  assert.match(await page.textContent(".mt-role-note"), /导入流水需要操作员角色/);
+});
+
 test("API errors show the server's message and field: 400 for malformed input", async (page, rec) => {
   rec.expect.add(400);
   await signIn(page, ANALYST);
