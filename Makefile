@@ -120,6 +120,7 @@ demo: build
 bench: build
 	@scripts/bench-ingest.sh $(BIN) $(BENCH) $(BENCH_PERSONS) $(BENCH_DAYS)
 	@scripts/bench-rings.sh $(BIN) $(BENCH)
+	@scripts/bench-statements.sh $(BIN) $(BENCH)
 	@scripts/bench-api.sh $(BIN) $(BENCH)
 	$(CARGO) bench --bench store --bench trace
 
