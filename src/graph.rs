@@ -3,7 +3,7 @@
 //! Analysis never sees RocksDB: it takes any [`TransferGraph`]. The store's snapshot view implements it;
 //! tests use [`MemGraph`], an in-memory graph built from a list of transfers.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use crate::model::TransferRecord;
 use crate::model::{AccountAttrs, AccountId, AccountKind, Channel, ChannelKind, Seq};
@@ -60,6 +60,15 @@ pub trait TransferGraph {
     fn account_count(&self) -> AccountId;
     /// Accounts whose attribute `kind` has exactly `value` (shared devices, phones, holders, branches).
     fn accounts_sharing(&self, kind: crate::model::AttrKind, value: &str) -> GraphResult<Vec<AccountId>>;
+    /// (value, account) of attribute `kind` for values in `from..=to` in byte order (`to` None: all from
+    /// `from`): the login IPs and MACs statements showed, or phone numbers next to one (equal-length digit
+    /// strings sort as numbers).
+    fn attribute_range(
+        &self,
+        kind: crate::model::AttrKind,
+        from: &str,
+        to: Option<&str>,
+    ) -> GraphResult<Vec<(String, AccountId)>>;
 
     /// The balance an account's bank statement shows before its first line: clean money it held before any
     /// recorded transfer. `None` when no statement with balances was imported for it.
@@ -109,6 +118,8 @@ pub struct MemGraph {
     names: BTreeMap<AccountId, String>,
     openings: BTreeMap<AccountId, i64>,
     balances: BTreeMap<AccountId, Vec<(i64, i64)>>,
+    /// Attributes statements showed (login IPs, MACs), beside those of `attrs`.
+    seen: BTreeSet<(crate::model::AttrKind, String, AccountId)>,
 }
 
 impl MemGraph {
@@ -160,6 +171,11 @@ impl MemGraph {
     /// The balance a statement shows before the account's first line.
     pub fn set_opening_balance(&mut self, id: AccountId, fen: i64) {
         self.openings.insert(id, fen);
+    }
+
+    /// An attribute a statement line showed for the account (a login IP or MAC).
+    pub fn add_seen(&mut self, id: AccountId, kind: crate::model::AttrKind, value: &str) {
+        self.seen.insert((kind, value.to_string(), id));
     }
 
     /// A balance a statement shows after a line at `ts_ms`.
@@ -224,6 +240,26 @@ impl TransferGraph for MemGraph {
             .iter()
             .filter(|(_, a)| a.shared_attributes().any(|(k, v)| k == kind && v == value))
             .map(|(id, _)| *id)
+            .chain(self.seen.iter().filter(|(k, v, _)| *k == kind && v == value).map(|(_, _, id)| *id))
             .collect())
+    }
+    fn attribute_range(
+        &self,
+        kind: crate::model::AttrKind,
+        from: &str,
+        to: Option<&str>,
+    ) -> GraphResult<Vec<(String, AccountId)>> {
+        let within = |v: &str| v >= from && to.is_none_or(|t| v <= t);
+        let mut out: Vec<(String, AccountId)> = self
+            .attrs
+            .iter()
+            .flat_map(|(id, a)| a.shared_attributes().map(move |(k, v)| (k, v.to_string(), *id)))
+            .chain(self.seen.iter().cloned())
+            .filter(|(k, v, _)| *k == kind && within(v))
+            .map(|(_, v, id)| (v, id))
+            .collect();
+        out.sort();
+        out.dedup();
+        Ok(out)
     }
 }

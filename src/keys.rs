@@ -250,6 +250,25 @@ pub fn attr_index_prefix(kind: AttrKind, value: &str) -> Vec<u8> {
     k
 }
 
+/// Bounds of an `attr_index` scan over the values `from..=to` of one kind (`to` None: every value from
+/// `from`): lower inclusive, upper exclusive.
+pub fn attr_index_range(kind: AttrKind, from: &str, to: Option<&str>) -> (Vec<u8>, Vec<u8>) {
+    let mut lower = vec![kind as u8];
+    lower.extend_from_slice(from.as_bytes());
+    let upper = match to {
+        // `to · 0x00 · id` for every id sorts below `to · 0x01`.
+        Some(to) => {
+            let mut u = attr_index_prefix(kind, to);
+            if let Some(last) = u.last_mut() {
+                *last = 1;
+            }
+            u
+        }
+        None => vec![kind as u8 + 1],
+    };
+    (lower, upper)
+}
+
 /// Splits an `attr_index` key into its parts.
 pub fn decode_attr_index_key(k: &[u8]) -> Option<(AttrKind, String, AccountId)> {
     if k.len() < 6 || k[k.len() - 5] != 0 {
@@ -893,6 +912,19 @@ mod tests {
             let code_of_kind = account_kind_code(&kind);
             let text = match &kind { AccountKind::Other(t) => t.clone(), _ => String::new() };
             prop_assert_eq!(account_kind_of_code(code_of_kind, &text), kind);
+        }
+
+        #[test]
+        fn attr_index_ranges_hold_exactly_the_values_between(v in "[0-9]{1,4}", lo in "[0-9]{1,4}", hi in "[0-9]{1,4}", a: u32) {
+            let k = attr_index_key(AttrKind::Phone, &v, a);
+            let (lower, upper) = attr_index_range(AttrKind::Phone, &lo, Some(&hi));
+            let inside = k.as_slice() >= lower.as_slice() && k.as_slice() < upper.as_slice();
+            prop_assert_eq!(inside, v.as_str() >= lo.as_str() && v.as_str() <= hi.as_str());
+            let (lower, upper) = attr_index_range(AttrKind::Phone, &lo, None);
+            let inside = k.as_slice() >= lower.as_slice() && k.as_slice() < upper.as_slice();
+            prop_assert_eq!(inside, v.as_str() >= lo.as_str());
+            let other = attr_index_key(AttrKind::Device, &v, a);
+            prop_assert!(other.as_slice() >= upper.as_slice());
         }
 
         #[test]

@@ -314,6 +314,14 @@ struct RingsArgs {
     /// rings even when their own signals are weak. Comma-separated or repeated.
     #[arg(long, value_name = "ACCOUNT", value_delimiter = ',')]
     around: Vec<String>,
+    /// Cards confirmed as mule cards (a 断卡 team's past operations; one account per line, or a CSV whose
+    /// first column is the account): a scorer is trained on them, cross-validated, and flags accounts that
+    /// look like them; the confirmed cards anchor rings.
+    #[arg(long, value_name = "FILE", conflicts_with = "around")]
+    confirmed: Option<PathBuf>,
+    /// With --confirmed: write every account's score to this CSV (account, score), highest first.
+    #[arg(long, value_name = "FILE", requires = "confirmed")]
+    scores: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t)]
     format: OutputFormat,
 }
@@ -333,10 +341,18 @@ struct WorldArgs {
 
 #[derive(Subcommand)]
 enum EvalCommand {
-    /// Mule-card detection vs. the truth's mule labels: precision, recall, ring purity, look-alikes.
+    /// Mule-card detection vs. the truth's mule labels: precision, recall, ring purity, look-alikes. The
+    /// world's reported cases are registered first (as investigators have them) unless --no-cases.
     Rings {
         #[command(flatten)]
         w: WorldArgs,
+        /// Detect from the accounts' own signals alone, without the world's reported cases.
+        #[arg(long)]
+        no_cases: bool,
+        /// Give this share of the world's mule cards (0-1, the same ones every run) as confirmed cards to
+        /// the scorer, and score detection on the others.
+        #[arg(long, value_name = "SHARE")]
+        confirmed_share: Option<f64>,
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
     },
@@ -368,6 +384,10 @@ struct GenArgs {
     /// First day of the world (local date).
     #[arg(long, default_value = "2026-01-01")]
     start: String,
+    /// How the world's card dealers behave: a TOML file of habits (datasets/settings/ has the evaluation's
+    /// settings; default: the generator's original habits).
+    #[arg(long, value_name = "FILE")]
+    habits: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -564,7 +584,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let store = TransferStore::open_read_only(&a.common.db)?;
             let view = store.view()?;
             let cache = app::rings::RingsCache::default();
-            if a.around.is_empty() {
+            if let Some(file) = &a.confirmed {
+                let listed = moneytrail::rings::scorer::read_confirmed(file)?;
+                let source =
+                    file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into());
+                let found = app::rings::with_confirmed(&view, &cache, a.common.tz, &listed, &source, a.min_score, None)
+                    .map_err(cli_error)?;
+                if let Some(out) = &a.scores {
+                    write_scores(&view, &found.scores, out)?;
+                }
+                print_report(a.format, &found.report)
+            } else if a.around.is_empty() {
                 let report = app::rings::ranked(&view, &cache, a.common.tz, a.min_score, None).map_err(cli_error)?;
                 print_report(a.format, &report)
             } else {
@@ -573,11 +603,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 print_report(a.format, &around)
             }
         }
-        Command::Eval(EvalCommand::Rings { w: WorldArgs { world, db, tz }, format }) => {
+        Command::Eval(EvalCommand::Rings { w: WorldArgs { world, db, tz }, no_cases, confirmed_share, format }) => {
             let db = world_store(&world, db, tz)?;
-            let store = TransferStore::open_read_only(&db)?;
-            let cache = app::rings::RingsCache::default();
-            let eval = app::rings::eval(&store.view()?, &cache, tz, &world).map_err(cli_error)?;
+            let store = TransferStore::open(&db)?;
+            if !no_cases {
+                app::cases::import(&store, &world.join("truth/cases.csv"), tz, app::now_ms()).map_err(cli_error)?;
+            }
+            let cache = app::rings::RingsCache::new(!no_cases);
+            let eval = match confirmed_share {
+                Some(share) => app::rings::eval_confirmed(&store.view()?, &cache, tz, &world, share),
+                None => app::rings::eval(&store.view()?, &cache, tz, &world),
+            }
+            .map_err(cli_error)?;
             print_report(format, &eval)
         }
         Command::Eval(EvalCommand::Trace { w: WorldArgs { world, db, tz }, rule, threshold, format }) => {
@@ -601,6 +638,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 days: a.days,
                 seed: a.seed,
                 start_date: (date.year(), date.month(), date.day()),
+                habits: match &a.habits {
+                    Some(f) => moneytrail::gen::Habits::from_file(f)?,
+                    None => moneytrail::gen::Habits::default(),
+                },
             };
             let summary = moneytrail::gen::generate(&config, &a.out)?;
             println!("{}", serde_json::to_string_pretty(&summary)?);
@@ -878,6 +919,20 @@ fn cmd_stop(c: StopCommand) -> Result<ExitCode> {
 }
 
 /// The store of a generated world: the given one, or WORLD/.moneytrail-store (ingested if missing).
+/// Every account's score from the scorer, highest first, as CSV.
+fn write_scores(view: &moneytrail::store::StoreView<'_>, scores: &[f64], out: &std::path::Path) -> Result<()> {
+    let mut order: Vec<usize> = (0..scores.len()).filter(|&i| scores[i] > 0.0).collect();
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+    let mut w = csv::Writer::from_path(out).with_context(|| format!("--scores {}", out.display()))?;
+    w.write_record(["account", "score"])?;
+    for i in order {
+        let name = view.account_external(i as u32)?.unwrap_or_default();
+        w.write_record([name, format!("{:.4}", scores[i])])?;
+    }
+    w.flush().with_context(|| format!("--scores {}", out.display()))?;
+    Ok(())
+}
+
 fn world_store(world: &std::path::Path, db: Option<PathBuf>, tz: Tz) -> Result<PathBuf> {
     let db = db.unwrap_or_else(|| world.join(".moneytrail-store"));
     if !db.join("CURRENT").exists() {

@@ -76,14 +76,84 @@ pub const RING_CASHOUT_MIN_OUT: u32 = 3;
 /// A salary forwarder passes money on too, but it comes from an employer: above this salary share the
 /// money signal does not count.
 pub const RING_SALARY_SHARE_MAX: f64 = 0.2;
+/// A card paying out more than this many times what it received is spending its own money: no money
+/// signal. Mule cards pay out what arrives (out/in at most 1.3 on the tuning worlds, 1.0 typically).
+pub const RING_OUT_IN_MAX: f64 = 1.5;
 /// The money signal needs several senders (a forwarder of one person's money is not collecting).
 pub const RING_MIN_SENDERS: u32 = 2;
+/// One-off senders (seen on one day only, not paying salary) whose money a card must pass on within the day
+/// for the one-off signal: victims pay a collector once or twice; two is already unlike a person's life.
+pub const RING_ONE_OFF_SENDERS: u32 = 2;
+/// Cards with money evidence, linked by money or ties, that make a ring on money alone (with at least one
+/// strong money signal among them): a wholesaler and its supplier are two.
+pub const RING_MONEY_ONLY_MIN_CARDS: usize = 3;
 /// Median minutes money stays on a card for the money signal.
 pub const RING_MEDIAN_DWELL_MAX_MIN: f64 = 60.0;
 /// A member sending at least this share of its money to terminals is the ring's cash-out card…
 pub const RING_ROLE_CASHOUT_SHARE: f64 = 0.5;
 /// …one receiving at least this share from outside the ring is its collector (level 1); else a relay.
 pub const RING_ROLE_COLLECTOR_SHARE: f64 = 0.5;
+
+/// Phone numbers at most this far apart chain into one run (号段): a dealer buys consecutive numbers, and
+/// an operator hands out a batch with small gaps where some numbers were sold to others.
+pub const RING_PHONE_RUN_GAP: u64 = 3;
+/// Cards opened at one branch within this many days of each other form one opening cohort: a dealer brings
+/// the holders he recruited to the branch together, in a week.
+pub const RING_COHORT_DAYS: i32 = 7;
+
+/// Money of one registered case an account must have received (under any conserving rule, over everything
+/// recorded) for that case to count against it: 500 yuan, below which rule artefacts (a proportional
+/// reading spreads every case thinly; a rented card's everyday payments carry a few yuan of traced money)
+/// would name innocent people.
+pub const RING_CASE_MIN_FEN: i64 = 50_000;
+/// …and, past the first hop, the share of it the account passed on: mule cards pass on what they receive;
+/// a person paid out of a rented card's commingled balance (living costs to the owner's family) keeps it.
+pub const RING_CASE_PASSED_ON: f64 = 0.5;
+/// …and the share of all the money it ever received that was the cases' money, unless two cases reached
+/// it. Mule cards carry little else (10–100% on the tuning worlds, most above 50%); a wholesaler, a shop
+/// or a person paid once by a rented card carries cases' money as a sliver of its own flow (under 9% on
+/// the tuning worlds, most under 1%).
+pub const RING_CASE_MIN_SHARE: f64 = 0.1;
+
+/// The registered cases' money at one account: what it received (from the cases that gave it at least
+/// [`RING_CASE_MIN_FEN`] each), what of that it passed on, and all it ever received.
+#[derive(Clone, Copy, Debug)]
+pub struct CaseMoney {
+    pub received_fen: i64,
+    pub passed_on_fen: i64,
+    pub all_in_fen: i64,
+}
+
+/// Whether an account the registered cases' money reached is a suspect by that fact (涉案账户): a victim paid
+/// it directly (hop 1: a collector); or it passed the money on and either two or more unrelated cases
+/// passed through it or the cases' money is a real part of its flow.
+pub fn is_case_account(m: &CaseMoney, cases: usize, nearest_hop: u32) -> bool {
+    cases >= 1
+        && (nearest_hop == 1
+            || (m.passed_on_fen as f64 >= RING_CASE_PASSED_ON * m.received_fen as f64
+                && (cases >= 2 || m.received_fen as f64 >= RING_CASE_MIN_SHARE * m.all_in_fen.max(1) as f64)))
+}
+
+/// The scorer learnt from confirmed cards (`rings --confirmed`): fewer confirmed cards than this found in the
+/// store cannot both train a model and cross-validate it (five folds of two).
+pub const RING_SCORER_MIN_CONFIRMED: usize = 10;
+/// Cross-validation folds: each confirmed card is scored once by a model that never saw it.
+pub const RING_SCORER_FOLDS: usize = 5;
+/// The scorer's threshold is chosen per list, at the best cross-validated F1 against the list; never below
+/// this, so a model that separates nothing flags nothing rather than everything.
+pub const RING_SCORER_MIN_THRESHOLD: f64 = 0.5;
+/// Boosted trees, learning rate and depth: small, shallow trees learn the few interactions the features
+/// have (fast pass-through *and* one-off senders) without memorising the few hundred positives.
+pub const RING_SCORER_TREES: usize = 100;
+pub const RING_SCORER_LEARNING_RATE: f32 = 0.1;
+pub const RING_SCORER_DEPTH: usize = 4;
+/// Negatives kept for training (the rest are represented by weights): 50,000 keeps training in seconds at
+/// the 10M-transfer scale, and is hundreds of times the positives.
+pub const RING_SCORER_MAX_NEGATIVES: usize = 50_000;
+/// Accounts scored per batch (bounds the scoring matrix's memory to a few tens of MB).
+pub const RING_SCORER_CHUNK: usize = 100_000;
+/// The scorer's random seed: the same list on the same data gives the same model and the same flags.
+pub const RING_SCORER_SEED: u64 = 0x6d75_6c65;
 
 /// Ring score (0–100) = 100 × (w_attr·attribute share + w_money·money share + w_size·size + w_flow·flow).
 /// Attribute and money evidence weigh most and equally (each alone is how a ring is found); size and the

@@ -61,6 +61,17 @@ impl AppError {
     }
 }
 
+impl From<crate::rings::scorer::ScorerError> for AppError {
+    fn from(e: crate::rings::scorer::ScorerError) -> AppError {
+        use crate::rings::scorer::ScorerError;
+        match e {
+            ScorerError::Io { .. } | ScorerError::Line { .. } => AppError::bad_input("confirmed", e.to_string()),
+            ScorerError::TooFew { .. } => AppError::unprocessable("confirmed", e.to_string()),
+            ScorerError::Train(_) => AppError::internal(e),
+        }
+    }
+}
+
 impl From<TraceError> for AppError {
     fn from(e: TraceError) -> AppError {
         match e {

@@ -11,8 +11,18 @@ use chrono_tz::Tz;
 
 use super::{AppError, AppResult};
 use crate::rings::features::AttrTable;
-use crate::rings::{detect_rings, ring_flows, Ring, RingDetail, RingEntry, RingsAround, RingsReport};
+use crate::rings::scorer::ListedCard;
+use crate::rings::{detect_rings, ring_flows, Known, Ring, RingDetail, RingEntry, RingsAround, RingsReport};
 use crate::store::{StoreView, Watermark};
+
+/// What the registries held when a detection ran: a new case or stop means detecting again, though the
+/// transfers (the watermark) did not change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct DetectedAt {
+    watermark: Watermark,
+    /// `StoreView::registry_digest` (0 for a cache that does not read the registries).
+    registry: u64,
+}
 
 /// Rings of a store with the attribute table they were computed from.
 pub type DetectedRings = Arc<(Vec<Ring>, AttrTable)>;
@@ -20,12 +30,19 @@ pub type DetectedRings = Arc<(Vec<Ring>, AttrTable)>;
 /// The last ring detection and the watermark it was computed at. The slot is locked only to read or swap
 /// it; a detection runs under its own lock, so readers of the last result (warnings on upload) never wait
 /// for whole-graph work, and two requests never run it twice.
-#[derive(Default)]
 pub struct RingsCache {
-    /// The last result and the watermark it is valid at (None: stale, though still the last result).
-    current: Mutex<Option<(Option<Watermark>, DetectedRings)>>,
+    /// The last result and the state it is valid at (None: stale, though still the last result).
+    current: Mutex<Option<(Option<DetectedAt>, DetectedRings)>>,
     computing: Mutex<()>,
     detections: AtomicU64,
+    /// Whether detection starts from what the registries say (registered cases' traced accounts, stops).
+    use_registry: bool,
+}
+
+impl Default for RingsCache {
+    fn default() -> Self {
+        RingsCache::new(true)
+    }
 }
 
 impl std::fmt::Debug for RingsCache {
@@ -35,6 +52,12 @@ impl std::fmt::Debug for RingsCache {
 }
 
 impl RingsCache {
+    /// A cache whose detections start from the case and stop registries (`use_registry`), or from the
+    /// accounts' own signals alone.
+    pub fn new(use_registry: bool) -> RingsCache {
+        RingsCache { current: Mutex::new(None), computing: Mutex::new(()), detections: AtomicU64::new(0), use_registry }
+    }
+
     /// The last detection, whatever state it was computed at (None before the first). For work that must
     /// not pay for a whole-graph detection, such as warnings raised as an upload lands.
     pub fn last(&self) -> Option<DetectedRings> {
@@ -54,7 +77,7 @@ impl RingsCache {
         self.detections.load(Ordering::Relaxed)
     }
 
-    fn current_at(&self, wm: Watermark) -> Option<DetectedRings> {
+    fn current_at(&self, wm: DetectedAt) -> Option<DetectedRings> {
         match self.current.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
             Some((Some(at), rings)) if *at == wm => Some(rings.clone()),
             _ => None,
@@ -63,7 +86,10 @@ impl RingsCache {
 
     /// Rings of the committed store seen by `view`, computed once per watermark. Blocking work.
     pub fn get(&self, view: &StoreView<'_>, tz: Tz) -> AppResult<DetectedRings> {
-        let wm = view.watermark();
+        let wm = DetectedAt {
+            watermark: view.watermark(),
+            registry: if self.use_registry { view.registry_digest()? } else { 0 },
+        };
         if let Some(rings) = self.current_at(wm) {
             return Ok(rings);
         }
@@ -72,7 +98,8 @@ impl RingsCache {
         if let Some(rings) = self.current_at(wm) {
             return Ok(rings);
         }
-        let (rings, _, table) = detect_rings(view, &Default::default(), &[], tz)?;
+        let known = if self.use_registry { known_from_registries(view)? } else { Vec::new() };
+        let (rings, _, table) = detect_rings(view, &Default::default(), &known, tz)?;
         self.detections.fetch_add(1, Ordering::Relaxed);
         let value = Arc::new((rings, table));
         *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some((Some(wm), value.clone()));
@@ -155,7 +182,10 @@ pub fn around(
     let mut out = with_flows(entries, rings)?;
     let missing: Vec<u32> = ids.iter().copied().filter(|&id| !detected.0.iter().any(|r| contains(r, id))).collect();
     if anchor && !missing.is_empty() {
-        let (mut found, _, table) = detect_rings(view, &Default::default(), &missing, tz)?;
+        let mut known: Vec<Known> = if cache.use_registry { known_from_registries(view)? } else { Vec::new() };
+        known.retain(|k| !missing.contains(&k.id));
+        known.extend(missing.iter().map(|&id| Known::given(id)));
+        let (mut found, _, table) = detect_rings(view, &Default::default(), &known, tz)?;
         found.retain(|r| missing.iter().any(|&id| contains(r, id)));
         let mut report = RingsReport::build(view, &found, &table, 0.0)?;
         for r in &mut report.rings {
@@ -164,6 +194,110 @@ pub fn around(
         out.extend(with_flows(report.rings, found.iter().collect())?);
     }
     Ok(RingsAround { rings: out })
+}
+
+/// `rings --confirmed FILE`, `POST /v1/rings/confirmed`: whole-graph detection with a scorer trained on a
+/// 断卡 team's confirmed cards. The confirmed cards anchor rings (trusted as given); accounts the scorer
+/// flags join as suspects, their evidence naming the score and what raised it beside their rule signals.
+/// Not cached: each list trains its own model. `source` names the list in evidence (a file name).
+pub fn with_confirmed(
+    view: &StoreView<'_>,
+    cache: &RingsCache,
+    tz: Tz,
+    listed: &[ListedCard],
+    source: &str,
+    min_score: f64,
+    limit: Option<usize>,
+) -> AppResult<ConfirmedRings> {
+    if !(0.0..=100.0).contains(&min_score) {
+        return Err(AppError::bad_input("min_score", "min_score must be 0..=100"));
+    }
+    if limit.is_some_and(|l| l == 0 || l > MAX_LIMIT) {
+        return Err(AppError::bad_input("limit", format!("limit must be 1..={MAX_LIMIT}")));
+    }
+    let mut ids = Vec::new();
+    let mut not_in_store = Vec::new();
+    for card in listed {
+        match view.account_id(&card.account)? {
+            Some(id) => ids.push((id, card.line)),
+            None => not_in_store.push(card.account.clone()),
+        }
+    }
+    let params = crate::rings::DetectParams::default();
+    let table = AttrTable::load(view)?;
+    let feats = crate::rings::features::all_features(view, &table, tz)?;
+    let is_hub = |f: &crate::rings::features::AccountFeatures| {
+        crate::policy::is_hub(table.kind(f.id), f.counterparties as usize, params.hub_counterparties)
+    };
+    let confirmed: Vec<u32> = ids.iter().map(|(id, _)| *id).collect();
+    let scores = crate::rings::scorer::train_and_score(&feats, &confirmed, not_in_store, &is_hub)?;
+    let mut known: Vec<Known> = if cache.use_registry { known_from_registries(view)? } else { Vec::new() };
+    let mut add = |k: Known| match known.iter_mut().find(|x| x.id == k.id) {
+        Some(x) => {
+            x.reasons.extend(k.reasons);
+            x.given |= k.given;
+        }
+        None => known.push(k),
+    };
+    for (id, line) in &ids {
+        add(Known { id: *id, reasons: vec![format!("confirmed mule card ({source} line {line})")], given: true });
+    }
+    // A flag of the scorer stands only with a rule signal showing the card moves money for others: the
+    // rules are the explanation an investigator can check; a score alone is not.
+    for (id, score, words) in &scores.flagged {
+        if crate::rings::detect::signals(&feats[*id as usize], &params).moves_money() {
+            add(Known {
+                id: *id,
+                reasons: vec![format!("scorer: {score:.2} (raised by {})", words.join(", "))],
+                given: false,
+            });
+        }
+    }
+    let rings = crate::rings::detect::rings(view, &feats, &table, &params, &known)?;
+    let mut report = RingsReport::build(view, &rings, &table, min_score)?;
+    report.scorer = Some(scores.report);
+    if let Some(l) = limit {
+        report.rings.truncate(l);
+    }
+    Ok(ConfirmedRings { report, scores: scores.score })
+}
+
+/// Rings found with a scorer, and the scorer's score of every account (by account id).
+pub struct ConfirmedRings {
+    pub report: RingsReport,
+    pub scores: Vec<f64>,
+}
+
+/// `eval rings --confirmed-share F`: a share of the world's mule cards (chosen by a hash of the account,
+/// so the same every run) is given as the confirmed list; detection with the scorer is scored on the rest.
+pub fn eval_confirmed(
+    view: &StoreView<'_>,
+    cache: &RingsCache,
+    tz: Tz,
+    world: &std::path::Path,
+    share: f64,
+) -> AppResult<crate::rings::RingEval> {
+    if !(0.0..1.0).contains(&share) || share == 0.0 {
+        return Err(AppError::bad_input("confirmed_share", "the confirmed share must be above 0 and below 1"));
+    }
+    let mules = crate::rings::world_mules(world)?;
+    let listed: Vec<ListedCard> = mules
+        .keys()
+        .filter(|a| ((xxhash_rust::xxh3::xxh3_64(a.as_bytes()) % 10_000) as f64) < share * 10_000.0)
+        .enumerate()
+        .map(|(i, a)| ListedCard { account: a.clone(), line: i + 1 })
+        .collect();
+    let confirmed: std::collections::BTreeSet<String> = listed.iter().map(|c| c.account.clone()).collect();
+    let found = with_confirmed(view, cache, tz, &listed, "truth sample", 0.0, None)?;
+    let mut flagged = std::collections::BTreeMap::new();
+    for (i, r) in found.report.rings.iter().enumerate() {
+        for m in &r.members {
+            flagged.insert(m.account.clone(), i);
+        }
+    }
+    let mut eval = crate::rings::eval_flagged(view, flagged, world, &confirmed)?;
+    eval.scorer = found.report.scorer;
+    Ok(eval)
 }
 
 /// `eval rings --world DIR`: detection against a generated world's mule labels.
@@ -181,4 +315,95 @@ pub fn eval(
 pub fn features(view: &StoreView<'_>, tz: Tz) -> AppResult<Vec<crate::rings::features::AccountFeatures>> {
     let table = AttrTable::load(view)?;
     Ok(crate::rings::features::all_features(view, &table, tz)?)
+}
+
+/// What the registries say about mule cards: the accounts the registered cases' money reached (涉案账户:
+/// traced under fifo, lifo and proportional over everything recorded) that `policy::is_case_account`
+/// names, and accounts a stop-payment was placed on.
+pub fn known_from_registries(view: &StoreView<'_>) -> AppResult<Vec<Known>> {
+    use std::collections::BTreeMap;
+    // Per account: the cases that reached it, their money in and passed on, and the nearest hop.
+    let mut cases_of: BTreeMap<u32, (Vec<String>, i64, i64, u32)> = BTreeMap::new();
+    for case in view.all_cases()? {
+        let options = super::cases::CaseRuleOptions { as_of_ms: Some(i64::MAX), ..Default::default() };
+        let base = super::cases::case_query(&case, &options)?;
+        let seeds = match crate::trace::resolve_seeds(view, &base.seeds, i64::MAX) {
+            Ok(s) => s,
+            // A case whose seeds are gone cannot say anything; the others still do.
+            Err(_) => continue,
+        };
+        // Per account, the reading that gives it most of the case's money: (received, passed on, hop).
+        let mut reached: BTreeMap<u32, (i64, i64, u32)> = BTreeMap::new();
+        for rule in crate::freeze::PROTECTIVE_RULES {
+            let mut params = base.params.clone();
+            params.rule = rule;
+            let t = crate::trace::trace_downstream(view, &seeds, &params)?;
+            for a in t.accounts.values() {
+                let got: i64 = a.traced_in.iter().sum();
+                let out: i64 = a.traced_out.iter().sum();
+                let best = reached.entry(a.id).or_insert((0, 0, a.hop));
+                if got > best.0 {
+                    (best.0, best.1) = (got, out);
+                }
+                best.2 = best.2.min(a.hop);
+            }
+        }
+        for (id, (got, out, hop)) in reached {
+            // Slivers (a proportional reading spreads every case thinly) say nothing about an account.
+            if got >= crate::policy::RING_CASE_MIN_FEN {
+                let e = cases_of.entry(id).or_insert((Vec::new(), 0, 0, u32::MAX));
+                e.0.push(case.case_id.clone());
+                e.1 += got;
+                e.2 += out;
+                e.3 = e.3.min(hop);
+            }
+        }
+    }
+    let mut named = BTreeMap::new();
+    for (id, (cases, fen, out, hop)) in cases_of {
+        let mut in_fen = 0i64;
+        crate::graph::TransferGraph::for_each_edge(
+            view,
+            id,
+            crate::graph::Direction::In,
+            i64::MIN,
+            i64::MAX,
+            &mut |e| {
+                in_fen += e.amount_fen;
+                true
+            },
+        )?;
+        let money = crate::policy::CaseMoney { received_fen: fen, passed_on_fen: out, all_in_fen: in_fen };
+        if crate::policy::is_case_account(&money, cases.len(), hop) {
+            named.insert(id, (cases, fen));
+        }
+    }
+    let mut known: Vec<Known> = named
+        .into_iter()
+        .map(|(id, (cases, fen))| Known {
+            id,
+            reasons: vec![format!(
+                "received {} of the money of {} registered case(s): {}",
+                crate::money::Fen(fen),
+                cases.len(),
+                cases.join(", ")
+            )],
+            given: false,
+        })
+        .collect();
+    for s in view.all_stops()? {
+        match known.iter_mut().find(|k| k.id == s.account) {
+            Some(k) => k.reasons.push(format!("stop-payment #{} placed", s.id)),
+            None => known.push(Known {
+                id: s.account,
+                reasons: vec![format!(
+                    "stop-payment #{} placed{}",
+                    s.id,
+                    if s.case_id.is_empty() { String::new() } else { format!(" (case {})", s.case_id) }
+                )],
+                given: false,
+            }),
+        }
+    }
+    Ok(known)
 }

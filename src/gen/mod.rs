@@ -55,7 +55,7 @@ mod tests;
 use std::path::{Path, PathBuf};
 
 /// What world to generate.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WorldConfig {
     /// Ordinary persons (victims come from them; rings, employers, merchants scale with it).
     pub persons: usize,
@@ -65,11 +65,64 @@ pub struct WorldConfig {
     pub seed: u64,
     /// First local date `(year, month, day)`.
     pub start_date: (i32, u32, u32),
+    /// How the world's card dealers and their look-alikes behave (defaults: the generator's original habits).
+    pub habits: Habits,
 }
 
 impl Default for WorldConfig {
     fn default() -> Self {
-        Self { persons: 2000, days: 30, seed: 1, start_date: (2026, 1, 1) }
+        Self { persons: 2000, days: 30, seed: 1, start_date: (2026, 1, 1), habits: Habits::default() }
+    }
+}
+
+/// The habits of a world, each a range drawn per ring (or a probability), so that detection is measured on
+/// dealers that do not all behave alike. The defaults reproduce the generator's original world exactly (the
+/// sample world and its tests depend on that); `moneytrail gen --habits FILE` reads a TOML of these fields.
+/// Randomness for habits comes from a second generator, so the original stream is untouched by defaults.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Habits {
+    /// Multiplier on how long mule cards wait before passing money on, drawn log-uniformly per ring from
+    /// this range: 1 is minutes (the original), 0.05 seconds, 50 a day or more.
+    pub dwell: (f64, f64),
+    /// Share of a ring's cards that are rented ordinary cards keeping their everyday life, per ring from this
+    /// range; `None` keeps the original 0–2 rented cards per ring.
+    pub rented_share: Option<(f64, f64)>,
+    /// Probability a ring card uses one of the ring's devices (else its holder's own).
+    pub shared_device: f64,
+    /// Probability a ring card's phone is one of the ring's numbers (else its holder's own).
+    pub shared_phone: f64,
+    /// Probability a ring buys its numbers in a run of consecutive numbers (号段) rather than scattered.
+    pub phone_runs: f64,
+    /// Probability a mule card passes on only part of what arrived and the rest hours to days later.
+    pub partial_pass: f64,
+    /// Write device and phone columns in accounts.csv (most bank data has neither).
+    pub attributes: bool,
+    /// More look-alikes that share one trait each with mule cards: families of three on one phone and
+    /// device, wholesalers passing money on within the hour, students whose new cards are busy.
+    pub more_lookalikes: bool,
+}
+
+impl Default for Habits {
+    fn default() -> Self {
+        Habits {
+            dwell: (1.0, 1.0),
+            rented_share: None,
+            shared_device: 1.0,
+            shared_phone: 1.0,
+            phone_runs: 1.0,
+            partial_pass: 0.0,
+            attributes: true,
+            more_lookalikes: false,
+        }
+    }
+}
+
+impl Habits {
+    /// Reads a habits file (TOML, the fields of [`Habits`]; missing ones keep their defaults).
+    pub fn from_file(path: &Path) -> Result<Habits, GenError> {
+        let text = std::fs::read_to_string(path).map_err(|source| GenError::Io { path: path.into(), source })?;
+        toml::from_str(&text).map_err(|e| GenError::InvalidConfig(format!("{}: {e}", path.display())))
     }
 }
 

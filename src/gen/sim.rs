@@ -263,6 +263,10 @@ struct RingHolder {
 
 struct Ring {
     id: String,
+    /// Multiplier on its cards' waiting times (habits: dwell).
+    dwell: f64,
+    /// The next number of the ring's run (号段) for a card on its holder's own number, when it bought one.
+    run_next: Option<u64>,
     devices: Vec<String>,
     phones: Vec<String>,
     locs: Vec<(bool, u8, u8)>,
@@ -504,6 +508,12 @@ struct Stats {
 
 struct Sim {
     rng: ChaCha8Rng,
+    /// Draws for the world's habits only, so that default habits leave `rng`'s stream, and the world, as
+    /// the original generator made it.
+    hrng: ChaCha8Rng,
+    habits: super::Habits,
+    /// Look-alikes added by `habits.more_lookalikes`: (account, kind).
+    extra_lookalikes: Vec<(u32, &'static str)>,
     start_day: i64,
     end_ts: i64,
     holders: Vec<Holder>,
@@ -544,6 +554,9 @@ pub(crate) fn run(config: &WorldConfig, out_dir: &Path) -> Result<WorldSummary, 
     let days = i64::from(config.days);
     let mut sim = Sim {
         rng: ChaCha8Rng::seed_from_u64(config.seed),
+        hrng: ChaCha8Rng::seed_from_u64(config.seed ^ 0x9E37_79B9_7F4A_7C15),
+        habits: config.habits.clone(),
+        extra_lookalikes: Vec::new(),
         start_day,
         end_ts: (start_day + days) * DAY,
         holders: Vec::new(),
@@ -721,7 +734,13 @@ impl Sim {
 
     fn build(&mut self, n: usize) {
         self.build_persons(n);
+        if self.habits.more_lookalikes {
+            self.build_lookalikes();
+        }
         self.build_businesses(n);
+        if self.habits.more_lookalikes {
+            self.build_payroll_cohorts();
+        }
         self.build_terminals(n);
         self.build_rings(n);
         for a in &mut self.accounts {
@@ -813,6 +832,78 @@ impl Sim {
                     f = ((p + 1) % n) as u32;
                 }
                 self.persons[p].friends[k] = f;
+            }
+        }
+    }
+
+    /// Habits: families of three banking on one phone and one device (shared by three holders, as a card
+    /// dealer's are), and students whose new card is their busy everyday card.
+    fn build_lookalikes(&mut self) {
+        for p in 0..self.persons.len() {
+            let fam = self.persons[p].family;
+            let nfam = usize::from(self.persons[p].nfam);
+            let first_of_household = nfam >= 2 && fam[..nfam].iter().all(|&f| f as usize > p);
+            if first_of_household && self.hrng.random::<f64>() < 0.06 {
+                let c0 = self.persons[p].cards[0] as usize;
+                let (phone, device) = (self.accounts[c0].phone.clone(), self.accounts[c0].device.clone());
+                for member in std::iter::once(p as u32).chain(fam[..2].iter().copied()) {
+                    for &c in self.persons[member as usize].cards() {
+                        self.accounts[c as usize].phone.clone_from(&phone);
+                        self.accounts[c as usize].device.clone_from(&device);
+                    }
+                    for &c in self.persons[member as usize].cards() {
+                        self.extra_lookalikes.push((c, "family"));
+                    }
+                }
+            } else if first_of_household && self.hrng.random::<f64>() < 0.06 {
+                // A family plan (亲情号): the household's numbers are consecutive, as a dealer's run is.
+                let base = loop {
+                    let b = self.hrng.random_range(138_0000_0000u64..138_9999_9990);
+                    if (b..b + 3).all(|v| !self.used_nums.contains(&v)) {
+                        break b;
+                    }
+                };
+                for (k, member) in std::iter::once(p as u32).chain(fam[..2].iter().copied()).enumerate() {
+                    let number = base + k as u64;
+                    self.used_nums.insert(number);
+                    for &c in self.persons[member as usize].cards() {
+                        self.accounts[c as usize].phone = number.to_string();
+                    }
+                    for &c in self.persons[member as usize].cards() {
+                        self.extra_lookalikes.push((c, "family-plan"));
+                    }
+                }
+            } else if self.persons[p].role == PRole::Plain && self.hrng.random::<f64>() < 0.02 {
+                let c0 = self.persons[p].cards[0] as usize;
+                self.accounts[c0].opened_day = self.start_day - self.hrng.random_range(3..25);
+                self.extra_lookalikes.push((c0 as u32, "student"));
+            }
+        }
+    }
+
+    /// Habits: employers that open salary cards for their staff at one branch in one week (代发工资卡): new
+    /// cards of many holders opened together, as a dealer's recruits' cards are, then paid salary.
+    fn build_payroll_cohorts(&mut self) {
+        for e in 0..self.employers.len() {
+            // The staff banking where the employer's payroll bank is (the first employee's), as such cards are.
+            let all = &self.employers[e].employees;
+            let Some(&first) = all.first() else { continue };
+            let bank = self.accounts[self.persons[first as usize].cards[0] as usize].bank;
+            let staff: Vec<u32> = all
+                .iter()
+                .copied()
+                .filter(|&p| self.accounts[self.persons[p as usize].cards[0] as usize].bank == bank)
+                .collect();
+            if staff.len() < 3 || self.hrng.random::<f64>() >= 0.3 {
+                continue;
+            }
+            let branch = self.accounts[self.persons[staff[0] as usize].cards[0] as usize].branch.clone();
+            let day = self.start_day - self.hrng.random_range(3..20);
+            for &p in &staff {
+                let c = self.persons[p as usize].cards[0] as usize;
+                self.accounts[c].branch.clone_from(&branch);
+                self.accounts[c].opened_day = day + self.hrng.random_range(0..3);
+                self.extra_lookalikes.push((c as u32, "payroll-card"));
             }
         }
     }
@@ -1019,12 +1110,26 @@ impl Sim {
                     break b;
                 }
             };
-            let phones = (base..base + nph)
+            let mut phones: Vec<String> = (base..base + nph)
                 .map(|v| {
                     self.used_nums.insert(v);
                     v.to_string()
                 })
                 .collect();
+            // Habits: some dealers buy numbers one by one, not in a run.
+            let mut run_next = Some(base + nph);
+            if self.hrng.random::<f64>() >= self.habits.phone_runs {
+                phones = (0..nph).map(|_| self.new_phone()).collect();
+                run_next = None;
+            }
+            let dwell = {
+                let (lo, hi) = self.habits.dwell;
+                if lo == hi {
+                    lo
+                } else {
+                    (lo.ln() + self.hrng.random::<f64>() * (hi.ln() - lo.ln())).exp()
+                }
+            };
             let nloc = self.rng.random_range(1..=3);
             let locs = (0..nloc)
                 .map(|_| {
@@ -1055,6 +1160,8 @@ impl Sim {
             otc.truncate(notc);
             self.rings.push(Ring {
                 id: format!("RING-{:03}", r + 1),
+                dwell,
+                run_next,
                 devices,
                 phones,
                 locs,
@@ -1064,7 +1171,14 @@ impl Sim {
                 otc,
             });
             // Rented cards: ordinary people's cards, kept for the whole world.
-            let nrent = weighted(&mut self.rng, &[25, 50, 25]);
+            let nrent = match self.habits.rented_share {
+                None => weighted(&mut self.rng, &[25, 50, 25]),
+                Some((lo, hi)) => {
+                    let share = (lo + self.hrng.random::<f64>() * (hi - lo)).clamp(0.0, 0.9);
+                    let own = self.rings[r].slots.len() as f64;
+                    ((share / (1.0 - share)) * own).round() as usize
+                }
+            };
             for _ in 0..nrent {
                 let p = self.person_with_role(PRole::Plain);
                 if p == NONE {
@@ -1128,8 +1242,23 @@ impl Sim {
         let (remote, c, d) = *pick(&mut self.rng, &self.rings[r].locs);
         let (city, districts) = if remote { REMOTE_CITIES[usize::from(c)] } else { LOCAL_CITIES[usize::from(c)] };
         let branch = format!("{}{}{}支行", BANKS[usize::from(bank)].name, city, districts[usize::from(d)]);
-        let phone = pick(&mut self.rng, &self.rings[r].phones).clone();
-        let device = pick(&mut self.rng, &self.rings[r].devices).clone();
+        let mut phone = pick(&mut self.rng, &self.rings[r].phones).clone();
+        let mut device = pick(&mut self.rng, &self.rings[r].devices).clone();
+        // Habits: some ring cards carry their holder's own phone or device, tied to the ring by money alone.
+        if self.hrng.random::<f64>() >= self.habits.shared_phone {
+            // Its own number: the next of the ring's run when it bought one (号段), else any.
+            phone = match self.rings[r].run_next {
+                Some(n) if !self.used_nums.contains(&n) => {
+                    self.used_nums.insert(n);
+                    self.rings[r].run_next = Some(n + 1 + u64::from(self.hrng.random::<bool>()));
+                    n.to_string()
+                }
+                _ => self.new_phone(),
+            };
+        }
+        if self.hrng.random::<f64>() >= self.habits.shared_device {
+            device = self.new_device();
+        }
         let b = BANKS[usize::from(bank)];
         let id = self.unique_id(b.bin, b.card_len, true);
         // opened_day is set from the first use when the world is written.
@@ -1349,7 +1478,7 @@ impl Sim {
             m.pending = true;
             m.role
         };
-        let delay = self.mule_delay(role, ts);
+        let delay = self.mule_delay(mule, role, ts);
         self.push(ts + delay, 0, Act::Mule(mule));
     }
 
@@ -1571,6 +1700,13 @@ impl Sim {
         if bal >= 3_000_00 && src != dst {
             let amount = per_mille(bal, self.rng.random_range(400..=700)) / 100 * 100;
             self.clean(Tx { ts, src, dst, amount, ch: Channel::Transfer, memo: "货款" })?;
+            // Habits: a wholesaler that pays its suppliers within the hour of being paid (fast pass-through
+            // from many senders, as a collector card's).
+            if self.habits.more_lookalikes {
+                let w = self.merchants[m as usize].wholesaler;
+                let later = self.hrng.random_range(600..3000);
+                self.push(ts + later, 0, Act::PaySuppliers(w));
+            }
         }
         Ok(())
     }
@@ -1835,7 +1971,7 @@ impl Sim {
     }
 
     /// How long a mule card waits after money arrives before acting (always > 30 s).
-    fn mule_delay(&mut self, role: Role, ts: i64) -> i64 {
+    fn mule_delay(&mut self, m: u32, role: Role, ts: i64) -> i64 {
         let r = self.rng.random_range(0..1000);
         let d = match role {
             Role::Collector if r < 700 => self.rng.random_range(60..600),
@@ -1846,6 +1982,8 @@ impl Sim {
             Role::Cashout if r < 800 => self.rng.random_range(1800..3 * HOUR),
             _ => self.long_delay(ts),
         };
+        let dwell = self.rings[self.mules[m as usize].ring as usize].dwell;
+        let d = if dwell == 1.0 { d } else { (d as f64 * dwell) as i64 };
         d.max(MIN_HOP_SECS + 1)
     }
 
@@ -1863,6 +2001,13 @@ impl Sim {
                 return Ok(());
             }
             match self.mules[mi].role {
+                // Habits: part of the money now, the rest hours to days later.
+                Role::Collector | Role::Relay if self.hrng.random::<f64>() < self.habits.partial_pass => {
+                    let now = (e as f64 * (0.3 + 0.5 * self.hrng.random::<f64>())) as i64;
+                    self.plan_layering(m, now.max(MIN_FORWARD));
+                    let later = self.hrng.random_range(2 * HOUR..72 * HOUR);
+                    self.push(ts + later, 0, Act::Mule(m));
+                }
                 Role::Collector | Role::Relay => self.plan_layering(m, e),
                 Role::Cashout => {
                     if self.plan_cashout(m, ts, e) {
@@ -1894,7 +2039,7 @@ impl Sim {
         match newest {
             Some(at) => {
                 let base = (at + MIN_HOP_SECS).max(ts);
-                let delay = self.mule_delay(role, base);
+                let delay = self.mule_delay(m, role, base);
                 self.push(base + delay, 0, Act::Mule(m));
             }
             None => self.mules[m as usize].pending = false,
@@ -2121,16 +2266,19 @@ impl Sim {
             out_dir.join("accounts.csv"),
             &["account_id", "holder_id", "holder_name", "phone", "device_id", "bank", "branch", "opened_at", "kind"],
         )?;
+        let attributes = self.habits.attributes;
         for &a in &order {
             let acc = &self.accounts[a as usize];
             let h = &self.holders[acc.holder as usize];
             let opened = date_string(acc.opened_day);
+            // Habits: most bank data carries neither the device nor the phone.
+            let (phone, device) = if attributes { (acc.phone.as_str(), acc.device.as_str()) } else { ("", "") };
             w.row([
                 acc.id.as_str(),
                 h.id.as_str(),
                 h.name.as_str(),
-                acc.phone.as_str(),
-                acc.device.as_str(),
+                phone,
+                device,
                 bank_code(acc.bank),
                 acc.branch.as_str(),
                 opened.as_str(),
@@ -2193,6 +2341,7 @@ impl Sim {
         for w in &self.wholesalers {
             look.push((w.card, "wholesaler"));
         }
+        look.extend(self.extra_lookalikes.iter().copied());
         look.retain(|&(a, _)| self.accounts[a as usize].mule == NONE);
         look.sort_by(|a, b| self.accounts[a.0 as usize].id.cmp(&self.accounts[b.0 as usize].id));
         look.dedup_by_key(|x| x.0);

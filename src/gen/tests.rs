@@ -189,7 +189,7 @@ fn all_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 
 #[test]
 fn same_config_gives_identical_files() {
-    let cfg = WorldConfig { persons: 500, days: 12, seed: 7, start_date: (2025, 12, 20) };
+    let cfg = WorldConfig { persons: 500, days: 12, seed: 7, start_date: (2025, 12, 20), ..WorldConfig::default() };
     let (a, b, c) = (temp_dir("det-a"), temp_dir("det-b"), temp_dir("det-c"));
     let sa = generate(&cfg, &a).unwrap();
     let sb = generate(&cfg, &b).unwrap();

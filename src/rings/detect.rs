@@ -70,12 +70,36 @@ impl Role {
     }
 }
 
+/// Why an account is known to be a mule card before its own signals are read: what investigators already
+/// have. Such an account is a suspect whatever its signals (hubs aside), and rings grow from it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Known {
+    pub id: AccountId,
+    /// In words, for the evidence: "received 46,100.00 yuan of CASE-00003, CASE-00017".
+    pub reasons: Vec<String>,
+    /// Given by a person (a 断卡 team's confirmed list, `--around`): trusted even for an account that looks
+    /// like a hub. Derived (from traces, stops): hubs stay out.
+    pub given: bool,
+}
+
+impl Known {
+    /// An account named by a person, with no more to say.
+    pub fn given(id: AccountId) -> Known {
+        Known { id, reasons: vec!["known mule (given)".into()], given: true }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Suspect {
     pub id: AccountId,
     pub reasons: Vec<String>,
     pub attribute_evidence: bool,
     pub money_evidence: bool,
+    /// Money evidence that hardly any ordinary account shows (fast pass-through, one-off senders' money
+    /// passed on): a ring of money-evidence cards needs one.
+    pub strong_money: bool,
+    /// Any sign of moving money for others: money evidence, cashing out, or passing half of it on in a day.
+    pub moves_money: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -221,55 +245,142 @@ fn is_hub(f: &AccountFeatures, kind: &AccountKind, p: &DetectParams) -> bool {
     policy::is_hub(kind, f.counterparties as usize, p.hub_counterparties)
 }
 
-/// The per-card signals. `known` accounts (mules known from traces or freezes) are suspects whatever
-/// their signals, with the weight of attribute evidence, so the ring around them can be found.
-pub fn suspects(feats: &[AccountFeatures], table: &AttrTable, p: &DetectParams, known: &[AccountId]) -> Vec<Suspect> {
+/// One card's rule signals, each with its reason in words.
+#[derive(Clone, Debug, Default)]
+pub struct Signals {
+    pub reasons: Vec<String>,
+    /// A device, phone, login IP or MAC used by three or more holders.
+    pub shared: bool,
+    pub new_card: bool,
+    /// 快进快出: most money gone within the hour, nothing kept.
+    pub fast: bool,
+    /// Most money gone within the day (LIFO), nothing kept.
+    pub held: bool,
+    /// One-off senders' money passed on within the day.
+    pub one_off: bool,
+    pub cashout: bool,
+    /// Half its money passed on within the day.
+    pub passes_on: bool,
+    /// Several senders' money passed on fast, or one-off senders' money: hardly any ordinary account's.
+    pub strong_money: bool,
+}
+
+impl Signals {
+    /// Money evidence: the card passes others' money on.
+    pub fn money_evidence(&self) -> bool {
+        self.fast || self.held || self.one_off
+    }
+
+    /// Any sign of moving money for others.
+    pub fn moves_money(&self) -> bool {
+        self.money_evidence() || self.cashout || self.passes_on
+    }
+
+    /// Attribute evidence: shared with other holders, and a card put to a dealer's use.
+    pub fn attribute_evidence(&self) -> bool {
+        self.shared && (self.new_card || self.fast || self.held || self.one_off || self.cashout || self.passes_on)
+    }
+}
+
+/// The rule signals of one card.
+pub fn signals(f: &AccountFeatures, p: &DetectParams) -> Signals {
+    let mut s = Signals::default();
+    for (what, holders) in
+        [("device", f.holders_on_device), ("phone", f.holders_on_phone), ("login IP or MAC", f.holders_on_login)]
+    {
+        if holders >= p.shared_holders {
+            s.shared = true;
+            s.reasons.push(format!("{what} shared by {holders} holders"));
+        }
+    }
+    s.new_card = f.age_at_first_activity_days.is_some_and(|d| d <= p.new_card_days);
+    if s.new_card {
+        s.reasons.push(format!("first used {} days after opening", f.age_at_first_activity_days.unwrap_or(0)));
+    }
+    // Money signals. A salary forwarder passes money on too, but it comes from an employer; and a card
+    // paying out far more than it received spends its own savings (a victim paying again after a small
+    // "rebate"), it does not pass others' money on.
+    let not_salary = f.salary_in_share < policy::RING_SALARY_SHARE_MAX
+        && (f.out_fen as f64) <= policy::RING_OUT_IN_MAX * f.in_fen as f64;
+    let enough = f.in_fen >= p.min_flow_fen;
+    let empty = f.balance_left_share < policy::RING_BALANCE_LEFT_MAX;
+    s.fast = not_salary
+        && enough
+        && empty
+        && f.pass_through_1h >= p.pass_through
+        && f.median_dwell_min.is_some_and(|d| d <= policy::RING_MEDIAN_DWELL_MAX_MIN);
+    if s.fast {
+        s.reasons.push(format!("{:.0}% of incoming money left within the hour", 100.0 * f.pass_through_1h));
+    }
+    // Cards that hold money for hours: most of it gone within the day, nothing kept.
+    s.held = !s.fast && not_salary && enough && empty && f.lifo_pass_24h >= p.pass_through;
+    if s.held {
+        s.reasons.push(format!("{:.0}% of incoming money left within the day", 100.0 * f.lifo_pass_24h));
+    }
+    // A rented card keeps its owner's life; what gives it away is money from one-off senders passed on.
+    s.one_off = f.one_off_in_fen >= p.min_flow_fen
+        && f.one_off_senders >= policy::RING_ONE_OFF_SENDERS
+        && f.one_off_pass_24h >= p.pass_through;
+    if s.one_off {
+        s.reasons.push(format!(
+            "{:.0}% of the money of {} one-off senders left within the day",
+            100.0 * f.one_off_pass_24h,
+            f.one_off_senders
+        ));
+    }
+    // Spending a small balance at shops and ATMs is anyone's; cashing out a mule's volume is not.
+    s.cashout = f.terminal_out_share >= policy::RING_CASHOUT_SHARE
+        && f.out_count >= policy::RING_CASHOUT_MIN_OUT
+        && empty
+        && enough;
+    if s.cashout {
+        s.reasons.push(format!(
+            "{:.0}% of outgoing money to ATMs, OTC sellers, platforms or shops",
+            100.0 * f.terminal_out_share
+        ));
+    }
+    // Ties to other cards that are not evidence alone (families buy numbers together, employers open
+    // payroll cards together) but join suspects into one ring.
+    if f.holders_in_phone_run >= p.shared_holders {
+        s.reasons.push(format!("phone number in a run of consecutive numbers of {} holders", f.holders_in_phone_run));
+    }
+    if s.new_card && f.holders_in_branch_cohort >= p.shared_holders {
+        s.reasons
+            .push(format!("opened at its branch within a week of cards of {} holders", f.holders_in_branch_cohort));
+    }
+    s.passes_on = not_salary && f.pass_through_24h >= policy::RING_PASS_THROUGH_WEAK;
+    // One sender's money passed on fast is a relay's in a chain, or a person paying on a relative's money:
+    // evidence in a ring, not alone. From several senders it is a collector's.
+    s.strong_money = (s.fast && f.senders >= policy::RING_MIN_SENDERS) || s.one_off;
+    s
+}
+
+/// The suspects among all cards. `known` accounts (mules known from registered cases, stops, or given by a
+/// person) are suspects whatever their signals, with the weight of attribute evidence, so the ring around
+/// them can be found.
+pub fn suspects(feats: &[AccountFeatures], table: &AttrTable, p: &DetectParams, known: &[Known]) -> Vec<Suspect> {
+    let known: HashMap<AccountId, &Known> = known.iter().map(|k| (k.id, k)).collect();
     let mut out = Vec::new();
     for f in feats {
         let kind = table.kind(f.id);
-        let is_known = known.contains(&f.id);
+        let k = known.get(&f.id).filter(|k| k.given || !is_hub(f, kind, p));
+        let is_known = k.is_some();
         if !is_known && (is_hub(f, kind, p) || f.in_count + f.out_count == 0) {
             continue;
         }
-        let mut reasons = Vec::new();
-        if is_known {
-            reasons.push("known mule (given)".to_string());
-        }
-        let shared = f.holders_on_device >= p.shared_holders || f.holders_on_phone >= p.shared_holders;
-        if f.holders_on_device >= p.shared_holders {
-            reasons.push(format!("device shared by {} holders", f.holders_on_device));
-        }
-        if f.holders_on_phone >= p.shared_holders {
-            reasons.push(format!("phone shared by {} holders", f.holders_on_phone));
-        }
-        let new_card = f.age_at_first_activity_days.is_some_and(|d| d <= p.new_card_days);
-        if new_card {
-            reasons.push(format!("first used {} days after opening", f.age_at_first_activity_days.unwrap_or(0)));
-        }
-        let fast = f.pass_through_1h >= p.pass_through
-            && f.balance_left_share < policy::RING_BALANCE_LEFT_MAX
-            && f.in_fen >= p.min_flow_fen;
-        if fast {
-            reasons.push(format!("{:.0}% of incoming money left within the hour", 100.0 * f.pass_through_1h));
-        }
-        let cashout = f.terminal_out_share >= policy::RING_CASHOUT_SHARE
-            && f.out_count >= policy::RING_CASHOUT_MIN_OUT
-            && f.balance_left_share < policy::RING_BALANCE_LEFT_MAX;
-        if cashout {
-            reasons.push(format!(
-                "{:.0}% of outgoing money to ATMs, OTC sellers, platforms or shops",
-                100.0 * f.terminal_out_share
-            ));
-        }
-        let attribute_evidence = is_known
-            || (shared && (new_card || fast || cashout || f.pass_through_1h >= policy::RING_PASS_THROUGH_WEAK));
-        // A salary forwarder passes money on too, but from an employer and slowly; require several senders.
-        let money_evidence = fast
-            && f.salary_in_share < policy::RING_SALARY_SHARE_MAX
-            && f.senders >= policy::RING_MIN_SENDERS
-            && f.median_dwell_min.is_some_and(|d| d <= policy::RING_MEDIAN_DWELL_MAX_MIN);
-        if attribute_evidence || money_evidence {
-            out.push(Suspect { id: f.id, reasons, attribute_evidence, money_evidence });
+        let s = signals(f, p);
+        let mut reasons: Vec<String> = k.map(|k| k.reasons.clone()).unwrap_or_default();
+        reasons.extend(s.reasons.iter().cloned());
+        let attribute_evidence = is_known || s.attribute_evidence();
+        if attribute_evidence || s.money_evidence() {
+            out.push(Suspect {
+                id: f.id,
+                reasons,
+                attribute_evidence,
+                money_evidence: s.money_evidence(),
+                strong_money: s.strong_money,
+                moves_money: s.moves_money(),
+            });
         }
     }
     out
@@ -282,9 +393,10 @@ pub fn rings<G: TransferGraph + Sync>(
     feats: &[AccountFeatures],
     table: &AttrTable,
     p: &DetectParams,
-    known: &[AccountId],
+    known: &[Known],
 ) -> GraphResult<Vec<Ring>> {
     let sus = suspects(feats, table, p, known);
+    let known_ids: BTreeSet<AccountId> = known.iter().map(|k| k.id).collect();
     let index: HashMap<AccountId, usize> = sus.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
     let mut graph: UnGraph<usize, ()> = UnGraph::with_capacity(sus.len(), sus.len() * 2);
     let nodes: Vec<_> = (0..sus.len()).map(|i| graph.add_node(i)).collect();
@@ -310,7 +422,7 @@ pub fn rings<G: TransferGraph + Sync>(
             }
         }
     }
-    // Shared attributes among suspects.
+    // Shared attributes among suspects: holders, phones, devices, login IPs and MACs.
     let mut by_attr: BTreeMap<(AttrKind, String), Vec<usize>> = BTreeMap::new();
     for (i, s) in sus.iter().enumerate() {
         for (kind, value) in table.get(s.id).shared_attributes() {
@@ -318,38 +430,69 @@ pub fn rings<G: TransferGraph + Sync>(
                 by_attr.entry((kind, value.to_string())).or_default().push(i);
             }
         }
+        for (kind, value) in table.logins(s.id) {
+            by_attr.entry((*kind, value.clone())).or_default().push(i);
+        }
     }
     for members in by_attr.values().filter(|m| m.len() > 1) {
         for w in members.windows(2) {
             graph.update_edge(nodes[w[0]], nodes[w[1]], ());
         }
     }
-    // Money-only suspects need a money link to an attribute-evidence card (directly).
-    let keep: Vec<bool> = sus
-        .iter()
-        .enumerate()
-        .map(|(i, s)| s.attribute_evidence || money_links[i].iter().any(|&j| sus[j].attribute_evidence))
-        .collect();
-    let mut uf = UnionFind::<usize>::new(sus.len());
-    for e in graph.edge_indices() {
-        if let Some((a, b)) = graph.edge_endpoints(e) {
-            let (a, b) = (graph[a], graph[b]);
-            if keep[a] && keep[b] {
-                uf.union(a, b);
+    // Ties: numbers of one run, new cards opened at one branch within a week of each other.
+    let mut by_run: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    let mut by_branch: BTreeMap<&str, Vec<(i32, usize)>> = BTreeMap::new();
+    for (i, s) in sus.iter().enumerate() {
+        let a = table.get(s.id);
+        if let Some(run) = table.phone_run(&a.phone) {
+            by_run.entry(run).or_default().push(i);
+        }
+        let new_card = feats[s.id as usize].age_at_first_activity_days.is_some_and(|d| d <= p.new_card_days);
+        if let (true, false, Some(day)) = (new_card, a.branch.is_empty(), a.opened_at_days) {
+            by_branch.entry(a.branch.as_str()).or_default().push((day, i));
+        }
+    }
+    for members in by_run.values() {
+        for w in members.windows(2) {
+            graph.update_edge(nodes[w[0]], nodes[w[1]], ());
+        }
+    }
+    for list in by_branch.values_mut() {
+        list.sort_unstable();
+        for w in list.windows(2) {
+            if w[1].0 - w[0].0 <= policy::RING_COHORT_DAYS {
+                graph.update_edge(nodes[w[0].1], nodes[w[1].1], ());
             }
         }
     }
-    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for (i, k) in keep.iter().enumerate() {
-        if *k {
-            groups.entry(uf.find(i)).or_default().push(i);
+    let mut uf = UnionFind::<usize>::new(sus.len());
+    for e in graph.edge_indices() {
+        if let Some((a, b)) = graph.edge_endpoints(e) {
+            uf.union(graph[a], graph[b]);
         }
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..sus.len() {
+        groups.entry(uf.find(i)).or_default().push(i);
     }
     let feat = |id: AccountId| &feats[id as usize];
     let mut out = Vec::new();
     for members in groups.into_values() {
         let in_ring: BTreeSet<usize> = members.iter().copied().collect();
-        if members.len() < 2 && !sus[members[0]].attribute_evidence {
+        // What makes a group of linked suspects a ring: a card the registries name; or two or more cards
+        // one of which has attribute evidence and one of which moves money; or, on money alone, enough cards with money evidence and a
+        // strong money signal among them (one card alone is a wholesaler as often as a mule).
+        let is_known = members.iter().any(|&i| known_ids.contains(&sus[i].id));
+        // Attributes tie cards together; money shows what they are used for. A family on one phone with a
+        // new card is tied, but moves nobody's money.
+        let attribute =
+            members.iter().any(|&i| sus[i].attribute_evidence) && members.iter().any(|&i| sus[i].moves_money);
+        let strong = members.iter().any(|&i| sus[i].strong_money);
+        let money_cards = members.iter().filter(|&&i| sus[i].money_evidence).count();
+        let is_ring = is_known
+            || (members.len() >= 2 && attribute)
+            || (money_cards >= policy::RING_MONEY_ONLY_MIN_CARDS && strong);
+        if !is_ring {
             continue;
         }
         let mut senders: BTreeMap<AccountId, i64> = BTreeMap::new();

@@ -32,6 +32,21 @@ pub struct AccountFeatures {
     pub counterparties: u32,
     /// Share of incoming money that left within an hour (FIFO matching of outflows to inflows).
     pub pass_through_1h: f64,
+    /// Share of incoming money that left within 24 hours (FIFO): cards that hold money for hours.
+    pub pass_through_24h: f64,
+    /// Share of incoming money that left within the hour, matching each outflow to the latest money in
+    /// (LIFO): what a rented card passes on while its owner's own balance and spending stay.
+    pub lifo_pass_1h: f64,
+    /// The same within 24 hours (LIFO).
+    pub lifo_pass_24h: f64,
+    /// Money from one-off senders: senders seen on one day only, not paying salary (victims, other
+    /// cards of a ring), as opposed to the employer, family and customers who come back.
+    pub one_off_in_fen: i64,
+    pub one_off_senders: u32,
+    /// Share of the one-off senders' money that left within 24 hours (LIFO).
+    pub one_off_pass_24h: f64,
+    /// Share of the account's transfers on its busiest three consecutive days (a new card's burst).
+    pub burst_share: f64,
     /// Amount-weighted median minutes between arrival and departure of money that left.
     pub median_dwell_min: Option<f64>,
     /// Share of all incoming money still in the account at the end.
@@ -54,6 +69,13 @@ pub struct AccountFeatures {
     pub holders_on_phone: u32,
     /// Cards of this card's holder.
     pub cards_of_holder: u32,
+    /// Distinct holders whose phone numbers form one run of consecutive numbers with this card's (号段, a
+    /// batch a card dealer bought); 1 when the number has no near neighbour.
+    pub holders_in_phone_run: u32,
+    /// Distinct holders with a card opened at this card's branch within a week of its opening.
+    pub holders_in_branch_cohort: u32,
+    /// Distinct holders on the login IPs or MAC addresses this card's statement lines showed.
+    pub holders_on_login: u32,
     pub first_ts_ms: i64,
     pub last_ts_ms: i64,
 }
@@ -88,6 +110,36 @@ pub struct AttrTable {
     holders_by_device: HashMap<String, HashSet<String>>,
     holders_by_phone: HashMap<String, HashSet<String>>,
     cards_by_holder: HashMap<String, u32>,
+    /// Phone number → (first number of its run of consecutive numbers, distinct holders in the run).
+    phone_runs: HashMap<String, (u64, u32)>,
+    /// (branch, opening day) → distinct holders with a card opened there within a week.
+    cohort_holders: HashMap<(String, i32), u32>,
+    /// Login IPs and MACs statements showed: per account its values, per value its holders.
+    logins_of: HashMap<AccountId, Vec<(AttrKind, String)>>,
+    holders_by_login: HashMap<(AttrKind, String), HashSet<String>>,
+}
+
+/// Login attributes (from statement lines) of every account that has any.
+fn login_values<G: TransferGraph>(g: &G) -> GraphResult<Vec<(AttrKind, String, AccountId)>> {
+    let mut out = Vec::new();
+    for kind in [AttrKind::Ip, AttrKind::Mac] {
+        out.extend(g.attribute_range(kind, "", None)?.into_iter().map(|(v, id)| (kind, v, id)));
+    }
+    Ok(out)
+}
+
+/// A phone number as a number, when it is one (11 digits, mainland mobile) and so can be in a run.
+fn phone_number(phone: &str) -> Option<u64> {
+    (phone.len() == 11 && phone.bytes().all(|b| b.is_ascii_digit())).then(|| phone.parse().ok()).flatten()
+}
+
+/// The holder an account counts as: its holder id, or the account itself when the id is missing.
+fn holder_key(id: AccountId, a: &AccountAttrs) -> String {
+    if a.holder_id.is_empty() {
+        format!("card:{id}")
+    } else {
+        a.holder_id.clone()
+    }
 }
 
 impl AttrTable {
@@ -96,20 +148,29 @@ impl AttrTable {
         let n = g.account_count();
         let dense: Vec<AccountAttrs> =
             (0..n).into_par_iter().map(|id| g.account_attrs(id)).collect::<GraphResult<_>>()?;
-        Ok(Self::from_parts(dense, HashMap::new()))
+        Ok(Self::from_parts(dense, HashMap::new(), login_values(g)?))
     }
 
-    /// What one account's features need: the account, its counterparties, and the accounts sharing
-    /// its device, phone or holder.
+    /// What one account's features need: the account, its counterparties, the accounts sharing its
+    /// device, phone, holder, login IPs and MACs, the numbers next to its phone, and its branch's cards.
     pub fn around<G: TransferGraph>(g: &G, id: AccountId) -> GraphResult<AttrTable> {
         let mut sparse = HashMap::new();
         let own = g.account_attrs(id)?;
         let mut ids: HashSet<AccountId> = HashSet::new();
         for (kind, value) in own.shared_attributes() {
-            if kind != AttrKind::Branch {
-                ids.extend(g.accounts_sharing(kind, value)?);
-            }
+            ids.extend(g.accounts_sharing(kind, value)?);
         }
+        if let Some(n) = phone_number(&own.phone) {
+            let span = 8 * crate::policy::RING_PHONE_RUN_GAP;
+            let (lo, hi) = (n.saturating_sub(span), n + span);
+            ids.extend(
+                g.attribute_range(AttrKind::Phone, &lo.to_string(), Some(&hi.to_string()))?.into_iter().map(|(_, a)| a),
+            );
+        }
+        let logins: Vec<_> = login_values(g)?;
+        let own_logins: HashSet<(AttrKind, &str)> =
+            logins.iter().filter(|(_, _, a)| *a == id).map(|(k, v, _)| (*k, v.as_str())).collect();
+        ids.extend(logins.iter().filter(|(k, v, _)| own_logins.contains(&(*k, v.as_str()))).map(|(_, _, a)| *a));
         for dir in [Direction::In, Direction::Out] {
             g.for_each_edge(id, dir, i64::MIN, i64::MAX, &mut |e| {
                 ids.insert(e.counterparty);
@@ -122,29 +183,92 @@ impl AttrTable {
             }
         }
         sparse.insert(id, own);
-        Ok(Self::from_parts(Vec::new(), sparse))
+        Ok(Self::from_parts(Vec::new(), sparse, logins))
     }
 
-    fn from_parts(dense: Vec<AccountAttrs>, sparse: HashMap<AccountId, AccountAttrs>) -> AttrTable {
+    fn from_parts(
+        dense: Vec<AccountAttrs>,
+        sparse: HashMap<AccountId, AccountAttrs>,
+        logins: Vec<(AttrKind, String, AccountId)>,
+    ) -> AttrTable {
         let mut holders_by_device: HashMap<String, HashSet<String>> = HashMap::new();
         let mut holders_by_phone: HashMap<String, HashSet<String>> = HashMap::new();
         let mut cards_by_holder: HashMap<String, u32> = HashMap::new();
-        for a in dense.iter().chain(sparse.values()) {
-            // A card without a holder id counts as its own holder.
-            let holder = if a.holder_id.is_empty() { None } else { Some(a.holder_id.clone()) };
-            if let Some(h) = &holder {
-                *cards_by_holder.entry(h.clone()).or_default() += 1;
+        let mut numbers: Vec<(u64, String)> = Vec::new();
+        let mut openings: HashMap<&str, Vec<(i32, String)>> = HashMap::new();
+        let all = dense.iter().enumerate().map(|(i, a)| (i as AccountId, a)).chain(sparse.iter().map(|(i, a)| (*i, a)));
+        for (id, a) in all.clone() {
+            let holder = holder_key(id, a);
+            if !a.holder_id.is_empty() {
+                *cards_by_holder.entry(holder.clone()).or_default() += 1;
             }
-            for (kind, value) in a.shared_attributes() {
-                let key = holder.clone().unwrap_or_else(|| format!("card:{value}"));
-                match kind {
-                    AttrKind::Device => holders_by_device.entry(value.to_string()).or_default().insert(key),
-                    AttrKind::Phone => holders_by_phone.entry(value.to_string()).or_default().insert(key),
-                    _ => false,
-                };
+            if !a.device_id.is_empty() {
+                holders_by_device.entry(a.device_id.clone()).or_default().insert(holder.clone());
+            }
+            if !a.phone.is_empty() {
+                holders_by_phone.entry(a.phone.clone()).or_default().insert(holder.clone());
+            }
+            if let Some(n) = phone_number(&a.phone) {
+                numbers.push((n, holder.clone()));
+            }
+            if let (false, Some(day)) = (a.branch.is_empty(), a.opened_at_days) {
+                openings.entry(a.branch.as_str()).or_default().push((day, holder));
             }
         }
-        AttrTable { dense, sparse, holders_by_device, holders_by_phone, cards_by_holder }
+        // Runs: numbers sorted, neighbours at most the gap apart chain into one run.
+        numbers.sort_unstable();
+        numbers.dedup();
+        // A run is of distinct numbers: one number of several holders is sharing, counted as such.
+        let mut phone_runs = HashMap::new();
+        let mut start = 0;
+        for i in 1..=numbers.len() {
+            if i == numbers.len() || numbers[i].0 - numbers[i - 1].0 > crate::policy::RING_PHONE_RUN_GAP {
+                let run = &numbers[start..i];
+                let distinct = run.iter().map(|(n, _)| n).collect::<HashSet<_>>().len();
+                let holders = run.iter().map(|(_, h)| h).collect::<HashSet<_>>().len() as u32;
+                if distinct > 1 && holders > 1 {
+                    for (n, _) in run {
+                        phone_runs.insert(n.to_string(), (run[0].0, holders));
+                    }
+                }
+                start = i;
+            }
+        }
+        // Cohorts: per branch, the distinct holders opening a card within the window around each day.
+        let mut cohort_holders = HashMap::new();
+        let w = crate::policy::RING_COHORT_DAYS;
+        for (branch, mut list) in openings {
+            list.sort_unstable();
+            let mut days: Vec<i32> = list.iter().map(|(d, _)| *d).collect();
+            days.dedup();
+            for day in days {
+                let lo = list.partition_point(|(d, _)| *d < day - w);
+                let hi = list.partition_point(|(d, _)| *d <= day + w);
+                let holders = list[lo..hi].iter().map(|(_, h)| h).collect::<HashSet<_>>().len() as u32;
+                if holders > 1 {
+                    cohort_holders.insert((branch.to_string(), day), holders);
+                }
+            }
+        }
+        let mut logins_of: HashMap<AccountId, Vec<(AttrKind, String)>> = HashMap::new();
+        let mut holders_by_login: HashMap<(AttrKind, String), HashSet<String>> = HashMap::new();
+        let attrs_of = |id: AccountId| dense.get(id as usize).or_else(|| sparse.get(&id));
+        for (kind, value, id) in logins {
+            let holder = attrs_of(id).map_or_else(|| format!("card:{id}"), |a| holder_key(id, a));
+            holders_by_login.entry((kind, value.clone())).or_default().insert(holder);
+            logins_of.entry(id).or_default().push((kind, value));
+        }
+        AttrTable {
+            dense,
+            sparse,
+            holders_by_device,
+            holders_by_phone,
+            cards_by_holder,
+            phone_runs,
+            cohort_holders,
+            logins_of,
+            holders_by_login,
+        }
     }
 
     /// An account's attributes (empty when unknown or not loaded).
@@ -165,6 +289,11 @@ impl AttrTable {
         &self.get(id).kind
     }
 
+    /// The login IPs and MACs statements showed for an account.
+    pub fn logins(&self, id: AccountId) -> &[(AttrKind, String)] {
+        self.logins_of.get(&id).map_or(&[], Vec::as_slice)
+    }
+
     fn holders_on_device(&self, a: &AccountAttrs) -> u32 {
         if a.device_id.is_empty() {
             return 1;
@@ -181,6 +310,33 @@ impl AttrTable {
 
     fn cards_of_holder(&self, a: &AccountAttrs) -> u32 {
         self.cards_by_holder.get(&a.holder_id).copied().unwrap_or(1)
+    }
+
+    fn holders_in_phone_run(&self, a: &AccountAttrs) -> u32 {
+        self.phone_runs.get(&a.phone).map_or(1, |r| r.1)
+    }
+
+    /// The run of consecutive numbers (its first number) a phone number belongs to, if any.
+    pub fn phone_run(&self, phone: &str) -> Option<u64> {
+        self.phone_runs.get(phone).map(|r| r.0)
+    }
+
+    fn holders_in_branch_cohort(&self, a: &AccountAttrs) -> u32 {
+        match a.opened_at_days {
+            Some(day) if !a.branch.is_empty() => {
+                self.cohort_holders.get(&(a.branch.clone(), day)).copied().unwrap_or(1)
+            }
+            _ => 1,
+        }
+    }
+
+    fn holders_on_login(&self, id: AccountId) -> u32 {
+        self.logins(id)
+            .iter()
+            .filter_map(|(k, v)| self.holders_by_login.get(&(*k, v.clone())))
+            .map(|s| s.len() as u32)
+            .max()
+            .unwrap_or(1)
     }
 }
 
@@ -204,6 +360,9 @@ pub fn account_features<G: TransferGraph>(
         holders_on_device: table.holders_on_device(a),
         holders_on_phone: table.holders_on_phone(a),
         cards_of_holder: table.cards_of_holder(a),
+        holders_in_phone_run: table.holders_in_phone_run(a),
+        holders_in_branch_cohort: table.holders_in_branch_cohort(a),
+        holders_on_login: table.holders_on_login(id),
         ..Default::default()
     };
     f.senders = ins.iter().map(|e| e.counterparty).collect::<HashSet<_>>().len() as u32;
@@ -222,8 +381,9 @@ pub fn account_features<G: TransferGraph>(
     events.sort_by_key(|&(ts, out, _)| (ts, out));
     let mut queue: VecDeque<(i64, i64)> = VecDeque::new();
     let mut passed_fast = 0i64;
+    let mut passed_day = 0i64;
     let mut dwells: Vec<(i64, i64)> = Vec::new();
-    for (ts, out, amount) in events {
+    for &(ts, out, amount) in &events {
         if !out {
             queue.push_back((ts, amount));
             continue;
@@ -236,6 +396,9 @@ pub fn account_features<G: TransferGraph>(
             if dwell <= PASS_WINDOW_MS {
                 passed_fast += part;
             }
+            if dwell <= DAY_MS {
+                passed_day += part;
+            }
             dwells.push((dwell, part));
             front.1 -= part;
             need -= part;
@@ -244,8 +407,64 @@ pub fn account_features<G: TransferGraph>(
             }
         }
     }
+    // One-off senders: seen on one day only and not paying salary.
+    let mut sender_days: HashMap<AccountId, HashSet<i64>> = HashMap::new();
+    for e in &ins {
+        sender_days.entry(e.counterparty).or_default().insert(e.ts_ms.div_euclid(DAY_MS));
+    }
+    let one_off = |e: &crate::graph::Edge| e.channel != ChannelKind::Salary && sender_days[&e.counterparty].len() == 1;
+    f.one_off_in_fen = ins.iter().filter(|e| one_off(e)).map(|e| e.amount_fen).sum();
+    f.one_off_senders = ins.iter().filter(|e| one_off(e)).map(|e| e.counterparty).collect::<HashSet<_>>().len() as u32;
+    // LIFO: each outflow takes the latest money in first (a rented card's own balance stays put).
+    let mut ins_one_off = ins.iter().map(one_off);
+    let mut tagged: Vec<(i64, bool, i64, bool)> = Vec::with_capacity(events.len());
+    let (mut in_i, mut out_i) = (0usize, 0usize);
+    for &(ts, out, amount) in &events {
+        if out {
+            out_i += 1;
+            tagged.push((ts, true, amount, false));
+        } else {
+            in_i += 1;
+            tagged.push((ts, false, amount, ins_one_off.next().unwrap_or(false)));
+        }
+    }
+    debug_assert_eq!((in_i, out_i), (ins.len(), outs.len()));
+    let mut stack: Vec<(i64, i64, bool)> = Vec::new();
+    let (mut lifo_fast, mut lifo_day, mut one_off_day) = (0i64, 0i64, 0i64);
+    for (ts, out, amount, off) in tagged {
+        if !out {
+            stack.push((ts, amount, off));
+            continue;
+        }
+        let mut need = amount;
+        while need > 0 {
+            let Some(top) = stack.last_mut() else { break };
+            let part = top.1.min(need);
+            let dwell = ts - top.0;
+            if dwell <= PASS_WINDOW_MS {
+                lifo_fast += part;
+            }
+            if dwell <= DAY_MS {
+                lifo_day += part;
+                if top.2 {
+                    one_off_day += part;
+                }
+            }
+            top.1 -= part;
+            need -= part;
+            if top.1 == 0 {
+                stack.pop();
+            }
+        }
+    }
+    if f.one_off_in_fen > 0 {
+        f.one_off_pass_24h = one_off_day as f64 / f.one_off_in_fen as f64;
+    }
     if f.in_fen > 0 {
         f.pass_through_1h = passed_fast as f64 / f.in_fen as f64;
+        f.pass_through_24h = passed_day as f64 / f.in_fen as f64;
+        f.lifo_pass_1h = lifo_fast as f64 / f.in_fen as f64;
+        f.lifo_pass_24h = lifo_day as f64 / f.in_fen as f64;
         f.balance_left_share = queue.iter().map(|(_, a)| *a).sum::<i64>() as f64 / f.in_fen as f64;
         let salary: i64 = ins.iter().filter(|e| e.channel == ChannelKind::Salary).map(|e| e.amount_fen).sum();
         f.salary_in_share = salary as f64 / f.in_fen as f64;
@@ -291,6 +510,17 @@ pub fn account_features<G: TransferGraph>(
     // Dormancy before the busiest day: the longest gap that ends on the day with the most transfers.
     let mut days: Vec<i64> = ins.iter().chain(&outs).map(|e| e.ts_ms.div_euclid(DAY_MS)).collect();
     days.sort_unstable();
+    if !days.is_empty() {
+        // Busiest three consecutive days (sliding window over the sorted days).
+        let (mut lo, mut best) = (0usize, 0usize);
+        for hi in 0..days.len() {
+            while days[hi] - days[lo] >= 3 {
+                lo += 1;
+            }
+            best = best.max(hi - lo + 1);
+        }
+        f.burst_share = best as f64 / days.len() as f64;
+    }
     if let Some(busiest) = busiest_day(&days) {
         let before = days.iter().filter(|d| **d < busiest).max();
         f.dormancy_before_burst_days = before.map_or(0, |b| busiest - b);

@@ -2,6 +2,7 @@
 
 pub mod detect;
 pub mod features;
+pub mod scorer;
 #[cfg(test)]
 mod tests;
 
@@ -14,7 +15,7 @@ use serde::Serialize;
 use crate::graph::{GraphResult, TransferGraph};
 use crate::money::Fen;
 use crate::output::{Report, Section};
-pub use detect::{DetectParams, Ring, Role};
+pub use detect::{DetectParams, Known, Ring, Role};
 use features::{all_features, AttrTable};
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -119,6 +120,9 @@ pub fn ring_flows<G: TransferGraph>(g: &G, ring: &Ring) -> GraphResult<Vec<FlowE
 pub struct RingsReport {
     pub accounts_scanned: u32,
     pub rings: Vec<RingEntry>,
+    /// The scorer learnt from confirmed cards, when a list was given (`--confirmed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scorer: Option<scorer::ScorerReport>,
 }
 
 /// Whole-graph ring detection: features of every account (parallel), then rings. `known` accounts
@@ -126,7 +130,7 @@ pub struct RingsReport {
 pub fn detect_rings<G: TransferGraph + Sync>(
     g: &G,
     params: &DetectParams,
-    known: &[crate::model::AccountId],
+    known: &[detect::Known],
     tz: Tz,
 ) -> GraphResult<(Vec<Ring>, Vec<features::AccountFeatures>, AttrTable)> {
     let table = AttrTable::load(g)?;
@@ -183,14 +187,18 @@ impl RingsReport {
                 patterns: r.patterns.clone(),
             });
         }
-        Ok(RingsReport { accounts_scanned: table.len() as u32, rings: out })
+        Ok(RingsReport { accounts_scanned: table.len() as u32, rings: out, scorer: None })
     }
 }
 
 impl Report for RingsAround {
     /// The rings as the ranked list shows them, then the money among each ring's cards.
     fn sections(&self) -> Vec<Section> {
-        let list = RingsReport { accounts_scanned: 0, rings: self.rings.iter().map(|r| r.ring.clone()).collect() };
+        let list = RingsReport {
+            accounts_scanned: 0,
+            rings: self.rings.iter().map(|r| r.ring.clone()).collect(),
+            scorer: None,
+        };
         let mut sections = ring_sections(&list, "Mule-card rings around the accounts".into());
         let mut f = Section::new("Money among the ring's cards", &["ring", "from", "to", "amount", "transfers"]);
         for r in &self.rings {
@@ -212,7 +220,26 @@ impl Report for RingsAround {
 
 impl Report for RingsReport {
     fn sections(&self) -> Vec<Section> {
-        ring_sections(self, format!("Mule-card rings ({} accounts scanned)", self.accounts_scanned))
+        let mut sections = ring_sections(self, format!("Mule-card rings ({} accounts scanned)", self.accounts_scanned));
+        if let Some(s) = &self.scorer {
+            let mut f = Section::fields(
+                "Scorer learnt from the confirmed cards (cross-validated against the list)",
+                vec![
+                    ("confirmed cards in the store", s.confirmed.to_string()),
+                    ("listed but not in the store", s.confirmed_not_in_store.len().to_string()),
+                    ("trained on (accounts)", s.trained_on.to_string()),
+                    ("precision (lower bound)", format!("{:.3}", s.cv_precision)),
+                    ("recall of confirmed cards", format!("{:.3}", s.cv_recall)),
+                    ("threshold", format!("{:.2}", s.threshold)),
+                    ("new accounts flagged", s.flagged.to_string()),
+                    ("weighs most", s.importance.iter().take(5).map(|w| w.feature).collect::<Vec<_>>().join(", ")),
+                ],
+            );
+            f.headers = vec![String::new(), String::new()];
+            // CSV carries the members (the last section); the scorer goes before them.
+            sections.insert(0, f);
+        }
+        sections
     }
 }
 
@@ -278,19 +305,14 @@ pub struct RingEval {
     pub ring_completeness: f64,
     pub lookalikes_flagged: BTreeMap<String, usize>,
     pub lookalikes: usize,
+    /// Flagged accounts that are hubs (`policy::is_hub`: terminals, or 100+ counterparties): never right.
+    pub hubs_flagged: usize,
+    /// The scorer, when part of the truth was given as confirmed cards (scored on the rest).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scorer: Option<scorer::ScorerReport>,
 }
 
 pub fn eval_rings<G: TransferGraph>(g: &G, rings: &[Ring], world: &Path) -> Result<RingEval, crate::cases::CaseError> {
-    let read = |name: &str| -> Result<Vec<csv::StringRecord>, crate::cases::CaseError> {
-        let path = world.join(name);
-        let mut rdr = csv::Reader::from_path(&path)
-            .map_err(|source| crate::cases::CaseError::Csv { path: path.clone(), source })?;
-        rdr.records().map(|r| r.map_err(|source| crate::cases::CaseError::Csv { path: path.clone(), source })).collect()
-    };
-    let truth: BTreeMap<String, String> =
-        read("truth/mules.csv")?.iter().map(|r| (r[0].to_string(), r[1].to_string())).collect();
-    let looks: BTreeMap<String, String> =
-        read("truth/lookalikes.csv")?.iter().map(|r| (r[0].to_string(), r[1].to_string())).collect();
     let mut flagged: BTreeMap<String, usize> = BTreeMap::new();
     for (i, r) in rings.iter().enumerate() {
         for m in &r.members {
@@ -300,12 +322,68 @@ pub fn eval_rings<G: TransferGraph>(g: &G, rings: &[Ring], world: &Path) -> Resu
             flagged.insert(name, i);
         }
     }
+    eval_flagged(g, flagged, world, &BTreeSet::new())
+}
+
+/// The mule cards of a generated world (truth/mules.csv): account → ring.
+pub fn world_mules(world: &Path) -> Result<BTreeMap<String, String>, crate::cases::CaseError> {
+    let path = world.join("truth/mules.csv");
+    let mut rdr =
+        csv::Reader::from_path(&path).map_err(|source| crate::cases::CaseError::Csv { path: path.clone(), source })?;
+    rdr.records()
+        .map(|r| {
+            r.map(|r| (r[0].to_string(), r[1].to_string()))
+                .map_err(|source| crate::cases::CaseError::Csv { path: path.clone(), source })
+        })
+        .collect()
+}
+
+/// Scores flagged accounts (account → ring index) against a world's truth, leaving out the accounts in
+/// `exclude` from both sides (confirmed cards given to the scorer are no finding).
+pub fn eval_flagged<G: TransferGraph>(
+    g: &G,
+    mut flagged: BTreeMap<String, usize>,
+    world: &Path,
+    exclude: &BTreeSet<String>,
+) -> Result<RingEval, crate::cases::CaseError> {
+    let read = |name: &str| -> Result<Vec<csv::StringRecord>, crate::cases::CaseError> {
+        let path = world.join(name);
+        let mut rdr = csv::Reader::from_path(&path)
+            .map_err(|source| crate::cases::CaseError::Csv { path: path.clone(), source })?;
+        rdr.records().map(|r| r.map_err(|source| crate::cases::CaseError::Csv { path: path.clone(), source })).collect()
+    };
+    let mut truth = world_mules(world)?;
+    truth.retain(|a, _| !exclude.contains(a));
+    flagged.retain(|a, _| !exclude.contains(a));
+    let looks: BTreeMap<String, String> =
+        read("truth/lookalikes.csv")?.iter().map(|r| (r[0].to_string(), r[1].to_string())).collect();
+    let mut hubs_flagged = 0;
+    for name in flagged.keys() {
+        let graph_err = |e: crate::graph::GraphError| crate::cases::CaseError::Trace {
+            case: format!("account {name}"),
+            source: e.into(),
+        };
+        let Some(id) = g.account_id(name).map_err(graph_err)? else { continue };
+        let kind = g.account_attrs(id).map_err(graph_err)?.kind;
+        let mut counterparties = BTreeSet::new();
+        for dir in [crate::graph::Direction::In, crate::graph::Direction::Out] {
+            g.for_each_edge(id, dir, i64::MIN, i64::MAX, &mut |e| {
+                counterparties.insert(e.counterparty);
+                true
+            })
+            .map_err(graph_err)?;
+        }
+        if crate::policy::is_hub(&kind, counterparties.len(), crate::policy::HUB_COUNTERPARTIES) {
+            hubs_flagged += 1;
+        }
+    }
+    let rings_count = flagged.values().max().map_or(0, |m| m + 1);
     let tp = flagged.keys().filter(|a| truth.contains_key(*a)).count();
     let precision = if flagged.is_empty() { 1.0 } else { tp as f64 / flagged.len() as f64 };
     let recall = if truth.is_empty() { 1.0 } else { tp as f64 / truth.len() as f64 };
     let f1 = if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 };
     let mut purity = Vec::new();
-    for i in 0..rings.len() {
+    for i in 0..rings_count {
         let members: Vec<&String> = flagged.iter().filter(|(_, r)| **r == i).map(|(a, _)| a).collect();
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
         for a in &members {
@@ -346,6 +424,8 @@ pub fn eval_rings<G: TransferGraph>(g: &G, rings: &[Ring], world: &Path) -> Resu
         ring_completeness: avg(&completeness),
         lookalikes_flagged,
         lookalikes: looks.len(),
+        hubs_flagged,
+        scorer: None,
     })
 }
 
@@ -361,6 +441,19 @@ impl Report for RingEval {
                 ("F1", format!("{:.3}", self.f1)),
                 ("ring purity", format!("{:.3}", self.ring_purity)),
                 ("ring completeness", format!("{:.3}", self.ring_completeness)),
+                ("hubs flagged", self.hubs_flagged.to_string()),
+                (
+                    "scorer (cross-validated on the confirmed cards)",
+                    self.scorer.as_ref().map_or_else(
+                        || "not used".to_string(),
+                        |s| {
+                            format!(
+                                "{} confirmed, precision ≥ {:.3}, recall {:.3}, {} new flags",
+                                s.confirmed, s.cv_precision, s.cv_recall, s.flagged
+                            )
+                        },
+                    ),
+                ),
                 (
                     "look-alikes flagged",
                     format!(

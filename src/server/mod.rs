@@ -90,6 +90,7 @@ fn api_routes(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(warnings::scan_warnings))
         .routes(routes!(warnings::ack_warning))
         .routes(routes!(rings::rings))
+        .routes(routes!(rings::rings_confirmed))
         .routes(routes!(rings::rings_around))
         .routes(routes!(rings::ring))
         .routes(routes!(statements::statements_check))

@@ -188,6 +188,7 @@ mod tests {
             "POST /v1/ingest/accounts",
             "POST /v1/ingest/statements",
             "POST /v1/ingest/transfers",
+            "POST /v1/rings/confirmed",
             "POST /v1/stops",
             "POST /v1/stops/{id}/release",
             "POST /v1/stops/{id}/renew",

@@ -460,6 +460,22 @@ impl<'a> StoreView<'a> {
         Ok(out)
     }
 
+    /// (value, account) of one attribute kind for values in `from..=to` (`to` None: all from `from`).
+    pub fn attribute_range(&self, kind: AttrKind, from: &str, to: Option<&str>) -> Result<Vec<(String, AccountId)>> {
+        let (lower, upper) = keys::attr_index_range(kind, from, to);
+        let mut it = self.iter(cf::ATTR_INDEX, lower, Some(upper));
+        let mut out = Vec::new();
+        while let Some(k) = it.key() {
+            let (_, value, id) = keys::decode_attr_index_key(k).ok_or_else(|| corrupt("attribute index", k))?;
+            if id < self.wm.next_account {
+                out.push((value, id));
+            }
+            it.next();
+        }
+        it.status().map_err(rocks("scanning the attribute index"))?;
+        Ok(out)
+    }
+
     /// An account's edges with `from_ms <= ts <= to_ms`, in (time, seq) order.
     pub fn edges(&self, account: AccountId, dir: Direction, from_ms: i64, to_ms: i64) -> Result<Vec<Edge>> {
         let mut out = Vec::new();
@@ -593,6 +609,14 @@ impl crate::graph::TransferGraph for StoreView<'_> {
     }
     fn accounts_sharing(&self, kind: AttrKind, value: &str) -> crate::graph::GraphResult<Vec<AccountId>> {
         Ok(StoreView::accounts_sharing(self, kind, value)?)
+    }
+    fn attribute_range(
+        &self,
+        kind: AttrKind,
+        from: &str,
+        to: Option<&str>,
+    ) -> crate::graph::GraphResult<Vec<(String, AccountId)>> {
+        Ok(StoreView::attribute_range(self, kind, from, to)?)
     }
     fn opening_balance(&self, account: AccountId) -> crate::graph::GraphResult<Option<i64>> {
         Ok(StoreView::opening_balance(self, account)?.map(|(_, fen)| fen))

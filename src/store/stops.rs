@@ -190,6 +190,24 @@ impl StoreView<'_> {
         }
     }
 
+    /// A digest of the case and stop registries: equal digests, equal registries (as far as a 64-bit hash
+    /// tells). Whole-graph results that read the registries (rings) are cached under it.
+    pub fn registry_digest(&self) -> Result<u64> {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        for c in self.all_cases()? {
+            let e = keys::encode_case(&c);
+            h.update(&(e.len() as u64).to_be_bytes());
+            h.update(&e);
+        }
+        h.update(b"stops");
+        for s in self.all_stops()? {
+            let e = keys::encode_stop(&s);
+            h.update(&(e.len() as u64).to_be_bytes());
+            h.update(&e);
+        }
+        Ok(h.digest())
+    }
+
     /// Every registered case, by id.
     pub fn all_cases(&self) -> Result<Vec<CaseRecord>> {
         let mut ro = ReadOptions::default();

@@ -1,13 +1,15 @@
 //! Mule-card rings over HTTP, from the server's cached detection.
 
+use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 
-use super::ApiResult;
+use super::{json_body, ApiResult};
 use crate::app::rings as uc;
 use crate::rings::{RingDetail, RingsAround, RingsReport};
 use crate::server::extract::{P, Q};
+use crate::server::ApiError;
 use crate::server::{blocking, AppState};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -39,4 +41,46 @@ pub async fn ring(State(s): State<AppState>, P(ring_id): P<String>) -> ApiResult
 pub async fn rings_around(State(s): State<AppState>, P(account): P<String>) -> ApiResult<RingsAround> {
     let (store, cache, tz) = (s.store.clone(), s.rings.clone(), s.tz);
     blocking(move || Ok(uc::around(&store.view()?, &cache, tz, &[account], true)?)).await.map(Json)
+}
+
+/// Most confirmed cards one request may carry.
+const MAX_CONFIRMED: usize = 100_000;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmedRequest {
+    /// Cards confirmed as mule cards (a 断卡 team's past operations), by account number.
+    accounts: Vec<String>,
+    /// Names the list in each member's evidence (e.g. the operation it came from).
+    #[serde(default)]
+    source: Option<String>,
+    /// Only rings scoring at least this (0-100).
+    min_score: Option<f64>,
+    /// At most this many rings, best first (default 100).
+    limit: Option<usize>,
+}
+
+#[utoipa::path(post, path = "/v1/rings/confirmed", tag = "rings", request_body = ConfirmedRequest, responses((status = 200, description = "Rings found with a scorer trained on the confirmed cards: the ranked list, and the scorer's cross-validated precision and recall (whole-graph work and training: seconds to minutes; not cached)", body = RingsReport), (status = 422, description = "Too few of the confirmed cards are in the store to learn from", body = crate::server::openapi::ErrorBody)))]
+pub async fn rings_confirmed(
+    State(s): State<AppState>,
+    body: Result<Json<ConfirmedRequest>, JsonRejection>,
+) -> ApiResult<RingsReport> {
+    let b = json_body(body)?;
+    if b.accounts.len() > MAX_CONFIRMED {
+        return Err(ApiError::bad_request("accounts", format!("at most {MAX_CONFIRMED} confirmed cards per request")));
+    }
+    let mut listed = Vec::with_capacity(b.accounts.len());
+    for (i, a) in b.accounts.iter().enumerate() {
+        let a = a.trim();
+        if a.is_empty() {
+            return Err(ApiError::bad_request("accounts", format!("accounts[{i}] is empty")));
+        }
+        listed.push(crate::rings::scorer::ListedCard { account: a.to_string(), line: i + 1 });
+    }
+    let source = b.source.unwrap_or_else(|| "the confirmed list".into());
+    let (store, cache, tz) = (s.store.clone(), s.rings.clone(), s.tz);
+    let (min_score, limit) = (b.min_score.unwrap_or(0.0), Some(b.limit.unwrap_or(100)));
+    blocking(move || Ok(uc::with_confirmed(&store.view()?, &cache, tz, &listed, &source, min_score, limit)?.report))
+        .await
+        .map(Json)
 }
