@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Whole-graph ring detection time and peak RSS at several sizes (≈1M, 5M and the 10M scale world).
+# Whole-graph ring detection time and peak RSS at several sizes (≈1M, 5M and the 10M scale world); at
+# 10M also from the case registry (the world's reported cases registered) and with a scorer trained on
+# half of the world's mule cards as the confirmed list.
 # Usage: scripts/bench-rings.sh BIN OUTDIR
 set -euo pipefail
 BIN=$1; OUT=$2
@@ -17,3 +19,14 @@ for cfg in "60000 18" "90000 60" "170000 60"; do
   read -r WALL RSS < "$OUT/rings.time"
   echo "$ROWS transfers: rings in $WALL s, peak RSS $((RSS / 1024)) MiB"
 done | tee "$OUT/rings-summary.txt"
+W="$OUT/world-170000-60"
+rm -rf "$OUT/db-cases" && cp -r "$OUT/db" "$OUT/db-cases"
+"$BIN" case import --db "$OUT/db-cases" --file "$W/truth/cases.csv" > /dev/null
+CASES=$(($(wc -l < "$W/truth/cases.csv") - 1))
+/usr/bin/time -o "$OUT/rings.time" -f "%e %M" "$BIN" rings --db "$OUT/db-cases" --format json > "$OUT/rings-cases.json"
+read -r WALL RSS < "$OUT/rings.time"
+echo "with $CASES registered cases: rings in $WALL s, peak RSS $((RSS / 1024)) MiB" | tee -a "$OUT/rings-summary.txt"
+awk -F, 'NR > 1 && NR % 2 == 0 { print $1 }' "$W/truth/mules.csv" > "$OUT/confirmed.txt"
+/usr/bin/time -o "$OUT/rings.time" -f "%e %M" "$BIN" rings --db "$OUT/db" --confirmed "$OUT/confirmed.txt" --format json > "$OUT/rings-confirmed.json"
+read -r WALL RSS < "$OUT/rings.time"
+echo "with $(wc -l < "$OUT/confirmed.txt") confirmed cards (scorer trained, cross-validated): rings in $WALL s, peak RSS $((RSS / 1024)) MiB" | tee -a "$OUT/rings-summary.txt"

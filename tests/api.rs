@@ -682,3 +682,74 @@ async fn statements_are_uploaded_by_name_or_multipart_and_checked() {
     let (st, _) = call(s, "GET", "/v1/statements/check?account=6214832951950679", Some(ANALYST), None).await;
     assert_eq!(st, StatusCode::NOT_FOUND, "an account with transfers but no statement");
 }
+
+/// Rings start from the case registry: registering a case re-detects (the registry digest changed though
+/// the transfers did not), and the accounts its money reached carry the case in their evidence.
+#[tokio::test]
+async fn a_registered_case_reshapes_the_rings_and_is_named_in_the_evidence() {
+    let f = fixture();
+    let s = &f.state;
+    call(s, "GET", "/v1/rings", Some(ANALYST), None).await;
+    assert_eq!(s.rings.detections(), 1);
+    let (seeds, reported) = case("CASE-00009");
+    let body = format!(r#"{{"case_id":"CASE-00009","seed_txn_ids":[{seeds}],"report_time":"{reported}"}}"#);
+    assert_eq!(call(s, "POST", "/v1/cases", Some(OPERATOR), Some(&body)).await.0, StatusCode::OK);
+    let (st, rings) = call(s, "GET", "/v1/rings", Some(ANALYST), None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(s.rings.detections(), 2, "a new case is new evidence: detected again");
+    let named: Vec<&str> = rings["rings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["members"].as_array().unwrap())
+        .filter(|m| m["evidence"].as_array().unwrap().iter().any(|e| e.as_str().unwrap().contains("CASE-00009")))
+        .map(|m| m["account"].as_str().unwrap())
+        .collect();
+    assert!(!named.is_empty(), "members reached by the case's money name it");
+    // Independently: every named account is a mule card of the sample world's truth.
+    let truth: std::collections::BTreeSet<String> = csv::Reader::from_path(world().join("truth/mules.csv"))
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap()[0].to_string())
+        .collect();
+    for a in &named {
+        assert!(truth.contains(*a), "{a} is named by the case but is no mule card");
+    }
+    call(s, "GET", "/v1/rings", Some(ANALYST), None).await;
+    assert_eq!(s.rings.detections(), 2, "and reused after");
+}
+
+/// A 断卡 team's confirmed cards over HTTP: the scorer trains on them and reports how well it finds them
+/// again; bad lists are refused with the field at fault.
+#[tokio::test]
+async fn confirmed_cards_train_a_scorer_over_http() {
+    let f = fixture();
+    let s = &f.state;
+    let mules: Vec<String> = csv::Reader::from_path(world().join("truth/mules.csv"))
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap()[0].to_string())
+        .collect();
+    let half: Vec<String> = mules.iter().step_by(2).map(|a| format!("\"{a}\"")).collect();
+    let body = format!(r#"{{"accounts":[{},"NOT-IN-STORE"],"source":"op-2026-01"}}"#, half.join(","));
+    let (st, r) = call(s, "POST", "/v1/rings/confirmed", Some(ANALYST), Some(&body)).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    let scorer = &r["scorer"];
+    assert_eq!(scorer["confirmed"].as_u64().unwrap() as usize, half.len());
+    assert_eq!(scorer["confirmed_not_in_store"], serde_json::json!(["NOT-IN-STORE"]));
+    assert!(scorer["cv_recall"].as_f64().unwrap() >= 0.5, "{scorer}");
+    let evidence: Vec<String> = r["rings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["members"].as_array().unwrap())
+        .flat_map(|m| m["evidence"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_string()))
+        .collect();
+    assert!(evidence.iter().any(|e| e.starts_with("confirmed mule card (op-2026-01 line")), "{evidence:?}");
+    let few = r#"{"accounts":["6217006936735416474"]}"#;
+    let (st, err) = call(s, "POST", "/v1/rings/confirmed", Some(ANALYST), Some(few)).await;
+    assert_eq!((st, err["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("confirmed")));
+    let (st, err) = call(s, "POST", "/v1/rings/confirmed", Some(ANALYST), Some(r#"{"accounts":["a"," "]}"#)).await;
+    assert_eq!((st, err["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("accounts")));
+    assert_eq!(call(s, "POST", "/v1/rings/confirmed", None, Some(few)).await.0, StatusCode::UNAUTHORIZED);
+}

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use chrono_tz::Tz;
 
 use super::{AppError, AppResult};
+use crate::rings::detect::Corroborate;
 use crate::rings::features::AttrTable;
 use crate::rings::scorer::ListedCard;
 use crate::rings::{detect_rings, ring_flows, Known, Ring, RingDetail, RingEntry, RingsAround, RingsReport};
@@ -236,22 +237,27 @@ pub fn with_confirmed(
         Some(x) => {
             x.reasons.extend(k.reasons);
             x.given |= k.given;
+            x.corroborate = x.corroborate.min(k.corroborate);
         }
         None => known.push(k),
     };
     for (id, line) in &ids {
-        add(Known { id: *id, reasons: vec![format!("confirmed mule card ({source} line {line})")], given: true });
+        add(Known {
+            id: *id,
+            reasons: vec![format!("confirmed mule card ({source} line {line})")],
+            given: true,
+            corroborate: Corroborate::Nothing,
+        });
     }
     // A flag of the scorer stands only with a rule signal showing the card moves money for others: the
     // rules are the explanation an investigator can check; a score alone is not.
     for (id, score, words) in &scores.flagged {
-        if crate::rings::detect::signals(&feats[*id as usize], &params).moves_money() {
-            add(Known {
-                id: *id,
-                reasons: vec![format!("scorer: {score:.2} (raised by {})", words.join(", "))],
-                given: false,
-            });
-        }
+        add(Known {
+            id: *id,
+            reasons: vec![format!("scorer: {score:.2} (raised by {})", words.join(", "))],
+            given: false,
+            corroborate: Corroborate::MoneySignal,
+        });
     }
     let rings = crate::rings::detect::rings(view, &feats, &table, &params, &known)?;
     let mut report = RingsReport::build(view, &rings, &table, min_score)?;
@@ -321,38 +327,47 @@ pub fn features(view: &StoreView<'_>, tz: Tz) -> AppResult<Vec<crate::rings::fea
 /// traced under fifo, lifo and proportional over everything recorded) that `policy::is_case_account`
 /// names, and accounts a stop-payment was placed on.
 pub fn known_from_registries(view: &StoreView<'_>) -> AppResult<Vec<Known>> {
+    use rayon::prelude::*;
     use std::collections::BTreeMap;
+    // Each case traced on its own (in parallel: thousands of cases at scale), under every conserving
+    // reading; per account the reading that gives it most of the case's money: (received, passed on, hop).
+    /// Per account reached: (received, passed on, nearest hop).
+    type Reached = BTreeMap<u32, (i64, i64, u32)>;
+    let per_case: Vec<(String, Reached)> = view
+        .all_cases()?
+        .into_par_iter()
+        .map(|case| -> AppResult<Option<(String, Reached)>> {
+            let options = super::cases::CaseRuleOptions { as_of_ms: Some(i64::MAX), ..Default::default() };
+            let base = super::cases::case_query(&case, &options)?;
+            // A case whose seeds are gone cannot say anything; the others still do.
+            let Ok(seeds) = crate::trace::resolve_seeds(view, &base.seeds, i64::MAX) else { return Ok(None) };
+            let mut reached = Reached::new();
+            for rule in crate::freeze::PROTECTIVE_RULES {
+                let mut params = base.params.clone();
+                params.rule = rule;
+                let t = crate::trace::trace_downstream(view, &seeds, &params)?;
+                for a in t.accounts.values() {
+                    let got: i64 = a.traced_in.iter().sum();
+                    let out: i64 = a.traced_out.iter().sum();
+                    let best = reached.entry(a.id).or_insert((0, 0, a.hop));
+                    if got > best.0 {
+                        (best.0, best.1) = (got, out);
+                    }
+                    best.2 = best.2.min(a.hop);
+                }
+            }
+            Ok(Some((case.case_id, reached)))
+        })
+        .filter_map(Result::transpose)
+        .collect::<AppResult<_>>()?;
     // Per account: the cases that reached it, their money in and passed on, and the nearest hop.
     let mut cases_of: BTreeMap<u32, (Vec<String>, i64, i64, u32)> = BTreeMap::new();
-    for case in view.all_cases()? {
-        let options = super::cases::CaseRuleOptions { as_of_ms: Some(i64::MAX), ..Default::default() };
-        let base = super::cases::case_query(&case, &options)?;
-        let seeds = match crate::trace::resolve_seeds(view, &base.seeds, i64::MAX) {
-            Ok(s) => s,
-            // A case whose seeds are gone cannot say anything; the others still do.
-            Err(_) => continue,
-        };
-        // Per account, the reading that gives it most of the case's money: (received, passed on, hop).
-        let mut reached: BTreeMap<u32, (i64, i64, u32)> = BTreeMap::new();
-        for rule in crate::freeze::PROTECTIVE_RULES {
-            let mut params = base.params.clone();
-            params.rule = rule;
-            let t = crate::trace::trace_downstream(view, &seeds, &params)?;
-            for a in t.accounts.values() {
-                let got: i64 = a.traced_in.iter().sum();
-                let out: i64 = a.traced_out.iter().sum();
-                let best = reached.entry(a.id).or_insert((0, 0, a.hop));
-                if got > best.0 {
-                    (best.0, best.1) = (got, out);
-                }
-                best.2 = best.2.min(a.hop);
-            }
-        }
+    for (case_id, reached) in per_case {
         for (id, (got, out, hop)) in reached {
             // Slivers (a proportional reading spreads every case thinly) say nothing about an account.
             if got >= crate::policy::RING_CASE_MIN_FEN {
                 let e = cases_of.entry(id).or_insert((Vec::new(), 0, 0, u32::MAX));
-                e.0.push(case.case_id.clone());
+                e.0.push(case_id.clone());
                 e.1 += got;
                 e.2 += out;
                 e.3 = e.3.min(hop);
@@ -375,12 +390,12 @@ pub fn known_from_registries(view: &StoreView<'_>) -> AppResult<Vec<Known>> {
         )?;
         let money = crate::policy::CaseMoney { received_fen: fen, passed_on_fen: out, all_in_fen: in_fen };
         if crate::policy::is_case_account(&money, cases.len(), hop) {
-            named.insert(id, (cases, fen));
+            named.insert(id, (cases, fen, hop));
         }
     }
     let mut known: Vec<Known> = named
         .into_iter()
-        .map(|(id, (cases, fen))| Known {
+        .map(|(id, (cases, fen, hop))| Known {
             id,
             reasons: vec![format!(
                 "received {} of the money of {} registered case(s): {}",
@@ -389,6 +404,10 @@ pub fn known_from_registries(view: &StoreView<'_>) -> AppResult<Vec<Known>> {
                 cases.join(", ")
             )],
             given: false,
+            // A victim paid it: direct. Beyond the first hop the trace's reading may have put the money
+            // there (a rented card's owner paying family out of a commingled balance): its own signals
+            // must agree.
+            corroborate: if hop > 1 { Corroborate::PassesOn } else { Corroborate::Nothing },
         })
         .collect();
     for s in view.all_stops()? {
@@ -402,6 +421,7 @@ pub fn known_from_registries(view: &StoreView<'_>) -> AppResult<Vec<Known>> {
                     if s.case_id.is_empty() { String::new() } else { format!(" (case {})", s.case_id) }
                 )],
                 given: false,
+                corroborate: Corroborate::Nothing,
             }),
         }
     }

@@ -595,3 +595,62 @@ fn forwarders_forward_salary_within_the_hour() {
     }
     assert!(forwarded >= fwd.len() / 2, "{forwarded} of {}", fwd.len());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Habits
+// ---------------------------------------------------------------------------------------------
+
+/// Median seconds from a mule card's first money in to its first money out, over the world's mule cards
+/// (read from the files).
+fn median_first_dwell_s(dir: &Path) -> i64 {
+    let w = load(dir, WorldSummary::default());
+    let mules = Table::read(&dir.join("truth/mules.csv"));
+    let ids: HashSet<&str> = mules.rows.iter().map(|r| r[0].as_str()).collect();
+    let mut first_in: HashMap<&str, i64> = HashMap::new();
+    let mut first_out: HashMap<&str, i64> = HashMap::new();
+    for t in &w.transfers {
+        if ids.contains(t.dst.as_str()) {
+            first_in.entry(t.dst.as_str()).or_insert(t.ts);
+        }
+        if ids.contains(t.src.as_str()) {
+            first_out.entry(t.src.as_str()).or_insert(t.ts);
+        }
+    }
+    let mut d: Vec<i64> = first_in.iter().filter_map(|(a, i)| first_out.get(a).map(|o| o - i)).collect();
+    d.sort_unstable();
+    d[d.len() / 2] / 1000
+}
+
+#[test]
+fn habits_change_the_world_as_stated() {
+    use super::Habits;
+    let base = WorldConfig { persons: 1500, days: 20, seed: 3, ..WorldConfig::default() };
+    let slow = Habits { dwell: (40.0, 40.0), attributes: false, more_lookalikes: true, ..Habits::default() };
+    let (d0, d1) = (temp_dir("habits-default"), temp_dir("habits-slow"));
+    generate(&base, &d0).unwrap();
+    generate(&WorldConfig { habits: slow, ..base.clone() }, &d1).unwrap();
+    // Dwell ×40: mule cards hold money far longer.
+    let (fast, held) = (median_first_dwell_s(&d0), median_first_dwell_s(&d1));
+    assert!(held > 10 * fast, "median first dwell {fast} s by default, {held} s at ×40");
+    // No attribute columns: every phone and device blank, holders and branches kept.
+    let a = Table::read(&d1.join("accounts.csv"));
+    let (p, dv, b) = (a.col("phone"), a.col("device_id"), a.col("branch"));
+    assert!(a.rows.iter().all(|r| r[p].is_empty() && r[dv].is_empty()));
+    assert!(a.rows.iter().any(|r| !r[b].is_empty()));
+    // Look-alikes of every kind the habit adds, none of them a mule card.
+    let looks = Table::read(&d1.join("truth/lookalikes.csv"));
+    let kinds: BTreeSet<&str> = looks.rows.iter().map(|r| r[1].as_str()).collect();
+    for k in ["family", "family-plan", "student", "payroll-card", "wholesaler"] {
+        assert!(kinds.contains(k), "no {k} look-alike: {kinds:?}");
+    }
+    let mules: BTreeSet<String> = Table::read(&d1.join("truth/mules.csv")).rows.iter().map(|r| r[0].clone()).collect();
+    assert!(looks.rows.iter().all(|r| !mules.contains(&r[0])));
+    // A habits file: unknown fields are refused, naming the file.
+    let f = d1.join("bad.toml");
+    std::fs::write(&f, "dwel = [1.0, 2.0]\n").unwrap();
+    let err = Habits::from_file(&f).unwrap_err().to_string();
+    assert!(err.contains("bad.toml") && err.contains("dwel"), "{err}");
+    for d in [d0, d1] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}

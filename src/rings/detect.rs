@@ -80,18 +80,35 @@ pub struct Known {
     /// Given by a person (a 断卡 team's confirmed list, `--around`): trusted even for an account that looks
     /// like a hub. Derived (from traces, stops): hubs stay out.
     pub given: bool,
+    /// What its own signals must show before it counts as known: what the registries say of an account is
+    /// sometimes indirect, and a scorer's flag is a guess.
+    pub corroborate: Corroborate,
+}
+
+/// The signals of its own a known account must show ([`Known::corroborate`]), from the weakest demand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Corroborate {
+    /// Nothing: a person named it, a victim paid it, a stop-payment was placed on it.
+    Nothing,
+    /// That it passes others' money on ([`Signals::passes_others_money`]): a registered case's money reached
+    /// it beyond the first hop, and a person paid out of a rented card's balance looks the same there.
+    PassesOn,
+    /// A money signal ([`Signals::moves_money`]): the scorer flagged it.
+    MoneySignal,
 }
 
 impl Known {
     /// An account named by a person, with no more to say.
     pub fn given(id: AccountId) -> Known {
-        Known { id, reasons: vec!["known mule (given)".into()], given: true }
+        Known { id, reasons: vec!["known mule (given)".into()], given: true, corroborate: Corroborate::Nothing }
     }
 }
 
 #[derive(Clone, Debug)]
 pub struct Suspect {
     pub id: AccountId,
+    /// Named by the registries or a person (and corroborated where that is required).
+    pub known: bool,
     pub reasons: Vec<String>,
     pub attribute_evidence: bool,
     pub money_evidence: bool,
@@ -263,6 +280,9 @@ pub struct Signals {
     pub passes_on: bool,
     /// Several senders' money passed on fast, or one-off senders' money: hardly any ordinary account's.
     pub strong_money: bool,
+    /// It passes on what it receives, whatever the pace or the amount, and is no salaried person's account
+    /// (or passes one-off senders' money on within the day): the least a card moving others' money shows.
+    pub passes_others_money: bool,
 }
 
 impl Signals {
@@ -276,9 +296,10 @@ impl Signals {
         self.money_evidence() || self.cashout || self.passes_on
     }
 
-    /// Attribute evidence: shared with other holders, and a card put to a dealer's use.
+    /// Attribute evidence: shared with other holders, and a card put to a dealer's use: moving money. A
+    /// new card alone is no use (a family sharing a phone opens a card for its student).
     pub fn attribute_evidence(&self) -> bool {
-        self.shared && (self.new_card || self.fast || self.held || self.one_off || self.cashout || self.passes_on)
+        self.shared && self.moves_money()
     }
 }
 
@@ -352,6 +373,9 @@ pub fn signals(f: &AccountFeatures, p: &DetectParams) -> Signals {
     // One sender's money passed on fast is a relay's in a chain, or a person paying on a relative's money:
     // evidence in a ring, not alone. From several senders it is a collector's.
     s.strong_money = (s.fast && f.senders >= policy::RING_MIN_SENDERS) || s.one_off;
+    let one_off_passed = f.one_off_senders >= policy::RING_ONE_OFF_SENDERS && f.one_off_pass_24h >= p.pass_through;
+    s.passes_others_money =
+        (not_salary && f.balance_left_share < policy::RING_PASS_THROUGH_WEAK && f.out_fen > 0) || one_off_passed;
     s
 }
 
@@ -363,18 +387,26 @@ pub fn suspects(feats: &[AccountFeatures], table: &AttrTable, p: &DetectParams, 
     let mut out = Vec::new();
     for f in feats {
         let kind = table.kind(f.id);
-        let k = known.get(&f.id).filter(|k| k.given || !is_hub(f, kind, p));
+        let s = signals(f, p);
+        let k = known.get(&f.id).filter(|k| k.given || !is_hub(f, kind, p)).filter(|k| {
+            k.given
+                || match k.corroborate {
+                    Corroborate::Nothing => true,
+                    Corroborate::PassesOn => s.passes_others_money,
+                    Corroborate::MoneySignal => s.moves_money(),
+                }
+        });
         let is_known = k.is_some();
         if !is_known && (is_hub(f, kind, p) || f.in_count + f.out_count == 0) {
             continue;
         }
-        let s = signals(f, p);
         let mut reasons: Vec<String> = k.map(|k| k.reasons.clone()).unwrap_or_default();
         reasons.extend(s.reasons.iter().cloned());
         let attribute_evidence = is_known || s.attribute_evidence();
         if attribute_evidence || s.money_evidence() {
             out.push(Suspect {
                 id: f.id,
+                known: is_known,
                 reasons,
                 attribute_evidence,
                 money_evidence: s.money_evidence(),
@@ -396,7 +428,6 @@ pub fn rings<G: TransferGraph + Sync>(
     known: &[Known],
 ) -> GraphResult<Vec<Ring>> {
     let sus = suspects(feats, table, p, known);
-    let known_ids: BTreeSet<AccountId> = known.iter().map(|k| k.id).collect();
     let index: HashMap<AccountId, usize> = sus.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
     let mut graph: UnGraph<usize, ()> = UnGraph::with_capacity(sus.len(), sus.len() * 2);
     let nodes: Vec<_> = (0..sus.len()).map(|i| graph.add_node(i)).collect();
@@ -482,7 +513,7 @@ pub fn rings<G: TransferGraph + Sync>(
         // What makes a group of linked suspects a ring: a card the registries name; or two or more cards
         // one of which has attribute evidence and one of which moves money; or, on money alone, enough cards with money evidence and a
         // strong money signal among them (one card alone is a wholesaler as often as a mule).
-        let is_known = members.iter().any(|&i| known_ids.contains(&sus[i].id));
+        let is_known = members.iter().any(|&i| sus[i].known);
         // Attributes tie cards together; money shows what they are used for. A family on one phone with a
         // new card is tied, but moves nobody's money.
         let attribute =
