@@ -19,7 +19,7 @@ DEMO_REPORTED  = $$(awk -F, '$$1=="$(DEMO_CASE)" {print $$4}' $(WORLD)/truth/cas
 DEMO_VICTIM    = $$(awk -F, '$$1=="$(DEMO_CASE)" {print $$2}' $(WORLD)/truth/cases.csv)
 DEMO_WINDOW    = --from "2026-01-01 00:00:00" --to "2026-03-01 00:00:00"
 
-.PHONY: deps deps-report build test lint unit fuzz-smoke api-schema browser demo bench bench-scale criterion clean-demo
+.PHONY: deps deps-report build test lint unit fuzz-smoke api-schema browser demo bench bench-scale criterion eval-rings clean-demo
 
 deps:
 	@scripts/install-deps.sh build
@@ -90,10 +90,16 @@ demo: build
 	$(BIN) freeze --db $(DEMO)/db --seed-txn $(DEMO_SEEDS) --as-of "$(DEMO_REPORTED)"
 	@echo "== cases linked through shared accounts (串并) =="
 	$(BIN) link --db $(DEMO)/db --cases $(WORLD)/truth/cases.csv
-	@echo "== mule-card rings (断卡), ranked, with roles and evidence =="
+	@echo "== register the world's reported cases, as a case system would: rings start from them =="
+	$(BIN) case import --db $(DEMO)/db --file $(WORLD)/truth/cases.csv
+	@echo "== mule-card rings (断卡), ranked, with roles and evidence (naming the cases that reached each card) =="
 	$(BIN) rings --db $(DEMO)/db --min-score 50 | head -n 40
 	@echo "== ring detection scored against the world's ground truth =="
 	$(BIN) eval rings --world $(WORLD) --db $(DEMO)/db
+	@echo "== learning from a 断卡 team's confirmed cards (half the world's mule cards), scored on the other half =="
+	@awk -F, 'NR > 1 && NR % 2 == 0 { print $$1 }' $(WORLD)/truth/mules.csv > $(DEMO)/confirmed.txt
+	$(BIN) rings --db $(DEMO)/db --confirmed $(DEMO)/confirmed.txt --scores $(DEMO)/scores.csv | head -n 12
+	$(BIN) eval rings --world $(WORLD) --db $(DEMO)/db --confirmed-share 0.5
 	@echo "== freeze proposals scored against the world's ground truth =="
 	$(BIN) eval trace --world $(WORLD) --db $(DEMO)/db | head -n 7
 	@echo "== bank statements as banks send them (调单 replies): the victim's and the first level's =="
@@ -109,8 +115,6 @@ demo: build
 	$(BIN) trace --db $(DEMO)/statements-db --victim $(DEMO_VICTIM) $(DEMO_WINDOW) --as-of "$(DEMO_REPORTED)" --rule lifo
 	@echo "== extended-freeze proposals from the statements: capped by the real balance, citing the statement lines =="
 	$(BIN) freeze --db $(DEMO)/statements-db --victim $(DEMO_VICTIM) $(DEMO_WINDOW) --as-of "$(DEMO_REPORTED)"
-	@echo "== register the world's reported cases, as a case system would =="
-	$(BIN) case import --db $(DEMO)/db --file $(WORLD)/truth/cases.csv
 	@echo "== serving the API on http://127.0.0.1:8080/v1 and the web view on http://127.0.0.1:8080/viz/ (Ctrl-C to stop)"
 	@echo "   web view: sign in with demo-operator-token-0000, open CASE-00009; API, try:"
 	@echo "   curl -H 'Authorization: Bearer demo-analyst-token-0000' http://127.0.0.1:8080/v1/stats"
@@ -123,6 +127,12 @@ bench: build
 	@scripts/bench-statements.sh $(BIN) $(BENCH)
 	@scripts/bench-api.sh $(BIN) $(BENCH)
 	$(CARGO) bench --bench store --bench trace
+
+# Ring detection per habits setting (datasets/settings/), with and without the case registry and with half
+# the mule cards given as confirmed cards, over seeds no tuning used: the README's table.
+EVAL_SEEDS ?= 31 32 33
+eval-rings: build
+	@scripts/eval-rings.sh $(BIN) target/eval-rings 3000 30 $(EVAL_SEEDS)
 
 criterion: deps
 	$(CARGO) bench --bench store --bench trace

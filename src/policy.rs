@@ -24,6 +24,15 @@ pub fn is_terminal_kind(kind: &AccountKind) -> bool {
     matches!(kind, AccountKind::Atm | AccountKind::Otc | AccountKind::Merchant | AccountKind::ThirdParty)
 }
 
+/// An account paying at least this share of its outgoing money as salary is an employer's payroll account:
+/// never a ring suspect, whatever money reached it (a payroll account passes on all it receives, to many).
+pub const PAYROLL_SALARY_OUT_SHARE: f64 = 0.5;
+
+/// Whether an account is a payroll account (see [`PAYROLL_SALARY_OUT_SHARE`]).
+pub fn is_payroll(salary_out_share: f64) -> bool {
+    salary_out_share >= PAYROLL_SALARY_OUT_SHARE
+}
+
 /// The one definition of a hub, used by freeze proposals and ring detection alike.
 pub fn is_hub(kind: &AccountKind, distinct_counterparties: usize, hub_counterparties: usize) -> bool {
     is_terminal_kind(kind) || distinct_counterparties >= hub_counterparties
@@ -98,7 +107,8 @@ pub const RING_ROLE_COLLECTOR_SHARE: f64 = 0.5;
 /// an operator hands out a batch with small gaps where some numbers were sold to others.
 pub const RING_PHONE_RUN_GAP: u64 = 3;
 /// Cards opened at one branch within this many days of each other form one opening cohort: a dealer brings
-/// the holders he recruited to the branch together, in a week.
+/// the holders he recruited to the branch together, in a week. Said in evidence and read by the scorer; not
+/// a tie between suspects (a busy branch opens many people's cards in a week).
 pub const RING_COHORT_DAYS: i32 = 7;
 
 /// Money of one registered case an account must have received (under any conserving rule, over everything

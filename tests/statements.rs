@@ -508,3 +508,73 @@ fn the_investigation_loop_reaches_one_level_further_with_each_reply() {
         freeze["proposals"].as_array().unwrap().iter().any(|p| !p["basis"]["sources"].as_array().unwrap().is_empty());
     assert!(cited, "{freeze}");
 }
+
+/// Login IPs from statement lines are attributes of the cards: three holders' cards seen from one IP are
+/// tied, the features count the holders, and the ring's evidence and shared attributes say so.
+#[test]
+fn a_login_ip_shared_across_holders_ties_their_cards() {
+    let dir = tempfile::tempdir().unwrap();
+    let stmts = dir.path().join("stmts");
+    std::fs::create_dir_all(&stmts).unwrap();
+    let header = "交易卡号,户名,交易时间,借贷标志,交易金额,交易余额,对手账号,对手户名,交易流水号,IP地址\n";
+    // card, holder, then (time, direction, amount, balance after, counterparty, serial) lines.
+    type Line<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, &'a str);
+    let cards: [(&str, &str, &[Line]); 3] = [
+        (
+            "6222000000000001",
+            "甲",
+            &[
+                ("2026-01-05 10:00:00", "贷", "30000.00", "30000.00", "6217000000000101", "A1"),
+                ("2026-01-05 10:02:00", "贷", "25000.00", "55000.00", "6217000000000102", "A2"),
+                ("2026-01-05 10:10:00", "借", "54900.00", "100.00", "6222000000000002", "A3"),
+            ],
+        ),
+        (
+            "6222000000000002",
+            "乙",
+            &[
+                ("2026-01-05 10:10:00", "贷", "54900.00", "54900.00", "6222000000000001", "B1"),
+                ("2026-01-05 10:20:00", "借", "54800.00", "100.00", "6222000000000003", "B2"),
+            ],
+        ),
+        (
+            "6222000000000003",
+            "丙",
+            &[
+                ("2026-01-05 10:20:00", "贷", "54800.00", "54800.00", "6222000000000002", "C1"),
+                ("2026-01-05 10:30:00", "借", "54700.00", "100.00", "6228000000000999", "C2"),
+            ],
+        ),
+    ];
+    for (card, holder, lines) in cards {
+        let mut text = header.to_string();
+        for (ts, dir, amount, balance, cp, serial) in lines {
+            text.push_str(&format!("{card},{holder},{ts},{dir},{amount},{balance},{cp},,{serial},10.9.9.9\n"));
+        }
+        std::fs::write(stmts.join(format!("{card}.csv")), text).unwrap();
+    }
+    let db = dir.path().join("db");
+    import(&db, &[&stmts]);
+    let features = run(&["features", "--db", p(&db)]);
+    assert!(features.status.success(), "{}", String::from_utf8_lossy(&features.stderr));
+    let mut rdr = csv::Reader::from_reader(features.stdout.as_slice());
+    let col = rdr.headers().unwrap().iter().position(|h| h == "holders_on_login").expect("a holders_on_login column");
+    let on_login: BTreeMap<String, String> =
+        rdr.records().map(|r| r.unwrap()).map(|r| (r[0].to_string(), r[col].to_string())).collect();
+    for card in ["6222000000000001", "6222000000000002", "6222000000000003"] {
+        assert_eq!(on_login[card], "3", "{card}");
+    }
+    assert_eq!(on_login["6217000000000101"], "1", "a victim's card has no statement of its own here");
+    let rings = json(&run(&["rings", "--db", p(&db), "--format", "json"]));
+    let ring = &rings["rings"][0];
+    let members: BTreeSet<&str> =
+        ring["members"].as_array().unwrap().iter().map(|m| m["account"].as_str().unwrap()).collect();
+    assert_eq!(members, BTreeSet::from(["6222000000000001", "6222000000000002", "6222000000000003"]));
+    assert!(ring["members"][0]["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e == "login IP or MAC shared by 3 holders"));
+    assert_eq!(ring["shared_attributes"][0]["attribute"], "ip");
+    assert_eq!(ring["shared_attributes"][0]["value"], "10.9.9.9");
+}

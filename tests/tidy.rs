@@ -204,3 +204,17 @@ fn the_checks_see_what_they_look_for() {
     assert!(uses("let store = view.store;", "store").is_empty(), "a variable is not the module");
     assert_eq!(uses("use crate::{keys, model};", "keys").len(), 1);
 }
+
+/// The web view translates the scorer's evidence word by word: every feature's words in
+/// `rings/scorer.rs` has its entry in `viz/i18n.js`, so no Chinese page shows a stray English phrase.
+#[test]
+fn every_scorer_feature_has_its_words_in_the_web_view() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scorer = std::fs::read_to_string(root.join("src/rings/scorer.rs")).expect("scorer source");
+    let i18n = std::fs::read_to_string(root.join("viz/i18n.js")).expect("viz/i18n.js");
+    let words: Vec<&str> = scorer.split("words: \"").skip(1).filter_map(|rest| rest.split('"').next()).collect();
+    assert!(words.len() >= 20, "found the scorer's features: {words:?}");
+    let missing: Vec<&&str> =
+        words.iter().filter(|w| !i18n.contains(&format!("\"{w}\":")) && !i18n.contains(&format!("  {w}:"))).collect();
+    assert!(missing.is_empty(), "scorer words without a translation in viz/i18n.js: {missing:?}");
+}

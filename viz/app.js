@@ -1288,7 +1288,7 @@
       location.hash = href(["rings"], { min_score: filter.elements.min_score.value });
     });
     const list = section(t("rings.ranked"), "mt-rings");
-    root.append(filter, list.el);
+    root.append(filter, list.el, confirmedPanel(ctx));
     await fill(ctx, list.body, api.get("/v1/rings", { min_score: q.get("min_score") }), (r) => {
       list.body.append(h("p", { class: "mt-hint", text: t("rings.scanned", { n: r.accounts_scanned, rings: r.rings.length }) }));
       if (!r.rings.length) return list.body.append(empty(t("rings.none")));
@@ -1316,6 +1316,78 @@
         ),
       );
     });
+  }
+
+  /**
+   * Learning from a 断卡 team's confirmed cards: paste the list, the server trains a scorer, says how well
+   * it finds the listed cards again (cross-validated), and answers with the rings found with it. Those
+   * rings are ranked within this answer only, so they are shown here in full, not linked to #/rings/R….
+   */
+  function confirmedPanel(ctx) {
+    const panel = section(t("rings.confirmed"), "mt-confirmed");
+    const form = h(
+      "form",
+      { class: "mt-controls mt-confirmed-form" },
+      h("label", { class: "mt-field mt-wide" }, h("span", { text: t("rings.confirmedList") }), h("textarea", { name: "accounts", rows: 4, placeholder: t("rings.confirmedPlaceholder") })),
+      h("label", { class: "mt-field" }, h("span", { text: t("rings.confirmedSource") }), h("input", { name: "source", type: "text", placeholder: t("rings.confirmedSourcePlaceholder") })),
+      h("button", { type: "submit", class: "mt-confirmed-btn", text: t("rings.confirmedRun") }),
+    );
+    const out = h("div", { class: "mt-confirmed-out" });
+    panel.body.append(h("p", { class: "mt-hint", text: t("rings.confirmedHint") }), form, out);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const accounts = form.elements.accounts.value
+        .split(/[\s,;]+/)
+        .map((a) => a.trim())
+        .filter(Boolean);
+      const btn = form.querySelector(".mt-confirmed-btn");
+      btn.disabled = true;
+      out.replaceChildren(loading());
+      try {
+        const r = await api.post("/v1/rings/confirmed", { accounts, source: form.elements.source.value.trim() || undefined });
+        if (!ctx.alive) return;
+        out.replaceChildren(...confirmedResult(r));
+      } catch (err) {
+        out.replaceChildren(errorBox(err));
+        showError(err);
+      } finally {
+        btn.disabled = false;
+      }
+    });
+    return panel.el;
+  }
+
+  function confirmedResult(r) {
+    const s = r.scorer;
+    const pct = (x) => `${(100 * x).toFixed(1)}%`;
+    const summary = h("p", {
+      class: "mt-scorer",
+      data: { confirmed: s.confirmed, flagged: s.flagged },
+      text: t("rings.scorerSummary", {
+        confirmed: s.confirmed,
+        missing: s.confirmed_not_in_store.length,
+        precision: pct(s.cv_precision),
+        recall: pct(s.cv_recall),
+        flagged: s.flagged,
+        rings: r.rings.length,
+      }),
+    });
+    const rings = r.rings.map((g) =>
+      h(
+        "details",
+        { class: "mt-confirmed-ring", data: { ring: g.ring_id } },
+        h("summary", { text: `${g.ring_id} · ${t("rings.score")} ${g.score} · ${t("rings.membersN", { n: g.members.length })} · ${money(g.money_in)}` }),
+        table(
+          [
+            { key: "account", label: t("col.account"), cell: (m) => h("a", { href: href(["account", m.account]), text: m.account }) },
+            { key: "role", label: t("rings.role"), cell: (m) => t(`role.${m.role}`) },
+            { key: "evidence", label: t("rings.evidence"), cell: (m) => h("ul", { class: "mt-evidence" }, m.evidence.map(txItem)) },
+          ],
+          g.members,
+        ),
+      ),
+    );
+    return [summary, h("p", { class: "mt-hint", text: t("rings.scorerLowerBound") }), ...rings];
   }
 
   /**

@@ -361,7 +361,7 @@ pub fn signals(f: &AccountFeatures, p: &DetectParams) -> Signals {
         ));
     }
     // Ties to other cards that are not evidence alone (families buy numbers together, employers open
-    // payroll cards together) but join suspects into one ring.
+    // payroll cards together): a phone run joins suspects into one ring; a branch cohort is said only.
     if f.holders_in_phone_run >= p.shared_holders {
         s.reasons.push(format!("phone number in a run of consecutive numbers of {} holders", f.holders_in_phone_run));
     }
@@ -388,7 +388,9 @@ pub fn suspects(feats: &[AccountFeatures], table: &AttrTable, p: &DetectParams, 
     for f in feats {
         let kind = table.kind(f.id);
         let s = signals(f, p);
-        let k = known.get(&f.id).filter(|k| k.given || !is_hub(f, kind, p)).filter(|k| {
+        // Hubs and payroll accounts are never suspects unless a person names them.
+        let excluded = is_hub(f, kind, p) || policy::is_payroll(f.salary_out_share);
+        let k = known.get(&f.id).filter(|k| k.given || !excluded).filter(|k| {
             k.given
                 || match k.corroborate {
                     Corroborate::Nothing => true,
@@ -397,7 +399,7 @@ pub fn suspects(feats: &[AccountFeatures], table: &AttrTable, p: &DetectParams, 
                 }
         });
         let is_known = k.is_some();
-        if !is_known && (is_hub(f, kind, p) || f.in_count + f.out_count == 0) {
+        if !is_known && (excluded || f.in_count + f.out_count == 0) {
             continue;
         }
         let mut reasons: Vec<String> = k.map(|k| k.reasons.clone()).unwrap_or_default();
@@ -470,30 +472,18 @@ pub fn rings<G: TransferGraph + Sync>(
             graph.update_edge(nodes[w[0]], nodes[w[1]], ());
         }
     }
-    // Ties: numbers of one run, new cards opened at one branch within a week of each other.
+    // Ties: numbers of one run (号段). Branch cohorts are not ties: a busy branch opens many people's
+    // cards in a week, and at scale they glued different dealers' rings into one; they stay evidence in
+    // words and a feature of the scorer.
     let mut by_run: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
-    let mut by_branch: BTreeMap<&str, Vec<(i32, usize)>> = BTreeMap::new();
     for (i, s) in sus.iter().enumerate() {
-        let a = table.get(s.id);
-        if let Some(run) = table.phone_run(&a.phone) {
+        if let Some(run) = table.phone_run(&table.get(s.id).phone) {
             by_run.entry(run).or_default().push(i);
-        }
-        let new_card = feats[s.id as usize].age_at_first_activity_days.is_some_and(|d| d <= p.new_card_days);
-        if let (true, false, Some(day)) = (new_card, a.branch.is_empty(), a.opened_at_days) {
-            by_branch.entry(a.branch.as_str()).or_default().push((day, i));
         }
     }
     for members in by_run.values() {
         for w in members.windows(2) {
             graph.update_edge(nodes[w[0]], nodes[w[1]], ());
-        }
-    }
-    for list in by_branch.values_mut() {
-        list.sort_unstable();
-        for w in list.windows(2) {
-            if w[1].0 - w[0].0 <= policy::RING_COHORT_DAYS {
-                graph.update_edge(nodes[w[0].1], nodes[w[1].1], ());
-            }
         }
     }
     let mut uf = UnionFind::<usize>::new(sus.len());

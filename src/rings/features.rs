@@ -61,6 +61,8 @@ pub struct AccountFeatures {
     pub round_or_under_limit_share: f64,
     /// Share of incoming money that came as salary.
     pub salary_in_share: f64,
+    /// Share of outgoing money paid as salary (an employer's payroll account).
+    pub salary_out_share: f64,
     /// Share of outgoing money to terminals (ATM, OTC, platform, merchant).
     pub terminal_out_share: f64,
     /// Distinct holders among the cards using this card's device (1: only its own holder).
@@ -482,6 +484,8 @@ pub fn account_features<G: TransferGraph>(
         }
     }
     if f.out_fen > 0 {
+        let salary: i64 = outs.iter().filter(|e| e.channel == ChannelKind::Salary).map(|e| e.amount_fen).sum();
+        f.salary_out_share = salary as f64 / f.out_fen as f64;
         let term: i64 = outs
             .iter()
             .filter(|e| is_terminal_transfer(table.kind(e.counterparty), e.channel))

@@ -88,6 +88,7 @@ pub const FEATURES: &[Feature] = &[
         value: |f| f.round_or_under_limit_share,
     },
     Feature { name: "salary_in_share", words: "salary in", value: |f| f.salary_in_share },
+    Feature { name: "salary_out_share", words: "salary paid out", value: |f| f.salary_out_share },
     Feature {
         name: "terminal_out_share",
         words: "money to ATMs, OTC sellers, platforms",

@@ -759,6 +759,33 @@ test("one as-of for a whole view: without one, every request and both saved file
   for (const [what, at] of asked) assert.equal(at, report, `${what} asks for the report time`);
 });
 
+test("rings: a pasted list of confirmed cards trains the scorer; its rings show the confirmed cards named by line", async (page) => {
+  await signIn(page, ANALYST);
+  const mules = readCsv("datasets/sample/truth/mules.csv").map((m) => m.account);
+  const listed = mules.filter((_, i) => i % 2 === 0);
+  const want = await api("/v1/rings/confirmed", { method: "POST", body: { accounts: listed, source: "op-7" } });
+  await open(page, "#/rings", ".mt-confirmed-form");
+  await page.fill(".mt-confirmed-form textarea[name=accounts]", listed.join("\n"));
+  await page.fill(".mt-confirmed-form input[name=source]", "op-7");
+  await page.click(".mt-confirmed-btn");
+  await page.waitForSelector(".mt-confirmed-out .mt-scorer");
+  const shown = await page.$eval(".mt-confirmed-out .mt-scorer", (p) => [Number(p.dataset.confirmed), Number(p.dataset.flagged)]);
+  assert.deepEqual(shown, [listed.length, want.scorer.flagged], "the scorer's counts are the API's");
+  assert.deepEqual(
+    await page.$$eval(".mt-confirmed-ring", (ds) => ds.map((d) => d.dataset.ring)),
+    want.rings.map((r) => r.ring_id),
+    "one entry per ring of the answer",
+  );
+  // Each confirmed card the rings hold is named with its line in the pasted list (1-based).
+  await page.click(".mt-confirmed-ring summary");
+  const first = want.rings[0].members.find((m) => listed.includes(m.account));
+  assert.ok(first, "the first ring holds a confirmed card");
+  const line = listed.indexOf(first.account) + 1;
+  const evidence = await page.$$eval(".mt-confirmed-ring[open] li", (ls) => ls.map((l) => l.textContent));
+  assert.ok(evidence.some((e) => e.includes("op-7") && e.includes(String(line))), `confirmed card named by line ${line}: ${evidence}`);
+  await shot(page, "rings-confirmed");
+});
+
 test("rings: the ranked list equals the API's; a ring's diagram has its members, roles, attributes and flows", async (page, rec) => {
   await signIn(page, ANALYST);
   const { rings } = await api("/v1/rings");

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 
-use super::{json_body, ApiResult};
+use super::{integral_u32, json_body, ApiResult};
 use crate::app::rings as uc;
 use crate::rings::{RingDetail, RingsAround, RingsReport};
 use crate::server::extract::{P, Q};
@@ -46,18 +46,28 @@ pub async fn rings_around(State(s): State<AppState>, P(account): P<String>) -> A
 /// Most confirmed cards one request may carry.
 const MAX_CONFIRMED: usize = 100_000;
 
+/// An account number as listed: no white space (Unicode's, which is JavaScript's `\s` and U+0085).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(transparent)]
+#[schema(pattern = r"^[^\s\u0085]+$")]
+pub struct ListedAccount(String);
+
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfirmedRequest {
     /// Cards confirmed as mule cards (a 断卡 team's past operations), by account number.
-    accounts: Vec<String>,
+    #[schema(max_items = 100000)]
+    accounts: Vec<ListedAccount>,
     /// Names the list in each member's evidence (e.g. the operation it came from).
     #[serde(default)]
     source: Option<String>,
     /// Only rings scoring at least this (0-100).
+    #[schema(minimum = 0, maximum = 100)]
     min_score: Option<f64>,
     /// At most this many rings, best first (default 100).
-    limit: Option<usize>,
+    #[schema(minimum = 1, maximum = 1000)]
+    #[serde(default, deserialize_with = "integral_u32")]
+    limit: Option<u32>,
 }
 
 #[utoipa::path(post, path = "/v1/rings/confirmed", tag = "rings", request_body = ConfirmedRequest, responses((status = 200, description = "Rings found with a scorer trained on the confirmed cards: the ranked list, and the scorer's cross-validated precision and recall (whole-graph work and training: seconds to minutes; not cached)", body = RingsReport), (status = 422, description = "Too few of the confirmed cards are in the store to learn from", body = crate::server::openapi::ErrorBody)))]
@@ -70,16 +80,15 @@ pub async fn rings_confirmed(
         return Err(ApiError::bad_request("accounts", format!("at most {MAX_CONFIRMED} confirmed cards per request")));
     }
     let mut listed = Vec::with_capacity(b.accounts.len());
-    for (i, a) in b.accounts.iter().enumerate() {
-        let a = a.trim();
-        if a.is_empty() {
-            return Err(ApiError::bad_request("accounts", format!("accounts[{i}] is empty")));
+    for (i, ListedAccount(a)) in b.accounts.into_iter().enumerate() {
+        if a.is_empty() || a.contains(|c: char| c.is_whitespace() || c == '\u{feff}') {
+            return Err(ApiError::bad_request("accounts", format!("accounts[{i}] is empty or holds spaces: {a:?}")));
         }
-        listed.push(crate::rings::scorer::ListedCard { account: a.to_string(), line: i + 1 });
+        listed.push(crate::rings::scorer::ListedCard { account: a, line: i + 1 });
     }
-    let source = b.source.unwrap_or_else(|| "the confirmed list".into());
+    let source = b.source.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| "the confirmed list".into());
     let (store, cache, tz) = (s.store.clone(), s.rings.clone(), s.tz);
-    let (min_score, limit) = (b.min_score.unwrap_or(0.0), Some(b.limit.unwrap_or(100)));
+    let (min_score, limit) = (b.min_score.unwrap_or(0.0), Some(b.limit.map_or(100, |l| l as usize)));
     blocking(move || Ok(uc::with_confirmed(&store.view()?, &cache, tz, &listed, &source, min_score, limit)?.report))
         .await
         .map(Json)
