@@ -101,6 +101,14 @@ pub struct Habits {
     /// More look-alikes that share one trait each with mule cards: families of three on one phone and
     /// device, wholesalers passing money on within the hour, students whose new cards are busy.
     pub more_lookalikes: bool,
+    /// Sinks as most bank data has them: no account kinds. OTC sellers' cards and personal shops are written
+    /// as `personal`, other shops and payment platforms as `corporate`, and mule cards pay shops by QR-code
+    /// transfer rather than card purchase, so traces run into these shared sinks instead of ending there.
+    pub unlabelled_sinks: bool,
+    /// Probability that a ring's last layer pays a cash-out crew shared with other rings (rings come in
+    /// threes that share the first one's cash-out cards, a 水房 serving several gangs) instead of its own
+    /// cash-out cards: deep accounts that many gangs' cases reach but that pass money on, unlike sinks.
+    pub shared_cashout: f64,
 }
 
 impl Default for Habits {
@@ -114,6 +122,8 @@ impl Default for Habits {
             partial_pass: 0.0,
             attributes: true,
             more_lookalikes: false,
+            unlabelled_sinks: false,
+            shared_cashout: 0.0,
         }
     }
 }

@@ -2079,7 +2079,14 @@ impl Sim {
             Role::Relay if tier < tiers && !chance(&mut self.rng, 120) => (Role::Relay, tier + 1),
             _ => (Role::Cashout, 0),
         };
-        let mut targets = self.ring_cards(r, want_role, want_tier);
+        // Habits: the shared cash-out crew. Drawn from the habits generator only when the habit is on, so
+        // the original stream (and the sample world) is untouched.
+        let crew = r - r % 3;
+        let shared = want_role == Role::Cashout
+            && crew != r
+            && self.habits.shared_cashout > 0.0
+            && self.hrng.random::<f64>() < self.habits.shared_cashout;
+        let mut targets = self.ring_cards(if shared { crew } else { r }, want_role, want_tier);
         targets.retain(|&t| t != m);
         if targets.is_empty() {
             targets = self.ring_cards(r, Role::Cashout, 0);
@@ -2196,13 +2203,9 @@ impl Sim {
                         break;
                     }
                     let gap = self.rng.random_range(60..=600);
-                    self.mules[mi].plan.push_back(Pay {
-                        dst: shop,
-                        amount: price,
-                        ch: Channel::Pos,
-                        memo: "消费",
-                        gap,
-                    });
+                    // Habits: paid by scanning the shop's QR code, a plain transfer in the bank's records.
+                    let ch = if self.habits.unlabelled_sinks { Channel::Transfer } else { Channel::Pos };
+                    self.mules[mi].plan.push_back(Pay { dst: shop, amount: price, ch, memo: "消费", gap });
                     rest -= price;
                 }
             }
@@ -2267,8 +2270,17 @@ impl Sim {
             &["account_id", "holder_id", "holder_name", "phone", "device_id", "bank", "branch", "opened_at", "kind"],
         )?;
         let attributes = self.habits.attributes;
+        let personal_shops: std::collections::HashSet<u32> =
+            self.merchants.iter().filter(|m| m.personal_shop).map(|m| m.acct).collect();
         for &a in &order {
             let acc = &self.accounts[a as usize];
+            // Habits: bank data without kinds for sinks (the truth keeps them, in lookalikes.csv).
+            let kind = match acc.kind {
+                Kind::Otc if self.habits.unlabelled_sinks => "personal",
+                Kind::Merchant if self.habits.unlabelled_sinks && personal_shops.contains(&a) => "personal",
+                Kind::Merchant | Kind::ThirdParty if self.habits.unlabelled_sinks => "corporate",
+                k => k.as_str(),
+            };
             let h = &self.holders[acc.holder as usize];
             let opened = date_string(acc.opened_day);
             // Habits: most bank data carries neither the device nor the phone.
@@ -2282,7 +2294,7 @@ impl Sim {
                 bank_code(acc.bank),
                 acc.branch.as_str(),
                 opened.as_str(),
-                acc.kind.as_str(),
+                kind,
             ])?;
         }
         w.finish()?;
@@ -2340,6 +2352,10 @@ impl Sim {
         }
         for w in &self.wholesalers {
             look.push((w.card, "wholesaler"));
+        }
+        // Unlabelled OTC sellers' cards look like anyone's in accounts.csv; the truth names them.
+        if self.habits.unlabelled_sinks {
+            look.extend(self.otc.iter().map(|&a| (a, "otc")));
         }
         look.extend(self.extra_lookalikes.iter().copied());
         look.retain(|&(a, _)| self.accounts[a as usize].mule == NONE);
