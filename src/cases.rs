@@ -77,119 +77,17 @@ pub fn read_cases(path: &Path, tz: Tz) -> Result<Vec<CaseSpec>, CaseError> {
     Ok(out)
 }
 
-fn trace_case<G: TransferGraph>(g: &G, case: &CaseSpec, base: &TraceParams) -> Result<crate::trace::Trace, CaseError> {
+/// A case's trace as of its report time (or the base's as-of when it has none).
+pub fn trace_case<G: TransferGraph>(
+    g: &G,
+    case: &CaseSpec,
+    base: &TraceParams,
+) -> Result<crate::trace::Trace, CaseError> {
     let wrap = |source| CaseError::Trace { case: case.case_id.clone(), source };
     let as_of_ms = case.as_of_ms.unwrap_or(base.as_of_ms);
     let spec = SeedSpec { txn_ids: case.seed_txn_ids.clone(), ..Default::default() };
     let seeds = resolve_seeds(g, &spec, as_of_ms).map_err(wrap)?;
     trace_downstream(g, &seeds, &TraceParams { as_of_ms, ..base.clone() }).map_err(wrap)
-}
-
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct SharedAccount {
-    pub account: String,
-    pub hop_in_a: u32,
-    pub hop_in_b: u32,
-    pub held_a: Fen,
-    pub held_b: Fen,
-}
-
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct CaseLink {
-    pub case_a: String,
-    pub case_b: String,
-    pub shared_accounts: Vec<SharedAccount>,
-}
-
-/// `moneytrail link`: cases whose traces pass through the same non-terminal accounts.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct LinkReport {
-    pub cases: usize,
-    pub links: Vec<CaseLink>,
-    /// Groups of cases connected through shared accounts (串并 groups), largest first.
-    pub groups: Vec<Vec<String>>,
-}
-
-pub fn link_cases<G: TransferGraph>(g: &G, cases: &[CaseSpec], base: &TraceParams) -> Result<LinkReport, CaseError> {
-    // account → (case index, hop, held)
-    let mut by_account: BTreeMap<u32, Vec<(usize, u32, i64)>> = BTreeMap::new();
-    for (i, case) in cases.iter().enumerate() {
-        let t = trace_case(g, case, base)?;
-        for a in t.accounts.values() {
-            by_account.entry(a.id).or_default().push((i, a.hop, a.held.iter().sum()));
-        }
-    }
-    let mut pairs: BTreeMap<(usize, usize), Vec<SharedAccount>> = BTreeMap::new();
-    let mut parent: Vec<usize> = (0..cases.len()).collect();
-    fn find(p: &mut [usize], x: usize) -> usize {
-        let mut r = x;
-        while p[r] != r {
-            r = p[r];
-        }
-        p[x] = r;
-        r
-    }
-    for (acct, hits) in &by_account {
-        for (i, a) in hits.iter().enumerate() {
-            for b in &hits[i + 1..] {
-                let name = g
-                    .account_external(*acct)
-                    .map_err(|e| CaseError::Trace { case: cases[a.0].case_id.clone(), source: e.into() })?;
-                pairs.entry((a.0, b.0)).or_default().push(SharedAccount {
-                    account: name,
-                    hop_in_a: a.1,
-                    hop_in_b: b.1,
-                    held_a: Fen(a.2),
-                    held_b: Fen(b.2),
-                });
-                let (ra, rb) = (find(&mut parent, a.0), find(&mut parent, b.0));
-                parent[ra] = rb;
-            }
-        }
-    }
-    let links = pairs
-        .into_iter()
-        .map(|((a, b), shared)| CaseLink {
-            case_a: cases[a].case_id.clone(),
-            case_b: cases[b].case_id.clone(),
-            shared_accounts: shared,
-        })
-        .collect();
-    let mut groups: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-    for (i, case) in cases.iter().enumerate() {
-        let r = find(&mut parent, i);
-        groups.entry(r).or_default().push(case.case_id.clone());
-    }
-    let mut groups: Vec<Vec<String>> = groups.into_values().filter(|g| g.len() > 1).collect();
-    groups.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
-    Ok(LinkReport { cases: cases.len(), links, groups })
-}
-
-impl Report for LinkReport {
-    fn sections(&self) -> Vec<Section> {
-        let mut g = Section::new(format!("Linked case groups (串并), from {} cases", self.cases), &["cases"]);
-        for grp in &self.groups {
-            g.row(vec![grp.join(", ")]);
-        }
-        let mut l = Section::new(
-            "Shared accounts",
-            &["case a", "case b", "account", "hop a", "hop b", "held for a", "held for b"],
-        );
-        for link in &self.links {
-            for s in &link.shared_accounts {
-                l.row(vec![
-                    link.case_a.clone(),
-                    link.case_b.clone(),
-                    s.account.clone(),
-                    s.hop_in_a.to_string(),
-                    s.hop_in_b.to_string(),
-                    s.held_a.to_string(),
-                    s.held_b.to_string(),
-                ]);
-            }
-        }
-        vec![g, l]
-    }
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]

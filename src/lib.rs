@@ -13,6 +13,7 @@ pub mod gen;
 pub mod graph;
 pub mod ingest;
 pub mod keys;
+pub mod link;
 pub mod model;
 pub mod money;
 pub mod output;

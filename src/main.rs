@@ -356,6 +356,16 @@ enum EvalCommand {
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
     },
+    /// Case linking (串并) vs. the truth of which ring ran each case: pairwise precision and recall of
+    /// the links and the groups, adjusted Rand index.
+    Link {
+        #[command(flatten)]
+        w: WorldArgs,
+        #[command(flatten)]
+        rule: RuleArgs,
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
     /// Freeze proposals per case vs. the truth's holdings at the report time.
     Trace {
         #[command(flatten)]
@@ -615,6 +625,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 None => app::rings::eval(&store.view()?, &cache, tz, &world),
             }
             .map_err(cli_error)?;
+            print_report(format, &eval)
+        }
+        Command::Eval(EvalCommand::Link { w: WorldArgs { world, db, tz }, rule, format }) => {
+            let db = world_store(&world, db, tz)?;
+            let store = TransferStore::open_read_only(&db)?;
+            let eval = app::cases::eval_link(&store.view()?, &world, &rule.params(tz)?, tz).map_err(cli_error)?;
             print_report(format, &eval)
         }
         Command::Eval(EvalCommand::Trace { w: WorldArgs { world, db, tz }, rule, threshold, format }) => {

@@ -165,6 +165,51 @@ pub const RING_SCORER_CHUNK: usize = 100_000;
 /// The scorer's random seed: the same list on the same data gives the same model and the same flags.
 pub const RING_SCORER_SEED: u64 = 0x6d75_6c65;
 
+// ---------------------------------------------------------------------------------------------------------
+// Linking cases (串并).
+// ---------------------------------------------------------------------------------------------------------
+
+/// An account paid by at least this many distinct accounts may be a sink (an OTC seller's card, a shop's):
+/// mule collectors are paid by their victims and their ring, at most 18 senders on the tuning worlds; an
+/// OTC seller by dozens of buyers and rings, a shop by hundreds.
+pub const SINK_MIN_SENDERS: u32 = 30;
+/// …and it keeps at least this share of all it received (sellers and shops hold, mule cards pass on)…
+pub const SINK_HELD_SHARE: f64 = 0.5;
+/// …or pays at least this share of its outflow to ATMs, OTC sellers, platforms or shops.
+pub const SINK_CASHOUT_SHARE: f64 = 0.8;
+
+/// …or the traced cases' money is under this share of all it received: a merchant's collection account
+/// that settles to its owner daily passes money on, but its customers', not the cases'.
+pub const SINK_CASE_SHARE: f64 = 0.05;
+
+/// A shared account's weight by its level in a case: a level-1 collector card says most about who ran a
+/// case, each level down less (levels 1–4), deeper ones little.
+pub const LINK_LEVEL_WEIGHTS: [f64; 4] = [1.0, 0.5, 0.25, 0.12];
+pub const LINK_LEVEL_WEIGHT_DEEPER: f64 = 0.06;
+/// The money both cases put on a shared account, on a log scale from this (the floor weight) to the full
+/// amount (weight 1): a few hundred yuan can be a rule's artefact, ten thousand is a transfer of the gang.
+pub const LINK_MONEY_FLOOR_YUAN: f64 = 100.0;
+pub const LINK_MONEY_FULL_YUAN: f64 = 10_000.0;
+pub const LINK_MONEY_MIN_WEIGHT: f64 = 0.3;
+/// Time between the two cases' money arriving: the surplus over the floor halves every week; a gang uses
+/// its cards for weeks, so far apart still counts for the floor.
+pub const LINK_TIME_HALF_LIFE_DAYS: f64 = 7.0;
+pub const LINK_TIME_FLOOR: f64 = 0.5;
+/// Cards of two cases (levels 1–2) sharing a device, phone, holder or login: one dealer's cards. Weighed
+/// below a shared card, since families and shops share devices too.
+pub const LINK_ATTR_WEIGHT: f64 = 0.5;
+pub const LINK_ATTR_MAX_LEVEL: u32 = 2;
+/// Links below this strength are not reported (one weak clue: a level-3 account several cases share).
+pub const LINK_MIN_STRENGTH: f64 = 0.1;
+/// Links that shape groups: at least this strong.
+pub const LINK_GROUP_MIN_STRENGTH: f64 = 0.2;
+/// Leiden's resolution (modularity): 1, the standard; higher splits groups finer.
+pub const LINK_LEIDEN_RESOLUTION: f64 = 1.0;
+/// Fixed seed: the same cases on the same data give the same groups.
+pub const LINK_LEIDEN_SEED: u64 = 0x6c69_6e6b;
+/// Clues shown per link (the strongest).
+pub const LINK_EVIDENCE_SHOWN: usize = 5;
+
 /// Ring score (0–100) = 100 × (w_attr·attribute share + w_money·money share + w_size·size + w_flow·flow).
 /// Attribute and money evidence weigh most and equally (each alone is how a ring is found); size and the
 /// money that entered only rank rings of the same evidence.

@@ -318,6 +318,18 @@ async fn cases_are_registered_traced_frozen_and_linked() {
     let (st, links) = call(s, "GET", "/v1/cases/CASE-00006/links", Some(ANALYST), None).await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(links["links"][0]["case_b"], "CASE-00007", "{links}");
+    assert!(links["links"][0]["strength"].as_f64().unwrap() >= 0.5, "{links}");
+    let weights: Vec<f64> =
+        links["links"][0]["evidence"].as_array().unwrap().iter().map(|e| e["weight"].as_f64().unwrap()).collect();
+    assert!(!weights.is_empty() && weights.windows(2).all(|w| w[0] >= w[1]), "strongest clue first: {links}");
+    assert_eq!(links["groups"][0]["cases"], serde_json::json!(["CASE-00006", "CASE-00007"]), "{links}");
+    // 串并 over the whole registry: the same group, with the accounts that define it.
+    let (st, all) = call(s, "GET", "/v1/links", Some(ANALYST), None).await;
+    assert_eq!((st, all["cases"].as_u64()), (StatusCode::OK, Some(2)), "{all}");
+    assert_eq!(all["groups"][0]["group_id"], "G01");
+    assert!(!all["groups"][0]["defining_accounts"].as_array().unwrap().is_empty(), "{all}");
+    let (st, err) = call(s, "GET", "/v1/links?rule=nope", Some(ANALYST), None).await;
+    assert_eq!((st, err["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("rule")), "{err}");
     assert_eq!(call(s, "GET", "/v1/cases/NOPE/trace", Some(ANALYST), None).await.0, StatusCode::NOT_FOUND);
 }
 

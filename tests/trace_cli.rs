@@ -235,61 +235,64 @@ fn a_placed_stop_is_shown_not_proposed_again_and_renews_at_most_twice() {
     assert!(active["stops"].as_array().unwrap().is_empty());
 }
 
+/// Cases whose victims paid the same card (a level-1 collector, read from the transfers file, not from
+/// moneytrail) are linked strongly and grouped together; the evaluation against the rings that ran the
+/// cases meets the targets on the sample world.
 #[test]
-fn poison_links_every_pair_of_cases_that_truth_links() {
-    // Truth: cases whose money passed through the same non-terminal account (case_flows destinations,
-    // minus terminals). Poison reach is an upper bound, so every such pair must be reported.
-    let terminal_accounts: BTreeSet<String> =
-        csv_rows(&world().join("truth/terminals.csv")).iter().map(|r| r[1].to_string()).collect();
+fn cases_paying_one_collector_are_linked_and_groups_match_the_rings() {
     let dst_of: BTreeMap<String, String> =
         csv_rows(&world().join("transfers.csv")).iter().map(|r| (r[0].to_string(), r[3].to_string())).collect();
-    let mut cases_by_account: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let report: BTreeMap<String, String> = cases().into_iter().map(|c| (c.id, c.report_time)).collect();
-    let ts_of: BTreeMap<String, String> =
-        csv_rows(&world().join("transfers.csv")).iter().map(|r| (r[0].to_string(), r[1].to_string())).collect();
-    for r in csv_rows(&world().join("truth/case_flows.csv")) {
-        let dst = &dst_of[&r[0]];
-        // Only flows up to the case's report time exist for its trace.
-        if !terminal_accounts.contains(dst) && ts_of[&r[0]] <= report[&r[1]] {
-            cases_by_account.entry(dst.clone()).or_default().insert(r[1].to_string());
+    let mut cases_by_collector: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for r in csv_rows(&world().join("truth/cases.csv")) {
+        for seed in r[5].split(';') {
+            cases_by_collector.entry(dst_of[seed].clone()).or_default().insert(r[0].to_string());
         }
     }
-    let mut truth_pairs = BTreeSet::new();
-    for cs in cases_by_account.values() {
+    let mut must_link = BTreeSet::new();
+    for cs in cases_by_collector.values() {
         let v: Vec<&String> = cs.iter().collect();
         for (i, a) in v.iter().enumerate() {
             for b in &v[i + 1..] {
-                truth_pairs.insert(((*a).clone(), (*b).clone()));
+                must_link.insert(((*a).clone(), (*b).clone()));
             }
         }
     }
+    assert!(!must_link.is_empty(), "the sample world has cases sharing a collector; otherwise the test tests nothing");
     let cases_file = world().join("truth/cases.csv");
-    let l = json(&run(&[
-        "link",
-        "--db",
-        db(),
-        "--cases",
-        cases_file.to_str().unwrap(),
-        "--rule",
-        "poison",
-        "--format",
-        "json",
-    ]));
-    let got: BTreeSet<(String, String)> = l["links"]
+    let l = json(&run(&["link", "--db", db(), "--cases", cases_file.to_str().unwrap(), "--format", "json"]));
+    let strength: BTreeMap<(String, String), f64> = l["links"]
         .as_array()
         .unwrap()
         .iter()
         .map(|x| {
             let (a, b) = (x["case_a"].as_str().unwrap().to_string(), x["case_b"].as_str().unwrap().to_string());
-            if a < b {
-                (a, b)
-            } else {
-                (b, a)
-            }
+            ((a.clone().min(b.clone()), a.max(b)), x["strength"].as_f64().unwrap())
         })
         .collect();
-    assert!(truth_pairs.is_subset(&got), "missed links: {:?}", truth_pairs.difference(&got).collect::<Vec<_>>());
-    assert!(!truth_pairs.is_empty(), "the sample world has linked cases; otherwise the test tests nothing");
+    let group_of: BTreeMap<String, String> = l["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| {
+            let id = g["group_id"].as_str().unwrap().to_string();
+            g["cases"].as_array().unwrap().iter().map(move |c| (c.as_str().unwrap().to_string(), id.clone()))
+        })
+        .collect();
+    for (a, b) in &must_link {
+        let s = strength.get(&(a.clone(), b.clone())).copied().unwrap_or(0.0);
+        assert!(s >= 0.5, "{a} and {b} paid one collector, strength {s}");
+        assert!(group_of.contains_key(a) && group_of.get(a) == group_of.get(b), "{a} and {b} in one group: {l}");
+    }
+    // The note an analyst reads names each group and what defines it.
+    let text = String::from_utf8(run(&["link", "--db", db(), "--cases", cases_file.to_str().unwrap()]).stdout).unwrap();
+    assert!(text.contains("串并 note") && text.contains("G01") && text.contains("likely run by one gang"), "{text}");
+    // Against the truth of which ring ran each case.
+    let e = json(&run(&["eval", "link", "--world", world().to_str().unwrap(), "--db", db(), "--format", "json"]));
+    assert!(e["rings"].as_u64().unwrap() >= 2 && e["true_pairs"].as_u64().unwrap() >= 10, "{e}");
+    assert!(e["grouped"]["precision"].as_f64().unwrap() >= 0.9, "{e}");
+    assert!(e["grouped"]["recall"].as_f64().unwrap() >= 0.85, "{e}");
+    assert!(e["adjusted_rand_index"].as_f64().unwrap() >= 0.8, "{e}");
+    assert!(e["links"]["precision"].as_f64().unwrap() >= 0.9, "{e}");
 }
 
 #[test]

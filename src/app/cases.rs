@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use super::trace::TraceQuery;
 use super::{AppError, AppResult};
-use crate::cases::{link_cases, read_cases, CaseSpec, LinkReport};
+use crate::cases::{read_cases, CaseSpec};
+use crate::link::LinkReport;
 use crate::model::CaseRecord;
 use crate::store::{StoreView, TransferStore};
 use crate::timefmt::format_rfc3339;
@@ -162,27 +163,47 @@ pub fn case_query(case: &CaseRecord, o: &CaseRuleOptions) -> AppResult<TraceQuer
     Ok(TraceQuery { seeds, params })
 }
 
-/// `link --cases FILE`: cases of a cases file whose traces pass through the same accounts.
+/// `link --cases FILE`: which cases of a cases file one gang ran (串并), with the links' evidence, the groups
+/// and the shared sinks.
 pub fn link_file(view: &StoreView<'_>, file: &Path, base: &TraceParams, tz: Tz) -> AppResult<LinkReport> {
     let cases = read_cases(file, tz)?;
-    Ok(link_cases(view, &cases, base)?)
+    let linked = crate::link::link(view, &cases, base)?;
+    Ok(LinkReport::build(view, &cases, &linked, None)?)
 }
 
-/// `GET /v1/cases/{id}/links`: the registered cases that share accounts with this one, each traced as of
-/// its own report time.
-pub fn links(view: &StoreView<'_>, case_id: &str, base: &TraceParams) -> AppResult<LinkReport> {
-    get(view, case_id)?;
-    let specs: Vec<CaseSpec> = view
+/// The registered cases that can be linked: those with seed transfers (victim-and-window cases have no
+/// seed ids to link by yet), each traced as of its own report time.
+fn linkable(view: &StoreView<'_>) -> AppResult<Vec<CaseSpec>> {
+    Ok(view
         .all_cases()?
         .into_iter()
-        // Victim-and-window cases have no seed ids to link by yet.
         .filter(|c| c.victims.is_empty())
         .map(|c| CaseSpec { case_id: c.case_id, seed_txn_ids: c.seed_txn_ids, as_of_ms: c.report_time_ms })
-        .collect();
-    let mut report = link_cases(view, &specs, base)?;
-    report.links.retain(|l| l.case_a == case_id || l.case_b == case_id);
-    report.groups.retain(|g| g.iter().any(|c| c == case_id));
-    Ok(report)
+        .collect())
+}
+
+/// `GET /v1/links`: 串并 over every registered case.
+pub fn link_registry(view: &StoreView<'_>, base: &TraceParams) -> AppResult<LinkReport> {
+    let specs = linkable(view)?;
+    let linked = crate::link::link(view, &specs, base)?;
+    Ok(LinkReport::build(view, &specs, &linked, None)?)
+}
+
+/// `GET /v1/cases/{id}/links`: the registered cases linked to this one, its group and the sinks its money
+/// reached.
+pub fn links(view: &StoreView<'_>, case_id: &str, base: &TraceParams) -> AppResult<LinkReport> {
+    get(view, case_id)?;
+    let specs = linkable(view)?;
+    let Some(me) = specs.iter().position(|c| c.case_id == case_id) else {
+        return Err(AppError::unprocessable("id", format!("case {case_id} has no seed transfers to link by")));
+    };
+    let linked = crate::link::link(view, &specs, base)?;
+    Ok(LinkReport::build(view, &specs, &linked, Some(me))?)
+}
+
+/// `eval link --world DIR`: 串并 of a generated world's cases against the rings that ran them.
+pub fn eval_link(view: &StoreView<'_>, world: &Path, base: &TraceParams, tz: Tz) -> AppResult<crate::link::LinkEval> {
+    Ok(crate::link::eval_link(view, world, base, tz)?)
 }
 
 /// `eval trace --world DIR`: freeze proposals of a generated world's cases against its truth.

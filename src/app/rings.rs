@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use chrono_tz::Tz;
 
 use super::{AppError, AppResult};
+use crate::link::TraceSketch;
 use crate::rings::detect::Corroborate;
 use crate::rings::features::AttrTable;
 use crate::rings::scorer::ListedCard;
@@ -329,37 +330,56 @@ pub fn features(view: &StoreView<'_>, tz: Tz) -> AppResult<Vec<crate::rings::fea
 pub fn known_from_registries(view: &StoreView<'_>) -> AppResult<Vec<Known>> {
     use rayon::prelude::*;
     use std::collections::BTreeMap;
-    // Each case traced on its own (in parallel: thousands of cases at scale), under every conserving
-    // reading; per account the reading that gives it most of the case's money: (received, passed on, hop).
     /// Per account reached: (received, passed on, nearest hop).
     type Reached = BTreeMap<u32, (i64, i64, u32)>;
-    let per_case: Vec<(String, Reached)> = view
+    // Each case traced on its own (in parallel: thousands of cases at scale), under every conserving
+    // reading.
+    let traced: Vec<(String, Vec<TraceSketch>)> = view
         .all_cases()?
         .into_par_iter()
-        .map(|case| -> AppResult<Option<(String, Reached)>> {
+        .map(|case| -> AppResult<Option<(String, Vec<TraceSketch>)>> {
             let options = super::cases::CaseRuleOptions { as_of_ms: Some(i64::MAX), ..Default::default() };
             let base = super::cases::case_query(&case, &options)?;
             // A case whose seeds are gone cannot say anything; the others still do.
             let Ok(seeds) = crate::trace::resolve_seeds(view, &base.seeds, i64::MAX) else { return Ok(None) };
-            let mut reached = Reached::new();
+            let mut traces = Vec::new();
             for rule in crate::freeze::PROTECTIVE_RULES {
                 let mut params = base.params.clone();
                 params.rule = rule;
-                let t = crate::trace::trace_downstream(view, &seeds, &params)?;
-                for a in t.accounts.values() {
-                    let got: i64 = a.traced_in.iter().sum();
-                    let out: i64 = a.traced_out.iter().sum();
-                    let best = reached.entry(a.id).or_insert((0, 0, a.hop));
+                // Only the sketch is kept: thousands of cases' full traces would not fit beside the features.
+                traces.push(TraceSketch::of(&crate::trace::trace_downstream(view, &seeds, &params)?));
+            }
+            Ok(Some((case.case_id, traces)))
+        })
+        .filter_map(Result::transpose)
+        .collect::<AppResult<_>>()?;
+    // Sinks (OTC sellers', shops', merchants' collection accounts, recognised by behaviour) are worth a
+    // stop-payment but are no mule cards, and what leaves them is no longer the cases' money: only the
+    // accounts reached without passing through one count.
+    let (case_ids, sketches): (Vec<String>, Vec<Vec<TraceSketch>>) = traced.into_iter().unzip();
+    let sinks: std::collections::BTreeSet<u32> = crate::link::find_sinks(view, &sketches)?.into_keys().collect();
+    // Per account the reading that gives it most of the case's money: (received, passed on, hop).
+    let per_case: Vec<(String, Reached)> = case_ids
+        .into_par_iter()
+        .zip(sketches.par_iter())
+        .map(|(case_id, traces)| {
+            let mut reached = Reached::new();
+            for t in traces {
+                let footprint = crate::link::footprint(t, &sinks);
+                for (&id, a) in
+                    t.accounts.iter().filter(|(id, _)| footprint.reach.contains_key(id) && !sinks.contains(id))
+                {
+                    let (got, out) = (a.traced_in, a.traced_out);
+                    let best = reached.entry(id).or_insert((0, 0, a.hop));
                     if got > best.0 {
                         (best.0, best.1) = (got, out);
                     }
                     best.2 = best.2.min(a.hop);
                 }
             }
-            Ok(Some((case.case_id, reached)))
+            (case_id, reached)
         })
-        .filter_map(Result::transpose)
-        .collect::<AppResult<_>>()?;
+        .collect();
     // Per account: the cases that reached it, their money in and passed on, and the nearest hop.
     let mut cases_of: BTreeMap<u32, (Vec<String>, i64, i64, u32)> = BTreeMap::new();
     for (case_id, reached) in per_case {

@@ -86,6 +86,7 @@ fn api_routes(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(cases::case_trace))
         .routes(routes!(cases::case_freeze))
         .routes(routes!(cases::case_links))
+        .routes(routes!(cases::links_all))
         .routes(routes!(warnings::list_warnings))
         .routes(routes!(warnings::scan_warnings))
         .routes(routes!(warnings::ack_warning))

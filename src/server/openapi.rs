@@ -175,6 +175,7 @@ mod tests {
             "GET /v1/cases/{id}/links",
             "GET /v1/cases/{id}/trace",
             "GET /v1/health",
+            "GET /v1/links",
             "GET /v1/rings",
             "GET /v1/rings/around/{account}",
             "GET /v1/rings/{ring_id}",

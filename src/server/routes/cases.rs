@@ -9,9 +9,9 @@ use serde::Deserialize;
 use super::trace::{answer_trace, freeze_params, freeze_report, seed_spec, trace_report, ChartFormat, ChartQuery};
 use super::{api_time_text, json_body, opt_time, yuan, ApiResult};
 use crate::app::cases::{self as uc, CaseEntry, CaseRuleOptions};
-use crate::cases::LinkReport;
 use crate::flowchart::Lang;
 use crate::freeze::FreezeReport;
+use crate::link::LinkReport;
 use crate::model::CaseRecord;
 use crate::server::auth::{Principal, Role};
 use crate::server::extract::{P, Q};
@@ -181,7 +181,7 @@ pub async fn case_freeze(State(s): State<AppState>, P(id): P<String>, Q(q): Q<Ru
     freeze_report(&s, query, fp).await.map(Json)
 }
 
-#[utoipa::path(get, path = "/v1/cases/{id}/links", tag = "cases", params(("id" = String, Path, description = "Case id"), LinksQuery), responses((status = 200, description = "Cases sharing accounts with this one (串并)", body = LinkReport), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
+#[utoipa::path(get, path = "/v1/cases/{id}/links", tag = "cases", params(("id" = String, Path, description = "Case id"), LinksQuery), responses((status = 200, description = "The registered cases linked to this one (串并), strongest first with their evidence; its group; the sinks its money reached", body = LinkReport), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
 pub async fn case_links(State(s): State<AppState>, P(id): P<String>, Q(q): Q<LinksQuery>) -> ApiResult<LinkReport> {
     let options = q.rule_options(s.tz, &None)?;
     let store = s.store.clone();
@@ -190,6 +190,19 @@ pub async fn case_links(State(s): State<AppState>, P(id): P<String>, Q(q): Q<Lin
         let case = uc::get(&view, &id)?;
         let base = uc::case_query(&case, &options)?.params;
         Ok(uc::links(&view, &id, &base)?)
+    })
+    .await
+    .map(Json)
+}
+
+#[utoipa::path(get, path = "/v1/links", tag = "cases", params(LinksQuery), responses((status = 200, description = "串并 over every registered case: groups with their cohesion and defining accounts, links with their evidence, shared sinks", body = LinkReport)))]
+pub async fn links_all(State(s): State<AppState>, Q(q): Q<LinksQuery>) -> ApiResult<LinkReport> {
+    let options = q.rule_options(s.tz, &None)?;
+    let store = s.store.clone();
+    blocking(move || {
+        let view = store.view()?;
+        let base = uc::case_query(&Default::default(), &options)?.params;
+        Ok(uc::link_registry(&view, &base)?)
     })
     .await
     .map(Json)
