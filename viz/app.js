@@ -441,6 +441,7 @@
     warnings: viewWarnings,
     stops: viewStops,
     statements: viewStatements,
+    links: viewLinks,
   };
 
   /** Draws the view the hash names, replacing the previous one. */
@@ -704,6 +705,11 @@
     root.append(h("h1", { text: src.title }), subtitle, controls);
     if (src.register) root.append(registerForm(src, () => pinned));
     root.append(diagram.el, summary.el, freeze.el);
+    if (src.caseId) {
+      const linked = section(t("links.caseTitle"), "mt-case-links");
+      root.append(linked.el);
+      fill(ctx, linked.body, api.get(`/v1/cases/${enc(src.caseId)}/links`), (r) => drawLinks(linked.body, r, openAccount, src.caseId));
+    }
 
     // What the account panel needs from the trace: the accounts' trace facts, the traced transfers and
     // the window to list an account's transfers in.
@@ -1729,6 +1735,83 @@
         for (const [el, at] of countdowns) el.textContent = t("stops.left", { c: clock(Math.max(0, Math.floor((at - now) / 1000))) });
       });
     });
+  }
+
+  // --- case linking (串并) ------------------------------------------------------------------------------
+
+  /** 串并 over every registered case: groups one gang likely ran, the links with their evidence, shared sinks. */
+  async function viewLinks(ctx, root) {
+    document.title = `${t("links.title")} · moneytrail`;
+    root.append(h("h1", { text: t("links.title") }), h("p", { class: "mt-hint", text: t("links.hint") }));
+    const box = section(t("links.all"), "mt-links");
+    root.append(box.el);
+    const open = (account) => openPanel(ctx, root, account, null);
+    await fill(ctx, box.body, api.get("/v1/links"), (r) => drawLinks(box.body, r, open, null));
+  }
+
+  /** A link report: groups (with cohesion and defining accounts), cases alone, links, shared sinks. */
+  function drawLinks(box, r, open, me) {
+    const caseLink = (id) => (id === me ? h("strong", { text: id }) : h("a", { href: href(["case", id]), text: id }));
+    const joined = (nodes) => nodes.flatMap((n, i) => (i ? [", ", n] : [n]));
+    box.append(h("p", { class: "mt-subtitle", text: t("links.summary", { cases: r.cases, groups: r.groups.length, alone: r.alone.length, links: r.links.length }) }));
+    if (r.groups.length) {
+      box.append(
+        h("h3", { text: t("links.groups") }),
+        table(
+          [
+            { key: "group", label: t("links.group"), cell: (g) => g.group_id },
+            { key: "cases", label: t("links.cases"), cell: (g) => joined(g.cases.map(caseLink)), value: (g) => g.cases.join(",") },
+            { key: "cohesion", label: t("links.cohesion"), cls: "num", cell: (g) => g.cohesion.toFixed(2), value: (g) => g.cohesion },
+            {
+              key: "defining",
+              label: t("links.defining"),
+              cell: (g) =>
+                g.defining_accounts.length
+                  ? h("ul", { class: "mt-evidence" }, g.defining_accounts.slice(0, 5).map((d) => h("li", {}, accountLink(d.account, open), " ", h("span", { class: "mt-dim", text: t("links.definingWhat", { level: d.level, n: d.cases, money: money(d.money) }) }))))
+                  : t("links.byAttributes"),
+              value: (g) => g.defining_accounts.map((d) => d.account).join(","),
+            },
+          ],
+          r.groups,
+          { cls: "mt-groups-table", rowProps: (g) => ({ class: "mt-group-row", data: { group: g.group_id } }) },
+        ),
+      );
+    }
+    if (r.alone.length) box.append(h("p", { class: "mt-links-alone" }, t("links.alone"), " ", ...joined(r.alone.map(caseLink))));
+    if (r.links.length) {
+      box.append(
+        h("h3", { text: t("links.links") }),
+        table(
+          [
+            { key: "a", label: t("links.caseA"), cell: (l) => caseLink(l.case_a), value: (l) => l.case_a },
+            { key: "b", label: t("links.caseB"), cell: (l) => caseLink(l.case_b), value: (l) => l.case_b },
+            { key: "strength", label: t("links.strength"), cls: "num", cell: (l) => l.strength.toFixed(2), value: (l) => l.strength },
+            { key: "evidence", label: t("links.evidence"), cell: (l) => h("ul", { class: "mt-evidence" }, l.evidence.slice(0, 3).map((e) => txItem(e.words))) },
+          ],
+          r.links.slice(0, 200),
+          { cls: "mt-links-table", rowProps: (l) => ({ class: "mt-link-row", data: { a: l.case_a, b: l.case_b } }) },
+        ),
+      );
+      if (r.links.length > 200) box.append(h("p", { class: "mt-hint", text: t("links.more", { n: r.links.length - 200 }) }));
+    } else {
+      box.append(empty(t("links.none")));
+    }
+    if (r.sinks.length) {
+      box.append(
+        h("h3", { text: t("links.sinks") }),
+        h("p", { class: "mt-hint", text: t("links.sinksHint") }),
+        table(
+          [
+            { key: "account", label: t("col.account"), cell: (x) => accountLink(x.account, open), value: (x) => x.account },
+            { key: "cases", label: t("links.sinkCases"), cls: "num", cell: (x) => String(x.cases) },
+            { key: "money", label: t("links.sinkMoney"), cls: "num", cell: (x) => money(x.money_from_cases), value: (x) => x.money_from_cases },
+            { key: "why", label: t("links.sinkWhy"), cell: (x) => h("ul", { class: "mt-evidence" }, txItem(x.why)) },
+          ],
+          r.sinks,
+          { cls: "mt-sinks-table", rowProps: (x) => ({ class: "mt-sink-row", data: { account: x.account } }) },
+        ),
+      );
+    }
   }
 
   // --- statements (调单 replies) ------------------------------------------------------------------------

@@ -900,6 +900,31 @@ test("in Chinese, the server's evidence, patterns, reasons and notes read in Chi
   assert.deepEqual(en, ring.patterns, "in English, the server's own words");
 });
 
+test("串并: groups, links and shared sinks equal the API's, in Chinese; a case page shows its own links", async (page) => {
+  const r = await api("/v1/links");
+  assert.ok(r.groups.length > 0 && r.links.length > 0, "the sample world's cases link; otherwise the test tests nothing");
+  await signIn(page, ANALYST);
+  await open(page, "#/links", "tr.mt-group-row");
+  await shot(page, "links");
+  const groups = await page.$$eval("tr.mt-group-row", (rows) => rows.map((r) => ({ id: r.dataset.group, cases: r.querySelector('td[data-col="cases"]').dataset.value })));
+  assert.deepEqual(groups, r.groups.map((g) => ({ id: g.group_id, cases: g.cases.join(",") })), "groups and their cases");
+  const defining = await page.$eval("tr.mt-group-row td[data-col=defining]", (td) => td.dataset.value);
+  assert.equal(defining, r.groups[0].defining_accounts.map((d) => d.account).join(","), "the accounts that define the first group");
+  const links = await page.$$eval("tr.mt-link-row", (rows) => rows.map((x) => [x.dataset.a, x.dataset.b]));
+  assert.deepEqual(links, r.links.slice(0, 200).map((l) => [l.case_a, l.case_b]), "links, strongest first");
+  const english = /[a-z]{4,}/;
+  for (const x of await page.$$eval(".mt-links .mt-evidence li", (els) => els.map((e) => ({ text: e.textContent, untranslated: e.hasAttribute("data-untranslated") })))) {
+    assert.ok(!x.untranslated && !english.test(x.text), `untranslated evidence: ${x.text}`);
+  }
+  // A case page: its links only, each naming this case.
+  const id = r.groups[0].cases[0];
+  const mine = await api(`/v1/cases/${id}/links`);
+  await open(page, `#/case/${id}`, ".mt-case-links tr.mt-link-row");
+  const pairs = await page.$$eval(".mt-case-links tr.mt-link-row", (rows) => rows.map((x) => [x.dataset.a, x.dataset.b]));
+  assert.deepEqual(pairs, mine.links.map((l) => [l.case_a, l.case_b]));
+  assert.ok(pairs.every(([a, b]) => a === id || b === id), "only this case's links");
+});
+
 test("an ad hoc trace is registered as a case by an operator (not an analyst), with the as-of shown as report time", async (page, rec) => {
   await signIn(page, ANALYST);
   await open(page, "#/trace?seeds=T00012845", ".mt-totals [data-key=as_of]");
