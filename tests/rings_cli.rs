@@ -79,10 +79,15 @@ fn rings_on_the_sample_world_meet_the_quality_targets() {
 
 /// A world of a habits setting, generated into `dir` (2,500 persons, 30 days, a seed no tuning used).
 fn habits_world(dir: &Path, setting: &str) -> PathBuf {
+    habits_world_of(dir, setting, 2500)
+}
+
+/// The same with `persons` persons.
+fn habits_world_of(dir: &Path, setting: &str, persons: u32) -> PathBuf {
     let out = dir.join(setting);
     let habits = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("datasets/settings/{setting}.toml"));
     let status = bin()
-        .args(["gen", "--persons", "2500", "--days", "30", "--seed", "41", "--habits"])
+        .args(["gen", "--persons", &persons.to_string(), "--days", "30", "--seed", "41", "--habits"])
         .arg(&habits)
         .arg("--out")
         .arg(&out)
@@ -135,17 +140,7 @@ fn held_out_habits_meet_the_targets_from_the_case_registry() {
 fn held_out_worlds_link_cases_by_gang_not_by_shared_sinks() {
     let dir = tempfile::tempdir().unwrap();
     for setting in ["heldout-fast-rented", "heldout-slow-own", "heldout-money-only"] {
-        let world = dir.path().join(setting);
-        let habits = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("datasets/settings/{setting}.toml"));
-        let status = bin()
-            .args(["gen", "--persons", "15000", "--days", "30", "--seed", "41", "--habits"])
-            .arg(&habits)
-            .arg("--out")
-            .arg(&world)
-            .stdout(std::process::Stdio::null())
-            .status()
-            .unwrap();
-        assert!(status.success());
+        let world = habits_world_of(dir.path(), setting, 15_000);
         let db = world.join("db");
         let (w, d) = (world.to_str().unwrap(), db.to_str().unwrap());
         let e = json(&["eval", "link", "--world", w, "--db", d, "--format", "json"]);
