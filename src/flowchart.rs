@@ -666,13 +666,14 @@ mod tests {
     #[test]
     fn draws_the_hand_worked_fifo_trace() {
         // V pays B 30.00 (the seed) on top of B's clean 10.00; B pays C 20.00, FIFO: 10.00 clean + 10.00
-        // stolen; C withdraws 5.00 at an ATM, all stolen. Held: B 20.00, C 5.00; cash 5.00.
+        // stolen, in that order; C withdraws 15.00 at an ATM: the clean 10.00, then 5.00 stolen. Held: B
+        // 20.00, C 5.00; cash 5.00.
         let (v, b, c, atm) = (100, 1, 2, 50);
         let mut g = MemGraph::new();
         g.add(1, 0, 9, b, 1000, Channel::Transfer);
         g.add(2, 10, v, b, 3000, Channel::Transfer);
         g.add(3, 20, b, c, 2000, Channel::Transfer);
-        g.add(4, 30, c, atm, 500, Channel::AtmWithdrawal);
+        g.add(4, 30, c, atm, 1500, Channel::AtmWithdrawal);
         g.set_kind(atm, AccountKind::Atm);
         g.set_name(v, "V");
         g.set_name(b, "B<&\"'>");

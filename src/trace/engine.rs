@@ -257,7 +257,7 @@ impl<G: TransferGraph> Engine<'_, G> {
         let nv = self.victims.len();
         let mut traced = vec![0i64; nv];
         let mut sources: FxHashMap<Seq, i64> = FxHashMap::default();
-        for &(v, a, origin) in &portions {
+        for &(v, a, origin) in portions.iter().filter(|p| p.0 != CLEAN) {
             traced[v as usize] += a;
             if !is_seed {
                 *sources.entry(origin).or_default() += a;
@@ -297,6 +297,12 @@ impl<G: TransferGraph> Engine<'_, G> {
             }
             Outcome::BelowCutoff
         } else {
+            // What the pool cannot explain is the sender's own clean money, after what it took.
+            let mut portions = portions;
+            let explained: i64 = portions.iter().map(|p| p.1).sum();
+            if amount > explained {
+                portions.push((CLEAN, amount - explained, seq));
+            }
             self.deliveries.insert(seq, Delivery { portions, hop });
             if !self.states.contains_key(&dst) {
                 self.taint(dst, (ts, seq, 1))?;
@@ -391,20 +397,23 @@ impl<G: TransferGraph> Engine<'_, G> {
                     ra.hop = ra.hop.min(d.hop);
                     ra.first_arrival_ms = ra.first_arrival_ms.min(ev.ts_ms);
                     ra.last_arrival_ms = ra.last_arrival_ms.max(ev.ts_ms);
+                    // The lots arrive in the order the sender's pool gave them (docs/trace-semantics.md):
+                    // labels only ride along, so a trace of fewer victims sees the same amounts in the
+                    // same places, only with coarser labels (what makes upstream and downstream agree).
                     let mut traced_total = 0;
-                    let mut by_victim: BTreeMap<u32, i64> = BTreeMap::new();
+                    let mut delivered = 0;
                     for &(v, a, _) in &d.portions {
-                        *by_victim.entry(v).or_default() += a;
-                    }
-                    for (&v, &a) in &by_victim {
-                        ra.traced_in[v as usize] += a;
-                        st.reached[v as usize] = true;
-                        traced_total += a;
+                        if v != CLEAN {
+                            ra.traced_in[v as usize] += a;
+                            st.reached[v as usize] = true;
+                            traced_total += a;
+                        }
+                        delivered += a;
                         st.pool.push_back(Lot { label: v, amount: a, origin: ev.seq });
                     }
                     ra.deliveries.push((ev.seq, traced_total));
-                    if ev.amount > traced_total {
-                        st.pool.push_back(Lot { label: CLEAN, amount: ev.amount - traced_total, origin: ev.seq });
+                    if ev.amount > delivered {
+                        st.pool.push_back(Lot { label: CLEAN, amount: ev.amount - delivered, origin: ev.seq });
                     }
                 }
                 None => st.pool.push_back(Lot { label: CLEAN, amount: ev.amount, origin: ev.seq }),
@@ -414,16 +423,13 @@ impl<G: TransferGraph> Engine<'_, G> {
         let portions: Vec<(u32, i64, Seq)> = if self.p.rule == Rule::Poison {
             st.reached.iter().enumerate().filter(|(_, r)| **r).map(|(v, _)| (v as u32, ev.amount, ev.seq)).collect()
         } else {
-            take(&mut st.pool, ev.amount, self.p.rule)
-                .into_iter()
-                .filter(|l| l.label != CLEAN)
-                .map(|l| (l.label, l.amount, l.origin))
-                .collect()
+            // Every lot taken, clean ones included and in order: the receiver's pool keeps the order.
+            take(&mut st.pool, ev.amount, self.p.rule).into_iter().map(|l| (l.label, l.amount, l.origin)).collect()
         };
-        if portions.is_empty() {
+        if portions.iter().all(|p| p.0 == CLEAN) {
             return Ok(());
         }
-        for &(v, a, _) in &portions {
+        for &(v, a, _) in portions.iter().filter(|p| p.0 != CLEAN) {
             st.reached_account.traced_out[v as usize] += a;
         }
         let hop = st.reached_account.hop;

@@ -281,19 +281,22 @@ pub fn reference_trace(transfers: &[RefTransfer], params: &RefParams) -> RefResu
         // Transfers into victims deliver nothing (victims have no pool); terminal accounts have no pool either.
         let delivers_to_pool = !victims.contains(&x.dst);
 
-        // What X carries, per victim.
+        // What X carries, per victim, and the lots it took in order (they arrive in that order).
         let mut carried: BTreeMap<u32, i64> = BTreeMap::new();
+        let mut lots: Vec<Lot> = Vec::new();
         if let Some(v) = seed {
             if x.amount > 0 {
                 carried.insert(v, x.amount);
                 add(&mut r.seed_total, v, x.amount);
+                lots.push(Lot { label: Some(v), amount: x.amount });
             }
         } else if poison {
             for &v in reach.get(&x.src).into_iter().flatten() {
                 carried.insert(v, x.amount);
             }
         } else if let Some(pool) = pools.get_mut(&x.src) {
-            for lot in take(pool, x.amount, params.rule) {
+            lots = take(pool, x.amount, params.rule);
+            for lot in &lots {
                 if let Some(v) = lot.label {
                     add(&mut carried, v, lot.amount);
                 }
@@ -354,12 +357,12 @@ pub fn reference_trace(transfers: &[RefTransfer], params: &RefParams) -> RefResu
                 reach.entry(x.dst).or_default().extend(carried.keys().copied());
             } else {
                 let pool = pools.get_mut(&x.dst).expect("a followed destination has a pool");
-                // One lot per victim in ascending victim order, then one clean lot with the rest.
-                for (&v, &amount) in &carried {
-                    pool.push(Lot { label: Some(v), amount });
-                }
-                if x.amount - t > 0 {
-                    pool.push(Lot { label: None, amount: x.amount - t });
+                // The lots X took, in the order taken (clean ones included), then one clean lot with
+                // what the sender's pool could not explain.
+                let taken: i64 = lots.iter().map(|l| l.amount).sum();
+                pool.extend(lots.iter().cloned());
+                if x.amount - taken > 0 {
+                    pool.push(Lot { label: None, amount: x.amount - taken });
                 }
             }
         }
@@ -608,9 +611,10 @@ mod tests {
     /// FIFO: the clean lot that arrived first leaves first.
     /// t1 X->A 500: X has an empty pool, so this is clean; A = [clean 500].
     /// t2 seed V->A 1000: A hop 1, A = [clean 500, V 1000].
-    /// t3 A->B 800: takes clean 500, then V 300 (split). T = 300, followed: B hop 2, B = [V 300, clean 500].
-    /// t4 B->C 600: takes V 300, clean 300. T = 300, followed (hop(B)+1 = 3 <= 3): C hop 3, C = [V 300, clean 300].
-    /// Held: A V 700, B nothing, C V 300; total 1000 = seed.
+    /// t3 A->B 800: takes clean 500, then V 300 (split). T = 300, followed: B hop 2, B = [clean 500, V 300]
+    /// (the order taken).
+    /// t4 B->C 600: takes clean 500, V 100. T = 100, followed (hop(B)+1 = 3 <= 3): C hop 3, C = [clean 500, V 100].
+    /// Held: A V 700, B V 200, C V 100; total 1000 = seed.
     #[test]
     fn fifo_clean_opening_lot_leaves_first() {
         let xs = [t(1, 1, X, A, 500), t(2, 2, V, A, 1000), t(3, 3, A, B, 800), t(4, 4, B, C, 600)];
@@ -619,11 +623,11 @@ mod tests {
             r.accounts,
             BTreeMap::from([
                 (A, acc(1, 2, &[(V, 1000)], &[(V, 300)], &[(V, 700)])),
-                (B, acc(2, 3, &[(V, 300)], &[(V, 300)], &[])),
-                (C, acc(3, 4, &[(V, 300)], &[], &[(V, 300)])),
+                (B, acc(2, 3, &[(V, 300)], &[(V, 100)], &[(V, 200)])),
+                (C, acc(3, 4, &[(V, 100)], &[], &[(V, 100)])),
             ])
         );
-        assert_eq!(r.transfers, tmap(&[(2, &[(V, 1000)]), (3, &[(V, 300)]), (4, &[(V, 300)])]));
+        assert_eq!(r.transfers, tmap(&[(2, &[(V, 1000)]), (3, &[(V, 300)]), (4, &[(V, 100)])]));
         assert_eq!(r.seed_total, m(&[(V, 1000)]));
         assert_eq!(r.held_total, m(&[(V, 1000)]));
         assert!(r.terminals.is_empty() && r.returned.is_empty() && r.below_cutoff.is_empty());
@@ -632,8 +636,8 @@ mod tests {
 
     /// An opening balance (A's statement shows 400 before its first line) is the oldest clean lot.
     /// FIFO: A = [clean 400]; t2 A = [clean 400, V 1000]; t3 A->B 800 takes clean 400 then V 400;
-    /// A holds V 600; B = [V 400]; t4 B->C 600: B has only V 400 and pays 200 beyond it as its own clean
-    /// money, so C gets V 400. LIFO: t3 takes V 800; A holds V 200 (the opening stays).
+    /// A holds V 600; B = [clean 400, V 400]; t4 B->C 600 takes clean 400, V 200: C gets V 200, B holds
+    /// V 200. LIFO: t3 takes V 800; A holds V 200 (the opening stays).
     #[test]
     fn an_opening_balance_is_the_oldest_clean_money() {
         let xs = [t(2, 2, V, A, 1000), t(3, 3, A, B, 800), t(4, 4, B, C, 600)];
@@ -644,8 +648,8 @@ mod tests {
             r.accounts,
             BTreeMap::from([
                 (A, acc(1, 2, &[(V, 1000)], &[(V, 400)], &[(V, 600)])),
-                (B, acc(2, 3, &[(V, 400)], &[(V, 400)], &[])),
-                (C, acc(3, 4, &[(V, 400)], &[], &[(V, 400)])),
+                (B, acc(2, 3, &[(V, 400)], &[(V, 200)], &[(V, 200)])),
+                (C, acc(3, 4, &[(V, 200)], &[], &[(V, 200)])),
             ])
         );
         params.rule = RefRule::Lifo;
@@ -1007,11 +1011,11 @@ mod tests {
         assert_eq!(r.transfers, tmap(&[(20, &[(V, 1000)]), (30, &[(V, 400)])]));
     }
 
-    /// Two victims into one card (FIFO); lots of one transfer are appended in ascending victim order.
-    /// Victims 7 and 3 (3 < 7 although 7 paid first).
+    /// Two victims into one card (FIFO); the lots of one transfer arrive in the order they were taken.
+    /// Victims 7 and 3 (3 < 7 although 7 paid first: the order is the money's, not the labels').
     /// t1 seed 7->A 1000: A = [7:1000].  t2 seed 3->A 500: A = [7:1000, 3:500].
-    /// t3 A->B 1200: 7:1000 + 3:200. B = [3:200, 7:1000] (ascending victim order). A = [3:300].
-    /// t4 B->C 300: 3:200 + 7:100. B = [7:900]; C = [3:200, 7:100].
+    /// t3 A->B 1200: 7:1000 + 3:200. B = [7:1000, 3:200] (as taken). A = [3:300].
+    /// t4 B->C 300: 7:300. B = [7:700, 3:200]; C = [7:300].
     /// t5 seed 7->A 100 (second seed of victim 7, same label): A = [3:300, 7:100].
     #[test]
     fn two_victims_into_one_card() {
@@ -1024,11 +1028,11 @@ mod tests {
             r.accounts,
             BTreeMap::from([
                 (A, acc(1, 1, &[(V7, 1100), (V3, 500)], &[(V7, 1000), (V3, 200)], &[(V3, 300), (V7, 100)])),
-                (B, acc(2, 3, &[(V3, 200), (V7, 1000)], &[(V3, 200), (V7, 100)], &[(V7, 900)])),
-                (C, acc(3, 4, &[(V3, 200), (V7, 100)], &[], &[(V3, 200), (V7, 100)])),
+                (B, acc(2, 3, &[(V3, 200), (V7, 1000)], &[(V7, 300)], &[(V3, 200), (V7, 700)])),
+                (C, acc(3, 4, &[(V7, 300)], &[], &[(V7, 300)])),
             ])
         );
-        assert_eq!(r.transfers[&4], m(&[(V3, 200), (V7, 100)]));
+        assert_eq!(r.transfers[&4], m(&[(V7, 300)]));
         assert_eq!(r.seed_total, m(&[(V3, 500), (V7, 1100)]));
         assert_eq!(r.held_total, m(&[(V3, 500), (V7, 1100)]));
     }

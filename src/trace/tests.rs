@@ -54,13 +54,22 @@ fn held(t: &Trace, a: AccountId) -> i64 {
 
 #[test]
 fn fifo_spends_the_older_clean_money_first() {
-    // B's pool [clean 1000, V 3000]; B→C 2000 takes clean 1000 + V 1000. C: [V 1000, clean 1000];
-    // C→ATM 500 takes V 500. Held: B 2000, C 500; cash 500.
+    // B's pool [clean 1000, V 3000]; B→C 2000 takes clean 1000 + V 1000. C gets them in that order:
+    // [clean 1000, V 1000]; C→ATM 500 takes clean 500, nothing traced. Held: B 2000, C 1000; no cash.
     let t = trace_downstream(&clean_then_stolen(), &[2], &params(Rule::Fifo)).unwrap();
+    assert_eq!((held(&t, B), held(&t, C)), (2000, 1000));
+    assert!(t.terminals.is_empty(), "the withdrawal took C's older clean money");
+    assert_eq!((t.accounts[&B].hop, t.accounts[&C].hop), (1, 2));
+    assert!(t.conserved());
+    // Withdrawing another 1000 reaches the stolen lot: C [clean 500, V 1000] gives clean 500 + V 500.
+    // Held C 500; cash 500.
+    let mut g = clean_then_stolen();
+    g.add(5, 40, C, ATM, 1000, Channel::AtmWithdrawal);
+    let t = trace_downstream(&g, &[2], &params(Rule::Fifo)).unwrap();
     assert_eq!((held(&t, B), held(&t, C)), (2000, 500));
     assert_eq!(t.terminals[&ATM].received, vec![500]);
     assert_eq!(t.terminals[&ATM].kind, TerminalKind::Cash);
-    assert_eq!((t.accounts[&B].hop, t.accounts[&C].hop, t.terminals[&ATM].hop), (1, 2, 3));
+    assert_eq!(t.terminals[&ATM].hop, 3);
     assert!(t.conserved());
 }
 
