@@ -146,6 +146,13 @@ struct SeedArgs {
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+enum Follow {
+    #[default]
+    Behaviour,
+    All,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 enum TraceFormat {
     #[default]
     Table,
@@ -164,6 +171,13 @@ struct TraceArgs {
     common: Common,
     #[command(flatten)]
     seeds: SeedArgs,
+    /// Trace this card's inflows in --from..--to back to where they came from (victims with their cases,
+    /// likely unreported payers, salary, platforms, cash) instead of following seeds downstream.
+    #[arg(long, value_name = "ACCOUNT", conflicts_with_all = ["seed_txn", "victim"])]
+    upstream: Option<String>,
+    /// With --upstream: which senders to go back through — those that pass money on (behaviour), or all.
+    #[arg(long, value_enum, default_value_t, requires = "upstream")]
+    follow: Follow,
     #[arg(long, value_enum, default_value_t)]
     format: TraceFormat,
     /// Labels of the svg and html formats.
@@ -849,6 +863,32 @@ fn trace_query(s: &SeedArgs, tz: Tz) -> Result<app::trace::TraceQuery> {
 fn cmd_trace(a: TraceArgs) -> Result<ExitCode> {
     let store = TransferStore::open_read_only(&a.common.db)?;
     let view = store.view()?;
+    if let Some(account) = &a.upstream {
+        let tz = a.common.tz;
+        let time = |flag: &str, v: &Option<String>| -> Result<Option<i64>> {
+            v.as_deref()
+                .map(|t| moneytrail::timefmt::parse_ts(t, tz).with_context(|| format!("--{flag} {t:?}")))
+                .transpose()
+        };
+        let r = &a.seeds.rule;
+        let to_ms = time("to", &a.seeds.to)?.or(time("as-of", &r.as_of)?).unwrap_or_else(app::now_ms);
+        let q = app::trace::UpstreamQuery {
+            account: account.clone(),
+            from_ms: time("from", &a.seeds.from)?.unwrap_or(i64::MIN / 4),
+            to_ms,
+            as_of_ms: time("as-of", &r.as_of)?,
+            hops: r.hops,
+            rule: r.rule,
+            follow_all: a.follow == Follow::All,
+        };
+        let report = app::trace::upstream(&view, &q, tz).map_err(cli_error)?;
+        return match a.format {
+            TraceFormat::Json => print_report(OutputFormat::Json, &report),
+            TraceFormat::Csv => print_report(OutputFormat::Csv, &report),
+            TraceFormat::Table => print_report(OutputFormat::Table, &report),
+            other => anyhow::bail!("--format {other:?} is not available for --upstream (table, json or csv)"),
+        };
+    }
     let q = trace_query(&a.seeds, a.common.tz)?;
     let report = app::trace::trace(&view, &q, a.common.tz).map_err(cli_error)?;
     match a.format {

@@ -182,6 +182,16 @@ pub const SINK_CASHOUT_SHARE: f64 = 0.8;
 /// that settles to its owner daily passes money on, but its customers', not the cases'.
 pub const SINK_CASE_SHARE: f64 = 0.05;
 
+/// Upstream trace: a sender is a conduit (followed further back) when at least this share of what it
+/// received up to the window's end left again within `UPSTREAM_PASS_WINDOW_MS` (oldest money first). Mule
+/// cards pass on nearly everything within hours; victims and other ordinary payers pay from savings and
+/// salary, which sat for days — they are where the money came from.
+pub const UPSTREAM_CONDUIT_PASS_SHARE: f64 = 0.5;
+pub const UPSTREAM_PASS_WINDOW_MS: i64 = 24 * 3_600_000;
+/// Origin payments more than this before the window are not looked for: money that sat in the chain
+/// longer is left to the conduits' own money (a mule chain moves money within days).
+pub const UPSTREAM_LOOKBACK_MS: i64 = 7 * 86_400_000;
+
 /// A shared account's weight by its level in a case: a level-1 collector card says most about who ran a
 /// case, each level down less (levels 1–4), deeper ones little.
 pub const LINK_LEVEL_WEIGHTS: [f64; 4] = [1.0, 0.5, 0.25, 0.12];

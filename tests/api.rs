@@ -163,6 +163,30 @@ async fn trace_freeze_and_stops_answer_like_the_cli() {
     let top = fr["proposals"][0].clone();
     assert!(top["account"].is_string() && top["level"].is_u64() && top["amount"].is_string());
 
+    // Upstream from the case's collector card: the API's answer is the CLI's; the victim's money is there.
+    let card = t["accounts"].as_array().unwrap().iter().find(|a| a["hop"] == 1).unwrap()["account"].clone();
+    let up = format!(r#"{{"upstream":{card},"to":"{reported}","rule":"lifo"}}"#);
+    let (st, u) = call(s, "POST", "/v1/trace", Some(ANALYST), Some(&up)).await;
+    assert_eq!(st, StatusCode::OK, "{u}");
+    let cli_up = cli_json(&f, &["trace", "--upstream", card.as_str().unwrap(), "--to", &reported, "--rule", "lifo"]);
+    assert_eq!(u, cli_up, "the API's upstream trace is the CLI's");
+    let victim = t["victims"][0]["victim"].clone();
+    assert!(u["origins"].as_array().unwrap().iter().any(|o| o["account"] == victim), "{u}");
+    assert_eq!(u["totals"]["conserved"], true);
+    // Malformed (400) and well-formed but contradictory (422) upstream requests, naming the field.
+    for (bad, status, field) in [
+        (r#"{"upstream":"X","to":"1700000000"}"#.to_string(), StatusCode::BAD_REQUEST, "to"),
+        (format!(r#"{{"upstream":{card},"seed_txn_ids":[{seeds}]}}"#), StatusCode::UNPROCESSABLE_ENTITY, "upstream"),
+        (r#"{"follow":"all","seed_txn_ids":["T1"]}"#.to_string(), StatusCode::UNPROCESSABLE_ENTITY, "follow"),
+    ] {
+        let (st, err) = call(s, "POST", "/v1/trace", Some(ANALYST), Some(&bad)).await;
+        assert_eq!((st, err["error"]["field"].as_str()), (status, Some(field)), "{bad}: {err}");
+    }
+    let (st, err) = call(s, "POST", "/v1/freeze", Some(ANALYST), Some(&up)).await;
+    assert_eq!((st, err["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("upstream")), "{err}");
+    let (st, err) = call(s, "POST", "/v1/trace", Some(ANALYST), Some(r#"{"upstream":"NO-SUCH"}"#)).await;
+    assert_eq!((st, err["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("upstream")), "{err}");
+
     // Stops need the operator role; a second stop on the same account is a conflict.
     let stop = format!(
         r#"{{"account":{},"amount":{},"placed_at":"{reported}","case_id":"CASE-00009"}}"#,

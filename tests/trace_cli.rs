@@ -295,6 +295,80 @@ fn cases_paying_one_collector_are_linked_and_groups_match_the_rings() {
     assert!(e["links"]["precision"].as_f64().unwrap() >= 0.9, "{e}");
 }
 
+/// Upstream and downstream agree (docs/trace-semantics.md): for every case of the sample world and every
+/// card its trace reached, what the case's own downstream trace delivers to the card equals what the
+/// card's upstream trace (every sender followed back, as of the report time) attributes to the case's
+/// victim — to the fen under fifo and lifo, within a fen per transfer carrying it under proportional.
+#[test]
+fn upstream_of_every_reached_card_gives_each_victim_its_own_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("db");
+    let d = d.to_str().unwrap();
+    let w = world();
+    let (accounts, transfers) = (w.join("accounts.csv"), w.join("transfers.csv"));
+    let ingest =
+        ["ingest", "--db", d, "--accounts", accounts.to_str().unwrap(), "--transfers", transfers.to_str().unwrap()];
+    assert!(run(&ingest).status.success());
+    assert!(run(&["case", "import", "--db", d, "--file", w.join("truth/cases.csv").to_str().unwrap()])
+        .status
+        .success());
+    let fen = |v: &serde_json::Value| moneytrail::money::parse_yuan(v.as_str().unwrap()).unwrap();
+    let mut compared = 0;
+    for rule in ["fifo", "lifo", "proportional"] {
+        for c in cases() {
+            let args = ["trace", "--db", d, "--seed-txn", &c.seeds, "--as-of", &c.report_time, "--rule", rule];
+            let t = json(&run(&[&args[..], &["--format", "json"]].concat()));
+            let victim = t["victims"][0]["victim"].as_str().unwrap().to_string();
+            for a in t["accounts"].as_array().unwrap().iter().filter(|a| a["terminal"].is_null()) {
+                let Some(mine) = a["by_victim"].as_array().unwrap().iter().find(|b| b["victim"] == victim.as_str())
+                else {
+                    continue;
+                };
+                let want = fen(&mine["traced_in"]);
+                let card = a["account"].as_str().unwrap();
+                let u = json(&run(&[
+                    "trace",
+                    "--db",
+                    d,
+                    "--upstream",
+                    card,
+                    "--to",
+                    &c.report_time,
+                    "--rule",
+                    rule,
+                    "--follow",
+                    "all",
+                    "--format",
+                    "json",
+                ]));
+                assert_eq!(u["totals"]["conserved"], true, "{u}");
+                let origin = u["origins"].as_array().unwrap().iter().find(|o| o["account"] == victim.as_str());
+                let got = origin.map_or(0, |o| fen(&o["amount"]));
+                if rule == "proportional" {
+                    // Each proportional take rounds each lot to the fen, and the two traces split the
+                    // other money into different lots: at most a fen per transfer that carried the money.
+                    let carried = t["transfers"].as_array().unwrap().len() as i64;
+                    assert!(
+                        (got - want).abs() <= carried,
+                        "{} {rule} at {card}: upstream {got} vs downstream {want}",
+                        c.id
+                    );
+                } else {
+                    assert_eq!(got, want, "{} {rule} at {card}: upstream vs downstream", c.id);
+                }
+                if let Some(o) = origin {
+                    assert!(
+                        o["cases"].as_array().unwrap().iter().any(|x| x == c.id.as_str()),
+                        "the victim's case is named: {o}"
+                    );
+                }
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared >= 100, "only {compared} (case, card) pairs compared");
+}
+
 #[test]
 fn eval_covers_most_of_the_money_still_held() {
     let dir = tempfile::tempdir().unwrap();

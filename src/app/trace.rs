@@ -78,3 +78,63 @@ pub fn reading_rules(rule: Rule, reading: Reading) -> Vec<Rule> {
         }
     }
 }
+
+/// What to trace upstream: the card, the window of its inflows and the rule options.
+#[derive(Clone, Debug)]
+pub struct UpstreamQuery {
+    pub account: String,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    /// Default: `to_ms`.
+    pub as_of_ms: Option<i64>,
+    pub hops: u32,
+    pub rule: Rule,
+    /// Follow every sender back (not only those that pass money on).
+    pub follow_all: bool,
+}
+
+/// The registered cases' victims (by the case's victims, and by its seed transfers' payers) and their
+/// cases: always origins of an upstream trace, named with their cases.
+fn registered_victims(view: &StoreView<'_>) -> AppResult<std::collections::BTreeMap<u32, Vec<String>>> {
+    let mut out: std::collections::BTreeMap<u32, Vec<String>> = std::collections::BTreeMap::new();
+    for c in view.all_cases()? {
+        let mut ids = std::collections::BTreeSet::new();
+        for v in &c.victims {
+            ids.extend(crate::graph::TransferGraph::account_id(view, v)?);
+        }
+        for t in &c.seed_txn_ids {
+            if let Some((_, rec)) = crate::graph::TransferGraph::transfer_by_txn_id(view, t)? {
+                ids.insert(rec.src);
+            }
+        }
+        for id in ids {
+            out.entry(id).or_default().push(c.case_id.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// `trace --upstream`, `POST /v1/trace` with `upstream`: where a card's money came from — victims
+/// (registered, with their cases, or likely unreported), salary, platforms, cash — with the chain of each.
+pub fn upstream(view: &StoreView<'_>, q: &UpstreamQuery, tz: Tz) -> AppResult<crate::trace::upstream::UpstreamReport> {
+    use crate::trace::upstream::{trace_upstream, Conduits, UpstreamParams, UpstreamReport};
+    let Some(id) = crate::graph::TransferGraph::account_id(view, &q.account)? else {
+        return Err(super::AppError::unprocessable("upstream", format!("unknown account '{}'", q.account)));
+    };
+    if q.from_ms > q.to_ms {
+        return Err(super::AppError::bad_input("from", "must not be after to"));
+    }
+    let as_of_ms = q.as_of_ms.unwrap_or(q.to_ms);
+    if as_of_ms < q.to_ms {
+        return Err(super::AppError::bad_input("as_of", "must not be before to"));
+    }
+    let mut p = UpstreamParams::new(id, q.from_ms, q.to_ms);
+    p.as_of_ms = as_of_ms;
+    p.hops = q.hops;
+    p.rule = q.rule;
+    p.conduits = if q.follow_all { Conduits::All } else { Conduits::ByBehaviour };
+    let cases_of = registered_victims(view)?;
+    let registered = cases_of.keys().copied().collect();
+    let up = trace_upstream(view, &p, &registered)?;
+    Ok(UpstreamReport::build(view, &up, &cases_of, tz)?)
+}

@@ -9,6 +9,7 @@ mod reference;
 pub mod report;
 #[cfg(test)]
 mod tests;
+pub mod upstream;
 
 use std::collections::BTreeSet;
 

@@ -7,12 +7,15 @@ use axum::Json;
 use serde::Deserialize;
 
 use super::{api_time_text, integral_u32, json_body, yuan, ApiResult};
-use crate::app::trace::{freeze as freeze_case, trace as trace_case, TraceQuery};
+use crate::app::trace::{
+    freeze as freeze_case, trace as trace_case, upstream as upstream_trace, TraceQuery, UpstreamQuery,
+};
 use crate::flowchart::{self, ChartTitle, Lang};
 use crate::freeze::{FreezeParams, FreezeReport};
 use crate::server::extract::Q;
 use crate::server::{blocking, ApiError, AppState};
 use crate::trace::report::TraceReport;
+use crate::trace::upstream::UpstreamReport;
 use crate::trace::{Rule, SeedSpec, TraceParams};
 
 /// The seeds and rule of a trace or freeze request.
@@ -54,6 +57,28 @@ pub struct TraceRequest {
     /// Freeze: `protective` (default: the largest of fifo, lifo and proportional, capped by the balance) or
     /// `rule` (the rule alone). Accepted and ignored by trace.
     pub reading: Option<crate::freeze::Reading>,
+    /// Trace only: trace this card's inflows in `from`..`to` back to their origins (victims with their
+    /// cases, likely unreported payers, salary, platforms, cash) instead of following seeds downstream.
+    #[schema(pattern = r"^[^\s\u0085]+$")]
+    pub upstream: Option<String>,
+    /// With `upstream`: go back through senders that pass money on (`behaviour`, default) or all of them.
+    pub follow: Option<Follow>,
+}
+
+/// Which senders an upstream trace goes back through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Follow {
+    Behaviour,
+    All,
+}
+
+/// A trace: downstream from seeds, or upstream from a card.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum TraceAnswer {
+    Downstream(TraceReport),
+    Upstream(UpstreamReport),
 }
 
 /// The seeds of a trace or a case, as the API takes them: API times, and a window for victims (422
@@ -74,7 +99,47 @@ pub fn seed_spec(
 }
 
 impl TraceRequest {
+    /// The upstream question, when `upstream` is given (no seeds then; times in the API's form).
+    fn upstream_query(&self, tz: chrono_tz::Tz) -> Result<Option<UpstreamQuery>, ApiError> {
+        let Some(account) = &self.upstream else {
+            if self.follow.is_some() {
+                return Err(ApiError::unprocessable("follow", "only with upstream"));
+            }
+            return Ok(None);
+        };
+        if !self.seed_txn_ids.is_empty() || !self.victims.is_empty() {
+            return Err(ApiError::unprocessable("upstream", "give upstream, or seeds / victims, not both"));
+        }
+        self.freeze_params()?;
+        let time = |field: &'static str, v: Option<&str>| -> Result<Option<i64>, ApiError> {
+            api_time_text(field, v)?;
+            v.map(|t| crate::timefmt::parse_ts(t, tz).map_err(|e| ApiError::bad_request(field, e.to_string())))
+                .transpose()
+        };
+        let as_of_ms = time("as_of", self.as_of.as_deref())?;
+        let to_ms = time("to", self.to.as_deref())?.or(as_of_ms).unwrap_or_else(crate::app::now_ms);
+        let hops = self.hops.unwrap_or(crate::trace::DEFAULT_HOPS);
+        if hops == 0 || hops > crate::trace::MAX_HOPS {
+            return Err(ApiError::bad_request("hops", format!("must be 1 to {}", crate::trace::MAX_HOPS)));
+        }
+        if self.min_amount.is_some() {
+            return Err(ApiError::unprocessable("min_amount", "not used by an upstream trace"));
+        }
+        Ok(Some(UpstreamQuery {
+            account: account.clone(),
+            from_ms: time("from", self.from.as_deref())?.unwrap_or(i64::MIN / 4),
+            to_ms,
+            as_of_ms,
+            hops,
+            rule: self.rule,
+            follow_all: self.follow == Some(Follow::All),
+        }))
+    }
+
     fn query(&self, tz: chrono_tz::Tz) -> Result<TraceQuery, ApiError> {
+        if self.upstream.is_some() || self.follow.is_some() {
+            return Err(ApiError::unprocessable("upstream", "only POST /v1/trace traces upstream"));
+        }
         // Checked on every request that carries them, though only freeze uses them: a bad value is a client bug.
         self.freeze_params()?;
         api_time_text("as_of", self.as_of.as_deref())?;
@@ -155,7 +220,7 @@ pub async fn answer_trace(
     use axum::http::header;
     let title = ChartTitle { subject, lang: chart.lang };
     match chart.format {
-        ChartFormat::Json => Ok(Json(report).into_response()),
+        ChartFormat::Json => Ok(Json(TraceAnswer::Downstream(report)).into_response()),
         ChartFormat::Svg => {
             let svg = blocking(move || Ok(flowchart::to_svg(&report, &title))).await?;
             Ok(([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg).into_response())
@@ -176,13 +241,22 @@ pub async fn answer_trace(
     }
 }
 
-#[utoipa::path(post, path = "/v1/trace", tag = "trace", params(ChartQuery), request_body = TraceRequest, responses((status = 200, description = "The trace (JSON), or its diagram with format=svg|html", content((TraceReport = "application/json"), (String = "image/svg+xml"), (String = "text/html")))))]
+#[utoipa::path(post, path = "/v1/trace", tag = "trace", params(ChartQuery), request_body = TraceRequest, responses((status = 200, description = "The trace (JSON), or its diagram with format=svg|html; with `upstream`, where the card's money came from (JSON only)", content((TraceAnswer = "application/json"), (String = "image/svg+xml"), (String = "text/html")))))]
 pub async fn trace(
     State(s): State<AppState>,
     Q(chart): Q<ChartQuery>,
     body: Result<Json<TraceRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let q = json_body(body)?.query(s.tz)?;
+    let req = json_body(body)?;
+    if let Some(uq) = req.upstream_query(s.tz)? {
+        if chart.format != ChartFormat::Json {
+            return Err(ApiError::unprocessable("format", "an upstream trace is answered in JSON"));
+        }
+        let (store, tz) = (s.store.clone(), s.tz);
+        let report = blocking(move || Ok(upstream_trace(&store.view()?, &uq, tz)?)).await?;
+        return Ok(Json(TraceAnswer::Upstream(report)).into_response());
+    }
+    let q = req.query(s.tz)?;
     let report = trace_report(&s, q).await?;
     answer_trace(report, chart, String::new(), s.tz).await
 }
