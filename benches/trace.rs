@@ -113,5 +113,87 @@ fn traces(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, traces);
+/// Upstream traces of the world's collector cards (the cards victims pay; hundreds of inflows each at the
+/// scale world), 6 hops, fifo, following conduits by behaviour: p50/p99, then criterion.
+fn upstreams(c: &mut Criterion) {
+    use moneytrail::graph::TransferGraph;
+    use moneytrail::trace::upstream::{trace_upstream, UpstreamParams};
+    let (db, world) = locate();
+    let store = TransferStore::open_read_only(&db).expect("open");
+    let view = store.view().expect("view");
+    let mut rdr = csv::Reader::from_path(world.join("truth/mules.csv")).expect("mules");
+    // The busiest collectors: the issue's case is a card with hundreds of inflows.
+    let mut collectors: Vec<(usize, u32)> = rdr
+        .records()
+        .map(|r| r.expect("row"))
+        .filter(|r| &r[2] == "collector")
+        .filter_map(|r| view.account_id(&r[0]).expect("lookup"))
+        .map(|id| (view.edges(id, moneytrail::graph::Direction::In, i64::MIN, i64::MAX).expect("edges").len(), id))
+        .collect();
+    collectors.sort_unstable_by(|a, b| b.cmp(a));
+    let collectors: Vec<u32> = collectors.into_iter().take(200).map(|(_, id)| id).collect();
+    let registered = std::collections::BTreeSet::new();
+    let params = |id| UpstreamParams::new(id, i64::MIN / 4, i64::MAX / 4);
+    let (mut ms, mut inflows, mut origins) = (Vec::new(), 0usize, 0usize);
+    for &id in &collectors {
+        let _ = trace_upstream(&view, &params(id), &registered).expect("warm-up");
+        let t0 = Instant::now();
+        let up = trace_upstream(&view, &params(id), &registered).expect("upstream");
+        ms.push(t0.elapsed().as_secs_f64() * 1e3);
+        inflows += up.inflows.len();
+        origins += up.origins.len();
+    }
+    ms.sort_by(f64::total_cmp);
+    println!(
+        "upstream of the {} busiest collector cards ({:.0} inflows, {:.0} origins each on average; 6 hops, fifo, by behaviour): \
+         p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        collectors.len(),
+        inflows as f64 / collectors.len() as f64,
+        origins as f64 / collectors.len() as f64,
+        percentile(&ms, 0.5),
+        percentile(&ms, 0.9),
+        percentile(&ms, 0.99),
+        ms[ms.len() - 1]
+    );
+    // Cards with hundreds of inflows: the world's collectors have tens, so also personal accounts paid
+    // hundreds of times (rented cards' and small shops' everyday accounts).
+    let mut busiest: Vec<(usize, u32)> = (0..TransferGraph::account_count(&view))
+        .filter(|&id| view.account_attrs(id).expect("attrs").kind == moneytrail::model::AccountKind::Personal)
+        .map(|id| (view.edges(id, moneytrail::graph::Direction::In, i64::MIN, i64::MAX).expect("edges").len(), id))
+        .collect();
+    // Hundreds, as the issue's collector: 100 to 500 inflows, the 50 busiest of them.
+    busiest.retain(|(n, _)| (100..=500).contains(n));
+    busiest.sort_unstable_by(|a, b| b.cmp(a));
+    busiest.truncate(50);
+    let (mut ms, mut inflows, mut origins) = (Vec::new(), 0usize, 0usize);
+    for &(_, id) in &busiest {
+        let _ = trace_upstream(&view, &params(id), &registered).expect("warm-up");
+        let t0 = Instant::now();
+        let up = trace_upstream(&view, &params(id), &registered).expect("upstream");
+        ms.push(t0.elapsed().as_secs_f64() * 1e3);
+        inflows += up.inflows.len();
+        origins += up.origins.len();
+    }
+    ms.sort_by(f64::total_cmp);
+    println!(
+        "upstream of {} personal accounts with 100-500 inflows ({:.0} inflows, {:.0} origins each on average): \
+         p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        busiest.len(),
+        inflows as f64 / busiest.len() as f64,
+        origins as f64 / busiest.len() as f64,
+        percentile(&ms, 0.5),
+        percentile(&ms, 0.9),
+        percentile(&ms, 0.99),
+        ms[ms.len() - 1]
+    );
+    let mut i = 0;
+    c.bench_function("upstream trace of a collector card, 6-hop fifo", |b| {
+        b.iter(|| {
+            i = (i + 1) % collectors.len();
+            trace_upstream(&view, &params(collectors[i]), &registered).expect("upstream").origins.len()
+        })
+    });
+}
+
+criterion_group!(benches, traces, upstreams);
 criterion_main!(benches);

@@ -159,6 +159,7 @@ pub fn case_query(case: &CaseRecord, o: &CaseRuleOptions) -> AppResult<TraceQuer
         min_amount_fen: o.min_amount_fen.unwrap_or(0),
         as_of_ms: o.as_of_ms.or(case.report_time_ms).unwrap_or_else(super::now_ms),
         frozen: Default::default(),
+        scope: None,
     };
     Ok(TraceQuery { seeds, params })
 }

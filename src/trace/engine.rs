@@ -291,6 +291,12 @@ impl<G: TransferGraph> Engine<'_, G> {
                 self.totals[v].terminals += a;
             }
             Outcome::Terminal(kind)
+        } else if self.p.scope.as_ref().is_some_and(|scope| !scope.contains(&dst)) {
+            // Outside the caller's scope (upstream): not followed, counted with what is beyond the limit.
+            for (v, a) in traced.iter().enumerate() {
+                self.totals[v].beyond_hops += a;
+            }
+            Outcome::BeyondHops
         } else if !is_seed && total < self.p.min_amount_fen {
             for (v, a) in traced.iter().enumerate() {
                 self.totals[v].below_cutoff += a;

@@ -118,6 +118,10 @@ pub struct TraceParams {
     pub as_of_ms: i64,
     /// Accounts already stopped or frozen: terminals.
     pub frozen: BTreeSet<AccountId>,
+    /// When set, only money into these accounts is followed; what leaves them for others is counted with
+    /// the money beyond the hop limit. The upstream trace sets its discovered accounts here: money that
+    /// leaves them never comes back into them but through a payer it has seeded or followed.
+    pub scope: Option<std::sync::Arc<BTreeSet<AccountId>>>,
 }
 
 impl Default for TraceParams {
@@ -128,6 +132,7 @@ impl Default for TraceParams {
             min_amount_fen: 0,
             as_of_ms: i64::MAX,
             frozen: BTreeSet::new(),
+            scope: None,
         }
     }
 }
@@ -186,7 +191,7 @@ impl TraceParams {
             Some(v) => crate::money::parse_yuan(v).map_err(|e| option_error("min_amount", format!("{v:?}: {e}")))?,
         };
         let as_of_ms = option_time("as_of", as_of, chrono::Utc::now().timestamp_millis(), tz)?;
-        Ok(TraceParams { rule, hops, min_amount_fen, as_of_ms, frozen: BTreeSet::new() })
+        Ok(TraceParams { rule, hops, min_amount_fen, as_of_ms, frozen: BTreeSet::new(), scope: None })
     }
 }
 

@@ -271,6 +271,7 @@ mod against_reference {
             min_amount_fen: p.min_amount,
             as_of_ms: p.as_of,
             frozen: p.frozen.clone(),
+            scope: None,
         };
         (g, params)
     }

@@ -158,9 +158,25 @@ fn passes_money_on<G: TransferGraph>(g: &G, id: AccountId, until_ms: i64) -> Res
     // Money from the holder's own accounts is the holder's own (a victim moving savings to the card they
     // pay from passes it on within the hour, and is still the origin).
     let me = g.account_attrs(id)?;
+    // The holder's accounts from the holder index (one lookup); by name only where ids are unknown.
+    let holders_accounts: Option<BTreeSet<AccountId>> = if me.holder_id.is_empty() {
+        None
+    } else {
+        Some(g.accounts_sharing(crate::model::AttrKind::Holder, &me.holder_id)?.into_iter().collect())
+    };
+    let mut own: FxHashMap<AccountId, bool> = FxHashMap::default();
     let mut ins = Vec::new();
     for e in g.edges(id, Direction::In, i64::MIN, until_ms)? {
-        if !super::is_own_account(&me, &g.account_attrs(e.counterparty)?) {
+        let is_own = match (&holders_accounts, own.get(&e.counterparty)) {
+            (Some(mine), _) => mine.contains(&e.counterparty),
+            (None, Some(o)) => *o,
+            (None, None) => {
+                let o = super::is_own_account(&me, &g.account_attrs(e.counterparty)?);
+                own.insert(e.counterparty, o);
+                o
+            }
+        };
+        if !is_own {
             ins.push(e);
         }
     }
@@ -257,6 +273,12 @@ pub fn trace_upstream<G: TransferGraph>(
                 Some(refined(OriginKind::Platform))
             } else if level.contains_key(&s) {
                 None // already a conduit
+            } else if params.conduits == Conduits::ByBehaviour
+                && matches!(e.channel, ChannelKind::Salary | ChannelKind::CashDeposit)
+            {
+                // Salary and cash deposits are origins by what they are (and an employer's ledger is
+                // long: not read for a conduit test).
+                Some(refined(OriginKind::OrdinaryPayer))
             } else if lvl + 1 >= params.hops {
                 Some(OriginKind::BeyondHops)
             } else {
@@ -303,7 +325,16 @@ pub fn trace_upstream<G: TransferGraph>(
         *e = (*e).min(k);
     }
     let seed_list: Vec<Seq> = seeds.keys().copied().collect();
-    let tp = TraceParams { rule: params.rule, hops: params.hops, as_of_ms: params.as_of_ms, ..Default::default() };
+    // Only the card and its conduits matter for what reaches the card: money leaving them reaches it again
+    // only through a sender that discovery found (a conduit, followed, or an origin, seeded).
+    let scope: BTreeSet<AccountId> = level.keys().copied().chain([x]).collect();
+    let tp = TraceParams {
+        rule: params.rule,
+        hops: params.hops,
+        as_of_ms: params.as_of_ms,
+        scope: Some(std::sync::Arc::new(scope)),
+        ..Default::default()
+    };
     let trace = trace_downstream(g, &seed_list, &tp)?;
     // What arrived at X in the window, per origin, and the transfers that carried it.
     let in_window: BTreeSet<Seq> = inflows.iter().map(|i| i.0).collect();
