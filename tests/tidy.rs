@@ -219,3 +219,25 @@ fn every_scorer_feature_has_its_words_in_the_web_view() {
         words.iter().filter(|w| !i18n.contains(&format!("\"{w}\":")) && !i18n.contains(&format!("  {w}:"))).collect();
     assert!(missing.is_empty(), "scorer words without a translation in viz/i18n.js: {missing:?}");
 }
+
+/// Every account feature the API serves has its label in both languages of the web view and a display
+/// kind in `viz/app.js` (a new feature otherwise shows as `feat.name` with a raw number).
+#[test]
+fn every_account_feature_has_its_label_in_the_web_view() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let features = std::fs::read_to_string(root.join("src/rings/features.rs")).expect("features source");
+    let i18n = std::fs::read_to_string(root.join("viz/i18n.js")).expect("viz/i18n.js");
+    let app = std::fs::read_to_string(root.join("viz/app.js")).expect("viz/app.js");
+    let body = features.split("pub struct AccountFeatures {").nth(1).and_then(|b| b.split("\n}").next()).expect("struct");
+    let fields: Vec<&str> = body
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("pub "))
+        .filter_map(|l| l.split(':').next())
+        .filter(|f| !matches!(*f, "id" | "kind"))
+        .collect();
+    assert!(fields.len() >= 30, "found the features: {fields:?}");
+    for f in fields {
+        assert_eq!(i18n.matches(&format!("\"feat.{f}\":")).count(), 2, "feat.{f}: a label in zh and in en");
+        assert!(app.contains(&format!("    {f}: \"")), "{f}: a display kind in FEATURES (viz/app.js)");
+    }
+}

@@ -1095,6 +1095,18 @@
     holders_on_device: "n",
     holders_on_phone: "n",
     cards_of_holder: "n",
+    counterparties: "n",
+    pass_through_24h: "pct",
+    lifo_pass_1h: "pct",
+    lifo_pass_24h: "pct",
+    one_off_in_fen: "fen",
+    one_off_senders: "n",
+    one_off_pass_24h: "pct",
+    burst_share: "pct",
+    salary_out_share: "pct",
+    holders_in_phone_run: "n",
+    holders_in_branch_cohort: "n",
+    holders_on_login: "n",
     first_ts_ms: "ms",
     last_ts_ms: "ms",
   };
@@ -1147,7 +1159,9 @@
         ),
       );
     }
-    box.append(profile, ring.el, transfers.el);
+    const origin = section(t("up.title"), "mt-acct-upstream");
+    box.append(profile, ring.el, origin.el, transfers.el);
+    drawUpstream(ctx, origin.body, account, known, open);
 
     const q = { from: apiTime(known.from), to: apiTime(known.to), limit: 100 };
     const first = api.get(`/v1/accounts/${enc(account)}`, q);
@@ -1266,6 +1280,60 @@
       if (!r.transfers.length) transfers.body.append(empty(t("acct.noTransfers")));
       addPage(r);
     });
+  }
+
+  /**
+   * Where an account's money came from (upstream trace): on request, since it traces back from every
+   * inflow of the window. The window is the view's (`known.to` as the end) or all time.
+   */
+  function drawUpstream(ctx, box, account, known, open) {
+    const rule = h("select", { name: "rule", class: "mt-up-rule" }, RULES.filter((r) => r !== "poison").map((r) => h("option", { value: r, text: t(`rule.${r}`) })));
+    const out = h("div", { class: "mt-up-result" });
+    const go = button(t("up.run"), async () => {
+      go.disabled = true;
+      out.replaceChildren(loading());
+      try {
+        const to = apiTime(known.to);
+        const r = await api.post("/v1/trace", { upstream: account, rule: rule.value, ...(to ? { to } : {}) });
+        if (ctx.alive) out.replaceChildren(...upstreamResult(r, open));
+      } catch (err) {
+        out.replaceChildren(errorBox(err));
+      } finally {
+        go.disabled = false;
+      }
+    }, "mt-up-run");
+    box.append(h("p", { class: "mt-hint", text: t("up.hint") }), h("div", { class: "mt-controls" }, rule, go), out);
+  }
+
+  function upstreamResult(r, open) {
+    const tt = r.totals;
+    const caseLinks = (ids) => ids.flatMap((id, i) => [i ? ", " : "", h("a", { href: href(["case", id]), text: id })]);
+    return [
+      dl(
+        [
+          [t("up.inflow"), money(tt.inflow), "inflow", tt.inflow],
+          [t("up.victims"), [money(tt.from_registered_victims), ` · ${t("up.victimsN", { n: tt.registered_victims })} `, ...caseLinks(tt.cases)], "from_registered_victims", tt.from_registered_victims],
+          [t("up.payers"), `${money(tt.from_ordinary_payers)} · ${t("up.payersN", { n: tt.ordinary_payers })}`, "from_ordinary_payers", tt.from_ordinary_payers],
+          [t("up.other"), money(tt.from_other_origins), "from_other_origins", tt.from_other_origins],
+          [t("up.beyond"), money(tt.beyond_hops), "beyond_hops", tt.beyond_hops],
+          [t("up.unattributed"), money(tt.unattributed), "unattributed", tt.unattributed],
+        ],
+        "mt-up-totals",
+      ),
+      r.origins.length
+        ? table(
+            [
+              { key: "account", label: t("up.origin"), cell: (o) => accountLink(o.account, open), value: (o) => o.account },
+              { key: "kind", label: t("up.kind"), cell: (o) => t(`origin.${o.kind}`), value: (o) => o.kind },
+              { key: "amount", label: t("col.amount"), cls: "num", cell: (o) => money(o.amount), value: (o) => o.amount },
+              { key: "cases", label: t("up.cases"), cell: (o) => caseLinks(o.cases), value: (o) => o.cases.join(",") },
+              { key: "chain", label: t("up.chain"), cell: (o) => h("ol", { class: "mt-evidence" }, o.chain.map((c) => h("li", { text: `${c.txn_id} · ${c.from} → ${c.to} · ${money(c.traced)}` }))) },
+            ],
+            r.origins,
+            { cls: "mt-up-table", rowProps: (o) => ({ class: "mt-origin-row", data: { account: o.account } }) },
+          )
+        : empty(t("up.none")),
+    ];
   }
 
   // --- rings ----------------------------------------------------------------------------------------

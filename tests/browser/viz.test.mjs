@@ -546,6 +546,31 @@ test("account panel from the freeze table, and the account page as a deep link",
   assert.deepEqual(txns, report.transfers.map((x) => x.txn_id), "the account's transfers, in the API's order");
 });
 
+test("an account's money traced upstream: origins, kinds, cases and chains equal the API's", async (page) => {
+  // The first collector of the sample world: victims paid it directly, and their cases are registered.
+  const collector = readCsv("datasets/sample/truth/mules.csv").find((m) => m.role === "collector").account;
+  const want = await api("/v1/trace", { method: "POST", body: { upstream: collector, rule: "lifo" } });
+  assert.ok(want.origins.some((o) => o.kind === "registered_victim" && o.cases.length), "a registered victim among the origins");
+  await signIn(page, ANALYST);
+  await open(page, `#/account/${collector}`, ".mt-account-page .mt-up-run");
+  await page.selectOption(".mt-account-page .mt-up-rule", "lifo");
+  await page.click(".mt-account-page .mt-up-run");
+  await page.waitForSelector(".mt-account-page tr.mt-origin-row");
+  const rows = await page.$$eval(".mt-account-page tr.mt-origin-row", (trs) =>
+    trs.map((tr) => ({
+      account: tr.dataset.account,
+      kind: tr.querySelector('td[data-col="kind"]').dataset.value,
+      amount: tr.querySelector('td[data-col="amount"]').dataset.value,
+      cases: tr.querySelector('td[data-col="cases"]').dataset.value,
+      chain: tr.querySelectorAll('td[data-col="chain"] li').length,
+    })),
+  );
+  assert.deepEqual(rows, want.origins.map((o) => ({ account: o.account, kind: o.kind, amount: o.amount, cases: o.cases.join(","), chain: o.chain.length })));
+  const inflow = await page.$eval('.mt-account-page .mt-up-totals dd[data-key="inflow"]', (d) => d.dataset.value);
+  assert.equal(inflow, want.totals.inflow);
+  await shot(page, "upstream");
+});
+
 test("an analyst sees the stop buttons disabled, with why; the API refuses an analyst's stop (403)", async (page, rec) => {
   await signIn(page, ANALYST);
   await open(page, `#/case/${CASE}`);
