@@ -195,5 +195,63 @@ fn upstreams(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, traces, upstreams);
+/// Paths between a victim and the deepest account its case's trace reached (up to 6 hops apart): p50/p99.
+fn paths(c: &mut Criterion) {
+    use moneytrail::trace::paths::{find_paths, PathsParams};
+    let (db, world) = locate();
+    let store = TransferStore::open_read_only(&db).expect("open");
+    let view = store.view().expect("view");
+    let cases: Vec<CaseSpec> = read_cases(&world.join("truth/cases.csv"), DEFAULT_TZ).expect("cases");
+    let mut pairs = Vec::new();
+    for c in cases.iter().take(1000) {
+        let as_of_ms = c.as_of_ms.unwrap_or(i64::MAX);
+        let spec = SeedSpec { txn_ids: c.seed_txn_ids.clone(), ..Default::default() };
+        let seeds = resolve_seeds(&view, &spec, as_of_ms).expect("seeds");
+        let t = trace_downstream(&view, &seeds, &TraceParams { as_of_ms, ..Default::default() }).expect("trace");
+        // The case's window: from its first payment to its report time (what an investigator asks).
+        let start = seeds.iter().filter_map(|&q| view.transfer(q).ok().flatten()).map(|t| t.ts_ms).min();
+        if let (Some(deepest), Some(start)) = (t.accounts.values().max_by_key(|a| (a.hop, a.id)), start) {
+            pairs.push((t.victims[0], deepest.id, deepest.hop, start, as_of_ms));
+        }
+    }
+    let params = |(from, to, _, start_ms, end_ms): (u32, u32, u32, i64, i64)| PathsParams {
+        from,
+        to,
+        start_ms,
+        end_ms,
+        max_hops: 6,
+        limit: moneytrail::policy::PATHS_LIMIT,
+        truncation: moneytrail::policy::PATHS_TRUNCATION,
+    };
+    let (mut ms, mut found, mut hops) = (Vec::new(), 0usize, 0u32);
+    for &pair in &pairs {
+        let _ = find_paths(&view, &params(pair)).expect("warm-up");
+        let t0 = Instant::now();
+        let p = find_paths(&view, &params(pair)).expect("paths");
+        ms.push(t0.elapsed().as_secs_f64() * 1e3);
+        found += p.all.len();
+        hops += pair.2;
+    }
+    ms.sort_by(f64::total_cmp);
+    println!(
+        "paths from {} victims to the deepest account of their case, in the case's window ({:.1} hops apart, \
+         {:.1} paths found each; max 6 hops, up to 100 paths): p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        pairs.len(),
+        f64::from(hops) / pairs.len() as f64,
+        found as f64 / pairs.len() as f64,
+        percentile(&ms, 0.5),
+        percentile(&ms, 0.9),
+        percentile(&ms, 0.99),
+        ms[ms.len() - 1]
+    );
+    let mut i = 0;
+    c.bench_function("paths between a victim and its case's deepest account, 6 hops", |b| {
+        b.iter(|| {
+            i = (i + 1) % pairs.len();
+            find_paths(&view, &params(pairs[i])).expect("paths").all.len()
+        })
+    });
+}
+
+criterion_group!(benches, traces, upstreams, paths);
 criterion_main!(benches);

@@ -55,6 +55,9 @@ enum Command {
     /// The stop-payment registry: record stops placed, renewed, released; list them.
     #[command(subcommand)]
     Stop(StopCommand),
+    /// Is money from one account connected to another: the fewest-hop and the earliest-arriving
+    /// time-respecting paths, and all of them up to --max-hops (each with its transfers).
+    Paths(PathsArgs),
     /// Link cases whose traces pass through the same accounts (串并).
     Link(LinkArgs),
     /// The case registry: cases the API and the web view trace by id.
@@ -163,6 +166,31 @@ enum TraceFormat {
     Svg,
     /// A self-contained page for the case folder: diagram, totals, accounts (opens offline).
     Html,
+}
+
+#[derive(Args)]
+struct PathsArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Where the money starts.
+    #[arg(long, value_name = "ACCOUNT")]
+    from: String,
+    /// Where it may have arrived.
+    #[arg(long, value_name = "ACCOUNT")]
+    to: String,
+    /// Only transfers at or after this time.
+    #[arg(long)]
+    start: Option<String>,
+    /// Only transfers at or before this time.
+    #[arg(long)]
+    end: Option<String>,
+    #[arg(long, default_value_t = 6)]
+    max_hops: u32,
+    /// At most this many paths listed.
+    #[arg(long, default_value_t = moneytrail::policy::PATHS_LIMIT)]
+    limit: usize,
+    #[arg(long, value_enum, default_value_t)]
+    format: OutputFormat,
 }
 
 #[derive(Args)]
@@ -543,6 +571,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Trace(a) => cmd_trace(a),
+        Command::Paths(a) => {
+            let store = TransferStore::open_read_only(&a.common.db)?;
+            let tz = a.common.tz;
+            let time = |flag: &str, v: &Option<String>, default: i64| -> Result<i64> {
+                Ok(match v.as_deref() {
+                    Some(t) => moneytrail::timefmt::parse_ts(t, tz).with_context(|| format!("--{flag} {t:?}"))?,
+                    None => default,
+                })
+            };
+            let q = app::trace::PathsQuery {
+                from: a.from.clone(),
+                to: a.to.clone(),
+                start_ms: time("start", &a.start, i64::MIN / 4)?,
+                end_ms: time("end", &a.end, i64::MAX / 4)?,
+                max_hops: a.max_hops,
+                limit: a.limit,
+            };
+            let report = app::trace::paths(&store.view()?, &q, tz).map_err(cli_error)?;
+            print_report(a.format, &report)
+        }
         Command::Freeze(a) => cmd_freeze(a),
         Command::Serve { common, addr, config, viz } => {
             use moneytrail::server::{serve, viz::VizSource, AppState, AuditLog, ServerConfig};

@@ -192,6 +192,17 @@ pub const UPSTREAM_PASS_WINDOW_MS: i64 = 24 * 3_600_000;
 /// longer is left to the conduits' own money (a mule chain moves money within days).
 pub const UPSTREAM_LOOKBACK_MS: i64 = 7 * 86_400_000;
 
+/// Paths between two accounts: at most this many transfers (each hop multiplies the search).
+pub const PATHS_MAX_HOPS: u32 = 10;
+/// Out-transfers kept per account when searching paths, newest first (FinBench's truncation; a hub's
+/// thousands of payments would otherwise make every path through it).
+pub const PATHS_TRUNCATION: usize = 1000;
+/// The all-paths search stops after looking at this many transfers (and says so): bounded time whatever
+/// the graph.
+pub const PATHS_MAX_STEPS: usize = 2_000_000;
+/// Paths listed by default.
+pub const PATHS_LIMIT: usize = 100;
+
 /// A shared account's weight by its level in a case: a level-1 collector card says most about who ran a
 /// case, each level down less (levels 1–4), deeper ones little.
 pub const LINK_LEVEL_WEIGHTS: [f64; 4] = [1.0, 0.5, 0.25, 0.12];

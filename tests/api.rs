@@ -184,6 +184,17 @@ async fn trace_freeze_and_stops_answer_like_the_cli() {
     }
     let (st, err) = call(s, "POST", "/v1/freeze", Some(ANALYST), Some(&up)).await;
     assert_eq!((st, err["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("upstream")), "{err}");
+    // Paths from the victim to the card: the API's answer is the CLI's.
+    let body = format!(r#"{{"from":{victim},"to":{card},"max_hops":3}}"#);
+    let (st, p) = call(s, "POST", "/v1/paths", Some(ANALYST), Some(&body)).await;
+    assert_eq!(st, StatusCode::OK, "{p}");
+    assert_eq!(p["connected"], true);
+    assert_eq!(p["fewest_hops"]["hops"], 1, "the victim paid the card: {p}");
+    let cli_paths =
+        cli_json(&f, &["paths", "--from", victim.as_str().unwrap(), "--to", card.as_str().unwrap(), "--max-hops", "3"]);
+    assert_eq!(p, cli_paths, "the API's paths are the CLI's");
+    let (st, err) = call(s, "POST", "/v1/paths", Some(ANALYST), Some(r#"{"from":"NO-SUCH","to":"X"}"#)).await;
+    assert_eq!((st, err["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("from")), "{err}");
     let (st, err) = call(s, "POST", "/v1/trace", Some(ANALYST), Some(r#"{"upstream":"NO-SUCH"}"#)).await;
     assert_eq!((st, err["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("upstream")), "{err}");
 

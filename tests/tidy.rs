@@ -228,7 +228,8 @@ fn every_account_feature_has_its_label_in_the_web_view() {
     let features = std::fs::read_to_string(root.join("src/rings/features.rs")).expect("features source");
     let i18n = std::fs::read_to_string(root.join("viz/i18n.js")).expect("viz/i18n.js");
     let app = std::fs::read_to_string(root.join("viz/app.js")).expect("viz/app.js");
-    let body = features.split("pub struct AccountFeatures {").nth(1).and_then(|b| b.split("\n}").next()).expect("struct");
+    let body =
+        features.split("pub struct AccountFeatures {").nth(1).and_then(|b| b.split("\n}").next()).expect("struct");
     let fields: Vec<&str> = body
         .lines()
         .filter_map(|l| l.trim().strip_prefix("pub "))

@@ -122,11 +122,11 @@ pub fn upstream(view: &StoreView<'_>, q: &UpstreamQuery, tz: Tz) -> AppResult<cr
         return Err(super::AppError::unprocessable("upstream", format!("unknown account '{}'", q.account)));
     };
     if q.from_ms > q.to_ms {
-        return Err(super::AppError::bad_input("from", "must not be after to"));
+        return Err(super::AppError::unprocessable("from", "must not be after to"));
     }
     let as_of_ms = q.as_of_ms.unwrap_or(q.to_ms);
     if as_of_ms < q.to_ms {
-        return Err(super::AppError::bad_input("as_of", "must not be before to"));
+        return Err(super::AppError::unprocessable("as_of", "must not be before to"));
     }
     let mut p = UpstreamParams::new(id, q.from_ms, q.to_ms);
     p.as_of_ms = as_of_ms;
@@ -137,4 +137,44 @@ pub fn upstream(view: &StoreView<'_>, q: &UpstreamQuery, tz: Tz) -> AppResult<cr
     let registered = cases_of.keys().copied().collect();
     let up = trace_upstream(view, &p, &registered)?;
     Ok(UpstreamReport::build(view, &up, &cases_of, tz)?)
+}
+
+/// Between which accounts, in which window, how deep, how many paths.
+#[derive(Clone, Debug)]
+pub struct PathsQuery {
+    pub from: String,
+    pub to: String,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub max_hops: u32,
+    pub limit: usize,
+}
+
+/// `paths`, `POST /v1/paths`: is money from A connected to B in the window, over which chains.
+pub fn paths(view: &StoreView<'_>, q: &PathsQuery, tz: Tz) -> AppResult<crate::trace::paths::PathsReport> {
+    use crate::trace::paths::{find_paths, PathsParams, PathsReport};
+    let id = |field: &str, account: &str| -> AppResult<u32> {
+        crate::graph::TransferGraph::account_id(view, account)?
+            .ok_or_else(|| super::AppError::unprocessable(field, format!("unknown account '{account}'")))
+    };
+    if q.max_hops == 0 || q.max_hops > crate::policy::PATHS_MAX_HOPS {
+        return Err(super::AppError::bad_input("max_hops", format!("must be 1..={}", crate::policy::PATHS_MAX_HOPS)));
+    }
+    if q.limit == 0 || q.limit > 10_000 {
+        return Err(super::AppError::bad_input("limit", "must be 1..=10000"));
+    }
+    if q.start_ms > q.end_ms {
+        return Err(super::AppError::unprocessable("start", "must not be after end"));
+    }
+    let p = PathsParams {
+        from: id("from", &q.from)?,
+        to: id("to", &q.to)?,
+        start_ms: q.start_ms,
+        end_ms: q.end_ms,
+        max_hops: q.max_hops,
+        limit: q.limit,
+        truncation: crate::policy::PATHS_TRUNCATION,
+    };
+    let found = find_paths(view, &p)?;
+    Ok(PathsReport::build(view, &p, &found, tz)?)
 }

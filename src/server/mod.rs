@@ -78,6 +78,7 @@ fn api_routes(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::account))
         .routes(routes!(trace::trace))
         .routes(routes!(trace::freeze))
+        .routes(routes!(trace::paths))
         .routes(routes!(stops::list_stops, stops::place_stop))
         .routes(routes!(stops::renew_stop))
         .routes(routes!(stops::release_stop))

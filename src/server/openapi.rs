@@ -194,6 +194,7 @@ mod tests {
             "POST /v1/stops/{id}/release",
             "POST /v1/stops/{id}/renew",
             "POST /v1/trace",
+            "POST /v1/paths",
             "POST /v1/warnings/scan",
             "POST /v1/warnings/{id}/ack",
         ];

@@ -4,6 +4,7 @@
 //! [`TransferGraph`], and `reference.rs` (tests only) implements it by brute force.
 
 pub mod engine;
+pub mod paths;
 #[cfg(test)]
 mod reference;
 pub mod report;

@@ -356,6 +356,86 @@ mod against_reference {
         Ok(())
     }
 
+    /// Every simple time-ascending path from `a` to `b` of at most `k` transfers, by brute force over the
+    /// transfer list (no pruning, no truncation): each as its transfers' seqs.
+    fn brute_paths(xs: &[RefTransfer], a: u32, b: u32, k: usize) -> Vec<Vec<u64>> {
+        #[allow(clippy::too_many_arguments)] // a plain recursive enumeration, kept obvious
+        fn go(
+            xs: &[RefTransfer],
+            at: u32,
+            b: u32,
+            k: usize,
+            after: (i64, u64),
+            seen: &mut Vec<u32>,
+            path: &mut Vec<u64>,
+            out: &mut Vec<Vec<u64>>,
+        ) {
+            if path.len() == k {
+                return;
+            }
+            for x in xs.iter().filter(|x| x.src == at && (x.ts, x.seq) > after) {
+                if seen.contains(&x.dst) {
+                    continue;
+                }
+                path.push(x.seq);
+                if x.dst == b {
+                    out.push(path.clone());
+                } else {
+                    seen.push(x.dst);
+                    go(xs, x.dst, b, k, (x.ts, x.seq), seen, path, out);
+                    seen.pop();
+                }
+                path.pop();
+            }
+        }
+        let mut out = Vec::new();
+        go(xs, a, b, k, (i64::MIN, 0), &mut vec![a], &mut Vec::new(), &mut out);
+        out
+    }
+
+    fn paths_body(xs: Vec<RefTransfer>, p: RefParams) -> Result<(), TestCaseError> {
+        use super::super::paths::{find_paths, PathsParams};
+        let (g, _) = to_engine(&xs, &p);
+        let live: Vec<RefTransfer> = xs.iter().filter(|x| x.ts <= p.as_of).cloned().collect();
+        let key = |s: u64| live.iter().find(|x| x.seq == s).map(|x| (x.ts, x.seq)).unwrap();
+        let accounts: BTreeSet<u32> = live.iter().flat_map(|x| [x.src, x.dst]).collect();
+        for &a in &accounts {
+            for &b in accounts.iter().filter(|b| **b != a) {
+                let k = 4;
+                let want = brute_paths(&live, a, b, k);
+                let pp = PathsParams {
+                    from: a,
+                    to: b,
+                    start_ms: i64::MIN,
+                    end_ms: p.as_of,
+                    max_hops: k as u32,
+                    limit: 100_000,
+                    truncation: 100_000,
+                };
+                let got = find_paths(&g, &pp).expect("paths");
+                let seqs = |e: &[crate::graph::Edge]| e.iter().map(|e| e.seq).collect::<Vec<u64>>();
+                let mut got_all: Vec<Vec<u64>> = got.all.iter().map(|x| seqs(&x.edges)).collect();
+                let mut want_sorted = want.clone();
+                got_all.sort();
+                want_sorted.sort();
+                prop_assert_eq!(&got_all, &want_sorted, "{} -> {}", a, b);
+                prop_assert!(!got.more && !got.truncated);
+                let arrival = |path: &Vec<u64>| key(*path.last().unwrap());
+                let fewest = want.iter().map(|w| (w.len(), arrival(w))).min();
+                let earliest = want.iter().map(|w| (arrival(w), w.len())).min();
+                let f = got.fewest_hops.as_ref().map(|x| seqs(&x.edges));
+                prop_assert_eq!(f.as_ref().map(|f| (f.len(), arrival(f))), fewest, "fewest {} -> {}", a, b);
+                let e = got.earliest_arrival.as_ref().map(|x| seqs(&x.edges));
+                prop_assert_eq!(e.as_ref().map(|e| (arrival(e), e.len())), earliest, "earliest {} -> {}", a, b);
+                // And they are paths of the list (simple, time-ascending).
+                for p in f.iter().chain(e.iter()) {
+                    prop_assert!(want.contains(p), "{:?} is one of the paths", p);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Comparisons where the origin's money did reach X (the upstream test is not vacuous: see below).
     static UPSTREAM_COMPARED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
@@ -391,6 +471,13 @@ mod against_reference {
         /// (every other account a conduit, hops enough for these graphs) attributes to O equals what the
         /// brute-force simulation of O's payments alone delivers to X. Exact under fifo, lifo and poison;
         /// under proportional within a fen per transfer (rounding per lot, docs/trace-semantics.md).
+        /// Paths between every two accounts of a random graph equal the brute-force enumeration: all
+        /// simple time-ascending paths of up to 4 transfers, and the fewest-hop and earliest-arriving ones.
+        #[test]
+        fn paths_equal_brute_force((xs, p) in arb_case()) {
+            paths_body(xs, p)?;
+        }
+
         #[test]
         fn upstream_equals_each_origins_own_reference((xs, p) in arb_case()) {
             upstream_equals_each_origins_own_reference_body(xs, p)?;

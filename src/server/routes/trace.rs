@@ -271,3 +271,54 @@ pub async fn freeze(
     let fp = req.freeze_params()?;
     freeze_report(&s, q, fp).await.map(Json)
 }
+
+/// Between which accounts to look for paths.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"from": "6217006885020294882", "to": "6217008275268041948", "max_hops": 6}))]
+pub struct PathsRequest {
+    #[schema(pattern = r"^[^\s\u0085]+$")]
+    pub from: String,
+    #[schema(pattern = r"^[^\s\u0085]+$")]
+    pub to: String,
+    /// Only transfers at or after this time (default: all).
+    #[schema(format = DateTime)]
+    pub start: Option<String>,
+    /// Only transfers at or before this time (default: all).
+    #[schema(format = DateTime)]
+    pub end: Option<String>,
+    /// At most this many transfers per path (default 6).
+    #[schema(minimum = 1, maximum = 10)]
+    #[serde(default, deserialize_with = "integral_u32")]
+    pub max_hops: Option<u32>,
+    /// At most this many paths listed, shortest first (default 100).
+    #[schema(minimum = 1, maximum = 10000)]
+    #[serde(default, deserialize_with = "integral_u32")]
+    pub limit: Option<u32>,
+}
+
+#[utoipa::path(post, path = "/v1/paths", tag = "trace", request_body = PathsRequest, responses((status = 200, description = "Time-respecting paths from one account to another: the fewest-hop, the earliest-arriving, and all up to max_hops (shortest first)", body = crate::trace::paths::PathsReport), (status = 422, description = "An account is unknown", body = crate::server::openapi::ErrorBody)))]
+pub async fn paths(
+    State(s): State<AppState>,
+    body: Result<Json<PathsRequest>, JsonRejection>,
+) -> ApiResult<crate::trace::paths::PathsReport> {
+    let req = json_body(body)?;
+    let tz = s.tz;
+    let time = |field: &'static str, v: Option<&str>, default: i64| -> Result<i64, ApiError> {
+        api_time_text(field, v)?;
+        match v {
+            Some(t) => crate::timefmt::parse_ts(t, tz).map_err(|e| ApiError::bad_request(field, e.to_string())),
+            None => Ok(default),
+        }
+    };
+    let q = crate::app::trace::PathsQuery {
+        start_ms: time("start", req.start.as_deref(), i64::MIN / 4)?,
+        end_ms: time("end", req.end.as_deref(), i64::MAX / 4)?,
+        max_hops: req.max_hops.unwrap_or(crate::trace::DEFAULT_HOPS),
+        limit: req.limit.map_or(crate::policy::PATHS_LIMIT, |l| l as usize),
+        from: req.from,
+        to: req.to,
+    };
+    let store = s.store.clone();
+    blocking(move || Ok(crate::app::trace::paths(&store.view()?, &q, tz)?)).await.map(Json)
+}
