@@ -189,12 +189,12 @@ mod tests {
             "POST /v1/ingest/accounts",
             "POST /v1/ingest/statements",
             "POST /v1/ingest/transfers",
+            "POST /v1/paths",
             "POST /v1/rings/confirmed",
             "POST /v1/stops",
             "POST /v1/stops/{id}/release",
             "POST /v1/stops/{id}/renew",
             "POST /v1/trace",
-            "POST /v1/paths",
             "POST /v1/warnings/scan",
             "POST /v1/warnings/{id}/ack",
         ];
