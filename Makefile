@@ -94,6 +94,10 @@ demo: build
 	$(BIN) eval link --world $(WORLD) --db $(DEMO)/db | head -n 11
 	@echo "== register the world's reported cases, as a case system would: rings start from them =="
 	$(BIN) case import --db $(DEMO)/db --file $(WORLD)/truth/cases.csv
+	@echo "== where a level-3 mule card's money came from (upstream), victim by victim with their cases =="
+	$(BIN) trace --db $(DEMO)/db --upstream 6217008275268041948 --to "2026-01-22 00:00:00" --rule lifo | cut -c1-200
+	@echo "== is the victim of $(DEMO_CASE) connected to that card, and how (paths) =="
+	$(BIN) paths --db $(DEMO)/db --from $(DEMO_VICTIM) --to 6217008275268041948 --end "2026-01-22 00:00:00" --max-hops 5 --limit 5 | cut -c1-200
 	@echo "== mule-card rings (断卡), ranked, with roles and evidence (naming the cases that reached each card) =="
 	$(BIN) rings --db $(DEMO)/db --min-score 50 | head -n 40
 	@echo "== ring detection scored against the world's ground truth =="
