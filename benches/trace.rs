@@ -48,6 +48,33 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
+/// Runs `run` on each item once to warm up and once timed; prints `what` with the per-item averages of
+/// the counts `run` returns (named by `counts`) and p50/p90/p99/max.
+fn timed<T: Copy>(what: &str, items: &[T], counts: [&str; 2], mut run: impl FnMut(T) -> [usize; 2]) {
+    let (mut ms, mut totals) = (Vec::with_capacity(items.len()), [0usize; 2]);
+    for &item in items {
+        run(item);
+        let t0 = Instant::now();
+        let got = run(item);
+        ms.push(t0.elapsed().as_secs_f64() * 1e3);
+        totals[0] += got[0];
+        totals[1] += got[1];
+    }
+    ms.sort_by(f64::total_cmp);
+    let n = items.len().max(1) as f64;
+    println!(
+        "{what} ({:.1} {}, {:.1} {} each on average): p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        totals[0] as f64 / n,
+        counts[0],
+        totals[1] as f64 / n,
+        counts[1],
+        percentile(&ms, 0.5),
+        percentile(&ms, 0.9),
+        percentile(&ms, 0.99),
+        ms.last().copied().unwrap_or(0.0)
+    );
+}
+
 fn traces(c: &mut Criterion) {
     let (db, world) = locate();
     let store = TransferStore::open_read_only(&db).expect("open");
@@ -134,27 +161,12 @@ fn upstreams(c: &mut Criterion) {
     let collectors: Vec<u32> = collectors.into_iter().take(200).map(|(_, id)| id).collect();
     let registered = std::collections::BTreeSet::new();
     let params = |id| UpstreamParams::new(id, i64::MIN / 4, i64::MAX / 4);
-    let (mut ms, mut inflows, mut origins) = (Vec::new(), 0usize, 0usize);
-    for &id in &collectors {
-        let _ = trace_upstream(&view, &params(id), &registered).expect("warm-up");
-        let t0 = Instant::now();
+    let upstream = |id| {
         let up = trace_upstream(&view, &params(id), &registered).expect("upstream");
-        ms.push(t0.elapsed().as_secs_f64() * 1e3);
-        inflows += up.inflows.len();
-        origins += up.origins.len();
-    }
-    ms.sort_by(f64::total_cmp);
-    println!(
-        "upstream of the {} busiest collector cards ({:.0} inflows, {:.0} origins each on average; 6 hops, fifo, by behaviour): \
-         p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
-        collectors.len(),
-        inflows as f64 / collectors.len() as f64,
-        origins as f64 / collectors.len() as f64,
-        percentile(&ms, 0.5),
-        percentile(&ms, 0.9),
-        percentile(&ms, 0.99),
-        ms[ms.len() - 1]
-    );
+        [up.inflows.len(), up.origins.len()]
+    };
+    let what = format!("upstream of the {} busiest collector cards, 6 hops, fifo, by behaviour", collectors.len());
+    timed(&what, &collectors, ["inflows", "origins"], upstream);
     // Cards with hundreds of inflows: the world's collectors have tens, so also personal accounts paid
     // hundreds of times (rented cards' and small shops' everyday accounts).
     let mut busiest: Vec<(usize, u32)> = (0..TransferGraph::account_count(&view))
@@ -165,27 +177,9 @@ fn upstreams(c: &mut Criterion) {
     busiest.retain(|(n, _)| (100..=500).contains(n));
     busiest.sort_unstable_by(|a, b| b.cmp(a));
     busiest.truncate(50);
-    let (mut ms, mut inflows, mut origins) = (Vec::new(), 0usize, 0usize);
-    for &(_, id) in &busiest {
-        let _ = trace_upstream(&view, &params(id), &registered).expect("warm-up");
-        let t0 = Instant::now();
-        let up = trace_upstream(&view, &params(id), &registered).expect("upstream");
-        ms.push(t0.elapsed().as_secs_f64() * 1e3);
-        inflows += up.inflows.len();
-        origins += up.origins.len();
-    }
-    ms.sort_by(f64::total_cmp);
-    println!(
-        "upstream of {} personal accounts with 100-500 inflows ({:.0} inflows, {:.0} origins each on average): \
-         p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
-        busiest.len(),
-        inflows as f64 / busiest.len() as f64,
-        origins as f64 / busiest.len() as f64,
-        percentile(&ms, 0.5),
-        percentile(&ms, 0.9),
-        percentile(&ms, 0.99),
-        ms[ms.len() - 1]
-    );
+    let busiest: Vec<u32> = busiest.into_iter().map(|(_, id)| id).collect();
+    let what = format!("upstream of {} personal accounts with 100-500 inflows", busiest.len());
+    timed(&what, &busiest, ["inflows", "origins"], upstream);
     let mut i = 0;
     c.bench_function("upstream trace of a collector card, 6-hop fifo", |b| {
         b.iter(|| {
@@ -223,27 +217,13 @@ fn paths(c: &mut Criterion) {
         limit: moneytrail::policy::PATHS_LIMIT,
         truncation: moneytrail::policy::PATHS_TRUNCATION,
     };
-    let (mut ms, mut found, mut hops) = (Vec::new(), 0usize, 0u32);
-    for &pair in &pairs {
-        let _ = find_paths(&view, &params(pair)).expect("warm-up");
-        let t0 = Instant::now();
-        let p = find_paths(&view, &params(pair)).expect("paths");
-        ms.push(t0.elapsed().as_secs_f64() * 1e3);
-        found += p.all.len();
-        hops += pair.2;
-    }
-    ms.sort_by(f64::total_cmp);
-    println!(
-        "paths from {} victims to the deepest account of their case, in the case's window ({:.1} hops apart, \
-         {:.1} paths found each; max 6 hops, up to 100 paths): p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
-        pairs.len(),
-        f64::from(hops) / pairs.len() as f64,
-        found as f64 / pairs.len() as f64,
-        percentile(&ms, 0.5),
-        percentile(&ms, 0.9),
-        percentile(&ms, 0.99),
-        ms[ms.len() - 1]
+    let what = format!(
+        "paths from {} victims to the deepest account of their case, in the case's window (max 6 hops, up to 100 paths)",
+        pairs.len()
     );
+    timed(&what, &pairs, ["hops apart", "paths found"], |pair| {
+        [pair.2 as usize, find_paths(&view, &params(pair)).expect("paths").all.len()]
+    });
     let mut i = 0;
     c.bench_function("paths between a victim and its case's deepest account, 6 hops", |b| {
         b.iter(|| {

@@ -574,20 +574,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Paths(a) => {
             let store = TransferStore::open_read_only(&a.common.db)?;
             let tz = a.common.tz;
-            let time = |flag: &str, v: &Option<String>, default: i64| -> Result<i64> {
-                Ok(match v.as_deref() {
-                    Some(t) => moneytrail::timefmt::parse_ts(t, tz).with_context(|| format!("--{flag} {t:?}"))?,
-                    None => default,
-                })
-            };
-            let q = app::trace::PathsQuery {
-                from: a.from.clone(),
-                to: a.to.clone(),
-                start_ms: time("start", &a.start, i64::MIN / 4)?,
-                end_ms: time("end", &a.end, i64::MAX / 4)?,
-                max_hops: a.max_hops,
-                limit: a.limit,
-            };
+            let (start, end) = (a.start.as_deref(), a.end.as_deref());
+            let q = app::trace::PathsQuery::from_text(&a.from, &a.to, start, end, Some(a.max_hops), Some(a.limit), tz)?;
             let report = app::trace::paths(&store.view()?, &q, tz).map_err(cli_error)?;
             print_report(a.format, &report)
         }
@@ -912,23 +900,10 @@ fn cmd_trace(a: TraceArgs) -> Result<ExitCode> {
     let store = TransferStore::open_read_only(&a.common.db)?;
     let view = store.view()?;
     if let Some(account) = &a.upstream {
-        let tz = a.common.tz;
-        let time = |flag: &str, v: &Option<String>| -> Result<Option<i64>> {
-            v.as_deref()
-                .map(|t| moneytrail::timefmt::parse_ts(t, tz).with_context(|| format!("--{flag} {t:?}")))
-                .transpose()
-        };
-        let r = &a.seeds.rule;
-        let to_ms = time("to", &a.seeds.to)?.or(time("as-of", &r.as_of)?).unwrap_or_else(app::now_ms);
-        let q = app::trace::UpstreamQuery {
-            account: account.clone(),
-            from_ms: time("from", &a.seeds.from)?.unwrap_or(i64::MIN / 4),
-            to_ms,
-            as_of_ms: time("as-of", &r.as_of)?,
-            hops: r.hops,
-            rule: r.rule,
-            follow_all: a.follow == Follow::All,
-        };
+        let (tz, r, seeds) = (a.common.tz, &a.seeds.rule, &a.seeds);
+        let (from, to, as_of) = (seeds.from.as_deref(), seeds.to.as_deref(), r.as_of.as_deref());
+        let follow_all = a.follow == Follow::All;
+        let q = app::trace::UpstreamQuery::from_text(account, from, to, as_of, Some(r.hops), r.rule, follow_all, tz)?;
         let report = app::trace::upstream(&view, &q, tz).map_err(cli_error)?;
         return match a.format {
             TraceFormat::Json => print_report(OutputFormat::Json, &report),

@@ -93,6 +93,38 @@ pub struct UpstreamQuery {
     pub follow_all: bool,
 }
 
+impl UpstreamQuery {
+    /// From the text form the CLI and the API share: times parsed in `tz` (`to` defaults to `as_of`, then
+    /// now; `from` to the beginning), `hops` checked like a downstream trace's.
+    #[allow(clippy::too_many_arguments)] // the request's own fields, named at every call
+    pub fn from_text(
+        account: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+        as_of: Option<&str>,
+        hops: Option<u32>,
+        rule: Rule,
+        follow_all: bool,
+        tz: Tz,
+    ) -> Result<UpstreamQuery, crate::trace::OptionError> {
+        use crate::trace::{option_error, option_time, DEFAULT_HOPS, MAX_HOPS};
+        let hops = hops.unwrap_or(DEFAULT_HOPS);
+        if hops == 0 || hops > MAX_HOPS {
+            return Err(option_error("hops", format!("must be 1..={MAX_HOPS}, got {hops}")));
+        }
+        let as_of_ms = as_of.map(|t| option_time("as_of", Some(t), 0, tz)).transpose()?;
+        Ok(UpstreamQuery {
+            account: account.to_string(),
+            from_ms: option_time("from", from, i64::MIN / 4, tz)?,
+            to_ms: option_time("to", to, as_of_ms.unwrap_or_else(super::now_ms), tz)?,
+            as_of_ms,
+            hops,
+            rule,
+            follow_all,
+        })
+    }
+}
+
 /// The registered cases' victims (by the case's victims, and by its seed transfers' payers) and their
 /// cases: always origins of an upstream trace, named with their cases.
 fn registered_victims(view: &StoreView<'_>) -> AppResult<std::collections::BTreeMap<u32, Vec<String>>> {
@@ -150,6 +182,38 @@ pub struct PathsQuery {
     pub limit: usize,
 }
 
+impl PathsQuery {
+    /// From the text form the CLI and the API share: the window's ends default to all time; `max_hops`
+    /// (default 6) and `limit` (default `policy::PATHS_LIMIT`) are checked.
+    pub fn from_text(
+        from: &str,
+        to: &str,
+        start: Option<&str>,
+        end: Option<&str>,
+        max_hops: Option<u32>,
+        limit: Option<usize>,
+        tz: Tz,
+    ) -> Result<PathsQuery, crate::trace::OptionError> {
+        use crate::trace::{option_error, option_time, DEFAULT_HOPS};
+        let max_hops = max_hops.unwrap_or(DEFAULT_HOPS);
+        if max_hops == 0 || max_hops > crate::policy::PATHS_MAX_HOPS {
+            return Err(option_error("max_hops", format!("must be 1..={}", crate::policy::PATHS_MAX_HOPS)));
+        }
+        let limit = limit.unwrap_or(crate::policy::PATHS_LIMIT);
+        if limit == 0 || limit > 10_000 {
+            return Err(option_error("limit", "must be 1..=10000"));
+        }
+        Ok(PathsQuery {
+            from: from.to_string(),
+            to: to.to_string(),
+            start_ms: option_time("start", start, i64::MIN / 4, tz)?,
+            end_ms: option_time("end", end, i64::MAX / 4, tz)?,
+            max_hops,
+            limit,
+        })
+    }
+}
+
 /// `paths`, `POST /v1/paths`: is money from A connected to B in the window, over which chains.
 pub fn paths(view: &StoreView<'_>, q: &PathsQuery, tz: Tz) -> AppResult<crate::trace::paths::PathsReport> {
     use crate::trace::paths::{find_paths, PathsParams, PathsReport};
@@ -157,12 +221,6 @@ pub fn paths(view: &StoreView<'_>, q: &PathsQuery, tz: Tz) -> AppResult<crate::t
         crate::graph::TransferGraph::account_id(view, account)?
             .ok_or_else(|| super::AppError::unprocessable(field, format!("unknown account '{account}'")))
     };
-    if q.max_hops == 0 || q.max_hops > crate::policy::PATHS_MAX_HOPS {
-        return Err(super::AppError::bad_input("max_hops", format!("must be 1..={}", crate::policy::PATHS_MAX_HOPS)));
-    }
-    if q.limit == 0 || q.limit > 10_000 {
-        return Err(super::AppError::bad_input("limit", "must be 1..=10000"));
-    }
     if q.start_ms > q.end_ms {
         return Err(super::AppError::unprocessable("start", "must not be after end"));
     }

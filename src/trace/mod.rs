@@ -163,11 +163,16 @@ pub struct OptionError {
     pub message: String,
 }
 
-fn option_error(field: &'static str, message: impl Into<String>) -> OptionError {
+pub(crate) fn option_error(field: &'static str, message: impl Into<String>) -> OptionError {
     OptionError { field, message: message.into() }
 }
 
-fn option_time(field: &'static str, value: Option<&str>, default: i64, tz: chrono_tz::Tz) -> Result<i64, OptionError> {
+pub(crate) fn option_time(
+    field: &'static str,
+    value: Option<&str>,
+    default: i64,
+    tz: chrono_tz::Tz,
+) -> Result<i64, OptionError> {
     value.map_or(Ok(default), |v| {
         crate::timefmt::parse_ts(v, tz).map_err(|e| option_error(field, format!("{v:?}: {e}")))
     })

@@ -78,8 +78,8 @@ fn kept<G: TransferGraph>(g: &G, p: &PathsParams, v: AccountId, truncated: &mut 
 
 /// Finds the paths from `p.from` to `p.to`.
 pub fn find_paths<G: TransferGraph>(g: &G, p: &PathsParams) -> Result<Paths, TraceError> {
-    if p.max_hops == 0 || p.max_hops > policy_max_hops() {
-        return Err(TraceError::BadParams(format!("max_hops must be 1 to {}", policy_max_hops())));
+    if p.max_hops == 0 || p.max_hops > crate::policy::PATHS_MAX_HOPS {
+        return Err(TraceError::BadParams(format!("max_hops must be 1 to {}", crate::policy::PATHS_MAX_HOPS)));
     }
     let mut out = Paths::default();
     if p.from == p.to {
@@ -253,10 +253,6 @@ fn out_edges<G: TransferGraph>(
     let e = kept(g, p, v, truncated)?;
     cache.insert(v, e.clone());
     Ok(e)
-}
-
-fn policy_max_hops() -> u32 {
-    crate::policy::PATHS_MAX_HOPS
 }
 
 /// One transfer of a path, as the report shows it.

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{api_time_text, integral_u32, json_body, yuan, ApiResult};
 use crate::app::trace::{
-    freeze as freeze_case, trace as trace_case, upstream as upstream_trace, TraceQuery, UpstreamQuery,
+    freeze as freeze_case, trace as trace_case, upstream as upstream_trace, PathsQuery, TraceQuery, UpstreamQuery,
 };
 use crate::flowchart::{self, ChartTitle, Lang};
 use crate::freeze::{FreezeParams, FreezeReport};
@@ -111,29 +111,17 @@ impl TraceRequest {
             return Err(ApiError::unprocessable("upstream", "give upstream, or seeds / victims, not both"));
         }
         self.freeze_params()?;
-        let time = |field: &'static str, v: Option<&str>| -> Result<Option<i64>, ApiError> {
-            api_time_text(field, v)?;
-            v.map(|t| crate::timefmt::parse_ts(t, tz).map_err(|e| ApiError::bad_request(field, e.to_string())))
-                .transpose()
-        };
-        let as_of_ms = time("as_of", self.as_of.as_deref())?;
-        let to_ms = time("to", self.to.as_deref())?.or(as_of_ms).unwrap_or_else(crate::app::now_ms);
-        let hops = self.hops.unwrap_or(crate::trace::DEFAULT_HOPS);
-        if hops == 0 || hops > crate::trace::MAX_HOPS {
-            return Err(ApiError::bad_request("hops", format!("must be 1 to {}", crate::trace::MAX_HOPS)));
-        }
         if self.min_amount.is_some() {
             return Err(ApiError::unprocessable("min_amount", "not used by an upstream trace"));
         }
-        Ok(Some(UpstreamQuery {
-            account: account.clone(),
-            from_ms: time("from", self.from.as_deref())?.unwrap_or(i64::MIN / 4),
-            to_ms,
-            as_of_ms,
-            hops,
-            rule: self.rule,
-            follow_all: self.follow == Some(Follow::All),
-        }))
+        for (field, v) in [("from", &self.from), ("to", &self.to), ("as_of", &self.as_of)] {
+            api_time_text(field, v.as_deref())?;
+        }
+        let follow_all = self.follow == Some(Follow::All);
+        let (from, to, as_of) = (self.from.as_deref(), self.to.as_deref(), self.as_of.as_deref());
+        UpstreamQuery::from_text(account, from, to, as_of, self.hops, self.rule, follow_all, tz)
+            .map(Some)
+            .map_err(|e| ApiError::bad_request(e.field, e.message))
     }
 
     fn query(&self, tz: chrono_tz::Tz) -> Result<TraceQuery, ApiError> {
@@ -304,21 +292,12 @@ pub async fn paths(
 ) -> ApiResult<crate::trace::paths::PathsReport> {
     let req = json_body(body)?;
     let tz = s.tz;
-    let time = |field: &'static str, v: Option<&str>, default: i64| -> Result<i64, ApiError> {
-        api_time_text(field, v)?;
-        match v {
-            Some(t) => crate::timefmt::parse_ts(t, tz).map_err(|e| ApiError::bad_request(field, e.to_string())),
-            None => Ok(default),
-        }
-    };
-    let q = crate::app::trace::PathsQuery {
-        start_ms: time("start", req.start.as_deref(), i64::MIN / 4)?,
-        end_ms: time("end", req.end.as_deref(), i64::MAX / 4)?,
-        max_hops: req.max_hops.unwrap_or(crate::trace::DEFAULT_HOPS),
-        limit: req.limit.map_or(crate::policy::PATHS_LIMIT, |l| l as usize),
-        from: req.from,
-        to: req.to,
-    };
+    api_time_text("start", req.start.as_deref())?;
+    api_time_text("end", req.end.as_deref())?;
+    let limit = req.limit.map(|l| l as usize);
+    let q =
+        PathsQuery::from_text(&req.from, &req.to, req.start.as_deref(), req.end.as_deref(), req.max_hops, limit, tz)
+            .map_err(|e| ApiError::bad_request(e.field, e.message))?;
     let store = s.store.clone();
     blocking(move || Ok(crate::app::trace::paths(&store.view()?, &q, tz)?)).await.map(Json)
 }
