@@ -25,6 +25,9 @@ pub enum CaseError {
     BadField { path: PathBuf, line: u64, field: &'static str, value: String, reason: String },
     #[error("case {case}: {source}")]
     Trace { case: String, source: TraceError },
+    /// Reading the graph failed outside any one case's trace (sinks, attributes, names).
+    #[error(transparent)]
+    Graph(#[from] crate::graph::GraphError),
 }
 
 /// One case: its seeds and when it was reported.

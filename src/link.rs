@@ -310,11 +310,10 @@ pub fn find_sinks<G: TransferGraph + Sync>(
     // (at scale, most accounts reached are mule cards and people with a handful).
     let candidates: Vec<(AccountId, i64)> =
         reached.into_iter().filter(|(_, (_, _, many))| *many).map(|(id, (_, fen, _))| (id, fen)).collect();
-    let graph_err = |e: crate::graph::GraphError| CaseError::Trace { case: "sinks".into(), source: e.into() };
     let judged: Vec<Option<(AccountId, (String, u32))>> = candidates
         .into_par_iter()
         .map(|(id, fen)| {
-            let p = SinkProfile::read(g, id).map_err(graph_err)?;
+            let p = SinkProfile::read(g, id)?;
             Ok(sink_reason(&p, fen).map(|why| (id, (why, p.senders))))
         })
         .collect::<Result<_, CaseError>>()?;
@@ -425,14 +424,13 @@ pub fn link<G: TransferGraph + Sync>(g: &G, cases: &[CaseSpec], base: &TracePara
         }
     }
     // Shared attributes among the cards near the victims (levels 1 and 2), one clue per attribute value.
-    let graph_err = |e: crate::graph::GraphError| CaseError::Trace { case: "attributes".into(), source: e.into() };
     /// Per attribute value: (case, card, its reach) of every footprint card that has it.
     type CardsWith = BTreeMap<(AttrKind, String), Vec<(usize, AccountId, Reach)>>;
     let mut by_value = CardsWith::new();
     for (i, f) in footprints.iter().enumerate() {
         for (&id, &r) in f.reach.iter().filter(|(id, r)| r.hop <= policy::LINK_ATTR_MAX_LEVEL && !sink_ids.contains(id))
         {
-            let attrs = g.account_attrs(id).map_err(graph_err)?;
+            let attrs = g.account_attrs(id)?;
             for (kind, value) in attrs.shared_attributes().filter(|(k, _)| *k != AttrKind::Branch) {
                 by_value.entry((kind, value.to_string())).or_default().push((i, id, r));
             }
@@ -555,8 +553,7 @@ impl LinkReport {
         linked: &Linked,
         only: Option<usize>,
     ) -> Result<LinkReport, CaseError> {
-        let graph_err = |e: crate::graph::GraphError| CaseError::Trace { case: "link".into(), source: e.into() };
-        let name = |id: AccountId| g.account_external(id).map_err(graph_err);
+        let name = |id: AccountId| g.account_external(id).map_err(CaseError::from);
         let involves = |a: usize, b: usize| only.is_none_or(|o| a == o || b == o);
         let mut links = Vec::new();
         for (&(a, b), clues) in &linked.pairs {
@@ -938,10 +935,9 @@ pub fn eval_link<G: TransferGraph + Sync>(
         .filter(|(p, s)| *s >= policy::LINK_MIN_STRENGTH && !truth.contains(p))
         .map(|&((a, b), s)| -> Result<WrongLink, CaseError> {
             let clue = &linked.pairs[&(a, b)][0];
-            let graph_err = |e: crate::graph::GraphError| CaseError::Trace { case: "eval".into(), source: e.into() };
-            let account = g.account_external(clue.account).map_err(graph_err)?;
+            let account = g.account_external(clue.account)?;
             let other = match &clue.other {
-                Some((o, k, v)) => Some((k.as_str(), g.account_external(*o).map_err(graph_err)?, v.clone())),
+                Some((o, k, v)) => Some((k.as_str(), g.account_external(*o)?, v.clone())),
                 None => None,
             };
             let strongest_clue = match other {

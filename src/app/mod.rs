@@ -126,6 +126,7 @@ impl From<crate::cases::CaseError> for AppError {
         use crate::cases::CaseError as C;
         match e {
             C::Trace { source, .. } => source.into(),
+            C::Graph(g) => AppError::internal(g),
             // A cases or world file the user named: what is wrong with it is for them to fix.
             other => AppError::unprocessable("file", other.to_string()),
         }
