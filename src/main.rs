@@ -592,6 +592,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 audit,
                 tz: common.tz,
                 rings: Default::default(),
+                links: Default::default(),
                 viz: std::sync::Arc::new(viz.map_or(VizSource::Embedded, VizSource::Dir)),
             };
             eprintln!(

@@ -40,6 +40,7 @@ fn fixture() -> Fixture {
         audit: AuditLog::open(&audit).unwrap(),
         tz: moneytrail::timefmt::DEFAULT_TZ,
         rings: Default::default(),
+        links: Default::default(),
         viz: Default::default(),
     };
     Fixture { _dir: dir, audit, state }
@@ -363,6 +364,10 @@ async fn cases_are_registered_traced_frozen_and_linked() {
     assert_eq!((st, all["cases"].as_u64()), (StatusCode::OK, Some(2)), "{all}");
     assert_eq!(all["groups"][0]["group_id"], "G01");
     assert!(!all["groups"][0]["defining_accounts"].as_array().unwrap().is_empty(), "{all}");
+    // The linking is reused until the registry changes: a third case registered is in the next answer.
+    assert_eq!(call(s, "POST", "/v1/cases", Some(OPERATOR), Some(&make("CASE-00009"))).await.0, StatusCode::OK);
+    let (_, again) = call(s, "GET", "/v1/links", Some(ANALYST), None).await;
+    assert_eq!(again["cases"].as_u64(), Some(3), "{again}");
     let (st, err) = call(s, "GET", "/v1/links?rule=nope", Some(ANALYST), None).await;
     assert_eq!((st, err["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("rule")), "{err}");
     assert_eq!(call(s, "GET", "/v1/cases/NOPE/trace", Some(ANALYST), None).await.0, StatusCode::NOT_FOUND);

@@ -46,6 +46,7 @@ async fn over_a_real_socket_every_error_is_json() {
         audit: AuditLog::open(&dir.path().join("audit.log")).unwrap(),
         tz: moneytrail::timefmt::DEFAULT_TZ,
         rings: Default::default(),
+        links: Default::default(),
         viz: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -89,6 +90,7 @@ async fn a_request_slower_than_the_limit_gets_a_json_408() {
         audit: AuditLog::open(&dir.path().join("audit.log")).unwrap(),
         tz: moneytrail::timefmt::DEFAULT_TZ,
         rings: Default::default(),
+        links: Default::default(),
         viz: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

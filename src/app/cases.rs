@@ -183,23 +183,50 @@ fn linkable(view: &StoreView<'_>) -> AppResult<Vec<CaseSpec>> {
         .collect())
 }
 
+/// The registry's cases and how they link.
+type RegistryLinks = std::sync::Arc<(Vec<CaseSpec>, crate::link::Linked)>;
+/// What a linking of the registry saw: the store, the registry, the rule options.
+type LinksKey = (crate::store::Watermark, u64, crate::trace::Rule, u32, i64);
+
+/// The last linking of the whole registry (seconds at thousands of cases: every case traced, sinks judged),
+/// reused by `GET /v1/links` and every case page's `GET /v1/cases/{id}/links` until an ingest or a
+/// registration changes what it saw, or other rule options are asked for.
+#[derive(Default)]
+pub struct LinksCache {
+    last: std::sync::Mutex<Option<(LinksKey, RegistryLinks)>>,
+}
+
+impl LinksCache {
+    fn get(&self, view: &StoreView<'_>, base: &TraceParams) -> AppResult<RegistryLinks> {
+        let key = (view.watermark(), view.registry_digest()?, base.rule, base.hops, base.min_amount_fen);
+        // Held while linking: two requests never link the same registry twice.
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, v)) = last.as_ref().filter(|(k, _)| *k == key) {
+            return Ok(v.clone());
+        }
+        let specs = linkable(view)?;
+        let linked = crate::link::link(view, &specs, base)?;
+        let value = std::sync::Arc::new((specs, linked));
+        *last = Some((key, value.clone()));
+        Ok(value)
+    }
+}
+
 /// `GET /v1/links`: 串并 over every registered case.
-pub fn link_registry(view: &StoreView<'_>, base: &TraceParams) -> AppResult<LinkReport> {
-    let specs = linkable(view)?;
-    let linked = crate::link::link(view, &specs, base)?;
-    Ok(LinkReport::build(view, &specs, &linked, None)?)
+pub fn link_registry(view: &StoreView<'_>, cache: &LinksCache, base: &TraceParams) -> AppResult<LinkReport> {
+    let linked = cache.get(view, base)?;
+    Ok(LinkReport::build(view, &linked.0, &linked.1, None)?)
 }
 
 /// `GET /v1/cases/{id}/links`: the registered cases linked to this one, its group and the sinks its money
 /// reached.
-pub fn links(view: &StoreView<'_>, case_id: &str, base: &TraceParams) -> AppResult<LinkReport> {
+pub fn links(view: &StoreView<'_>, cache: &LinksCache, case_id: &str, base: &TraceParams) -> AppResult<LinkReport> {
     get(view, case_id)?;
-    let specs = linkable(view)?;
-    let Some(me) = specs.iter().position(|c| c.case_id == case_id) else {
+    let linked = cache.get(view, base)?;
+    let Some(me) = linked.0.iter().position(|c| c.case_id == case_id) else {
         return Err(AppError::unprocessable("id", format!("case {case_id} has no seed transfers to link by")));
     };
-    let linked = crate::link::link(view, &specs, base)?;
-    Ok(LinkReport::build(view, &specs, &linked, Some(me))?)
+    Ok(LinkReport::build(view, &linked.0, &linked.1, Some(me))?)
 }
 
 /// `eval link --world DIR`: 串并 of a generated world's cases against the rings that ran them.

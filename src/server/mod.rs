@@ -43,6 +43,8 @@ pub struct AppState {
     /// Ring detection of the store as of a watermark (whole-graph work, seconds at 10M transfers), reused
     /// until an ingest moves the watermark.
     pub rings: Arc<RingsCache>,
+    /// 串并 of the case registry, reused until an ingest or a registration changes what it saw.
+    pub links: Arc<crate::app::cases::LinksCache>,
     /// Where the web view's files come from.
     pub viz: Arc<viz::VizSource>,
 }

@@ -184,12 +184,12 @@ pub async fn case_freeze(State(s): State<AppState>, P(id): P<String>, Q(q): Q<Ru
 #[utoipa::path(get, path = "/v1/cases/{id}/links", tag = "cases", params(("id" = String, Path, description = "Case id"), LinksQuery), responses((status = 200, description = "The registered cases linked to this one (串并), strongest first with their evidence; its group; the sinks its money reached", body = LinkReport), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
 pub async fn case_links(State(s): State<AppState>, P(id): P<String>, Q(q): Q<LinksQuery>) -> ApiResult<LinkReport> {
     let options = q.rule_options(s.tz, &None)?;
-    let store = s.store.clone();
+    let (store, links) = (s.store.clone(), s.links.clone());
     blocking(move || {
         let view = store.view()?;
         let case = uc::get(&view, &id)?;
         let base = uc::case_query(&case, &options)?.params;
-        Ok(uc::links(&view, &id, &base)?)
+        Ok(uc::links(&view, &links, &id, &base)?)
     })
     .await
     .map(Json)
@@ -198,11 +198,11 @@ pub async fn case_links(State(s): State<AppState>, P(id): P<String>, Q(q): Q<Lin
 #[utoipa::path(get, path = "/v1/links", tag = "cases", params(LinksQuery), responses((status = 200, description = "串并 over every registered case: groups with their cohesion and defining accounts, links with their evidence, shared sinks", body = LinkReport)))]
 pub async fn links_all(State(s): State<AppState>, Q(q): Q<LinksQuery>) -> ApiResult<LinkReport> {
     let options = q.rule_options(s.tz, &None)?;
-    let store = s.store.clone();
+    let (store, links) = (s.store.clone(), s.links.clone());
     blocking(move || {
         let view = store.view()?;
         let base = uc::case_query(&Default::default(), &options)?.params;
-        Ok(uc::link_registry(&view, &base)?)
+        Ok(uc::link_registry(&view, &links, &base)?)
     })
     .await
     .map(Json)
