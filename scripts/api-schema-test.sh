@@ -16,6 +16,7 @@ trap 'kill $SERVER 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"
 "$BIN" case import --db "$WORK/db" --file "$ROOT/datasets/sample/truth/cases.csv" >/dev/null
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$BIN" serve --db "$WORK/db" --config "$ROOT/datasets/demo-server.toml" --addr "127.0.0.1:$PORT" \
+    --finbench "$ROOT/datasets/finbench-sf0.01/snapshot" \
     >"$WORK/serve.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 100); do

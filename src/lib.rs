@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod cases;
+pub mod finbench;
 pub mod flowchart;
 pub mod freeze;
 pub mod gen;

@@ -4,7 +4,7 @@
 //! 3 ingest finished and committed, but some rows were rejected (see the rejects file).
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -68,6 +68,18 @@ enum Command {
     Eval(EvalCommand),
     /// Mule-card rings for 断卡 crackdowns, ranked, with members, roles and evidence.
     Rings(RingsArgs),
+    /// The LDBC FinBench transfer reads (tcr1, tcr3, tcr4, tcr5, tcr7, tcr8) over a FinBench snapshot:
+    /// one JSON array of result rows per parameter line (datasets/finbench-sf0.01/QUERIES.md).
+    Finbench {
+        /// tcr1, tcr3, tcr4, tcr5, tcr7 or tcr8.
+        query: String,
+        /// The snapshot folder (e.g. datasets/finbench-sf0.01/snapshot).
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// Parameters: one JSON object per line, or FinBench's own `|` rows (read_params/complex_N_param.csv).
+        #[arg(long, value_name = "FILE")]
+        params: PathBuf,
+    },
     /// Serve the HTTP API and the web view (http://ADDR/viz/).
     Serve {
         #[command(flatten)]
@@ -81,6 +93,9 @@ enum Command {
         /// Serve the web view from this directory instead of the copy built into the binary.
         #[arg(long, value_name = "DIR")]
         viz: Option<PathBuf>,
+        /// Load a FinBench snapshot folder and answer POST /v1/finbench/{query} over it.
+        #[arg(long, value_name = "DIR")]
+        finbench: Option<PathBuf>,
     },
     /// Every account's mule-card features, as CSV (for analysis).
     Features {
@@ -580,12 +595,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             print_report(a.format, &report)
         }
         Command::Freeze(a) => cmd_freeze(a),
-        Command::Serve { common, addr, config, viz } => {
+        Command::Finbench { query, data, params } => cmd_finbench(&query, &data, &params),
+        Command::Serve { common, addr, config, viz, finbench } => {
             use moneytrail::server::{serve, viz::VizSource, AppState, AuditLog, ServerConfig};
             let config = ServerConfig::load(&config).map_err(anyhow::Error::msg)?;
             let store = std::sync::Arc::new(TransferStore::open(&common.db)?);
             let audit_path = config.audit_log.clone().unwrap_or_else(|| common.db.join("audit.log"));
             let audit = AuditLog::open(&audit_path).with_context(|| format!("audit log {}", audit_path.display()))?;
+            let finbench = finbench.map(|dir| app::finbench::load(&dir).map_err(cli_error)).transpose()?;
             let state = AppState {
                 store,
                 config: std::sync::Arc::new(config),
@@ -594,6 +611,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 rings: Default::default(),
                 links: Default::default(),
                 viz: std::sync::Arc::new(viz.map_or(VizSource::Embedded, VizSource::Dir)),
+                finbench: finbench.map(std::sync::Arc::new),
             };
             eprintln!(
                 "moneytrail API on http://{addr}/v1, web view on http://{addr}/viz/ (audit log: {})",
@@ -788,6 +806,57 @@ fn flag_of(field: &str) -> String {
 }
 
 /// A use case's error as the command line says it: the flag at fault instead of the API's field name.
+/// Prints one JSON array per parameter line on stdout; what was loaded, skipped and timed on stderr.
+fn cmd_finbench(query: &str, data: &Path, params: &Path) -> Result<ExitCode> {
+    let q = app::finbench::query(query).map_err(cli_error)?;
+    let started = std::time::Instant::now();
+    let snapshot = app::finbench::load(data).map_err(cli_error)?;
+    let c = snapshot.counts();
+    eprintln!(
+        "FinBench snapshot {}: {} accounts, {} transfers, {} withdraws, {} sign-ins, {} loans, {} deposits ({:.0} ms)",
+        data.display(),
+        c.accounts,
+        c.transfers,
+        c.withdraws,
+        c.sign_ins,
+        c.loans,
+        c.deposits,
+        started.elapsed().as_secs_f64() * 1e3
+    );
+    let run = app::finbench::run_file(&snapshot, q, params).map_err(cli_error)?;
+    if !run.skipped.is_empty() {
+        let lines: Vec<String> = run.skipped.iter().map(u64::to_string).collect();
+        eprintln!("{}: skipped {} line(s) that are not data: {}", params.display(), lines.len(), lines.join(", "));
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut micros: Vec<u128> = Vec::with_capacity(run.runs.len());
+    for r in &run.runs {
+        serde_json::to_writer(&mut out, &r.answer)?;
+        match writeln!(out) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+            r => r.context("writing output")?,
+        }
+        micros.push(r.elapsed.as_micros());
+    }
+    match out.flush() {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+        r => r.context("writing output")?,
+    }
+    micros.sort_unstable();
+    let at = |q: f64| micros.get(((micros.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(0);
+    eprintln!(
+        "{}: {} parameter sets, {} result rows; per read p50 {} µs, p99 {} µs, max {} µs",
+        q.name(),
+        run.runs.len(),
+        run.runs.iter().map(|r| r.answer.len()).sum::<usize>(),
+        at(0.5),
+        at(0.99),
+        at(1.0)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 fn cli_error(e: app::AppError) -> anyhow::Error {
     use app::AppError as A;
     match e {

@@ -20,6 +20,10 @@ fn world() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample")
 }
 
+fn finbench_snapshot() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/finbench-sf0.01/snapshot")
+}
+
 struct Fixture {
     _dir: tempfile::TempDir,
     audit: std::path::PathBuf,
@@ -42,6 +46,7 @@ fn fixture() -> Fixture {
         rings: Default::default(),
         links: Default::default(),
         viz: Default::default(),
+        finbench: Some(Arc::new(moneytrail::app::finbench::load(&finbench_snapshot()).unwrap())),
     };
     Fixture { _dir: dir, audit, state }
 }
@@ -804,4 +809,81 @@ async fn confirmed_cards_train_a_scorer_over_http() {
     let (st, err) = call(s, "POST", "/v1/rings/confirmed", Some(ANALYST), Some(r#"{"accounts":["a"," "]}"#)).await;
     assert_eq!((st, err["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("accounts")));
     assert_eq!(call(s, "POST", "/v1/rings/confirmed", None, Some(few)).await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn finbench_reads_answer_like_the_cli() {
+    let f = fixture();
+    let s = &f.state;
+    let dataset = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/finbench-sf0.01");
+    for (query, file, keys) in [
+        ("tcr1", "complex_1_param.csv", &["id", "startTime", "endTime", "truncationLimit", "truncationOrder"][..]),
+        ("tcr3", "complex_3_param.csv", &["id1", "id2", "startTime", "endTime"][..]),
+        (
+            "tcr8",
+            "complex_8_param.csv",
+            &["id", "threshold", "startTime", "endTime", "truncationLimit", "truncationOrder"][..],
+        ),
+    ] {
+        let params = dataset.join("read_params").join(file);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_moneytrail"))
+            .args(["finbench", query, "--data"])
+            .arg(dataset.join("snapshot"))
+            .arg("--params")
+            .arg(&params)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let cli: Vec<serde_json::Value> =
+            String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let rows: Vec<String> = std::fs::read_to_string(&params)
+            .unwrap()
+            .lines()
+            .filter(|l| l.split('|').next().unwrap().parse::<i64>().is_ok())
+            .map(String::from)
+            .collect();
+        let mut nonempty = 0;
+        for (i, (row, expected)) in rows.iter().zip(&cli).take(40).enumerate() {
+            // The JSON body as a case system would send it; keys in another order on odd rows.
+            let mut body = serde_json::Map::new();
+            let pairs: Vec<(&&str, &str)> = keys.iter().zip(row.split('|')).collect();
+            let ordered: Vec<_> = if i % 2 == 1 { pairs.into_iter().rev().collect() } else { pairs };
+            for (k, v) in ordered {
+                let value = match *k {
+                    "truncationOrder" | "threshold" => serde_json::Value::String(v.into()),
+                    _ => serde_json::from_str(v).unwrap(),
+                };
+                body.insert(k.to_string(), value);
+            }
+            let (st, got) = call(
+                s,
+                "POST",
+                &format!("/v1/finbench/{query}"),
+                Some(ANALYST),
+                Some(&serde_json::Value::Object(body).to_string()),
+            )
+            .await;
+            assert_eq!(st, StatusCode::OK, "{got}");
+            assert_eq!(&got, expected, "{query} {row}");
+            nonempty += !got.as_array().unwrap().is_empty() as usize;
+        }
+        assert!(nonempty > 0, "{query}: some answers have rows");
+    }
+    let (st, err) = call(s, "POST", "/v1/finbench/tcr2", Some(ANALYST), Some("{}")).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{err}");
+    let (st, err) =
+        call(s, "POST", "/v1/finbench/tcr3", Some(ANALYST), Some(r#"{"id1": 1, "startTime": 0, "endTime": 5}"#)).await;
+    assert_eq!((st, err["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("id2")), "{err}");
+    assert_eq!(call(s, "POST", "/v1/finbench/tcr3", None, Some("{}")).await.0, StatusCode::UNAUTHORIZED);
+    let without = AppState { finbench: None, ..s.clone() };
+    let (st, err) = call(
+        &without,
+        "POST",
+        "/v1/finbench/tcr3",
+        Some(ANALYST),
+        Some(r#"{"id1": 1, "id2": 2, "startTime": 0, "endTime": 5}"#),
+    )
+    .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{err}");
+    assert!(err["error"]["message"].as_str().unwrap().contains("--finbench"), "{err}");
 }

@@ -48,6 +48,7 @@ async fn over_a_real_socket_every_error_is_json() {
         rings: Default::default(),
         links: Default::default(),
         viz: Default::default(),
+        finbench: None,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -92,6 +93,7 @@ async fn a_request_slower_than_the_limit_gets_a_json_408() {
         rings: Default::default(),
         links: Default::default(),
         viz: Default::default(),
+        finbench: None,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

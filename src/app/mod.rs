@@ -9,6 +9,7 @@
 //! conflict, internal), so the CLI's message and the API's status agree.
 
 pub mod cases;
+pub mod finbench;
 pub mod ingest;
 pub mod query;
 pub mod rings;

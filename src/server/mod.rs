@@ -47,6 +47,8 @@ pub struct AppState {
     pub links: Arc<crate::app::cases::LinksCache>,
     /// Where the web view's files come from.
     pub viz: Arc<viz::VizSource>,
+    /// A FinBench snapshot, when the server was started with one (`serve --finbench DIR`).
+    pub finbench: Option<Arc<crate::finbench::Snapshot>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -67,7 +69,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
 /// document cannot list a route that is not served. With a state, the authenticated routes get the
 /// authentication layer; without one (for the document alone) they are the same routes.
 fn api_routes(state: Option<&AppState>) -> OpenApiRouter<AppState> {
-    use routes::{accounts, cases, ingest, rings, statements, stops, system, trace, warnings};
+    use routes::{accounts, cases, finbench, ingest, rings, statements, stops, system, trace, warnings};
     // Uploads are streamed to disk, so their limit is about disk, not memory.
     let uploads = OpenApiRouter::new()
         .routes(routes!(ingest::ingest_transfers))
@@ -81,6 +83,7 @@ fn api_routes(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(trace::trace))
         .routes(routes!(trace::freeze))
         .routes(routes!(trace::paths))
+        .routes(routes!(finbench::finbench))
         .routes(routes!(stops::list_stops, stops::place_stop))
         .routes(routes!(stops::renew_stop))
         .routes(routes!(stops::release_stop))

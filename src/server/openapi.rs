@@ -185,6 +185,7 @@ mod tests {
             "GET /v1/warnings",
             "GET /v1/whoami",
             "POST /v1/cases",
+            "POST /v1/finbench/{query}",
             "POST /v1/freeze",
             "POST /v1/ingest/accounts",
             "POST /v1/ingest/statements",

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod cases;
+pub mod finbench;
 pub mod ingest;
 pub mod rings;
 pub mod statements;
