@@ -121,10 +121,13 @@ demo: build
 	$(BIN) trace --db $(DEMO)/statements-db --victim $(DEMO_VICTIM) $(DEMO_WINDOW) --as-of "$(DEMO_REPORTED)" --rule lifo
 	@echo "== extended-freeze proposals from the statements: capped by the real balance, citing the statement lines =="
 	$(BIN) freeze --db $(DEMO)/statements-db --victim $(DEMO_VICTIM) $(DEMO_WINDOW) --as-of "$(DEMO_REPORTED)"
+	@echo "== the LDBC FinBench transfer reads over its sf0.01 snapshot (external check of the path semantics): TCR7, first 5 parameter sets =="
+	@head -n 7 datasets/finbench-sf0.01/read_params/complex_7_param.csv > $(DEMO)/tcr7.csv
+	$(BIN) finbench tcr7 --data datasets/finbench-sf0.01/snapshot --params $(DEMO)/tcr7.csv
 	@echo "== serving the API on http://127.0.0.1:8080/v1 and the web view on http://127.0.0.1:8080/viz/ (Ctrl-C to stop)"
 	@echo "   web view: sign in with demo-operator-token-0000, open CASE-00009 (its linked cases at the bottom) or 串并研判; API, try:"
 	@echo "   curl -H 'Authorization: Bearer demo-analyst-token-0000' http://127.0.0.1:8080/v1/stats"
-	$(BIN) serve --db $(DEMO)/db --config datasets/demo-server.toml
+	$(BIN) serve --db $(DEMO)/db --config datasets/demo-server.toml --finbench datasets/finbench-sf0.01/snapshot
 
 # Scale run: a ~10M-transfer world, ingested from CSV into a fresh store, with wall time and peak RSS.
 bench: build
@@ -133,7 +136,7 @@ bench: build
 	@scripts/bench-link.sh $(BIN) $(BENCH)
 	@scripts/bench-statements.sh $(BIN) $(BENCH)
 	@scripts/bench-api.sh $(BIN) $(BENCH)
-	$(CARGO) bench --bench store --bench trace
+	$(CARGO) bench --bench store --bench trace --bench finbench
 
 # Ring detection per habits setting (datasets/settings/), with and without the case registry and with half
 # the mule cards given as confirmed cards, over seeds no tuning used: the README's table.
@@ -147,4 +150,4 @@ eval-link: build
 	@scripts/eval-link.sh $(BIN) target/eval-link
 
 criterion: deps
-	$(CARGO) bench --bench store --bench trace
+	$(CARGO) bench --bench store --bench trace --bench finbench
