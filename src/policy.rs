@@ -182,6 +182,10 @@ pub const SINK_CASHOUT_SHARE: f64 = 0.8;
 /// that settles to its owner daily passes money on, but its customers', not the cases'.
 pub const SINK_CASE_SHARE: f64 = 0.05;
 
+/// Upstream runs the conduit tests of a card's own senders in parallel from this many on (below it, the
+/// threads cost more than the ledgers they read). Speed only: answers do not depend on it.
+pub const UPSTREAM_PARALLEL_SENDERS: usize = 16;
+
 /// Upstream trace: a sender is a conduit (followed further back) when at least this share of what it
 /// received up to the window's end left again within `UPSTREAM_PASS_WINDOW_MS` (oldest money first). Mule
 /// cards pass on nearly everything within hours; victims and other ordinary payers pay from savings and

@@ -211,7 +211,7 @@ fn passes_money_on<G: TransferGraph>(g: &G, id: AccountId, until_ms: i64) -> Res
 
 /// Traces a card's inflows back to their origins. `registered`: the victims of registered cases (the caller
 /// names their cases); they are always origins.
-pub fn trace_upstream<G: TransferGraph>(
+pub fn trace_upstream<G: TransferGraph + Sync>(
     g: &G,
     params: &UpstreamParams,
     registered: &BTreeSet<AccountId>,
@@ -224,10 +224,41 @@ pub fn trace_upstream<G: TransferGraph>(
     }
     let x = params.account;
     let earliest = params.from_ms.saturating_sub(params.lookback_ms);
-    let inflows: Vec<(Seq, i64)> =
-        g.edges(x, Direction::In, params.from_ms, params.to_ms)?.iter().map(|e| (e.seq, e.amount_fen)).collect();
+    let x_in = g.edges(x, Direction::In, params.from_ms, params.to_ms)?;
+    let inflows: Vec<(Seq, i64)> = x_in.iter().map(|e| (e.seq, e.amount_fen)).collect();
     // Discovery. `horizon`: the latest time money leaving an account matters; `level`: its nearest level.
     let mut kinds: FxHashMap<AccountId, AccountKind> = FxHashMap::default();
+    let mut conduit_memo: FxHashMap<AccountId, bool> = FxHashMap::default();
+    // A busy card's own senders are most of the conduit tests (hundreds), and each reads a ledger: test
+    // them on all cores up front, with the filters the discovery loop applies before it tests a sender.
+    if params.conduits == Conduits::ByBehaviour && params.hops > 1 {
+        let mut senders: Vec<AccountId> = x_in
+            .iter()
+            .filter(|e| !matches!(e.channel, ChannelKind::Salary | ChannelKind::CashDeposit))
+            .map(|e| e.counterparty)
+            .filter(|s| *s != x && !registered.contains(s))
+            .collect();
+        senders.sort_unstable();
+        senders.dedup();
+        if senders.len() >= policy::UPSTREAM_PARALLEL_SENDERS {
+            use rayon::prelude::*;
+            let tested = senders
+                .par_iter()
+                .map(|&s| {
+                    let kind = g.account_attrs(s)?.kind;
+                    let conduit =
+                        if policy::is_terminal_kind(&kind) { None } else { Some(passes_money_on(g, s, params.to_ms)?) };
+                    Ok((s, kind, conduit))
+                })
+                .collect::<Result<Vec<_>, TraceError>>()?;
+            for (s, kind, conduit) in tested {
+                kinds.insert(s, kind);
+                if let Some(c) = conduit {
+                    conduit_memo.insert(s, c);
+                }
+            }
+        }
+    }
     let mut kind = |id: AccountId| -> Result<AccountKind, TraceError> {
         if let Some(k) = kinds.get(&id) {
             return Ok(k.clone());
@@ -236,7 +267,6 @@ pub fn trace_upstream<G: TransferGraph>(
         kinds.insert(id, k.clone());
         Ok(k)
     };
-    let mut conduit_memo: FxHashMap<AccountId, bool> = FxHashMap::default();
     let mut level: BTreeMap<AccountId, u32> = BTreeMap::from([(x, 0)]);
     let mut horizon: HashMap<AccountId, i64> = HashMap::from([(x, params.to_ms)]);
     let mut expanded_to: HashMap<AccountId, i64> = HashMap::new();
