@@ -185,7 +185,16 @@ impl<'s> IngestSession<'s> {
             accepted.iter().map(|&(r, _)| (self.dict[rows[r].src.as_str()], self.dict[rows[r].dst.as_str()])).collect();
 
         let t_accounts = t0.elapsed();
-        let kvs = ChunkKvs::build(rows, &hashes, &accepted, &ids, &new_accounts);
+        // Only the first row of a txn_id group can be added, and `firsts` is in txn_id order: the
+        // transaction index comes out sorted without sorting it again.
+        let accepted_by_txn: Vec<(usize, Seq)> = firsts
+            .iter()
+            .filter_map(|&r| match verdicts[r] {
+                Some(Verdict::Added(seq)) => Some((r, seq)),
+                _ => None,
+            })
+            .collect();
+        let kvs = ChunkKvs::build(rows, &hashes, &accepted, &accepted_by_txn, &ids, &new_accounts);
         let t_build = t0.elapsed();
         self.write_chunk(&kvs, accepted.len())?;
         tracing::debug!(
@@ -245,7 +254,7 @@ impl<'s> IngestSession<'s> {
     /// Records what an accounts file says about accounts (merged over what is known; stored at commit).
     pub fn add_account_attrs(&mut self, rows: &[(String, AccountAttrs)]) -> Result<()> {
         let created = self.resolve_accounts(rows.iter().map(|(ext, _)| ext.as_str()))?;
-        let kvs = ChunkKvs::build(&[], &[], &[], &[], &created);
+        let kvs = ChunkKvs::build(&[], &[], &[], &[], &[], &created);
         self.write_chunk(&kvs, 0)?;
         for (ext, attrs) in rows {
             let id = self.dict[ext.as_str()];
@@ -374,6 +383,7 @@ impl<'r> ChunkKvs<'r> {
         rows: &'r [Transfer],
         hashes: &[u64],
         accepted: &[(usize, Seq)],
+        accepted_by_txn: &[(usize, Seq)],
         ids: &[(AccountId, AccountId)],
         new_accounts: &'r [(AccountId, String)],
     ) -> ChunkKvs<'r> {
@@ -392,11 +402,11 @@ impl<'r> ChunkKvs<'r> {
                 )
             })
             .collect();
-        let mut txn_index: Vec<_> = accepted
+        let txn_index: Vec<_> = accepted_by_txn
             .iter()
             .map(|&(r, seq)| (rows[r].txn_id.as_bytes(), TxnIndexValue { seq, content_hash: hashes[r] }.encode()))
             .collect();
-        txn_index.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
+        debug_assert!(txn_index.windows(2).all(|w| w[0].0 < w[1].0));
         // Sorted as integers (EdgeKey's field order is its byte order), encoded afterwards:
         // comparing structs is several times cheaper than memcmp on 20-byte arrays.
         let edges = |out: bool| {
