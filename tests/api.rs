@@ -887,3 +887,56 @@ async fn finbench_reads_answer_like_the_cli() {
     assert_eq!(st, StatusCode::NOT_FOUND, "{err}");
     assert!(err["error"]["message"].as_str().unwrap().contains("--finbench"), "{err}");
 }
+
+/// Traces, freezes and ranked rings say where their time went (`Server-Timing`), and every answer carries
+/// a request id: the client's when it is a sane token, else one the server made.
+#[tokio::test]
+async fn answers_carry_server_timing_and_a_request_id() {
+    let f = fixture();
+    let send = |uri: &str, body: Option<&str>, rid: Option<&str>| {
+        let mut req = Request::builder()
+            .method(if body.is_some() { "POST" } else { "GET" })
+            .uri(uri)
+            .header("authorization", format!("Bearer {ANALYST}"));
+        if let Some(id) = rid {
+            req = req.header("x-request-id", id);
+        }
+        if body.is_some() {
+            req = req.header("content-type", "application/json");
+        }
+        let req = req.body(body.map_or_else(Body::empty, |b| Body::from(b.to_string()))).unwrap();
+        app(f.state.clone()).oneshot(req)
+    };
+    let cases = std::fs::read_to_string(world().join("truth/cases.csv")).unwrap();
+    let seed = cases.lines().nth(1).unwrap().split(',').nth(5).unwrap().split(';').next().unwrap().to_string();
+    let body = format!(r#"{{"seed_txn_ids":["{seed}"],"as_of":"2026-02-01T00:00:00+08:00"}}"#);
+    for (uri, body) in [("/v1/trace", Some(body.as_str())), ("/v1/freeze", Some(body.as_str())), ("/v1/rings", None)] {
+        let resp = send(uri, body, Some("case-sys.42")).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{uri}");
+        assert_eq!(resp.headers()["x-request-id"], "case-sys.42", "{uri}: the client's id comes back");
+        let timing = resp.headers()["server-timing"].to_str().unwrap().to_string();
+        let parts: Vec<(&str, f64)> = timing
+            .split(", ")
+            .map(|p| {
+                let (name, dur) = p.split_once(";dur=").unwrap();
+                (name, dur.parse::<f64>().unwrap())
+            })
+            .collect();
+        assert_eq!(
+            parts.iter().map(|p| p.0).collect::<Vec<_>>(),
+            ["store", "analysis", "serialize"],
+            "{uri}: {timing}"
+        );
+        assert!(parts.iter().all(|p| p.1 >= 0.0), "{uri}: {timing}");
+        assert!(parts[0].1 > 0.0, "{uri}: a trace reads the store: {timing}");
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        let _: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    }
+    // An id with spaces or too long is not echoed (it would go into logs); errors carry one too.
+    let resp = send("/v1/rings/R9999", None, Some("bad id")).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let made = resp.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert!(made != "bad id" && !made.is_empty());
+    let other = send("/v1/rings/R9999", None, None).await.unwrap();
+    assert_ne!(other.headers()["x-request-id"].to_str().unwrap(), made, "ids differ per request");
+}

@@ -64,6 +64,90 @@ pub(crate) async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(f).await.map_err(ApiError::internal)?
 }
 
+/// Where a request's time went on the server: in the store's reads and in analysis (on the blocking
+/// thread that ran the use case), and in serialising the answer.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Timing {
+    pub store: Duration,
+    pub analysis: Duration,
+}
+
+/// [`blocking`], timed: the store's reads on that thread apart from the rest of the use case.
+pub async fn blocking_timed<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<(T, Timing), ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let clock = crate::store::ReadClock::start();
+        let t0 = std::time::Instant::now();
+        let value = f()?;
+        let store = clock.elapsed();
+        Ok((value, Timing { store, analysis: t0.elapsed().saturating_sub(store) }))
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+/// A JSON answer with a `Server-Timing` header (`store`, `analysis`, `serialize`, in milliseconds), and
+/// the same figures logged with the request id, so clients, benchmarks and operators see where time went.
+pub fn timed_json<T: serde::Serialize>(value: &T, timing: Timing, request: &RequestId) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let t0 = std::time::Instant::now();
+    let body = match serde_json::to_vec(value) {
+        Ok(b) => b,
+        Err(e) => return ApiError::internal(e).into_response(),
+    };
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let serialize = t0.elapsed();
+    tracing::info!(
+        request_id = %request.0,
+        store_ms = ms(timing.store),
+        analysis_ms = ms(timing.analysis),
+        serialize_ms = ms(serialize),
+        bytes = body.len(),
+        "timing"
+    );
+    let header = format!(
+        "store;dur={:.3}, analysis;dur={:.3}, serialize;dur={:.3}",
+        ms(timing.store),
+        ms(timing.analysis),
+        ms(serialize)
+    );
+    ([(axum::http::header::CONTENT_TYPE, "application/json".to_string()), (SERVER_TIMING, header)], body)
+        .into_response()
+}
+
+const SERVER_TIMING: axum::http::HeaderName = axum::http::HeaderName::from_static("server-timing");
+const REQUEST_ID: axum::http::HeaderName = axum::http::HeaderName::from_static("x-request-id");
+
+/// The id of one request: the client's `X-Request-Id` when it is a sane token (1–64 characters of
+/// `[A-Za-z0-9._-]`), else one made here. Answered in `X-Request-Id` and written in the logs.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+async fn request_id(mut req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    static BOOT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let given =
+        req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).filter(|v| {
+            (1..=64).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        });
+    let id = match given {
+        Some(v) => v.to_string(),
+        None => {
+            // Unique per process (a counter) and unlikely to repeat across restarts (the start time).
+            let boot = *BOOT.get_or_init(|| crate::app::now_ms() as u64);
+            format!("{:08x}-{:06x}", boot & 0xffff_ffff, COUNTER.fetch_add(1, Ordering::Relaxed))
+        }
+    };
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let mut resp = next.run(req).await;
+    if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
+        resp.headers_mut().insert(REQUEST_ID, v);
+    }
+    resp
+}
+
 /// The API's routes under /v1. Each handler is registered with `routes!`, which puts it in the router and
 /// its `#[utoipa::path]` in the OpenAPI document in one step: a route cannot exist undocumented, and the
 /// document cannot list a route that is not served. With a state, the authenticated routes get the
@@ -129,6 +213,8 @@ pub fn app(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, state.config.request_timeout))
         // Outermost, so it also sees the timeout layer's bare 408 (a later `.layer` wraps the earlier ones).
         .layer(axum::middleware::map_response(json_for_bare_errors))
+        // Outermost of all: every answer, errors included, carries its request id.
+        .layer(axum::middleware::from_fn(request_id))
         .with_state(state)
 }
 

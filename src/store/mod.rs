@@ -580,13 +580,13 @@ impl From<StoreError> for crate::graph::GraphError {
 
 impl crate::graph::TransferGraph for StoreView<'_> {
     fn account_id(&self, external: &str) -> crate::graph::GraphResult<Option<AccountId>> {
-        Ok(StoreView::account_id(self, external)?)
+        timed_read(|| Ok(StoreView::account_id(self, external)?))
     }
     fn account_external(&self, id: AccountId) -> crate::graph::GraphResult<String> {
-        Ok(StoreView::account_external(self, id)?.unwrap_or_else(|| format!("#{id}")))
+        timed_read(|| Ok(StoreView::account_external(self, id)?.unwrap_or_else(|| format!("#{id}"))))
     }
     fn account_attrs(&self, id: AccountId) -> crate::graph::GraphResult<AccountAttrs> {
-        Ok(StoreView::account_attrs(self, id)?)
+        timed_read(|| Ok(StoreView::account_attrs(self, id)?))
     }
     fn for_each_edge(
         &self,
@@ -596,19 +596,19 @@ impl crate::graph::TransferGraph for StoreView<'_> {
         to_ms: i64,
         f: &mut dyn FnMut(Edge) -> bool,
     ) -> crate::graph::GraphResult<()> {
-        Ok(StoreView::for_each_edge(self, account, dir, from_ms, to_ms, f)?)
+        timed_read(|| Ok(StoreView::for_each_edge(self, account, dir, from_ms, to_ms, f)?))
     }
     fn transfer(&self, seq: Seq) -> crate::graph::GraphResult<Option<TransferRecord>> {
-        Ok(StoreView::transfer(self, seq)?)
+        timed_read(|| Ok(StoreView::transfer(self, seq)?))
     }
     fn transfer_by_txn_id(&self, txn_id: &str) -> crate::graph::GraphResult<Option<(Seq, TransferRecord)>> {
-        Ok(StoreView::transfer_by_txn_id(self, txn_id)?)
+        timed_read(|| Ok(StoreView::transfer_by_txn_id(self, txn_id)?))
     }
     fn account_count(&self) -> AccountId {
         self.wm.next_account
     }
     fn accounts_sharing(&self, kind: AttrKind, value: &str) -> crate::graph::GraphResult<Vec<AccountId>> {
-        Ok(StoreView::accounts_sharing(self, kind, value)?)
+        timed_read(|| Ok(StoreView::accounts_sharing(self, kind, value)?))
     }
     fn attribute_range(
         &self,
@@ -616,15 +616,45 @@ impl crate::graph::TransferGraph for StoreView<'_> {
         from: &str,
         to: Option<&str>,
     ) -> crate::graph::GraphResult<Vec<(String, AccountId)>> {
-        Ok(StoreView::attribute_range(self, kind, from, to)?)
+        timed_read(|| Ok(StoreView::attribute_range(self, kind, from, to)?))
     }
     fn opening_balance(&self, account: AccountId) -> crate::graph::GraphResult<Option<i64>> {
-        Ok(StoreView::opening_balance(self, account)?.map(|(_, fen)| fen))
+        timed_read(|| Ok(StoreView::opening_balance(self, account)?.map(|(_, fen)| fen)))
     }
     fn balance_at(&self, account: AccountId, ts_ms: i64) -> crate::graph::GraphResult<Option<i64>> {
-        Ok(StoreView::balance_at(self, account, ts_ms)?)
+        timed_read(|| Ok(StoreView::balance_at(self, account, ts_ms)?))
     }
     fn sources(&self, seq: Seq) -> crate::graph::GraphResult<Vec<crate::model::SourceLine>> {
-        Ok(StoreView::sources(self, seq)?)
+        timed_read(|| Ok(StoreView::sources(self, seq)?))
     }
+}
+
+thread_local! {
+    /// Nanoseconds this thread spent in the store's reads since its [`ReadClock`] started.
+    static READ_NANOS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Time spent inside the store's reads (the `TransferGraph` calls analysis makes) on the current thread:
+/// what the API's `Server-Timing` reports as `store`. Start it, run the use case, read it. Rayon workers
+/// are other threads, so whole-graph work in parallel counts as analysis.
+#[derive(Debug)]
+pub struct ReadClock(());
+
+impl ReadClock {
+    pub fn start() -> ReadClock {
+        READ_NANOS.with(|c| c.set(0));
+        ReadClock(())
+    }
+
+    pub fn elapsed(&self) -> std::time::Duration {
+        std::time::Duration::from_nanos(READ_NANOS.with(std::cell::Cell::get))
+    }
+}
+
+fn timed_read<T>(f: impl FnOnce() -> T) -> T {
+    let t0 = std::time::Instant::now();
+    let r = f();
+    let spent = t0.elapsed().as_nanos() as u64;
+    READ_NANOS.with(|c| c.set(c.get().saturating_add(spent)));
+    r
 }

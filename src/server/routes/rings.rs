@@ -25,10 +25,18 @@ pub struct RingsQuery {
 }
 
 #[utoipa::path(get, path = "/v1/rings", tag = "rings", params(RingsQuery), responses((status = 200, description = "Mule-card rings, ranked", body = RingsReport)))]
-pub async fn rings(State(s): State<AppState>, Q(q): Q<RingsQuery>) -> ApiResult<RingsReport> {
+pub async fn rings(
+    State(s): State<AppState>,
+    axum::extract::Extension(rid): axum::extract::Extension<crate::server::RequestId>,
+    Q(q): Q<RingsQuery>,
+) -> Result<axum::response::Response, crate::server::ApiError> {
     let (store, cache, tz) = (s.store.clone(), s.rings.clone(), s.tz);
     let limit = Some(q.limit.unwrap_or(100));
-    blocking(move || Ok(uc::ranked(&store.view()?, &cache, tz, q.min_score.unwrap_or(0.0), limit)?)).await.map(Json)
+    let (report, timing) = crate::server::blocking_timed(move || {
+        Ok(uc::ranked(&store.view()?, &cache, tz, q.min_score.unwrap_or(0.0), limit)?)
+    })
+    .await?;
+    Ok(crate::server::timed_json(&report, timing, &rid))
 }
 
 #[utoipa::path(get, path = "/v1/rings/{ring_id}", tag = "rings", params(("ring_id" = String, Path, description = "Ring id from the ranked list, e.g. R0001")), responses((status = 200, description = "One ring: members, roles, shared attributes and the flows among its members", body = RingDetail), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]

@@ -1,7 +1,7 @@
 //! Traces and freeze proposals for payments given in the request.
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
@@ -13,7 +13,7 @@ use crate::app::trace::{
 use crate::flowchart::{self, ChartTitle, Lang};
 use crate::freeze::{FreezeParams, FreezeReport};
 use crate::server::extract::Q;
-use crate::server::{blocking, ApiError, AppState};
+use crate::server::{blocking, blocking_timed, timed_json, ApiError, AppState, RequestId};
 use crate::trace::report::TraceReport;
 use crate::trace::upstream::UpstreamReport;
 use crate::trace::{Rule, SeedSpec, TraceParams};
@@ -232,19 +232,24 @@ pub async fn answer_trace(
 #[utoipa::path(post, path = "/v1/trace", tag = "trace", params(ChartQuery), request_body = TraceRequest, responses((status = 200, description = "The trace (JSON), or its diagram with format=svg|html; with `upstream`, where the card's money came from (JSON only)", content((TraceAnswer = "application/json"), (String = "image/svg+xml"), (String = "text/html")))))]
 pub async fn trace(
     State(s): State<AppState>,
+    Extension(rid): Extension<RequestId>,
     Q(chart): Q<ChartQuery>,
     body: Result<Json<TraceRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let req = json_body(body)?;
+    let (store, tz) = (s.store.clone(), s.tz);
     if let Some(uq) = req.upstream_query(s.tz)? {
         if chart.format != ChartFormat::Json {
             return Err(ApiError::unprocessable("format", "an upstream trace is answered in JSON"));
         }
-        let (store, tz) = (s.store.clone(), s.tz);
-        let report = blocking(move || Ok(upstream_trace(&store.view()?, &uq, tz)?)).await?;
-        return Ok(Json(TraceAnswer::Upstream(report)).into_response());
+        let (report, timing) = blocking_timed(move || Ok(upstream_trace(&store.view()?, &uq, tz)?)).await?;
+        return Ok(timed_json(&TraceAnswer::Upstream(report), timing, &rid));
     }
     let q = req.query(s.tz)?;
+    if chart.format == ChartFormat::Json {
+        let (report, timing) = blocking_timed(move || Ok(trace_case(&store.view()?, &q, tz)?)).await?;
+        return Ok(timed_json(&TraceAnswer::Downstream(report), timing, &rid));
+    }
     let report = trace_report(&s, q).await?;
     answer_trace(report, chart, String::new(), s.tz).await
 }
@@ -252,12 +257,15 @@ pub async fn trace(
 #[utoipa::path(post, path = "/v1/freeze", tag = "freezes", request_body = TraceRequest, responses((status = 200, description = "Extended-freeze proposals", body = FreezeReport)))]
 pub async fn freeze(
     State(s): State<AppState>,
+    Extension(rid): Extension<RequestId>,
     body: Result<Json<TraceRequest>, JsonRejection>,
-) -> ApiResult<FreezeReport> {
+) -> Result<Response, ApiError> {
     let req = json_body(body)?;
     let q = req.query(s.tz)?;
     let fp = req.freeze_params()?;
-    freeze_report(&s, q, fp).await.map(Json)
+    let (store, tz) = (s.store.clone(), s.tz);
+    let (report, timing) = blocking_timed(move || Ok(freeze_case(&store.view()?, &q, &fp, tz)?)).await?;
+    Ok(timed_json(&report, timing, &rid))
 }
 
 /// Between which accounts to look for paths.
