@@ -22,6 +22,43 @@ DISK=$(du -sb "$OUT/db" | cut -f1)
 echo "== second ingest of the same file (all already present) ==" >&2
 /usr/bin/time -o "$OUT/reingest.time" -f "%e %M" "$BIN" ingest --db "$OUT/db" --transfers "$WORLD/transfers.csv" --format json > "$OUT/reingest.json"
 read -r WALL2 RSS2_KB < "$OUT/reingest.time"
+PY="$(dirname "$0")/../target/bench-venv/bin/python"
+echo "== appending a day: the world's last 160,000 transfers under new ids, into the 9.6M store ==" >&2
+if [ ! -f "$OUT/day.csv" ]; then
+  "$PY" - "$WORLD/transfers.csv" "$OUT/day.csv" <<'PYEOF'
+import csv, sys, collections
+src, dst = sys.argv[1], sys.argv[2]
+with open(src, newline='') as f:
+    r = csv.reader(f)
+    header = next(r)
+    tail = collections.deque(r, maxlen=160000)
+with open(dst, 'w', newline='') as f:
+    w = csv.writer(f)
+    w.writerow(header)
+    for row in tail:
+        row[0] = 'D' + row[0]
+        w.writerow(row)
+PYEOF
+fi
+DAY_ROWS=$(($(wc -l < "$OUT/day.csv") - 1))
+/usr/bin/time -o "$OUT/append.time" -f "%e %M" "$BIN" ingest --db "$OUT/db" --transfers "$OUT/day.csv" --format json > "$OUT/append.json"
+read -r WALL3 RSS3_KB < "$OUT/append.time"
+echo "== the same CSV as Parquet (written by DuckDB, all columns text), into a fresh store ==" >&2
+[ -f "$OUT/transfers.parquet" ] || "$PY" -c "import duckdb, sys; duckdb.connect().execute(f\"COPY (SELECT * FROM read_csv('{sys.argv[1]}', all_varchar=true)) TO '{sys.argv[2]}' (FORMAT parquet)\")" "$WORLD/transfers.csv" "$OUT/transfers.parquet"
+rm -rf "$OUT/db-parquet"
+/usr/bin/time -o "$OUT/parquet.time" -f "%e %M" "$BIN" ingest --db "$OUT/db-parquet" --transfers "$OUT/transfers.parquet" --accounts "$WORLD/accounts.csv" --format json > "$OUT/parquet.json"
+read -r WALL4 RSS4_KB < "$OUT/parquet.time"
+rm -rf "$OUT/db-parquet"
+echo "== DuckDB loading the same CSV into a table (in memory, not durable), side by side ==" >&2
+DUCK=$("$PY" -c "
+import duckdb, sys, time
+con = duckdb.connect()
+con.execute('SET enable_progress_bar = false')
+t = time.time()
+con.execute(f\"CREATE TABLE t AS SELECT * FROM read_csv('{sys.argv[1]}')\")
+print(time.time() - t, con.execute('SELECT count(*) FROM t').fetchone()[0])
+" "$WORLD/transfers.csv")
+read -r WALL_DUCK ROWS_DUCK <<< "$DUCK"
 {
   echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr)"
   echo "input: $ROWS transfers, $((CSV_BYTES / 1048576)) MiB CSV"
@@ -29,4 +66,10 @@ read -r WALL2 RSS2_KB < "$OUT/reingest.time"
     printf "fresh ingest: %.1f s wall, %.0f transfers/s end to end, peak RSS %.0f MiB, %.0f MiB on disk\n", wall, rows / wall, rss / 1024, disk / 1048576 }'
   awk -v rows="$ROWS" -v wall="$WALL2" -v rss="$RSS2_KB" 'BEGIN {
     printf "re-ingest (dedupe only): %.1f s wall, %.0f rows/s, peak RSS %.0f MiB\n", wall, rows / wall, rss / 1024 }'
+  awk -v rows="$DAY_ROWS" -v wall="$WALL3" -v rss="$RSS3_KB" 'BEGIN {
+    printf "append a day (%d transfers) to that store: %.2f s wall, %.0f transfers/s, peak RSS %.0f MiB\n", rows, wall, rows / wall, rss / 1024 }'
+  awk -v rows="$ROWS" -v wall="$WALL4" -v rss="$RSS4_KB" -v csv="$WALL" 'BEGIN {
+    printf "fresh ingest from Parquet: %.1f s wall, %.0f transfers/s (CSV: %.0f), peak RSS %.0f MiB\n", wall, rows / wall, rows / csv, rss / 1024 }'
+  awk -v rows="$ROWS_DUCK" -v wall="$WALL_DUCK" -v mt="$WALL" 'BEGIN {
+    printf "DuckDB read_csv into a table (memory, not durable): %.1f s wall, %.0f rows/s; moneytrail/DuckDB throughput %.2f\n", wall, rows / wall, wall / mt }'
 } | tee "$OUT/summary.txt"

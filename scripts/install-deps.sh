@@ -13,7 +13,7 @@
 #   fuzz     cargo-fuzz (make fuzz-smoke)
 #   schema   python3 with venv, and schemathesis in target/st-venv (make api-schema)
 #   browser  Debian's chromium, a CJK font, node >= 18 with npm, the pinned playwright-core (make browser)
-#   bench    GNU time, wrk, curl (make bench)
+#   bench    GNU time, wrk, curl, and DuckDB in target/bench-venv (make bench)
 #
 # Idempotent and quiet when everything is present.
 set -euo pipefail
@@ -23,6 +23,8 @@ ROOT=$PWD
 ST_VERSION=4.32.5                      # schemathesis, pinned
 ST_VENV=$ROOT/target/st-venv
 CHROMIUM=${MT_CHROMIUM:-/usr/bin/chromium}
+DUCKDB_VERSION=1.4.2                   # the bench's side-by-side loader, pinned
+BENCH_VENV=$ROOT/target/bench-venv
 NODE_MIN_MAJOR=18                      # playwright-core's engines.node
 
 as_root() {
@@ -134,6 +136,18 @@ probe_schemathesis() {
   fi
 }
 
+# scripts/bench-ingest.sh loads the same CSV with this venv's python and duckdb, at the pinned version.
+probe_duckdb() {
+  local v
+  v=$("$BENCH_VENV/bin/python" -c 'import duckdb; print(duckdb.__version__)' 2>/dev/null || true)
+  if [ "$v" = "$DUCKDB_VERSION" ]; then
+    echo "duckdb: found $BENCH_VENV/bin/python with duckdb $v"
+  else
+    echo "duckdb: missing (looked for \`$BENCH_VENV/bin/python -c 'import duckdb'\` = $DUCKDB_VERSION; found '${v:-nothing}')"
+    return 1
+  fi
+}
+
 # The browser tests launch this executable (tests/browser/viz.test.mjs, MT_CHROMIUM).
 probe_chromium() {
   local v
@@ -221,7 +235,7 @@ probes_of() {
     fuzz) echo probe_cargo_fuzz ;;
     schema) echo probe_python_venv probe_schemathesis ;;
     browser) echo probe_chromium probe_cjk_font probe_node probe_playwright ;;
-    bench) echo probe_gnu_time probe_wrk probe_curl ;;
+    bench) echo probe_gnu_time probe_wrk probe_curl probe_python_venv probe_duckdb ;;
     *) echo "install-deps: unknown part '$1' (build, fuzz, schema, browser, bench)" >&2; exit 2 ;;
   esac
 }
@@ -258,7 +272,12 @@ install_part() {
       probe_gnu_time >/dev/null || pkgs+=(time)
       probe_wrk >/dev/null || pkgs+=(wrk)
       probe_curl >/dev/null || pkgs+=(curl)
+      probe_python_venv >/dev/null || pkgs+=(python3-venv)
       [ ${#pkgs[@]} -eq 0 ] || apt_install "${pkgs[@]}"
+      if ! probe_duckdb >/dev/null; then
+        python3 -m venv "$BENCH_VENV"
+        "$BENCH_VENV/bin/pip" install --quiet "duckdb==$DUCKDB_VERSION"
+      fi
       ;;
   esac
   # After installing, the probe must pass: a wrong package name or a probe asking the wrong question
