@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Scale benchmark for ingest: generates a world of about PERSONS*DAYS transfers (≈10M by default),
-# ingests its CSV into a fresh store, and reports rows/s, wall time, peak RSS and size on disk.
+# ingests its CSV into a fresh store, again (all present), appends a day's worth of new transfers, ingests
+# the same rows from Parquet, and loads the CSV with DuckDB side by side; reports rows/s, wall time, peak
+# RSS and size on disk. Files derived from the world (day.csv, transfers.parquet) live in the world's folder.
 # Usage: scripts/bench-ingest.sh BIN OUTDIR PERSONS DAYS
 set -euo pipefail
 BIN=$1; OUT=$2; PERSONS=$3; DAYS=$4
@@ -23,9 +25,9 @@ echo "== second ingest of the same file (all already present) ==" >&2
 /usr/bin/time -o "$OUT/reingest.time" -f "%e %M" "$BIN" ingest --db "$OUT/db" --transfers "$WORLD/transfers.csv" --format json > "$OUT/reingest.json"
 read -r WALL2 RSS2_KB < "$OUT/reingest.time"
 PY="$(dirname "$0")/../target/bench-venv/bin/python"
-echo "== appending a day: the world's last 160,000 transfers under new ids, into the 9.6M store ==" >&2
-if [ ! -f "$OUT/day.csv" ]; then
-  "$PY" - "$WORLD/transfers.csv" "$OUT/day.csv" <<'PYEOF'
+echo "== appending a day: the world's last 160,000 transfers under new ids, into that store ==" >&2
+if [ ! -f "$WORLD/day.csv" ] || [ "$WORLD/transfers.csv" -nt "$WORLD/day.csv" ]; then
+  "$PY" - "$WORLD/transfers.csv" "$WORLD/day.csv" <<'PYEOF'
 import csv, sys, collections
 src, dst = sys.argv[1], sys.argv[2]
 with open(src, newline='') as f:
@@ -40,13 +42,16 @@ with open(dst, 'w', newline='') as f:
         w.writerow(row)
 PYEOF
 fi
-DAY_ROWS=$(($(wc -l < "$OUT/day.csv") - 1))
-/usr/bin/time -o "$OUT/append.time" -f "%e %M" "$BIN" ingest --db "$OUT/db" --transfers "$OUT/day.csv" --format json > "$OUT/append.json"
+DAY_ROWS=$(($(wc -l < "$WORLD/day.csv") - 1))
+/usr/bin/time -o "$OUT/append.time" -f "%e %M" "$BIN" ingest --db "$OUT/db" --transfers "$WORLD/day.csv" --format json > "$OUT/append.json"
 read -r WALL3 RSS3_KB < "$OUT/append.time"
 echo "== the same CSV as Parquet (written by DuckDB, all columns text), into a fresh store ==" >&2
-[ -f "$OUT/transfers.parquet" ] || "$PY" -c "import duckdb, sys; duckdb.connect().execute(f\"COPY (SELECT * FROM read_csv('{sys.argv[1]}', all_varchar=true)) TO '{sys.argv[2]}' (FORMAT parquet)\")" "$WORLD/transfers.csv" "$OUT/transfers.parquet"
+if [ ! -f "$WORLD/transfers.parquet" ] || [ "$WORLD/transfers.csv" -nt "$WORLD/transfers.parquet" ]; then
+  # Paths go to DuckDB as query parameters, not pasted into SQL.
+  "$PY" -c "import duckdb, sys; duckdb.connect().execute(\"COPY (SELECT * FROM read_csv(?, all_varchar=true)) TO '\" + sys.argv[2].replace(\"'\", \"''\") + \"' (FORMAT parquet)\", [sys.argv[1]])" "$WORLD/transfers.csv" "$WORLD/transfers.parquet"
+fi
 rm -rf "$OUT/db-parquet"
-/usr/bin/time -o "$OUT/parquet.time" -f "%e %M" "$BIN" ingest --db "$OUT/db-parquet" --transfers "$OUT/transfers.parquet" --accounts "$WORLD/accounts.csv" --format json > "$OUT/parquet.json"
+/usr/bin/time -o "$OUT/parquet.time" -f "%e %M" "$BIN" ingest --db "$OUT/db-parquet" --transfers "$WORLD/transfers.parquet" --accounts "$WORLD/accounts.csv" --format json > "$OUT/parquet.json"
 read -r WALL4 RSS4_KB < "$OUT/parquet.time"
 rm -rf "$OUT/db-parquet"
 echo "== DuckDB loading the same CSV into a table (in memory, not durable), side by side ==" >&2
@@ -55,7 +60,7 @@ import duckdb, sys, time
 con = duckdb.connect()
 con.execute('SET enable_progress_bar = false')
 t = time.time()
-con.execute(f\"CREATE TABLE t AS SELECT * FROM read_csv('{sys.argv[1]}')\")
+con.execute('CREATE TABLE t AS SELECT * FROM read_csv(?)', [sys.argv[1]])
 print(time.time() - t, con.execute('SELECT count(*) FROM t').fetchone()[0])
 " "$WORLD/transfers.csv")
 read -r WALL_DUCK ROWS_DUCK <<< "$DUCK"

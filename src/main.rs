@@ -4,11 +4,6 @@
 //! 3 ingest finished and committed, but some rows were rejected (see the rejects file).
 
 use std::io::Write;
-
-/// mimalloc: a bulk load allocates several strings per row, and glibc's malloc and free cost about a fifth
-/// of its CPU (measured with perf on a 2M-row load).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -22,6 +17,11 @@ use moneytrail::ingest::{self, ColumnMapping, IngestOptions};
 use moneytrail::output::{render, OutputFormat, Report};
 use moneytrail::store::TransferStore;
 use moneytrail::timefmt::{parse_ts, parse_tz};
+
+/// mimalloc: a bulk load allocates several strings per row, and glibc's malloc and free cost about a fifth
+/// of its CPU (measured with perf on a 2M-row load).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const EXIT_REJECTED_ROWS: u8 = 3;
 
@@ -810,8 +810,7 @@ fn flag_of(field: &str) -> String {
     }
 }
 
-/// A use case's error as the command line says it: the flag at fault instead of the API's field name.
-/// Prints one JSON array per parameter line on stdout; what was loaded, skipped and timed on stderr.
+/// Prints one JSON array per parameter set on stdout; what was loaded, skipped and timed on stderr.
 fn cmd_finbench(query: &str, data: &Path, params: &Path) -> Result<ExitCode> {
     let q = app::finbench::query(query).map_err(cli_error)?;
     let started = std::time::Instant::now();
@@ -862,6 +861,7 @@ fn cmd_finbench(query: &str, data: &Path, params: &Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A use case's error as the command line says it: the flag at fault instead of the API's field name.
 fn cli_error(e: app::AppError) -> anyhow::Error {
     use app::AppError as A;
     match e {

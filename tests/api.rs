@@ -937,6 +937,9 @@ async fn answers_carry_server_timing_and_a_request_id() {
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     let made = resp.headers()["x-request-id"].to_str().unwrap().to_string();
     assert!(made != "bad id" && !made.is_empty());
+    let long = "a".repeat(65);
+    let resp = send("/v1/rings/R9999", None, Some(&long)).await.unwrap();
+    assert_ne!(resp.headers()["x-request-id"].to_str().unwrap(), long, "65 characters are too long");
     let other = send("/v1/rings/R9999", None, None).await.unwrap();
     assert_ne!(other.headers()["x-request-id"].to_str().unwrap(), made, "ids differ per request");
 }

@@ -91,8 +91,11 @@ impl Row<'_> {
         self.values[i].parse().map_err(|_| self.bad(i, "not a 64-bit integer id"))
     }
 
+    /// Amounts and loan sizes are positive or zero in FinBench; a negative one is refused, not summed.
     fn cents(&self, i: usize) -> Result<i64, FinbenchError> {
-        parse_cents(self.values[i]).ok_or_else(|| self.bad(i, "not an amount with at most 2 decimals"))
+        parse_cents(self.values[i])
+            .filter(|c| *c >= 0)
+            .ok_or_else(|| self.bad(i, "not an amount of 0 or more with at most 2 decimals"))
     }
 
     fn time(&self, i: usize) -> Result<i64, FinbenchError> {

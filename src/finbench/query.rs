@@ -285,7 +285,8 @@ fn tcr7(s: &Snapshot, id: Id, threshold: Threshold, w: Window, tr: Truncation) -
     let (inn, out) = (side(s.in_of(id)), side(s.out_of(id)));
     let distinct = |edges: &[Edge]| edges.iter().map(|e| e.other).collect::<HashSet<_>>().len() as u64;
     let sum = |edges: &[Edge]| edges.iter().map(|e| e.amount as i128).sum::<i128>();
-    let ratio = if out.is_empty() || sum(&out) <= 0 {
+    // Amounts are never negative (the loader refuses them); an OUT of only zero amounts has no ratio either.
+    let ratio = if sum(&out) == 0 {
         -1.0
     } else if inn.is_empty() {
         0.0

@@ -60,6 +60,7 @@ impl utoipa::ToSchema for crate::money::Fen {}
         (name = "accounts", description = "One account's profile, features and statement"),
         (name = "warnings", description = "Potential victims still paying into known mule accounts"),
         (name = "ingest", description = "Transfers and accounts pushed in as they arrive"),
+        (name = "finbench", description = "The LDBC FinBench transfer reads over a loaded FinBench snapshot"),
         (name = "system", description = "Health and statistics"),
     )
 )]

@@ -481,5 +481,23 @@ mod against_reference {
         fn upstream_equals_each_origins_own_reference((xs, p) in arb_case()) {
             upstream_equals_each_origins_own_reference_body(xs, p, &std::sync::atomic::AtomicUsize::new(0))?;
         }
+
+        /// The conduit tests of a card's own senders run in parallel up front when there are many; the
+        /// answer must be the one the discovery loop reaches testing them one by one, for every card.
+        #[test]
+        fn upstream_by_behaviour_is_the_same_with_the_parallel_pre_pass((xs, p) in arb_case()) {
+            use super::super::upstream::{trace_upstream_with, Conduits, UpstreamParams};
+            let (g, params) = to_engine(&xs, &p);
+            let receivers: BTreeSet<u32> = xs.iter().map(|x| x.dst).collect();
+            let registered: BTreeSet<u32> = xs.iter().map(|x| x.src).filter(|a| a % 3 == 0).collect();
+            for &x in &receivers {
+                let mut up = UpstreamParams::new(x, i64::MIN / 4, p.as_of);
+                (up.rule, up.hops, up.conduits) = (params.rule, 4, Conduits::ByBehaviour);
+                let serial = trace_upstream_with(&g, &up, &registered, usize::MAX).expect("upstream");
+                let parallel = trace_upstream_with(&g, &up, &registered, 0).expect("upstream");
+                prop_assert_eq!(format!("{:?}", serial.origins), format!("{:?}", parallel.origins));
+                prop_assert_eq!(&serial.conduits, &parallel.conduits);
+            }
+        }
     }
 }

@@ -216,6 +216,17 @@ pub fn trace_upstream<G: TransferGraph + Sync>(
     params: &UpstreamParams,
     registered: &BTreeSet<AccountId>,
 ) -> Result<Upstream, TraceError> {
+    trace_upstream_with(g, params, registered, policy::UPSTREAM_PARALLEL_SENDERS)
+}
+
+/// [`trace_upstream`], testing the card's own senders in parallel up front from `parallel_from` senders on
+/// (a test compares 0 with never).
+pub(crate) fn trace_upstream_with<G: TransferGraph + Sync>(
+    g: &G,
+    params: &UpstreamParams,
+    registered: &BTreeSet<AccountId>,
+    parallel_from: usize,
+) -> Result<Upstream, TraceError> {
     if params.hops == 0 || params.hops > super::MAX_HOPS {
         return Err(TraceError::BadParams(format!("hops must be 1 to {}", super::MAX_HOPS)));
     }
@@ -240,7 +251,7 @@ pub fn trace_upstream<G: TransferGraph + Sync>(
             .collect();
         senders.sort_unstable();
         senders.dedup();
-        if senders.len() >= policy::UPSTREAM_PARALLEL_SENDERS {
+        if senders.len() >= parallel_from {
             use rayon::prelude::*;
             let tested = senders
                 .par_iter()

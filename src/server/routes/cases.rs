@@ -159,6 +159,7 @@ case_query! {
 #[utoipa::path(get, path = "/v1/cases/{id}/trace", tag = "cases", params(("id" = String, Path, description = "Case id"), CaseTraceQuery), responses((status = 200, description = "The case's trace (as of its report time unless told), or its diagram with format=svg|html", content((crate::trace::report::TraceReport = "application/json"), (String = "image/svg+xml"), (String = "text/html"))), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
 pub async fn case_trace(
     State(s): State<AppState>,
+    Extension(rid): Extension<crate::server::RequestId>,
     P(id): P<String>,
     Q(q): Q<CaseTraceQuery>,
 ) -> Result<Response, ApiError> {
@@ -168,17 +169,23 @@ pub async fn case_trace(
     }
     let c = load_case(&s, id).await?;
     let query = uc::case_query(&c, &options)?;
-    let report = trace_report(&s, query).await?;
-    answer_trace(report, ChartQuery { format: q.format, lang: q.lang }, c.case_id, s.tz).await
+    let chart = ChartQuery { format: q.format, lang: q.lang };
+    answer_trace(trace_report(&s, query).await?, &rid, chart, c.case_id, s.tz).await
 }
 
 #[utoipa::path(get, path = "/v1/cases/{id}/freeze", tag = "cases", params(("id" = String, Path, description = "Case id"), RuleQuery), responses((status = 200, description = "The case's extended-freeze proposals", body = FreezeReport), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
-pub async fn case_freeze(State(s): State<AppState>, P(id): P<String>, Q(q): Q<RuleQuery>) -> ApiResult<FreezeReport> {
+pub async fn case_freeze(
+    State(s): State<AppState>,
+    Extension(rid): Extension<crate::server::RequestId>,
+    P(id): P<String>,
+    Q(q): Q<RuleQuery>,
+) -> Result<Response, ApiError> {
     let options = q.rule_options(s.tz, &q.as_of)?;
     let fp = freeze_params(q.threshold.as_deref(), q.hub_counterparties, q.reading)?;
     let c = load_case(&s, id).await?;
     let query = uc::case_query(&c, &options)?;
-    freeze_report(&s, query, fp).await.map(Json)
+    let (report, timing) = freeze_report(&s, query, fp).await?;
+    Ok(crate::server::timed_json(&report, timing, &rid))
 }
 
 #[utoipa::path(get, path = "/v1/cases/{id}/links", tag = "cases", params(("id" = String, Path, description = "Case id"), LinksQuery), responses((status = 200, description = "The registered cases linked to this one (串并), strongest first with their evidence; its group; the sinks its money reached", body = LinkReport), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]

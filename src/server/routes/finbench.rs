@@ -56,7 +56,7 @@ pub struct FinbenchParams {
     threshold: Option<String>,
 }
 
-#[utoipa::path(post, path = "/v1/finbench/{query}", tag = "trace", params(("query" = inline(FinbenchRead), Path, description = "The read: tcr1, tcr3, tcr4, tcr5, tcr7 or tcr8")), request_body = FinbenchParams, responses((status = 200, description = "The read's result rows, with the spec's field names, in its sort order (the line `moneytrail finbench` prints)", body = Vec<FinbenchRow>), (status = 404, description = "No such read, or the server holds no FinBench snapshot", body = crate::server::openapi::ErrorBody), (status = 422, description = "A parameter is missing or does not parse", body = crate::server::openapi::ErrorBody)))]
+#[utoipa::path(post, path = "/v1/finbench/{query}", tag = "finbench", params(("query" = inline(FinbenchRead), Path, description = "The read: tcr1, tcr3, tcr4, tcr5, tcr7 or tcr8")), request_body = FinbenchParams, responses((status = 200, description = "The read's result rows, with the spec's field names, in its sort order (the line `moneytrail finbench` prints)", body = Vec<FinbenchRow>), (status = 404, description = "No such read, or the server holds no FinBench snapshot", body = crate::server::openapi::ErrorBody), (status = 422, description = "A parameter is missing or does not parse", body = crate::server::openapi::ErrorBody)))]
 pub async fn finbench(
     State(s): State<AppState>,
     P(query): P<String>,

@@ -13,7 +13,7 @@ use crate::app::trace::{
 use crate::flowchart::{self, ChartTitle, Lang};
 use crate::freeze::{FreezeParams, FreezeReport};
 use crate::server::extract::Q;
-use crate::server::{blocking, blocking_timed, timed_json, ApiError, AppState, RequestId};
+use crate::server::{blocking, blocking_timed, timed_json, ApiError, AppState, RequestId, Timing};
 use crate::trace::report::TraceReport;
 use crate::trace::upstream::UpstreamReport;
 use crate::trace::{Rule, SeedSpec, TraceParams};
@@ -184,23 +184,24 @@ pub enum ChartFormat {
 }
 
 /// Runs a trace query on a blocking thread.
-pub async fn trace_report(s: &AppState, q: TraceQuery) -> Result<TraceReport, ApiError> {
+pub async fn trace_report(s: &AppState, q: TraceQuery) -> Result<(TraceReport, Timing), ApiError> {
     let store = s.store.clone();
     let tz = s.tz;
-    blocking(move || Ok(trace_case(&store.view()?, &q, tz)?)).await
+    blocking_timed(move || Ok(trace_case(&store.view()?, &q, tz)?)).await
 }
 
 /// Runs a freeze query on a blocking thread.
-pub async fn freeze_report(s: &AppState, q: TraceQuery, fp: FreezeParams) -> Result<FreezeReport, ApiError> {
+pub async fn freeze_report(s: &AppState, q: TraceQuery, fp: FreezeParams) -> Result<(FreezeReport, Timing), ApiError> {
     let store = s.store.clone();
     let tz = s.tz;
-    blocking(move || Ok(freeze_case(&store.view()?, &q, &fp, tz)?)).await
+    blocking_timed(move || Ok(freeze_case(&store.view()?, &q, &fp, tz)?)).await
 }
 
 /// The trace in the format asked for; `subject` heads the diagram (a case id, or empty). Drawing is
 /// layout and string work proportional to the trace, so it runs on a blocking thread like the trace.
 pub async fn answer_trace(
-    report: TraceReport,
+    (report, timing): (TraceReport, Timing),
+    rid: &RequestId,
     chart: ChartQuery,
     subject: String,
     tz: chrono_tz::Tz,
@@ -208,7 +209,7 @@ pub async fn answer_trace(
     use axum::http::header;
     let title = ChartTitle { subject, lang: chart.lang };
     match chart.format {
-        ChartFormat::Json => Ok(Json(TraceAnswer::Downstream(report)).into_response()),
+        ChartFormat::Json => Ok(timed_json(&TraceAnswer::Downstream(report), timing, rid)),
         ChartFormat::Svg => {
             let svg = blocking(move || Ok(flowchart::to_svg(&report, &title))).await?;
             Ok(([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg).into_response())
@@ -246,12 +247,7 @@ pub async fn trace(
         return Ok(timed_json(&TraceAnswer::Upstream(report), timing, &rid));
     }
     let q = req.query(s.tz)?;
-    if chart.format == ChartFormat::Json {
-        let (report, timing) = blocking_timed(move || Ok(trace_case(&store.view()?, &q, tz)?)).await?;
-        return Ok(timed_json(&TraceAnswer::Downstream(report), timing, &rid));
-    }
-    let report = trace_report(&s, q).await?;
-    answer_trace(report, chart, String::new(), s.tz).await
+    answer_trace(trace_report(&s, q).await?, &rid, chart, String::new(), tz).await
 }
 
 #[utoipa::path(post, path = "/v1/freeze", tag = "freezes", request_body = TraceRequest, responses((status = 200, description = "Extended-freeze proposals", body = FreezeReport)))]
@@ -263,8 +259,7 @@ pub async fn freeze(
     let req = json_body(body)?;
     let q = req.query(s.tz)?;
     let fp = req.freeze_params()?;
-    let (store, tz) = (s.store.clone(), s.tz);
-    let (report, timing) = blocking_timed(move || Ok(freeze_case(&store.view()?, &q, &fp, tz)?)).await?;
+    let (report, timing) = freeze_report(&s, q, fp).await?;
     Ok(timed_json(&report, timing, &rid))
 }
 
