@@ -14,7 +14,7 @@ use moneytrail::freeze::FreezeParams;
 use moneytrail::ingest::{ingest_files, IngestOptions};
 use moneytrail::store::TransferStore;
 use moneytrail::timefmt::DEFAULT_TZ;
-use moneytrail::trace::{resolve_seeds, trace_downstream, SeedSpec, TraceParams};
+use moneytrail::trace::{resolve_seeds, trace_downstream, Rule, SeedSpec, TraceParams};
 
 fn locate() -> (PathBuf, PathBuf) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -124,6 +124,28 @@ fn traces(c: &mut Criterion) {
             percentile(v, 0.99),
             v[v.len() - 1]
         );
+    }
+    // Every rule at 4 and 6 hops over the same cases (issue 16 asks for p50/p99 of each).
+    for rule in [Rule::Fifo, Rule::Lifo, Rule::Proportional, Rule::Poison] {
+        for hops in [4u32, 6] {
+            let mut ms: Vec<f64> = work
+                .iter()
+                .map(|(seeds, params, _)| {
+                    let p = TraceParams { rule, hops, ..params.clone() };
+                    let _ = trace_downstream(&view, seeds, &p).expect("warm-up");
+                    let t0 = Instant::now();
+                    let _ = trace_downstream(&view, seeds, &p).expect("trace");
+                    t0.elapsed().as_secs_f64() * 1e3
+                })
+                .collect();
+            ms.sort_by(f64::total_cmp);
+            println!(
+                "trace {rule:?} {hops} hops: p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+                percentile(&ms, 0.5),
+                percentile(&ms, 0.99),
+                ms[ms.len() - 1]
+            );
+        }
     }
     let mut i = 0;
     c.bench_function("trace a generated case, 6-hop fifo", |b| {
