@@ -11,6 +11,13 @@
 //! family and ingested. Ingest order matters for the rollback: a family derived from another
 //! (`txn_index` and the edges from `transfers`, `acct_by_ext` from `acct_by_id`) is ingested after it,
 //! so every leftover key can be found from the family it derives from.
+//!
+//! The edge families are keyed by account, so every large chunk's edges overlap every other's: ingested
+//! chunk by chunk they land in level 0 and compaction merges and rewrites them over and over (a third of
+//! a bulk load's CPU). Instead each large chunk's sorted edges are written to a run file in the staging
+//! folder, and the commit merges the runs into non-overlapping SST files and ingests them in one step,
+//! before the watermark moves: a crash before that point leaves runs the next session deletes, a crash
+//! after it leaves edges that the rollback finds from `transfers`.
 
 use std::collections::BTreeMap;
 
@@ -55,6 +62,8 @@ pub struct IngestSession<'s> {
     attr_updates: BTreeMap<AccountId, AccountAttrs>,
     staging: PathBuf,
     chunk_no: u64,
+    /// Sorted runs of out- and in-edges written by large chunks, merged and ingested at commit.
+    edge_runs: [Vec<PathBuf>; 2],
 }
 
 impl std::fmt::Debug for IngestSession<'_> {
@@ -88,6 +97,7 @@ impl<'s> IngestSession<'s> {
             attr_updates: BTreeMap::new(),
             staging,
             chunk_no: 0,
+            edge_runs: [Vec::new(), Vec::new()],
         })
     }
 
@@ -287,6 +297,11 @@ impl<'s> IngestSession<'s> {
                 if pairs.is_empty() {
                     return Ok(None);
                 }
+                if let Some(side) = edge_side(name) {
+                    let path = self.staging.join(format!("{:06}-{name}.run", self.chunk_no));
+                    write_run(&path, pairs)?;
+                    return Ok(Some((EDGE_RUN[side], path)));
+                }
                 let path = self.staging.join(format!("{:06}-{name}.sst", self.chunk_no));
                 let writer_opts = self.store.sst_writer_options(name);
                 let mut w = SstFileWriter::create(&writer_opts);
@@ -303,6 +318,10 @@ impl<'s> IngestSession<'s> {
         // In family order (see the module comment): files are ingested one family at a time.
         for file in files {
             let Some((name, path)) = file? else { continue };
+            if let Some(side) = EDGE_RUN.iter().position(|r| *r == name) {
+                self.edge_runs[side].push(path);
+                continue;
+            }
             self.store
                 .db
                 .ingest_external_file_cf_opts(self.store.cf(name), &opts, vec![&path])
@@ -330,7 +349,8 @@ impl<'s> IngestSession<'s> {
     /// Commits with more writes in the same synced batch (column family, key, value): what belongs to the
     /// ingest but is not a transfer, such as statement lines and provenance. They become visible with the
     /// watermark, or not at all.
-    pub fn commit_with(self, extra: Vec<(&'static str, Vec<u8>, Vec<u8>)>) -> Result<Watermark> {
+    pub fn commit_with(mut self, extra: Vec<(&'static str, Vec<u8>, Vec<u8>)>) -> Result<Watermark> {
+        self.ingest_edge_runs()?;
         let store = self.store;
         let mut batch = WriteBatch::default();
         for (family, key, value) in &extra {
@@ -367,6 +387,130 @@ impl<'s> IngestSession<'s> {
 }
 
 type KvRef<'a> = (&'a [u8], &'a [u8]);
+
+/// The two edge families, whose large chunks go to sorted runs; the run-list marker names of each.
+const EDGE_FAMILIES: [&str; 2] = [cf::OUT_EDGES, cf::IN_EDGES];
+const EDGE_RUN: [&str; 2] = ["run:out_edges", "run:in_edges"];
+/// Bytes of one edge record in a run file (key and value are fixed-width).
+const EDGE_RECORD: usize = EdgeKey::LEN + EdgeValue::LEN;
+/// Edge records per SST file the merge writes (~64 MiB before compression, RocksDB's target file size).
+const EDGES_PER_SST: usize = 2_000_000;
+
+fn key_of(record: &[u8; EDGE_RECORD]) -> [u8; EdgeKey::LEN] {
+    record[..EdgeKey::LEN].try_into().expect("a record starts with its key")
+}
+
+fn edge_side(name: &str) -> Option<usize> {
+    EDGE_FAMILIES.iter().position(|f| *f == name)
+}
+
+/// Writes a chunk's sorted edge pairs as fixed-width records.
+fn write_run(path: &std::path::Path, pairs: &[KvRef<'_>]) -> Result<()> {
+    use std::io::Write;
+    let io = |source| StoreError::Io { path: path.to_path_buf(), source };
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path).map_err(io)?);
+    for (k, v) in pairs {
+        debug_assert_eq!(k.len() + v.len(), EDGE_RECORD);
+        w.write_all(k).map_err(io)?;
+        w.write_all(v).map_err(io)?;
+    }
+    w.flush().map_err(io)
+}
+
+/// Test hook: a crash at a named point of the commit (`MONEYTRAIL_FAULT=<point>`), so the SIGKILL tests can
+/// stop the process exactly inside the merge and between the edge ingest and the watermark.
+fn fault_point(point: &str) {
+    if std::env::var_os("MONEYTRAIL_FAULT").is_some_and(|v| v == point) {
+        std::process::abort();
+    }
+}
+
+impl IngestSession<'_> {
+    /// Merges each edge family's runs into non-overlapping SST files and ingests them in one call per
+    /// family (both families in parallel). Nothing is visible until the watermark moves.
+    fn ingest_edge_runs(&mut self) -> Result<()> {
+        let runs = std::mem::take(&mut self.edge_runs);
+        let merged: Vec<Result<(usize, Vec<PathBuf>)>> = runs
+            .into_par_iter()
+            .enumerate()
+            .filter(|(_, r)| !r.is_empty())
+            .map(|(side, r)| Ok((side, self.merge_runs(EDGE_FAMILIES[side], &r)?)))
+            .collect();
+        let mut opts = IngestExternalFileOptions::default();
+        opts.set_move_files(true);
+        for m in merged {
+            let (side, files) = m?;
+            fault_point("edges-merged");
+            self.store
+                .db
+                .ingest_external_file_cf_opts(self.store.cf(EDGE_FAMILIES[side]), &opts, files.iter().collect())
+                .map_err(rocks("ingesting merged edge files"))?;
+        }
+        fault_point("edges-ingested");
+        Ok(())
+    }
+
+    /// A k-way merge of sorted runs (keys never repeat: each carries its transfer's seq) into SST files.
+    fn merge_runs(&self, family: &'static str, runs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+        use std::io::Read;
+        let mut readers = runs
+            .iter()
+            .map(|p| {
+                std::fs::File::open(p)
+                    .map(|f| std::io::BufReader::with_capacity(256 << 10, f))
+                    .map_err(|source| StoreError::Io { path: p.clone(), source })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut next = |i: usize, buf: &mut [u8; EDGE_RECORD]| -> Result<bool> {
+            match readers[i].read_exact(buf) {
+                Ok(()) => Ok(true),
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
+                Err(source) => Err(StoreError::Io { path: runs[i].clone(), source }),
+            }
+        };
+        let mut heads: Vec<[u8; EDGE_RECORD]> = vec![[0; EDGE_RECORD]; runs.len()];
+        let mut heap = std::collections::BinaryHeap::new();
+        for (i, head) in heads.iter_mut().enumerate() {
+            if next(i, head)? {
+                heap.push(std::cmp::Reverse((key_of(head), i)));
+            }
+        }
+        let writer_opts = self.store.sst_writer_options(family);
+        let mut files = Vec::new();
+        let mut writer: Option<SstFileWriter<'_>> = None;
+        let mut in_file = 0usize;
+        while let Some(std::cmp::Reverse((_, i))) = heap.pop() {
+            if writer.is_none() {
+                let path = self.staging.join(format!("merged-{family}-{:04}.sst", files.len()));
+                let w = SstFileWriter::create(&writer_opts);
+                w.open(&path).map_err(rocks("creating a merged SST file"))?;
+                files.push(path);
+                writer = Some(w);
+            }
+            let w = writer.as_mut().expect("opened above");
+            let rec = heads[i];
+            w.put(&rec[..EdgeKey::LEN], &rec[EdgeKey::LEN..]).map_err(rocks("writing a merged SST file"))?;
+            in_file += 1;
+            if in_file == 1000 && files.len() == 1 {
+                fault_point("merging"); // inside the first merged file
+            }
+            if in_file == EDGES_PER_SST {
+                writer.take().expect("open").finish().map_err(rocks("finishing a merged SST file"))?;
+                in_file = 0;
+            }
+            if next(i, &mut heads[i])? {
+                heap.push(std::cmp::Reverse((key_of(&heads[i]), i)));
+            }
+        }
+        if let Some(mut w) = writer {
+            w.finish().map_err(rocks("finishing a merged SST file"))?;
+        }
+        for r in runs {
+            let _ = std::fs::remove_file(r);
+        }
+        Ok(files)
+    }
+}
 
 /// A chunk's sorted key-value pairs, per column family, in ingest order.
 struct ChunkKvs<'r> {
