@@ -114,8 +114,14 @@ impl<'s> IngestSession<'s> {
         }
         let t0 = std::time::Instant::now();
         let hashes: Vec<u64> = rows.par_iter().map(keys::content_hash).collect();
-        let mut order: Vec<usize> = (0..n).collect();
-        order.par_sort_unstable_by(|&a, &b| rows[a].txn_id.cmp(&rows[b].txn_id).then(a.cmp(&b)));
+        // Sorted by txn_id through a 16-byte big-endian prefix (integer compares; the strings themselves are
+        // compared only when prefixes tie), then by input position.
+        let mut keyed: Vec<(u128, u32)> =
+            rows.par_iter().enumerate().map(|(i, t)| (id_prefix(t.txn_id.as_bytes()), i as u32)).collect();
+        keyed.par_sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0).then_with(|| rows[a.1 as usize].txn_id.cmp(&rows[b.1 as usize].txn_id)).then(a.1.cmp(&b.1))
+        });
+        let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i as usize).collect();
 
         // The first row of each txn_id group (earliest in input) is the candidate; the rest of the
         // group are re-deliveries or conflicts relative to it.
@@ -138,12 +144,18 @@ impl<'s> IngestSession<'s> {
             i = j;
         }
         if self.base.next_seq > 0 || self.next.next_seq > self.base.next_seq {
-            let found = self.store.db.batched_multi_get_cf_opt(
-                self.store.cf(cf::TXN_INDEX),
-                firsts.iter().map(|&r| rows[r].txn_id.as_bytes()),
-                true,
-                &ReadOptions::default(),
-            );
+            // Point lookups on both cores: each half of the sorted ids is one batched lookup.
+            let lookup = |part: &[usize]| {
+                self.store.db.batched_multi_get_cf_opt(
+                    self.store.cf(cf::TXN_INDEX),
+                    part.iter().map(|&r| rows[r].txn_id.as_bytes()),
+                    true,
+                    &ReadOptions::default(),
+                )
+            };
+            let (low, high) = firsts.split_at(firsts.len() / 2);
+            let (mut found, rest) = rayon::join(|| lookup(low), || lookup(high));
+            found.extend(rest);
             for (&r, got) in firsts.iter().zip(found) {
                 let Some(raw) = got.map_err(rocks("looking up transaction ids"))? else { continue };
                 let v = TxnIndexValue::decode(&raw)
@@ -189,10 +201,26 @@ impl<'s> IngestSession<'s> {
         }
 
         let t_dedupe = t0.elapsed();
-        let new_accounts =
-            self.resolve_accounts(accepted.iter().flat_map(|&(r, _)| [rows[r].src.as_str(), rows[r].dst.as_str()]))?;
-        let ids: Vec<(AccountId, AccountId)> =
-            accepted.iter().map(|&(r, _)| (self.dict[rows[r].src.as_str()], self.dict[rows[r].dst.as_str()])).collect();
+        // Known accounts looked up on both cores; the ones not yet in the dictionary resolved in row order
+        // (ids are handed out first-seen), then filled in.
+        let known: Vec<(Option<AccountId>, Option<AccountId>)> = accepted
+            .par_iter()
+            .map(|&(r, _)| (self.dict.get(rows[r].src.as_str()).copied(), self.dict.get(rows[r].dst.as_str()).copied()))
+            .collect();
+        let missing = accepted.iter().zip(&known).flat_map(|(&(r, _), &(s, d))| {
+            [s.is_none().then(|| rows[r].src.as_str()), d.is_none().then(|| rows[r].dst.as_str())].into_iter().flatten()
+        });
+        let new_accounts = self.resolve_accounts(missing)?;
+        let ids: Vec<(AccountId, AccountId)> = accepted
+            .iter()
+            .zip(known)
+            .map(|(&(r, _), (s, d))| {
+                (
+                    s.unwrap_or_else(|| self.dict[rows[r].src.as_str()]),
+                    d.unwrap_or_else(|| self.dict[rows[r].dst.as_str()]),
+                )
+            })
+            .collect();
 
         let t_accounts = t0.elapsed();
         // Only the first row of a txn_id group can be added, and `firsts` is in txn_id order: the
@@ -387,6 +415,15 @@ impl<'s> IngestSession<'s> {
 }
 
 type KvRef<'a> = (&'a [u8], &'a [u8]);
+
+/// The first 16 bytes of an id as a big-endian integer (zero-padded): integer order is byte order of the
+/// prefixes, and equal prefixes leave the rest to a string compare.
+fn id_prefix(id: &[u8]) -> u128 {
+    let mut b = [0u8; 16];
+    let n = id.len().min(16);
+    b[..n].copy_from_slice(&id[..n]);
+    u128::from_be_bytes(b)
+}
 
 /// The two edge families, whose large chunks go to sorted runs; the run-list marker names of each.
 const EDGE_FAMILIES: [&str; 2] = [cf::OUT_EDGES, cf::IN_EDGES];
