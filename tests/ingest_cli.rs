@@ -155,12 +155,23 @@ fn a_crash_inside_the_bulk_commit_loses_nothing_and_the_rerun_matches() {
     synthetic_csv(&csv, "T", 200_000, 20_000);
     let base_csv = dir.path().join("base.csv");
     synthetic_csv(&base_csv, "BASE", 30_000, 20_000);
+    // Attributes of 80,000 accounts (the transfers' 20,000, already in the base, and 60,000 new ones: enough for files).
+    let accounts = dir.path().join("a.csv");
+    let mut text = String::from("account_id,holder_id,holder_name,phone,device_id,bank,branch,opened_at,kind\n");
+    for a in 0..80_000u64 {
+        text +=
+            &format!("6222{a:012},H{},张{a},138{:08},DEV-{},ICBC,Futian,2025-12-01,personal\n", a / 2, a / 3, a / 5);
+    }
+    std::fs::write(&accounts, text).unwrap();
     let args: &[&str] = &["--chunk-rows", "60000"];
     let reference = dir.path().join("reference");
     assert!(ingest(&reference, &[&base_csv], &[], args).status.success());
-    assert!(ingest(&reference, &[&csv], &[], args).status.success());
+    let base_only = digest(&reference);
+    assert!(ingest(&reference, &[&csv], &[&accounts], args).status.success());
     let want = digest(&reference);
-    for point in ["merging", "edges-merged", "edges-ingested"] {
+    let shared = json(&run(&["account", "--db", reference.to_str().unwrap(), "6222000000000004", "--format", "json"]));
+    assert!(shared.to_string().contains("DEV-0"), "the attributes arrived: {shared}");
+    for point in ["merging", "edges-merged", "edges-ingested", "acct_attr-ingested", "attr_index-ingested"] {
         let db = dir.path().join(format!("crashed-{point}"));
         assert!(ingest(&db, &[&base_csv], &[], args).status.success());
         let crashed = bin()
@@ -169,6 +180,8 @@ fn a_crash_inside_the_bulk_commit_loses_nothing_and_the_rerun_matches() {
             .arg(&db)
             .arg("--transfers")
             .arg(&csv)
+            .arg("--accounts")
+            .arg(&accounts)
             .args(args)
             .env("MONEYTRAIL_FAULT", point)
             .output()
@@ -176,7 +189,11 @@ fn a_crash_inside_the_bulk_commit_loses_nothing_and_the_rerun_matches() {
         assert!(!crashed.status.success() && crashed.status.code().is_none(), "{point}: the process must die");
         let stats = json(&run(&["stats", "--db", db.to_str().unwrap(), "--format", "json"]));
         assert_eq!(stats["transfers"], 30_000, "{point}: readers see the base only");
-        let rerun = ingest(&db, &[&csv], &[], args);
+        // The next session removes every trace of the crashed one (index entries of uncommitted accounts
+        // included): re-reading the base leaves exactly the base.
+        assert!(ingest(&db, &[&base_csv], &[], args).status.success());
+        assert_eq!(digest(&db), base_only, "{point}: the rollback left something of the crashed ingest");
+        let rerun = ingest(&db, &[&csv], &[&accounts], args);
         assert!(rerun.status.success(), "{}", String::from_utf8_lossy(&rerun.stderr));
         assert_eq!(digest(&db), want, "crash at {point}, then rerun: store differs from the uninterrupted one");
     }

@@ -293,7 +293,8 @@ impl<'s> IngestSession<'s> {
     pub fn add_account_attrs(&mut self, rows: &[(String, AccountAttrs)]) -> Result<()> {
         let created = self.resolve_accounts(rows.iter().map(|(ext, _)| ext.as_str()))?;
         let kvs = ChunkKvs::build(&[], &[], &[], &[], &[], &created);
-        self.write_chunk(&kvs, 0)?;
+        // Many new accounts (a first accounts file) go through SST files like a large chunk of transfers.
+        self.write_chunk(&kvs, created.len())?;
         for (ext, attrs) in rows {
             let id = self.dict[ext.as_str()];
             self.attr_updates.entry(id).or_default().merge_from(attrs);
@@ -379,6 +380,7 @@ impl<'s> IngestSession<'s> {
     /// watermark, or not at all.
     pub fn commit_with(mut self, extra: Vec<(&'static str, Vec<u8>, Vec<u8>)>) -> Result<Watermark> {
         self.ingest_edge_runs()?;
+        let fresh_in_files = self.ingest_fresh_attrs()?;
         let store = self.store;
         let mut batch = WriteBatch::default();
         for (family, key, value) in &extra {
@@ -386,12 +388,17 @@ impl<'s> IngestSession<'s> {
         }
         let ro = ReadOptions::default();
         for (id, update) in &self.attr_updates {
+            if fresh_in_files && *id >= self.base.next_account {
+                continue;
+            }
             let key = keys::account_key(*id);
-            let old = match store
-                .db
-                .get_cf_opt(store.cf(cf::ACCT_ATTR), key, &ro)
-                .map_err(rocks("reading account attributes"))?
-            {
+            // Attributes are stored only here, at commit: an account this session created has none yet.
+            let stored = if *id >= self.base.next_account {
+                None
+            } else {
+                store.db.get_cf_opt(store.cf(cf::ACCT_ATTR), key, &ro).map_err(rocks("reading account attributes"))?
+            };
+            let old = match stored {
                 Some(raw) => keys::decode_attrs(&raw).ok_or_else(|| corrupt("account attributes", &key))?,
                 None => AccountAttrs::default(),
             };
@@ -463,6 +470,66 @@ fn fault_point(point: &str) {
 }
 
 impl IngestSession<'_> {
+    /// Attributes of many accounts this session created (a first accounts file: hundreds of thousands, and
+    /// five index entries each) as sorted SST files, not as one huge batch through the memtable (where
+    /// inserting them in random key order took most of an accounts load). Ingested before the watermark
+    /// moves, attributes first: readers ignore accounts above the watermark, and the rollback finds the
+    /// index entries of an uncommitted account from its stored attributes. Returns whether it did.
+    fn ingest_fresh_attrs(&mut self) -> Result<bool> {
+        let base = self.base.next_account;
+        let fresh: Vec<(AccountId, &AccountAttrs)> =
+            self.attr_updates.range(base..).map(|(id, update)| (*id, update)).collect();
+        if fresh.len() < SST_THRESHOLD {
+            return Ok(false);
+        }
+        std::fs::create_dir_all(&self.staging)
+            .map_err(|source| StoreError::Io { path: self.staging.clone(), source })?;
+        let merged: Vec<(AccountId, AccountAttrs)> = fresh
+            .par_iter()
+            .map(|(id, update)| {
+                let mut m = AccountAttrs::default();
+                m.merge_from(update);
+                (*id, m)
+            })
+            .collect();
+        // Keys in id order: the BTreeMap's order is the big-endian key order.
+        let attrs: Vec<([u8; 4], Vec<u8>)> =
+            merged.par_iter().map(|(id, m)| (keys::account_key(*id), keys::encode_attrs(m))).collect();
+        let mut index: Vec<Vec<u8>> = merged
+            .par_iter()
+            .flat_map_iter(|(id, m)| {
+                m.shared_attributes().map(move |(kind, value)| keys::attr_index_key(kind, value, *id))
+            })
+            .collect();
+        index.par_sort_unstable();
+        index.dedup();
+        let mut opts = IngestExternalFileOptions::default();
+        opts.set_move_files(true);
+        let families: [(&'static str, Vec<KvRef<'_>>); 2] = [
+            (cf::ACCT_ATTR, attrs.iter().map(|(k, v)| (&k[..], &v[..])).collect()),
+            (cf::ATTR_INDEX, index.iter().map(|k| (&k[..], &[][..])).collect()),
+        ];
+        for (name, pairs) in families {
+            if pairs.is_empty() {
+                continue;
+            }
+            let path = self.staging.join(format!("fresh-{name}.sst"));
+            let writer_opts = self.store.sst_writer_options(name);
+            let mut w = SstFileWriter::create(&writer_opts);
+            w.open(&path).map_err(rocks("creating an SST file"))?;
+            for (k, v) in pairs {
+                w.put(k, v).map_err(rocks("writing an SST file"))?;
+            }
+            w.finish().map_err(rocks("finishing an SST file"))?;
+            self.store
+                .db
+                .ingest_external_file_cf_opts(self.store.cf(name), &opts, vec![&path])
+                .map_err(rocks("ingesting an SST file"))?;
+            fault_point(&format!("{name}-ingested"));
+        }
+        Ok(true)
+    }
+
     /// Merges each edge family's runs into non-overlapping SST files and ingests them in one call per
     /// family (both families in parallel). Nothing is visible until the watermark moves.
     fn ingest_edge_runs(&mut self) -> Result<()> {
@@ -667,6 +734,17 @@ pub(super) fn rollback_above(store: &TransferStore, wm: Watermark) -> Result<(u6
         let mut it = store.db.raw_iterator_cf_opt(store.cf(cf::ACCT_BY_ID), ro);
         it.seek(keys::account_key(wm.next_account));
         while let Some((k, v)) = it.item() {
+            // Attributes (and their index entries) of an uncommitted account exist only when a bulk
+            // commit ingested them before the crash.
+            if let Some(raw) =
+                store.db.get_cf(store.cf(cf::ACCT_ATTR), k).map_err(rocks("reading an uncommitted account"))?
+            {
+                let id = keys::decode_account_key(k).ok_or_else(|| corrupt("account key", k))?;
+                let attrs = keys::decode_attrs(&raw).ok_or_else(|| corrupt("account attributes", k))?;
+                for (kind, value) in attrs.shared_attributes() {
+                    batch.delete_cf(store.cf(cf::ATTR_INDEX), keys::attr_index_key(kind, value, id));
+                }
+            }
             batch.delete_cf(store.cf(cf::ACCT_BY_EXT), v);
             batch.delete_cf(store.cf(cf::ACCT_ATTR), k);
             batch.delete_cf(store.cf(cf::ACCT_BY_ID), k);
