@@ -136,6 +136,7 @@ bench: build
 	@scripts/bench-link.sh $(BIN) $(BENCH)
 	@scripts/bench-statements.sh $(BIN) $(BENCH)
 	@scripts/bench-api.sh $(BIN) $(BENCH)
+	@scripts/bench-trace-realistic.sh $(BIN) $(BENCH) $(BENCH_PERSONS) $(BENCH_DAYS)
 	$(CARGO) bench --bench store --bench trace --bench finbench
 
 # Ring detection per habits setting (datasets/settings/), with and without the case registry and with half

@@ -109,6 +109,10 @@ pub struct Habits {
     /// threes that share the first one's cash-out cards, a 水房 serving several gangs) instead of its own
     /// cash-out cards: deep accounts that many gangs' cases reach but that pass money on, unlike sinks.
     pub shared_cashout: f64,
+    /// Rings as large gangs run them: fewer, bigger rings (a third as many), 3–5 relay tiers of 6–12 cards,
+    /// 3–5 collectors, 4–8 cash-out cards, and each card splitting what it passes on over 3–6 next cards, so
+    /// a case reaches tens of accounts and a collector is paid by many victims. Drawn only when on.
+    pub wide_rings: bool,
 }
 
 impl Default for Habits {
@@ -124,6 +128,7 @@ impl Default for Habits {
             more_lookalikes: false,
             unlabelled_sinks: false,
             shared_cashout: 0.0,
+            wide_rings: false,
         }
     }
 }

@@ -1095,6 +1095,7 @@ impl Sim {
 
     fn build_rings(&mut self, n: usize) {
         let nr = (n / PERSONS_PER_RING + 2).min(n / 300).max(1);
+        let nr = if self.habits.wide_rings { nr.div_ceil(3) } else { nr };
         for r in 0..nr {
             let ndev = self.rng.random_range(2..=4);
             let devices = (0..ndev).map(|_| self.new_device()).collect();
@@ -1142,18 +1143,27 @@ impl Sim {
                     (remote, c, self.rng.random_range(0..nd) as u8)
                 })
                 .collect();
-            let tiers = weighted(&mut self.rng, &[10, 35, 35, 20]) as u8;
+            let wide = self.habits.wide_rings;
+            let tiers =
+                if wide { self.hrng.random_range(3..=5) } else { weighted(&mut self.rng, &[10, 35, 35, 20]) as u8 };
             let mut slots = Vec::new();
             let mut add = |role, tier, count| {
                 for _ in 0..count {
                     slots.push(Slot { role, tier, mule: NONE, until_day: 0, permanent: false });
                 }
             };
-            add(Role::Collector, 0, self.rng.random_range(2..=3));
+            let (collectors, relays, cashouts) = if wide {
+                (self.hrng.random_range(3..=5), (6, 12), self.hrng.random_range(4..=8))
+            } else {
+                (self.rng.random_range(2..=3), (2, 4), 0)
+            };
+            add(Role::Collector, 0, collectors);
             for t in 1..=tiers {
-                add(Role::Relay, t, self.rng.random_range(2..=4));
+                let n = if wide { self.hrng.random_range(relays.0..=relays.1) } else { self.rng.random_range(2..=4) };
+                add(Role::Relay, t, n);
             }
-            add(Role::Cashout, 0, self.rng.random_range(1..=2));
+            let cashouts = if wide { cashouts } else { self.rng.random_range(1..=2) };
+            add(Role::Cashout, 0, cashouts);
             let notc = self.rng.random_range(1..=2).min(self.otc.len());
             let mut otc = self.otc.clone();
             otc.shuffle(&mut self.rng);
@@ -2096,7 +2106,11 @@ impl Sim {
             return;
         }
         targets.shuffle(&mut self.rng);
-        let k = (weighted(&mut self.rng, &[15, 40, 30, 15]) + 1).min(targets.len());
+        let k = if self.habits.wide_rings {
+            self.hrng.random_range(3..=6usize).min(targets.len())
+        } else {
+            (weighted(&mut self.rng, &[15, 40, 30, 15]) + 1).min(targets.len())
+        };
         let keep = if chance(&mut self.rng, 250) { (e / 100).min(self.rng.random_range(1_00..200_00)) } else { 0 };
         let parts = split(&mut self.rng, e - keep, k);
         for (i, &part) in parts.iter().enumerate() {

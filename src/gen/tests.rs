@@ -654,3 +654,52 @@ fn habits_change_the_world_as_stated() {
         let _ = std::fs::remove_dir_all(d);
     }
 }
+
+/// Mean number of accounts that received some of a case's money, over the world's cases (from the files).
+fn mean_accounts_per_case(dir: &Path) -> f64 {
+    let transfers = Table::read(&dir.join("transfers.csv"));
+    let (id, dst) = (transfers.col("txn_id"), transfers.col("dst"));
+    let to: HashMap<&str, &str> = transfers.rows.iter().map(|r| (r[id].as_str(), r[dst].as_str())).collect();
+    let flows = Table::read(&dir.join("truth/case_flows.csv"));
+    let mut reached: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for r in &flows.rows {
+        reached.entry(r[1].as_str()).or_default().insert(to[r[0].as_str()]);
+    }
+    reached.values().map(|s| s.len() as f64).sum::<f64>() / reached.len().max(1) as f64
+}
+
+#[test]
+fn wide_rings_make_cases_reach_tens_of_accounts_and_keep_the_books() {
+    use super::Habits;
+    let base = WorldConfig { persons: 3000, days: 20, seed: 5, ..WorldConfig::default() };
+    let wide = Habits { wide_rings: true, ..Habits::default() };
+    let (d0, d1) = (temp_dir("rings-default"), temp_dir("rings-wide"));
+    generate(&base, &d0).unwrap();
+    generate(&WorldConfig { habits: wide, ..base.clone() }, &d1).unwrap();
+    let (narrow, broad) = (mean_accounts_per_case(&d0), mean_accounts_per_case(&d1));
+    assert!(broad >= 25.0 && broad >= 2.0 * narrow, "accounts per case: {narrow:.1} by default, {broad:.1} wide");
+    // The books still balance: per case, what truth says is held plus what reached terminals is what was stolen.
+    let cases = Table::read(&d1.join("truth/cases.csv"));
+    let mut kept: HashMap<&str, i64> = HashMap::new();
+    let (holdings, terminals) =
+        (Table::read(&d1.join("truth/holdings.csv")), Table::read(&d1.join("truth/terminals.csv")));
+    for r in &holdings.rows {
+        *kept.entry(r[0].as_str()).or_default() += fen(&r[2]);
+    }
+    for r in &terminals.rows {
+        *kept.entry(r[0].as_str()).or_default() += fen(&r[3]);
+    }
+    for r in &cases.rows {
+        assert_eq!(kept.get(r[0].as_str()).copied().unwrap_or(0), fen(&r[4]), "conservation of {}", r[0]);
+    }
+    // Fewer rings, more cards each.
+    let per_ring = |d: &Path| {
+        let m = Table::read(&d.join("truth/mules.csv"));
+        let rings: BTreeSet<&str> = m.rows.iter().map(|r| r[1].as_str()).collect();
+        m.rows.len() as f64 / rings.len() as f64
+    };
+    assert!(per_ring(&d1) >= 2.0 * per_ring(&d0), "cards per ring {:.1} vs {:.1}", per_ring(&d1), per_ring(&d0));
+    for d in [d0, d1] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
