@@ -498,13 +498,25 @@ fn take(pool: &mut VecDeque<Lot>, amount: i64, rule: Rule) -> Vec<Lot> {
                 taken.extend(pool.drain(..));
             } else if amount > 0 {
                 let (a, t) = (i128::from(amount), i128::from(total));
-                let mut parts: Vec<i64> = pool.iter().map(|l| (a * i128::from(l.amount) / t) as i64).collect();
-                let missing = amount - parts.iter().sum::<i64>();
-                let mut order: Vec<usize> = (0..pool.len()).collect();
-                // Largest remainder first; ties to the earlier lot.
-                order.sort_by_key(|&i| (Reverse(a * i128::from(pool[i].amount) % t), i));
-                for &i in order.iter().take(missing as usize) {
-                    parts[i] += 1;
+                // Each lot's floor share and remainder, computed once (a sort key recomputed them per
+                // comparison: i128 division was most of a proportional trace's time).
+                let mut parts: Vec<i64> = Vec::with_capacity(pool.len());
+                let mut remainders: Vec<(Reverse<i128>, usize)> = Vec::with_capacity(pool.len());
+                for (i, l) in pool.iter().enumerate() {
+                    let x = a * i128::from(l.amount);
+                    parts.push((x / t) as i64);
+                    remainders.push((Reverse(x % t), i));
+                }
+                let missing = (amount - parts.iter().sum::<i64>()) as usize;
+                // The `missing` largest remainders get one fen more; ties to the earlier lot. Keys are
+                // unique, so selecting them is the same as sorting and taking the first `missing`.
+                if missing > 0 {
+                    if missing < remainders.len() {
+                        remainders.select_nth_unstable(missing - 1);
+                    }
+                    for &(_, i) in &remainders[..missing] {
+                        parts[i] += 1;
+                    }
                 }
                 for (lot, part) in pool.iter_mut().zip(&parts) {
                     if *part > 0 {
