@@ -5,8 +5,9 @@ use std::path::Path;
 
 use super::{FinbenchError, Id, Truncation, TruncationOrder, Window};
 
-/// One of the six transfer reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// One of the six transfer reads (in the API's path as `tcr1` … `tcr8`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum Query {
     Tcr1,
     Tcr3,

@@ -332,13 +332,7 @@ impl<'s> IngestSession<'s> {
                     return Ok(Some((EDGE_RUN[side], path)));
                 }
                 let path = self.staging.join(format!("{:06}-{name}.sst", self.chunk_no));
-                let writer_opts = self.store.sst_writer_options(name);
-                let mut w = SstFileWriter::create(&writer_opts);
-                w.open(&path).map_err(rocks("creating an SST file"))?;
-                for (k, v) in pairs {
-                    w.put(k, v).map_err(rocks("writing an SST file"))?;
-                }
-                w.finish().map_err(rocks("finishing an SST file"))?;
+                self.write_sst(name, &path, pairs)?;
                 Ok(Some((*name, path)))
             })
             .collect();
@@ -470,6 +464,17 @@ fn fault_point(point: &str) {
 }
 
 impl IngestSession<'_> {
+    /// One SST file of `family` at `path` from pairs already in key order.
+    fn write_sst(&self, family: &str, path: &std::path::Path, pairs: &[KvRef<'_>]) -> Result<()> {
+        let writer_opts = self.store.sst_writer_options(family);
+        let mut w = SstFileWriter::create(&writer_opts);
+        w.open(path).map_err(rocks("creating an SST file"))?;
+        for (k, v) in pairs {
+            w.put(k, v).map_err(rocks("writing an SST file"))?;
+        }
+        w.finish().map_err(rocks("finishing an SST file"))
+    }
+
     /// Attributes of many accounts this session created (a first accounts file: hundreds of thousands, and
     /// five index entries each) as sorted SST files, not as one huge batch through the memtable (where
     /// inserting them in random key order took most of an accounts load). Ingested before the watermark
@@ -514,13 +519,7 @@ impl IngestSession<'_> {
                 continue;
             }
             let path = self.staging.join(format!("fresh-{name}.sst"));
-            let writer_opts = self.store.sst_writer_options(name);
-            let mut w = SstFileWriter::create(&writer_opts);
-            w.open(&path).map_err(rocks("creating an SST file"))?;
-            for (k, v) in pairs {
-                w.put(k, v).map_err(rocks("writing an SST file"))?;
-            }
-            w.finish().map_err(rocks("finishing an SST file"))?;
+            self.write_sst(name, &path, &pairs)?;
             self.store
                 .db
                 .ingest_external_file_cf_opts(self.store.cf(name), &opts, vec![&path])

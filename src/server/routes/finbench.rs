@@ -9,19 +9,6 @@ use crate::finbench::Answer;
 use crate::server::extract::P;
 use crate::server::{blocking, AppState};
 
-/// The six reads moneytrail answers.
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)] // documents the path parameter's values; the handler takes the text
-pub enum FinbenchRead {
-    Tcr1,
-    Tcr3,
-    Tcr4,
-    Tcr5,
-    Tcr7,
-    Tcr8,
-}
-
 /// One result row; an answer is an array of one read's rows (documentation only: the handler answers
 /// [`Answer`], which serialises as that array).
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -56,7 +43,7 @@ pub struct FinbenchParams {
     threshold: Option<String>,
 }
 
-#[utoipa::path(post, path = "/v1/finbench/{query}", tag = "finbench", params(("query" = inline(FinbenchRead), Path, description = "The read: tcr1, tcr3, tcr4, tcr5, tcr7 or tcr8")), request_body = FinbenchParams, responses((status = 200, description = "The read's result rows, with the spec's field names, in its sort order (the line `moneytrail finbench` prints)", body = Vec<FinbenchRow>), (status = 404, description = "No such read, or the server holds no FinBench snapshot", body = crate::server::openapi::ErrorBody), (status = 422, description = "A parameter is missing or does not parse", body = crate::server::openapi::ErrorBody)))]
+#[utoipa::path(post, path = "/v1/finbench/{query}", tag = "finbench", params(("query" = inline(crate::finbench::Query), Path, description = "The read: tcr1, tcr3, tcr4, tcr5, tcr7 or tcr8")), request_body = FinbenchParams, responses((status = 200, description = "The read's result rows, with the spec's field names, in its sort order (the line `moneytrail finbench` prints)", body = Vec<FinbenchRow>), (status = 404, description = "No such read, or the server holds no FinBench snapshot", body = crate::server::openapi::ErrorBody), (status = 422, description = "A parameter is missing or does not parse", body = crate::server::openapi::ErrorBody)))]
 pub async fn finbench(
     State(s): State<AppState>,
     P(query): P<String>,
