@@ -16,6 +16,10 @@ use moneytrail::store::TransferStore;
 use moneytrail::timefmt::DEFAULT_TZ;
 use moneytrail::trace::{resolve_seeds, trace_downstream, Rule, SeedSpec, TraceParams};
 
+/// The binary's allocator (src/main.rs), so the figures are the server's and the CLI's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn locate() -> (PathBuf, PathBuf) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let db = std::env::var_os("MONEYTRAIL_BENCH_DB").map_or(root.join("target/bench/db"), PathBuf::from);

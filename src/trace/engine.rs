@@ -144,6 +144,11 @@ struct AccountState {
     ledger: Vec<LedgerEvent>,
     cursor: usize,
     pool: VecDeque<Lot>,
+    /// Traced money in `pool` (fen). While it is zero the account's events cannot carry traced money, so
+    /// they are not scheduled (the account is dormant) until a delivery wakes it: see [`Engine::wake`].
+    traced_in_pool: i64,
+    /// Whether the account's next event is in the heap (at most one entry per account).
+    scheduled: bool,
     /// Poison: which victims' money has arrived.
     reached: Vec<bool>,
     reached_account: ReachedAccount,
@@ -310,7 +315,9 @@ impl<G: TransferGraph> Engine<'_, G> {
                 portions.push((CLEAN, amount - explained, seq));
             }
             self.deliveries.insert(seq, Delivery { portions, hop });
-            if !self.states.contains_key(&dst) {
+            if self.states.contains_key(&dst) {
+                self.wake(dst, (ts, seq, 1));
+            } else {
                 self.taint(dst, (ts, seq, 1))?;
             }
             Outcome::Followed
@@ -324,11 +331,12 @@ impl<G: TransferGraph> Engine<'_, G> {
     /// Loads an account's ledger when traced money first reaches it, and replays its history before
     /// `at` as clean money.
     fn taint(&mut self, id: AccountId, at: (i64, Seq, u8)) -> Result<(), TraceError> {
-        let mut ledger = Vec::new();
         let as_of = self.p.as_of_ms;
-        for (dir, out) in [(Direction::Out, true), (Direction::In, false)] {
-            self.g.for_each_edge(id, dir, i64::MIN, as_of, &mut |e| {
-                ledger.push(LedgerEvent {
+        // Each direction comes in (ts, seq) order: one merge, not a sort, makes the ledger.
+        let [outs, ins] = [(Direction::Out, true), (Direction::In, false)].map(|(dir, out)| {
+            let mut events = Vec::new();
+            let read = self.g.for_each_edge(id, dir, i64::MIN, as_of, &mut |e| {
+                events.push(LedgerEvent {
                     ts_ms: e.ts_ms,
                     seq: e.seq,
                     out,
@@ -337,10 +345,12 @@ impl<G: TransferGraph> Engine<'_, G> {
                     channel: e.channel,
                 });
                 true
-            })?;
-        }
-        let has_outgoing_records = ledger.iter().any(|e| e.out) || self.g.has_edges(id, Direction::Out)?;
-        ledger.sort_by_key(LedgerEvent::key);
+            });
+            read.map(|()| events)
+        });
+        let (outs, ins) = (outs?, ins?);
+        let has_outgoing_records = !outs.is_empty() || self.g.has_edges(id, Direction::Out)?;
+        let ledger = merge_by_key(outs, ins);
         let mut cps: Vec<AccountId> = ledger.iter().map(|e| e.counterparty).collect();
         cps.sort_unstable();
         cps.dedup();
@@ -350,6 +360,8 @@ impl<G: TransferGraph> Engine<'_, G> {
             ledger,
             cursor: 0,
             pool: VecDeque::new(),
+            traced_in_pool: 0,
+            scheduled: false,
             reached: vec![false; nv],
             reached_account: ReachedAccount {
                 id,
@@ -370,8 +382,49 @@ impl<G: TransferGraph> Engine<'_, G> {
             st.pool.push_back(Lot { label: CLEAN, amount: opening, origin: OPENING_BALANCE });
         }
         // Replay: everything before `at` is clean (no traced money had reached the account).
-        while st.cursor < st.ledger.len() && st.ledger[st.cursor].key() < at {
-            let ev = st.ledger[st.cursor];
+        let history = st.ledger.partition_point(|ev| ev.key() < at);
+        if self.p.rule == Rule::Proportional {
+            // Rounding is per lot, so the lots' split matters: replay them one by one.
+            for ev in &st.ledger[..history] {
+                if ev.out {
+                    take(&mut st.pool, ev.amount, self.p.rule);
+                } else {
+                    st.pool.push_back(Lot { label: CLEAN, amount: ev.amount, origin: ev.seq });
+                }
+            }
+        } else {
+            // An all-clean pool under FIFO, LIFO or poison is only its total: what leaves takes from it,
+            // never below zero (as `take` does), and the amounts it later gives up are the same whether
+            // that total is one lot or many (clean lots' origins are never reported).
+            let mut clean: i64 = st.pool.iter().map(|l| l.amount).sum();
+            for ev in &st.ledger[..history] {
+                clean = if ev.out { (clean - ev.amount).max(0) } else { clean + ev.amount };
+            }
+            st.pool.clear();
+            if clean > 0 {
+                st.pool.push_back(Lot { label: CLEAN, amount: clean, origin: OPENING_BALANCE });
+            }
+        }
+        st.cursor = history;
+        if let Some(ev) = st.ledger.get(st.cursor) {
+            let (ts, seq, side) = ev.key();
+            self.heap.push(Reverse((ts, seq, side, id)));
+            st.scheduled = true;
+        }
+        self.states.insert(id, st);
+        Ok(())
+    }
+
+    /// Brings a dormant account up to the delivery at `at` and schedules it again. Its events before
+    /// `at` carried no traced money (its pool held none), so they are replayed here as clean money,
+    /// outside the heap: the same pool results as stepping through them, at a fraction of the cost
+    /// (most of a rented card's ledger is its everyday life).
+    fn wake(&mut self, id: AccountId, at: (i64, Seq, u8)) {
+        let Some(st) = self.states.get_mut(&id) else { return };
+        if st.scheduled {
+            return;
+        }
+        while let Some(ev) = st.ledger.get(st.cursor).filter(|ev| ev.key() < at) {
             if ev.out {
                 take(&mut st.pool, ev.amount, self.p.rule);
             } else {
@@ -382,9 +435,8 @@ impl<G: TransferGraph> Engine<'_, G> {
         if let Some(ev) = st.ledger.get(st.cursor) {
             let (ts, seq, side) = ev.key();
             self.heap.push(Reverse((ts, seq, side, id)));
+            st.scheduled = true;
         }
-        self.states.insert(id, st);
-        Ok(())
     }
 
     /// Processes the next ledger event of a reached account.
@@ -392,10 +444,25 @@ impl<G: TransferGraph> Engine<'_, G> {
         let Some(st) = self.states.get_mut(&id) else { return Ok(()) };
         let ev = st.ledger[st.cursor];
         st.cursor += 1;
-        if let Some(next) = st.ledger.get(st.cursor) {
-            let (ts, seq, side) = next.key();
-            self.heap.push(Reverse((ts, seq, side, id)));
+        st.scheduled = false;
+        self.process(id, ev)?;
+        // Poison follows every later outflow of a reached account; the other rules only while traced
+        // money is in its pool.
+        let st = self.states.get_mut(&id).expect("stepped account has a state");
+        if !st.scheduled && (self.p.rule == Rule::Poison || st.traced_in_pool > 0) {
+            if let Some(next) = st.ledger.get(st.cursor) {
+                let (ts, seq, side) = next.key();
+                self.heap.push(Reverse((ts, seq, side, id)));
+                st.scheduled = true;
+            }
         }
+        Ok(())
+    }
+
+    /// One ledger event of a reached account: an arrival joins the pool; a departure takes from it by
+    /// the rule and routes what it carries.
+    fn process(&mut self, id: AccountId, ev: LedgerEvent) -> Result<(), TraceError> {
+        let st = self.states.get_mut(&id).expect("processed account has a state");
         if !ev.out {
             match self.deliveries.remove(&ev.seq) {
                 Some(d) => {
@@ -418,6 +485,7 @@ impl<G: TransferGraph> Engine<'_, G> {
                         st.pool.push_back(Lot { label: v, amount: a, origin: ev.seq });
                     }
                     ra.deliveries.push((ev.seq, traced_total));
+                    st.traced_in_pool += traced_total;
                     if ev.amount > delivered {
                         st.pool.push_back(Lot { label: CLEAN, amount: ev.amount - delivered, origin: ev.seq });
                     }
@@ -437,6 +505,9 @@ impl<G: TransferGraph> Engine<'_, G> {
         }
         for &(v, a, _) in portions.iter().filter(|p| p.0 != CLEAN) {
             st.reached_account.traced_out[v as usize] += a;
+            if self.p.rule != Rule::Poison {
+                st.traced_in_pool -= a;
+            }
         }
         let hop = st.reached_account.hop;
         self.route(ev.seq, ev.ts_ms, id, ev.counterparty, ev.amount, ev.channel, hop, portions, false)
@@ -464,6 +535,29 @@ impl<G: TransferGraph> Engine<'_, G> {
             transfers: self.transfers,
             totals: self.totals,
         })
+    }
+}
+
+/// Merges two ledgers, each sorted by [`LedgerEvent::key`], into one.
+fn merge_by_key(a: Vec<LedgerEvent>, b: Vec<LedgerEvent>) -> Vec<LedgerEvent> {
+    let mut merged = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => {
+                if x.key() <= y.key() {
+                    a.next()
+                } else {
+                    b.next()
+                }
+            }
+            (Some(_), None) => a.next(),
+            (None, _) => b.next(),
+        };
+        match next {
+            Some(ev) => merged.push(ev),
+            None => return merged,
+        }
     }
 }
 
