@@ -13,7 +13,7 @@
 #   fuzz     cargo-fuzz (make fuzz-smoke)
 #   schema   python3 with venv, and schemathesis in target/st-venv (make api-schema)
 #   browser  Debian's chromium, a CJK font, node >= 18 with npm, the pinned playwright-core (make browser)
-#   bench    GNU time, wrk, curl, and DuckDB in target/bench-venv (make bench)
+#   bench    GNU time, wrk, curl, and DuckDB and NetworkX in target/bench-venv (make bench)
 #
 # Idempotent and quiet when everything is present.
 set -euo pipefail
@@ -24,6 +24,7 @@ ST_VERSION=4.32.5                      # schemathesis, pinned
 ST_VENV=$ROOT/target/st-venv
 CHROMIUM=${MT_CHROMIUM:-/usr/bin/chromium}
 DUCKDB_VERSION=1.4.2                   # the bench's side-by-side loader, pinned
+NETWORKX_VERSION=3.4.2                 # the trace bench's in-memory comparison, pinned
 BENCH_VENV=$ROOT/target/bench-venv
 NODE_MIN_MAJOR=18                      # playwright-core's engines.node
 
@@ -136,6 +137,18 @@ probe_schemathesis() {
   fi
 }
 
+# scripts/bench_trace_http.py answers the trace bench's reach question with this venv's networkx.
+probe_networkx() {
+  local v
+  v=$("$BENCH_VENV/bin/python" -c 'import networkx; print(networkx.__version__)' 2>/dev/null || true)
+  if [ "$v" = "$NETWORKX_VERSION" ]; then
+    echo "networkx: found $BENCH_VENV/bin/python with networkx $v"
+  else
+    echo "networkx: missing (looked for \`$BENCH_VENV/bin/python -c 'import networkx'\` = $NETWORKX_VERSION; found '${v:-nothing}')"
+    return 1
+  fi
+}
+
 # scripts/bench-ingest.sh loads the same CSV with this venv's python and duckdb, at the pinned version.
 probe_duckdb() {
   local v
@@ -235,7 +248,7 @@ probes_of() {
     fuzz) echo probe_cargo_fuzz ;;
     schema) echo probe_python_venv probe_schemathesis ;;
     browser) echo probe_chromium probe_cjk_font probe_node probe_playwright ;;
-    bench) echo probe_gnu_time probe_wrk probe_curl probe_python_venv probe_duckdb ;;
+    bench) echo probe_gnu_time probe_wrk probe_curl probe_python_venv probe_duckdb probe_networkx ;;
     *) echo "install-deps: unknown part '$1' (build, fuzz, schema, browser, bench)" >&2; exit 2 ;;
   esac
 }
@@ -277,6 +290,10 @@ install_part() {
       if ! probe_duckdb >/dev/null; then
         python3 -m venv "$BENCH_VENV"
         "$BENCH_VENV/bin/pip" install --quiet "duckdb==$DUCKDB_VERSION"
+      fi
+      if ! probe_networkx >/dev/null; then
+        [ -x "$BENCH_VENV/bin/pip" ] || python3 -m venv "$BENCH_VENV"
+        "$BENCH_VENV/bin/pip" install --quiet "networkx==$NETWORKX_VERSION"
       fi
       ;;
   esac
