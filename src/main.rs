@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use moneytrail::app;
 use moneytrail::ingest::{self, ColumnMapping, IngestOptions};
-use moneytrail::output::{render, OutputFormat, Report};
+use moneytrail::output::{render, spreadsheet_safe, OutputFormat, Report};
 use moneytrail::store::TransferStore;
 use moneytrail::timefmt::{parse_ts, parse_tz};
 
@@ -636,13 +636,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     w.write_record(std::iter::once("account".to_string()).chain(m.keys().cloned()))?;
                 }
                 let cell = |v: &serde_json::Value| match v {
-                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::String(s) => spreadsheet_safe(s).into_owned(),
                     serde_json::Value::Null => String::new(),
                     other => other.to_string(),
                 };
-                w.write_record(
-                    std::iter::once(view.account_external(f.id)?.unwrap_or_default()).chain(m.values().map(cell)),
-                )?;
+                let account = view.account_external(f.id)?.unwrap_or_default();
+                w.write_record(std::iter::once(spreadsheet_safe(&account).into_owned()).chain(m.values().map(cell)))?;
             }
             w.flush()?;
             Ok(ExitCode::SUCCESS)
@@ -1081,7 +1080,7 @@ fn write_scores(view: &moneytrail::store::StoreView<'_>, scores: &[f64], out: &s
     w.write_record(["account", "score"])?;
     for i in order {
         let name = view.account_external(i as u32)?.unwrap_or_default();
-        w.write_record([name, format!("{:.4}", scores[i])])?;
+        w.write_record([spreadsheet_safe(&name).into_owned(), format!("{:.4}", scores[i])])?;
     }
     w.flush().with_context(|| format!("--scores {}", out.display()))?;
     Ok(())

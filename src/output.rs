@@ -1,6 +1,7 @@
 //! Rendering query results as a terminal table, CSV or JSON. JSON is the stable, documented form (the
 //! API serves the same); tables are for people; CSV carries a report's main table.
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use serde::Serialize;
@@ -64,9 +65,10 @@ pub fn render(out: &mut impl Write, format: OutputFormat, report: &impl Report) 
         OutputFormat::Csv => {
             let s = report.csv_section();
             let mut w = csv::Writer::from_writer(out);
-            w.write_record(&s.headers).map_err(std::io::Error::other)?;
+            w.write_record(s.headers.iter().map(|h| spreadsheet_safe(h).into_owned()))
+                .map_err(std::io::Error::other)?;
             for r in &s.rows {
-                w.write_record(r).map_err(std::io::Error::other)?;
+                w.write_record(r.iter().map(|c| spreadsheet_safe(c).into_owned())).map_err(std::io::Error::other)?;
             }
             w.flush()
         }
@@ -83,6 +85,26 @@ pub fn render(out: &mut impl Write, format: OutputFormat, report: &impl Report) 
             Ok(())
         }
     }
+}
+
+/// A CSV cell a spreadsheet will not run as a formula. Account ids, names and memos come from bank data
+/// anyone can shape (a holder name `=HYPERLINK(…)`), and investigators open these files in spreadsheets:
+/// text starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading apostrophe, as the web
+/// view's export does. Plain decimal numbers such as `-12.50` stay as they are: they are not formulas, and
+/// the programs that read these files parse them.
+pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_plain_decimal(cell) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+/// `-?digits(.digits)?`
+fn is_plain_decimal(s: &str) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    !int.is_empty() && !frac.is_empty() && int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
 }
 
 fn write_table(out: &mut impl Write, s: &Section) -> std::io::Result<()> {
@@ -122,4 +144,60 @@ fn write_table(out: &mut impl Write, s: &Section) -> std::io::Result<()> {
         writeln!(out, "(none)")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct OneTable(Vec<Vec<String>>);
+
+    impl Serialize for OneTable {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_unit()
+        }
+    }
+
+    impl Report for OneTable {
+        fn sections(&self) -> Vec<Section> {
+            let mut s = Section::new("t", &["account", "amount"]);
+            for r in &self.0 {
+                s.row(r.clone());
+            }
+            vec![s]
+        }
+    }
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_are_defused() {
+        let cell = |s: &str| vec![s.to_string(), "1.00".to_string()];
+        let report = OneTable(vec![
+            cell("=HYPERLINK(\"http://x\",\"a\")"),
+            cell("+8613800000000"),
+            cell("-1+1"),
+            cell("@SUM(A1)"),
+            cell("\tcmd"),
+            cell("-12.50"),
+            cell("6222021234"),
+            cell("李四"),
+        ]);
+        let mut out = Vec::new();
+        render(&mut out, OutputFormat::Csv, &report).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let firsts: Vec<String> =
+            csv::Reader::from_reader(text.as_bytes()).records().map(|r| r.unwrap()[0].to_string()).collect();
+        assert_eq!(
+            firsts,
+            [
+                "'=HYPERLINK(\"http://x\",\"a\")",
+                "'+8613800000000",
+                "'-1+1",
+                "'@SUM(A1)",
+                "'\tcmd",
+                "-12.50",
+                "6222021234",
+                "李四"
+            ]
+        );
+    }
 }

@@ -384,22 +384,18 @@ impl TraceReport {
             levels.entry(a.hop).or_default().push(a);
         }
         for s in &self.seeds {
-            out.push_str(&format!(
-                "  \"{}\" [label=\"victim\\n{}\", style=filled, fillcolor=\"#f4cccc\"];\n",
-                s.victim, s.victim
-            ));
+            let v = dot_escape(&s.victim);
+            out.push_str(&format!("  \"{v}\" [label=\"victim\\n{v}\", style=filled, fillcolor=\"#f4cccc\"];\n"));
         }
         for (hop, accts) in &levels {
             out.push_str(&format!("  subgraph level{hop} {{ rank=same;\n"));
             for a in accts {
+                let id = dot_escape(&a.account);
                 let (fill, label) = match a.terminal {
-                    Some(k) => ("#d9d9d9", format!("{}\\n{} · received {}", a.account, k, a.traced_in)),
-                    None => ("#fff2cc", format!("{}\\nL{} · held {}", a.account, a.hop, a.held)),
+                    Some(k) => ("#d9d9d9", format!("{id}\\n{k} · received {}", a.traced_in)),
+                    None => ("#fff2cc", format!("{id}\\nL{} · held {}", a.hop, a.held)),
                 };
-                out.push_str(&format!(
-                    "    \"{}\" [label=\"{}\", style=filled, fillcolor=\"{}\"];\n",
-                    a.account, label, fill
-                ));
+                out.push_str(&format!("    \"{id}\" [label=\"{label}\", style=filled, fillcolor=\"{fill}\"];\n"));
             }
             out.push_str("  }\n");
         }
@@ -411,6 +407,7 @@ impl TraceReport {
         }
         let max = agg.values().map(|(f, _)| f.0).max().unwrap_or(1).max(1) as f64;
         for ((s, d), (f, n)) in agg {
+            let (s, d) = (dot_escape(s), dot_escape(d));
             let width = 1.0 + 5.0 * (f.0 as f64 / max);
             out.push_str(&format!(
                 "  \"{s}\" -> \"{d}\" [label=\"{f}{}\", penwidth={width:.1}];\n",
@@ -420,6 +417,22 @@ impl TraceReport {
         out.push_str("}\n");
         out
     }
+}
+
+/// Text for inside a DOT double-quoted string. Account ids come from bank data: a `"` would end the
+/// string and let the rest become Graphviz attributes (an SVG `href`), a backslash would start one of
+/// Graphviz's label escapes, a newline would end the statement.
+pub fn dot_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' | '\r' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 impl Report for TraceReport {
