@@ -74,11 +74,15 @@ pub enum AmountError {
     BadGrouping,
     #[error("amount must be positive")]
     NotPositive,
-    #[error("amount too large")]
+    #[error("amount too large (at most 9,999,999,999,999.99 yuan: more than any bank books in one entry)")]
     TooLarge,
 }
 
-/// Parses decimal yuan (`1299`, `1,299.5`, `¥1,299.00`, `+12.30`) into fen.
+/// The largest amount accepted anywhere (fen): 13 digits of yuan, beyond any amount a bank books in one
+/// entry. Bounding every amount keeps sums of thousands of them inside i64 (they are checked anyway).
+pub const MAX_AMOUNT_FEN: i64 = 999_999_999_999_999;
+
+/// Parses decimal yuan (`1299`, `1,299.5`, `¥1,299.00`, `+12.30`) into fen, at most [`MAX_AMOUNT_FEN`].
 ///
 /// Strict on purpose: `12,99` is rejected rather than guessed (European decimal comma or a typo?), and
 /// so is a third decimal, because silently rounding an investigator's evidence is worse than rejecting
@@ -152,7 +156,10 @@ pub fn parse_yuan(input: &str) -> Result<i64, AmountError> {
             }
         }
     };
-    yuan.checked_mul(100).and_then(|v| v.checked_add(fen_part)).ok_or(AmountError::TooLarge)
+    yuan.checked_mul(100)
+        .and_then(|v| v.checked_add(fen_part))
+        .filter(|v| *v <= MAX_AMOUNT_FEN)
+        .ok_or(AmountError::TooLarge)
 }
 
 /// [`parse_yuan`], and the amount must be above zero: a transfer of nothing is not a transfer.
@@ -196,6 +203,7 @@ mod tests {
         assert_eq!(parse_yuan("12."), Ok(1200));
         assert_eq!(parse_yuan("12.300"), Ok(1230));
         assert_eq!(parse_yuan(" 7 "), Ok(700));
+        assert_eq!(parse_yuan("9,999,999,999,999.99"), Ok(MAX_AMOUNT_FEN));
     }
 
     #[test]
@@ -209,6 +217,9 @@ mod tests {
         assert_eq!(parse_yuan("."), Err(AmountError::NotANumber));
         assert_eq!(parse_yuan("-5"), Err(AmountError::NotPositive));
         assert_eq!(parse_yuan("99999999999999999999"), Err(AmountError::TooLarge));
+        // Fits in i64 fen, but no bank books it: a sum of ten thousand of them would wrap.
+        assert_eq!(parse_yuan("10000000000000"), Err(AmountError::TooLarge));
+        assert_eq!(parse_yuan("92233720368547758.07"), Err(AmountError::TooLarge));
         assert_eq!(parse_positive_yuan("0.00"), Err(AmountError::NotPositive));
     }
 
@@ -222,7 +233,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn format_then_parse_round_trips(fen in 1i64..i64::MAX / 1000) {
+        fn format_then_parse_round_trips(fen in 1i64..=MAX_AMOUNT_FEN) {
             prop_assert_eq!(parse_yuan(&Fen(fen).to_string()), Ok(fen));
             let back: Fen = serde_json::from_str(&serde_json::to_string(&Fen(fen)).unwrap()).unwrap();
             prop_assert_eq!(back, Fen(fen));

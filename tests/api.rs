@@ -135,6 +135,26 @@ async fn auth_roles_and_errors() {
     assert_eq!(call(s, "GET", "/v1/nowhere", Some(ANALYST), None).await.0, StatusCode::NOT_FOUND);
 }
 
+/// One request may not take the server's memory: seeds and victims per trace are capped (documented in
+/// the schema), and the answer says so before any work is done.
+#[tokio::test]
+async fn seed_and_victim_lists_are_capped() {
+    let f = fixture();
+    let s = &f.state;
+    let ids = |n: usize| (0..n).map(|i| format!("\"T{i:08}\"")).collect::<Vec<_>>().join(",");
+    let body = format!(r#"{{"seed_txn_ids":[{}]}}"#, ids(moneytrail::trace::MAX_SEEDS + 1));
+    let (st, answer) = call(s, "POST", "/v1/trace", Some(ANALYST), Some(&body)).await;
+    assert_eq!((st, answer["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("seed_txn_ids")), "{answer}");
+    assert!(answer["error"]["message"].as_str().unwrap().contains("at most 5000"), "{answer}");
+    let body = format!(r#"{{"victims":[{}],"from":"2026-01-01T00:00:00Z","to":"2026-02-01T00:00:00Z"}}"#, ids(1001));
+    let (st, answer) = call(s, "POST", "/v1/freeze", Some(ANALYST), Some(&body)).await;
+    assert_eq!((st, answer["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("victims")), "{answer}");
+    // At the cap the request is taken (and fails later for its own reason: these ids are unknown).
+    let body = format!(r#"{{"seed_txn_ids":[{}]}}"#, ids(moneytrail::trace::MAX_SEEDS));
+    let (st, answer) = call(s, "POST", "/v1/trace", Some(ANALYST), Some(&body)).await;
+    assert_eq!((st, answer["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("seed_txn_ids")));
+}
+
 /// Runs the CLI binary on the fixture's store (a read-only open beside the server's) and parses its JSON.
 fn cli_json(f: &Fixture, args: &[&str]) -> serde_json::Value {
     let db = f._dir.path().join("db");

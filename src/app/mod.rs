@@ -85,6 +85,9 @@ impl From<TraceError> for AppError {
             }
             TraceError::NoSeeds(m) => AppError::unprocessable("seed_txn_ids", m),
             TraceError::BadParams(m) => AppError::bad_input("hops", m),
+            e @ TraceError::TooManyGiven { field, .. } => AppError::bad_input(field, e.to_string()),
+            e @ TraceError::TooManySeeds { .. } => AppError::unprocessable("victims", e.to_string()),
+            e @ TraceError::AmountOverflow => AppError::unprocessable("seed_txn_ids", e.to_string()),
             TraceError::Graph(g) => AppError::internal(g),
         }
     }

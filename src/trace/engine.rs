@@ -216,7 +216,7 @@ pub fn trace_downstream<G: TransferGraph>(g: &G, seeds: &[Seq], params: &TracePa
     while let Some(Reverse((ts, seq, side, account))) = e.heap.pop() {
         if let Some(t) = seeds_by_seq.get(&seq).filter(|t| side == 0 && t.src == account) {
             let victim = e.victim_of[&t.src];
-            e.totals[victim as usize].seed += t.amount_fen;
+            add(&mut e.totals[victim as usize].seed, t.amount_fen)?;
             let channel = t.channel.kind();
             e.route(seq, ts, t.src, t.dst, t.amount_fen, channel, 0, vec![(victim, t.amount_fen, seq)], true)?;
             continue;
@@ -263,24 +263,24 @@ impl<G: TransferGraph> Engine<'_, G> {
         let mut traced = vec![0i64; nv];
         let mut sources: FxHashMap<Seq, i64> = FxHashMap::default();
         for &(v, a, origin) in portions.iter().filter(|p| p.0 != CLEAN) {
-            traced[v as usize] += a;
+            add(&mut traced[v as usize], a)?;
             if !is_seed {
-                *sources.entry(origin).or_default() += a;
+                add(sources.entry(origin).or_default(), a)?;
             }
         }
-        let total: i64 = traced.iter().sum();
+        let total = checked_sum(traced.iter().copied())?;
         if total == 0 {
             return Ok(());
         }
         let hop = src_hop + 1;
         let outcome = if !is_seed && hop > self.p.hops {
             for (v, a) in traced.iter().enumerate() {
-                self.totals[v].beyond_hops += a;
+                add(&mut self.totals[v].beyond_hops, *a)?;
             }
             Outcome::BeyondHops
         } else if self.victim_of.contains_key(&dst) {
             for (v, a) in traced.iter().enumerate() {
-                self.totals[v].returned += a;
+                add(&mut self.totals[v].returned, *a)?;
             }
             Outcome::Returned
         } else if let Some(kind) = self.terminal_kind(dst, channel)? {
@@ -292,25 +292,25 @@ impl<G: TransferGraph> Engine<'_, G> {
             });
             entry.hop = entry.hop.min(hop);
             for (v, a) in traced.iter().enumerate() {
-                entry.received[v] += a;
-                self.totals[v].terminals += a;
+                add(&mut entry.received[v], *a)?;
+                add(&mut self.totals[v].terminals, *a)?;
             }
             Outcome::Terminal(kind)
         } else if self.p.scope.as_ref().is_some_and(|scope| !scope.contains(&dst)) {
             // Outside the caller's scope (upstream): not followed, counted with what is beyond the limit.
             for (v, a) in traced.iter().enumerate() {
-                self.totals[v].beyond_hops += a;
+                add(&mut self.totals[v].beyond_hops, *a)?;
             }
             Outcome::BeyondHops
         } else if !is_seed && total < self.p.min_amount_fen {
             for (v, a) in traced.iter().enumerate() {
-                self.totals[v].below_cutoff += a;
+                add(&mut self.totals[v].below_cutoff, *a)?;
             }
             Outcome::BelowCutoff
         } else {
             // What the pool cannot explain is the sender's own clean money, after what it took.
             let mut portions = portions;
-            let explained: i64 = portions.iter().map(|p| p.1).sum();
+            let explained = checked_sum(portions.iter().map(|p| p.1))?;
             if amount > explained {
                 portions.push((CLEAN, amount - explained, seq));
             }
@@ -398,7 +398,11 @@ impl<G: TransferGraph> Engine<'_, G> {
             // that total is one lot or many (clean lots' origins are never reported).
             let mut clean: i64 = st.pool.iter().map(|l| l.amount).sum();
             for ev in &st.ledger[..history] {
-                clean = if ev.out { (clean - ev.amount).max(0) } else { clean + ev.amount };
+                clean = if ev.out {
+                    (clean - ev.amount).max(0)
+                } else {
+                    clean.checked_add(ev.amount).ok_or(TraceError::AmountOverflow)?
+                };
             }
             st.pool.clear();
             if clean > 0 {
@@ -477,15 +481,15 @@ impl<G: TransferGraph> Engine<'_, G> {
                     let mut delivered = 0;
                     for &(v, a, _) in &d.portions {
                         if v != CLEAN {
-                            ra.traced_in[v as usize] += a;
+                            add(&mut ra.traced_in[v as usize], a)?;
                             st.reached[v as usize] = true;
-                            traced_total += a;
+                            add(&mut traced_total, a)?;
                         }
-                        delivered += a;
+                        add(&mut delivered, a)?;
                         st.pool.push_back(Lot { label: v, amount: a, origin: ev.seq });
                     }
                     ra.deliveries.push((ev.seq, traced_total));
-                    st.traced_in_pool += traced_total;
+                    add(&mut st.traced_in_pool, traced_total)?;
                     if ev.amount > delivered {
                         st.pool.push_back(Lot { label: CLEAN, amount: ev.amount - delivered, origin: ev.seq });
                     }
@@ -504,7 +508,7 @@ impl<G: TransferGraph> Engine<'_, G> {
             return Ok(());
         }
         for &(v, a, _) in portions.iter().filter(|p| p.0 != CLEAN) {
-            st.reached_account.traced_out[v as usize] += a;
+            add(&mut st.reached_account.traced_out[v as usize], a)?;
             if self.p.rule != Rule::Poison {
                 st.traced_in_pool -= a;
             }
@@ -519,8 +523,8 @@ impl<G: TransferGraph> Engine<'_, G> {
             if self.p.rule != Rule::Poison {
                 for lot in &st.pool {
                     if lot.label != CLEAN {
-                        st.reached_account.held[lot.label as usize] += lot.amount;
-                        self.totals[lot.label as usize].held += lot.amount;
+                        add(&mut st.reached_account.held[lot.label as usize], lot.amount)?;
+                        add(&mut self.totals[lot.label as usize].held, lot.amount)?;
                     }
                 }
             }
@@ -536,6 +540,17 @@ impl<G: TransferGraph> Engine<'_, G> {
             totals: self.totals,
         })
     }
+}
+
+/// `acc += a`, or the trace stops with [`TraceError::AmountOverflow`]: a sum of bank amounts beyond what
+/// i64 fen holds is not evidence, and release builds would otherwise wrap it silently.
+fn add(acc: &mut i64, a: i64) -> Result<(), TraceError> {
+    *acc = acc.checked_add(a).ok_or(TraceError::AmountOverflow)?;
+    Ok(())
+}
+
+fn checked_sum(amounts: impl Iterator<Item = i64>) -> Result<i64, TraceError> {
+    amounts.into_iter().try_fold(0i64, |acc, a| acc.checked_add(a).ok_or(TraceError::AmountOverflow))
 }
 
 /// Merges two ledgers, each sorted by [`LedgerEvent::key`], into one.

@@ -150,9 +150,25 @@ pub enum TraceError {
     NoSeeds(String),
     #[error("{0}")]
     BadParams(String),
+    /// More seeds or victims than one request may name ([`MAX_SEEDS`], [`MAX_VICTIMS`]).
+    #[error("{field}: {given} given, at most {max} per trace")]
+    TooManyGiven { field: &'static str, given: usize, max: usize },
+    /// The victims' payments in the window are more than [`MAX_SEEDS`].
+    #[error("the victims' payments in the window are {found} transfers, more than the {max} one trace may start from: narrow the window or name the seeds")]
+    TooManySeeds { found: usize, max: usize },
+    /// A sum of amounts passed what i64 fen can hold: hostile or corrupt data, not a trace.
+    #[error("amounts in these ledgers sum beyond 92,233,720,368,547,758.07 yuan: the data is not a bank's")]
+    AmountOverflow,
     #[error(transparent)]
     Graph(#[from] GraphError),
 }
+
+/// Most seed transfers one trace may start from. A case has a handful, a linked series (串并) hundreds;
+/// the engine keeps a share per victim for every transfer it traces, so an unbounded list lets one
+/// request take the server's memory (a 1 MB body of 62,000 seeds took 1.2 GB).
+pub const MAX_SEEDS: usize = 5_000;
+/// Most victim accounts one trace may name.
+pub const MAX_VICTIMS: usize = 1_000;
 
 /// A trace option given as text (CLI flags, API fields) that does not parse or is out of range.
 #[derive(Debug, thiserror::Error)]
@@ -246,6 +262,12 @@ pub fn is_own_account(victim: &crate::model::AccountAttrs, other: &crate::model:
 
 /// Resolves a seed specification to transfer sequence numbers, in time order.
 pub fn resolve_seeds<G: TransferGraph>(g: &G, spec: &SeedSpec, as_of_ms: i64) -> Result<Vec<Seq>, TraceError> {
+    if spec.txn_ids.len() > MAX_SEEDS {
+        return Err(TraceError::TooManyGiven { field: "seed_txn_ids", given: spec.txn_ids.len(), max: MAX_SEEDS });
+    }
+    if spec.victims.len() > MAX_VICTIMS {
+        return Err(TraceError::TooManyGiven { field: "victims", given: spec.victims.len(), max: MAX_VICTIMS });
+    }
     let mut seeds: Vec<(i64, Seq)> = Vec::new();
     for id in &spec.txn_ids {
         let (seq, t) = g.transfer_by_txn_id(id)?.ok_or_else(|| TraceError::UnknownSeed(id.clone()))?;
@@ -268,6 +290,9 @@ pub fn resolve_seeds<G: TransferGraph>(g: &G, spec: &SeedSpec, as_of_ms: i64) ->
     }
     seeds.sort_unstable();
     seeds.dedup();
+    if seeds.len() > MAX_SEEDS {
+        return Err(TraceError::TooManySeeds { found: seeds.len(), max: MAX_SEEDS });
+    }
     if seeds.is_empty() {
         return Err(TraceError::NoSeeds(
             "give --seed-txn, or --victim with a --from/--to window holding the victim's payments".into(),

@@ -37,6 +37,47 @@ fn victim_seeds_leave_out_payments_to_own_accounts() {
     assert_eq!(resolve_seeds(&g, &spec, i64::MAX).unwrap(), vec![2]);
 }
 
+/// Sums of bank amounts that pass i64 are refused with an error, not wrapped into a plausible figure:
+/// poison counts every outflow in full (10,000 withdrawals of the largest amount), and a card's clean
+/// history is summed before the stolen money arrives.
+#[test]
+fn sums_beyond_i64_are_an_error_not_a_wrapped_amount() {
+    use crate::money::MAX_AMOUNT_FEN;
+    let mut g = MemGraph::new();
+    g.set_kind(ATM, AccountKind::Atm);
+    g.add(1, 10, V, B, MAX_AMOUNT_FEN, Channel::Transfer); // seed
+    for i in 0..10_000u64 {
+        g.add(2 + i, 20 + i as i64, B, ATM, MAX_AMOUNT_FEN, Channel::AtmWithdrawal);
+    }
+    assert!(matches!(trace_downstream(&g, &[1], &params(Rule::Poison)), Err(TraceError::AmountOverflow)));
+    // Under the conserving rules what leaves is bounded by what arrived: no overflow, no error.
+    let t = trace_downstream(&g, &[1], &params(Rule::Fifo)).unwrap();
+    assert!(t.conserved());
+    assert_eq!(t.totals[0].terminals, MAX_AMOUNT_FEN);
+
+    let mut g = MemGraph::new();
+    for i in 0..10_000u64 {
+        g.add(1 + i, i as i64, 9, C, MAX_AMOUNT_FEN, Channel::Transfer);
+    }
+    g.add(20_000, 20_000, V, C, 100, Channel::Transfer); // seed, after C's clean history
+    assert!(matches!(trace_downstream(&g, &[20_000], &params(Rule::Fifo)), Err(TraceError::AmountOverflow)));
+}
+
+#[test]
+fn seed_lists_are_capped() {
+    let mut g = MemGraph::new();
+    for i in 0..(MAX_SEEDS as u64 + 1) {
+        g.add(i, i as i64, V, B, 100, Channel::Transfer);
+    }
+    let named = SeedSpec { txn_ids: (0..=MAX_SEEDS).map(|i| format!("#{i}")).collect(), ..Default::default() };
+    assert!(matches!(
+        resolve_seeds(&g, &named, i64::MAX),
+        Err(TraceError::TooManyGiven { field: "seed_txn_ids", given, max: MAX_SEEDS }) if given == MAX_SEEDS + 1
+    ));
+    let window = SeedSpec { victims: vec!["A100".into()], from_ms: 0, to_ms: i64::MAX, ..Default::default() };
+    assert!(matches!(resolve_seeds(&g, &window, i64::MAX), Err(TraceError::TooManySeeds { .. })));
+}
+
 /// B receives 1000 clean, then the victim's 3000; pays C 2000; C withdraws 500 at an ATM.
 fn clean_then_stolen() -> MemGraph {
     let mut g = MemGraph::new();

@@ -25,8 +25,10 @@ pub struct NewCase {
     #[schema(min_length = 1)]
     case_id: String,
     #[serde(default)]
+    #[schema(max_items = 5000)]
     seed_txn_ids: Vec<String>,
     #[serde(default)]
+    #[schema(max_items = 1000)]
     victims: Vec<String>,
     #[schema(format = DateTime)]
     from: Option<String>,

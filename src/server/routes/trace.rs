@@ -23,11 +23,14 @@ use crate::trace::{Rule, SeedSpec, TraceParams};
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"seed_txn_ids": ["T00012845"], "as_of": "2026-01-10T14:30:41+08:00", "rule": "fifo", "hops": 6}))]
 pub struct TraceRequest {
-    /// The victims' payments (transfer ids); or give `victims` with a window.
+    /// The victims' payments (transfer ids); or give `victims` with a window. At most 5,000.
     #[serde(default)]
+    #[schema(max_items = 5000)]
     pub seed_txn_ids: Vec<String>,
-    /// Victim accounts whose outgoing payments in `from`..`to` are the seeds (needs both).
+    /// Victim accounts whose outgoing payments in `from`..`to` are the seeds (needs both). At most 1,000,
+    /// and their payments in the window at most 5,000 (422 beyond).
     #[serde(default)]
+    #[schema(max_items = 1000)]
     pub victims: Vec<String>,
     #[schema(format = DateTime)]
     pub from: Option<String>,
