@@ -419,6 +419,8 @@ async fn ndjson_uploads_keep_every_bad_line() {
     assert_eq!((rejects.len(), sum["rejects_truncated"].as_bool()), (2, Some(false)), "{sum}");
     assert!(rejects[0]["reason"].as_str().unwrap().contains("NDJSON line 2: not a JSON object"), "{sum}");
     assert_eq!((rejects[1]["field"].as_str(), rejects[1]["value"].as_str()), (Some("amount"), Some("-1")), "{sum}");
+    // Lines are the NDJSON body's, as documented (not the converted CSV's, whose header is a line).
+    assert_eq!((rejects[0]["line"].as_u64(), rejects[1]["line"].as_u64()), (Some(2), Some(4)), "{sum}");
     let (_, acct) = call(s, "GET", "/v1/accounts/B", Some(ANALYST), None).await;
     let amounts: Vec<&str> =
         acct["transfers"].as_array().unwrap().iter().map(|t| t["amount"].as_str().unwrap()).collect();

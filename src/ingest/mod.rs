@@ -322,7 +322,8 @@ impl PreparedIngest {
             let path = src.path.clone();
             while let Some(chunk) = src.next_chunk(opts.chunk_rows)? {
                 let parsed = chunk.par_map(|line, row| {
-                    parse_account(row, &cols).map_err(|e| (line, e, record_text(row, opts.delimiter)))
+                    parse_account(row, &cols)
+                        .map_err(|e| (cols.line_of(row, line), e, record_text(row, opts.delimiter)))
                 });
                 let mut good = Vec::with_capacity(parsed.len());
                 for p in parsed {
@@ -388,6 +389,7 @@ fn load_transfers(
             let parsed = src.next_chunk(chunk_rows).map(|chunk| {
                 chunk.map(|c| {
                     c.par_map(|line, row| {
+                        let line = cols.line_of(row, line);
                         (line, parse_transfer(row, cols, tz).map_err(|e| (e, record_text(row, delimiter))))
                     })
                 })

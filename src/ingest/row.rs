@@ -121,14 +121,29 @@ pub struct Columns<const N: usize> {
     /// A `_reject_reason` column: converters (e.g. NDJSON uploads) put there why a line could not be turned
     /// into a row, so the line is rejected with that reason instead of being lost.
     pub reject_reason: Option<usize>,
+    /// A `_source_line` column: converters put there the line of their own input a row came from, so
+    /// rejects name the line the sender can find (an NDJSON upload's line, not the converted CSV's).
+    pub source_line: Option<usize>,
 }
 
 /// Name of the column converters use to pass a line's rejection on.
 pub const REJECT_REASON_COLUMN: &str = "_reject_reason";
+/// Name of the column converters use to pass a row's line in their own input on.
+pub const SOURCE_LINE_COLUMN: &str = "_source_line";
 
 impl<const N: usize> Default for Columns<N> {
     fn default() -> Self {
-        Columns { index: [None; N], width: 0, reject_reason: None }
+        Columns { index: [None; N], width: 0, reject_reason: None, source_line: None }
+    }
+}
+
+impl<const N: usize> Columns<N> {
+    /// The line to report for a row: the converter's source line when there is one, else the CSV's.
+    pub fn line_of(&self, row: &(impl RowCells + ?Sized), csv_line: u64) -> u64 {
+        self.source_line
+            .and_then(|c| row.cell(c))
+            .and_then(|b| std::str::from_utf8(b).ok()?.parse().ok())
+            .unwrap_or(csv_line)
     }
 }
 

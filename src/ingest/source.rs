@@ -136,7 +136,8 @@ fn resolve<const N: usize>(
 ) -> Result<Columns<N>, IngestError> {
     let normalised: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
     let reject_reason = normalised.iter().position(|h| h == super::row::REJECT_REASON_COLUMN);
-    let mut cols = Columns { index: [None; N], width: headers.len(), reject_reason };
+    let source_line = normalised.iter().position(|h| h == super::row::SOURCE_LINE_COLUMN);
+    let mut cols = Columns { index: [None; N], width: headers.len(), reject_reason, source_line };
     let mut missing = Vec::new();
     for (slot, (name, required)) in fields.iter().enumerate() {
         let want = normalise(mapping.column_for(name));
