@@ -102,6 +102,10 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         finbench: Option<PathBuf>,
     },
+    /// Server tokens: `token new --name NAME --role ROLE` prints a new token once, and the lines that admit
+    /// it to the server's config (which keeps only its SHA-256).
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Every account's mule-card features, as CSV (for analysis).
     Features {
         #[command(flatten)]
@@ -112,6 +116,26 @@ enum Command {
     /// Write bank statements of a world's accounts as banks send them (several layouts, GB18030, Excel,
     /// skewed clocks, balances), with a manifest of which transfer each line is.
     GenStatements(GenStatementsArgs),
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Make a new token: its first line of output is the token (shown once: hand it to its holder), then
+    /// the config lines that admit it.
+    New {
+        /// Who holds it (shown in the audit log).
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: CliRole,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CliRole {
+    Analyst,
+    Operator,
+    Admin,
 }
 
 #[derive(Subcommand)]
@@ -585,6 +609,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Ingest(a) => cmd_ingest(a),
         Command::Statements(c) => cmd_statements(c),
+        Command::Token(TokenCommand::New { name, role }) => {
+            use moneytrail::server::auth::Role;
+            let role = match role {
+                CliRole::Analyst => Role::Analyst,
+                CliRole::Operator => Role::Operator,
+                CliRole::Admin => Role::Admin,
+            };
+            let (token, entry) = moneytrail::server::auth::new_token(&name, role)
+                .map_err(|e| anyhow::anyhow!("no randomness from the operating system: {e}"))?;
+            println!("{token}");
+            println!();
+            println!(
+                "# Give the token above to {name} (it is not stored anywhere); add these lines to the server's config:"
+            );
+            print!("{entry}");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Migrate { db } => {
             let store = TransferStore::open_existing(&db)?;
             println!("{}: on-disk format version {}", db.display(), store.schema_version()?);
@@ -604,6 +645,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve { common, addr, config, viz, finbench } => {
             use moneytrail::server::{serve, viz::VizSource, AppState, AuditLog, ServerConfig};
             let config = ServerConfig::load(&config).map_err(anyhow::Error::msg)?;
+            for name in &config.clear_tokens {
+                eprintln!(
+                    "warning: the token of {name} is in the config in clear; replace it by its sha256 (moneytrail token new)"
+                );
+            }
             let store = std::sync::Arc::new(TransferStore::open(&common.db)?);
             let audit_path = config.audit_log.clone().unwrap_or_else(|| common.db.join("audit.log"));
             let audit = AuditLog::open(&audit_path).with_context(|| format!("audit log {}", audit_path.display()))?;

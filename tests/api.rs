@@ -135,6 +135,53 @@ async fn auth_roles_and_errors() {
     assert_eq!(call(s, "GET", "/v1/nowhere", Some(ANALYST), None).await.0, StatusCode::NOT_FOUND);
 }
 
+/// A request from `peer` (as the server sees it behind `into_make_service_with_connect_info`).
+async fn call_from(peer: &str, state: &AppState, token: &str) -> StatusCode {
+    let mut req = Request::builder()
+        .uri("/v1/stats")
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    req.extensions_mut().insert(axum::extract::ConnectInfo(peer.parse::<std::net::SocketAddr>().unwrap()));
+    app(state.clone()).oneshot(req).await.unwrap().status()
+}
+
+/// Failed authentications are audited with the peer's address and limited per source: after 20 in a
+/// minute the source gets 429 even with a good token, while other sources are served.
+#[tokio::test]
+async fn failed_authentication_is_audited_and_rate_limited_per_source() {
+    let f = fixture();
+    let s = &f.state;
+    for i in 1..=moneytrail::server::auth::MAX_FAILURES {
+        assert_eq!(call_from("10.0.0.1:5000", s, "guess-guess-guess").await, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    assert_eq!(call_from("10.0.0.1:5001", s, ANALYST).await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(call_from("10.0.0.2:5000", s, ANALYST).await, StatusCode::OK, "another source is not blocked");
+    assert_eq!(call_from("10.0.0.2:5000", s, "guess-guess-guess").await, StatusCode::UNAUTHORIZED);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let failures = loop {
+        let audit = std::fs::read_to_string(&f.audit).unwrap_or_default();
+        let lines: Vec<serde_json::Value> = audit
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .filter(|l: &serde_json::Value| l["status"] == 401)
+            .collect();
+        if lines.len() == 21 || std::time::Instant::now() > deadline {
+            break lines;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(failures.len(), 21);
+    assert_eq!(failures[0]["peer"], "10.0.0.1:5000");
+    assert_eq!(failures[0]["auth"], "unknown token");
+    assert_eq!(failures[19]["failures_in_window"], 20);
+    assert_eq!(
+        (failures[20]["peer"].as_str(), failures[20]["failures_in_window"].as_u64()),
+        (Some("10.0.0.2:5000"), Some(1))
+    );
+    assert!(!std::fs::read_to_string(&f.audit).unwrap().contains("guess-guess"), "tokens never reach the audit log");
+}
+
 /// One request may not take the server's memory: seeds and victims per trace are capped (documented in
 /// the schema), and the answer says so before any work is done.
 #[tokio::test]

@@ -2,7 +2,14 @@
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::ConnectInfo;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 use axum::extract::{Request, State};
 use axum::http::header::AUTHORIZATION;
@@ -51,14 +58,19 @@ impl Principal {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct TokenEntry {
-    token: String,
+    /// Hex SHA-256 of the token (what `moneytrail token new` prints). The token itself is never stored.
+    sha256: Option<String>,
+    /// The token in clear: still read, with a warning at start, so older configs keep working.
+    token: Option<String>,
     name: String,
     role: Role,
 }
 
-#[derive(Debug, Deserialize)]
+/// No `Debug`: it holds tokens as written in the file.
+#[derive(Deserialize)]
 struct ConfigFile {
     #[serde(default)]
     tokens: Vec<TokenEntry>,
@@ -66,20 +78,96 @@ struct ConfigFile {
     audit_log: Option<PathBuf>,
     /// Longest a request may take before it is answered 408 (default 60).
     request_timeout_seconds: Option<u64>,
+    /// Failed authentications per source address and minute before 429 (default 20; 0: no limit, for a
+    /// server behind a proxy, where every request comes from the proxy's address).
+    max_auth_failures_per_minute: Option<u32>,
 }
 
-/// The server's configuration: tokens, the audit log, the request time limit.
-#[derive(Debug)]
+/// A token as the server keeps it: its SHA-256 digest, never the token. Tokens are long random strings
+/// (`token new` makes 256-bit ones), so a fast hash is enough: there is no password to guess.
+struct TokenDigest {
+    digest: [u8; 32],
+    principal: Principal,
+}
+
+/// The server's configuration: tokens (as digests), the audit log, the request time limit; and the
+/// count of failed authentications per source, which it rate-limits.
 pub struct ServerConfig {
-    tokens: HashMap<String, Principal>,
+    tokens: Vec<TokenDigest>,
     pub audit_log: Option<PathBuf>,
     pub request_timeout: std::time::Duration,
+    /// Tokens given in clear in the config file (names only), for the warning at start.
+    pub clear_tokens: Vec<String>,
+    /// Failed authentications a source may make per [`FAILURE_WINDOW`] (0: unlimited).
+    pub max_failures: u32,
+    failures: Mutex<HashMap<IpAddr, FailureWindow>>,
+}
+
+/// Deliberately not derived: a derived `Debug` would print every token (issue 17).
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("tokens", &self.tokens.iter().map(|t| (&t.principal.name, t.principal.role)).collect::<Vec<_>>())
+            .field("audit_log", &self.audit_log)
+            .field("request_timeout", &self.request_timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { tokens: HashMap::new(), audit_log: None, request_timeout: super::REQUEST_TIMEOUT }
+        ServerConfig {
+            tokens: Vec::new(),
+            audit_log: None,
+            request_timeout: super::REQUEST_TIMEOUT,
+            clear_tokens: Vec::new(),
+            max_failures: MAX_FAILURES,
+            failures: Mutex::default(),
+        }
     }
+}
+
+/// Failed authentications a source may make per [`FAILURE_WINDOW`] by default before it is refused (429)
+/// until the window ends. Tokens have 256 bits, so this is not what protects them; it keeps a guesser from filling
+/// the audit log and the CPU, and makes one visible.
+pub const MAX_FAILURES: u32 = 20;
+pub const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+
+#[derive(Clone, Copy, Debug)]
+struct FailureWindow {
+    started: Instant,
+    count: u32,
+}
+
+fn sha256_hex(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn parse_digest(hex: &str) -> Option<[u8; 32]> {
+    if hex.len() != 64 || !hex.is_ascii() {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
+/// A new token (256 bits from the operating system, hex) and the config lines that admit it; the token
+/// is shown once and only its digest is kept.
+pub fn new_token(name: &str, role: Role) -> Result<(String, String), getrandom::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)?;
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let token = format!("mt_{token}");
+    let entry = format!(
+        "[[tokens]]\nsha256 = \"{}\"\nname = {}\nrole = \"{}\"\n",
+        sha256_hex(&token),
+        toml::Value::String(name.to_string()),
+        role.as_str()
+    );
+    Ok((token, entry))
 }
 
 impl ServerConfig {
@@ -87,19 +175,77 @@ impl ServerConfig {
     pub fn load(path: &Path) -> Result<ServerConfig, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let file: ConfigFile = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut tokens = HashMap::new();
+        let mut tokens = Vec::new();
+        let mut clear_tokens = Vec::new();
         for t in file.tokens {
-            if t.token.len() < 16 {
-                return Err(format!("{}: token of {} is shorter than 16 characters", path.display(), t.name));
+            let where_ = || format!("{}: token of {}", path.display(), t.name);
+            let digest = match (&t.sha256, &t.token) {
+                (Some(hex), None) => parse_digest(hex)
+                    .ok_or_else(|| format!("{}: sha256 must be 64 hex digits (moneytrail token new)", where_()))?,
+                (None, Some(clear)) => {
+                    if clear.len() < 16 {
+                        return Err(format!("{} is shorter than 16 characters", where_()));
+                    }
+                    clear_tokens.push(t.name.clone());
+                    Sha256::digest(clear.as_bytes()).into()
+                }
+                _ => return Err(format!("{}: give exactly one of sha256 (preferred) or token", where_())),
+            };
+            if tokens.iter().any(|e: &TokenDigest| e.digest == digest) {
+                return Err(format!("{}: the same token is listed twice", where_()));
             }
-            tokens.insert(t.token, Principal { name: t.name, role: t.role });
+            tokens.push(TokenDigest { digest, principal: Principal { name: t.name, role: t.role } });
         }
         let request_timeout = match file.request_timeout_seconds {
             None => super::REQUEST_TIMEOUT,
             Some(0) => return Err(format!("{}: request_timeout_seconds must be at least 1", path.display())),
             Some(s) => std::time::Duration::from_secs(s),
         };
-        Ok(ServerConfig { tokens, audit_log: file.audit_log, request_timeout })
+        Ok(ServerConfig {
+            tokens,
+            audit_log: file.audit_log,
+            request_timeout,
+            clear_tokens,
+            max_failures: file.max_auth_failures_per_minute.unwrap_or(MAX_FAILURES),
+            failures: Mutex::default(),
+        })
+    }
+
+    /// The principal a presented token stands for. Every entry is compared, in constant time, so the
+    /// answer's timing says nothing about how close a guess came or which entry matched.
+    fn principal_for(&self, token: &str) -> Option<&Principal> {
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let mut found = None;
+        for entry in &self.tokens {
+            if bool::from(entry.digest.ct_eq(&digest)) {
+                found = Some(&entry.principal);
+            }
+        }
+        found
+    }
+
+    /// Whether `source` has used up its failed attempts in the current window.
+    fn blocked(&self, source: IpAddr, now: Instant) -> bool {
+        let failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.max_failures > 0
+            && failures
+                .get(&source)
+                .is_some_and(|w| now.duration_since(w.started) < FAILURE_WINDOW && w.count >= self.max_failures)
+    }
+
+    /// Counts a failed authentication from `source`; returns the count in the current window.
+    fn failed(&self, source: IpAddr, now: Instant) -> u32 {
+        let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Forget finished windows now and then, so a scan from many addresses does not grow the map forever.
+        if failures.len() > 10_000 {
+            failures.retain(|_, w| now.duration_since(w.started) < FAILURE_WINDOW);
+        }
+        let w = failures.entry(source).or_insert(FailureWindow { started: now, count: 0 });
+        if now.duration_since(w.started) >= FAILURE_WINDOW {
+            *w = FailureWindow { started: now, count: 0 };
+        }
+        w.count += 1;
+        w.count
     }
 
     /// A configuration from (token, name, role) triples (tests and embedding).
@@ -107,7 +253,10 @@ impl ServerConfig {
         ServerConfig {
             tokens: tokens
                 .iter()
-                .map(|(t, n, r)| (t.to_string(), Principal { name: n.to_string(), role: *r }))
+                .map(|(t, n, r)| TokenDigest {
+                    digest: Sha256::digest(t.as_bytes()).into(),
+                    principal: Principal { name: n.to_string(), role: *r },
+                })
                 .collect(),
             ..ServerConfig::default()
         }
@@ -116,15 +265,27 @@ impl ServerConfig {
 
 /// Middleware: 401 without a known bearer token; the principal goes into the request's extensions.
 /// Every authenticated request leaves an audit line (who, what, when, outcome): these are people's
-/// financial records.
+/// financial records. A failed authentication leaves one too, with the peer's address, and a source that
+/// fails [`MAX_FAILURES`] times in [`FAILURE_WINDOW`] is answered 429 until the window ends.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Result<Response, ApiError> {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let source = peer.map_or(IpAddr::from([0, 0, 0, 0]), |p| p.ip());
+    let now = Instant::now();
+    if state.config.blocked(source, now) {
+        return Err(ApiError::too_many_attempts(FAILURE_WINDOW.as_secs()));
+    }
     let token = req
         .headers()
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
-    let principal = token.and_then(|t| state.config.tokens.get(t)).cloned().ok_or_else(ApiError::unauthorized)?;
+    let Some(principal) = token.and_then(|t| state.config.principal_for(t)).cloned() else {
+        let count = state.config.failed(source, now);
+        let peer = peer.map_or_else(|| "unknown".to_string(), |p| p.to_string());
+        state.audit.record_failure(&peer, req.method().as_str(), &req.uri().to_string(), token.is_some(), count);
+        return Err(ApiError::unauthorized());
+    };
     let method = req.method().to_string();
     let uri = req.uri().to_string();
     req.extensions_mut().insert(principal.clone());
@@ -153,6 +314,22 @@ impl AuditLog {
         Ok(AuditLog { tx })
     }
 
+    /// A request that did not authenticate: from where, what it asked, whether it brought a token at all,
+    /// and how many failures that source has made in the current window.
+    fn record_failure(&self, peer: &str, method: &str, uri: &str, had_token: bool, failures: u32) {
+        let line = serde_json::json!({
+            "at": chrono::Utc::now().to_rfc3339(),
+            "who": null,
+            "peer": peer,
+            "method": method,
+            "uri": uri,
+            "status": 401,
+            "auth": if had_token { "unknown token" } else { "no token" },
+            "failures_in_window": failures,
+        });
+        let _ = self.tx.send(format!("{line}\n"));
+    }
+
     fn record(&self, who: &Principal, method: &str, uri: &str, status: u16) {
         let line = serde_json::json!({
             "at": chrono::Utc::now().to_rfc3339(),
@@ -163,5 +340,56 @@ impl AuditLog {
             "status": status,
         });
         let _ = self.tx.send(format!("{line}\n"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<ServerConfig, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.toml");
+        std::fs::write(&path, text).unwrap();
+        ServerConfig::load(&path)
+    }
+
+    #[test]
+    fn a_new_token_is_admitted_by_its_config_lines_and_only_its_digest_is_kept() {
+        let (token, entry) = new_token("张警官", Role::Operator).unwrap();
+        assert!(token.starts_with("mt_") && token.len() == 67, "{token}");
+        assert!(!entry.contains(&token), "the config lines must not hold the token");
+        let config = load(&entry).unwrap();
+        let p = config.principal_for(&token).expect("admitted");
+        assert_eq!((p.name.as_str(), p.role), ("张警官", Role::Operator));
+        assert!(config.principal_for(&token[..66]).is_none());
+        assert!(config.principal_for("").is_none());
+        let (other, _) = new_token("x", Role::Admin).unwrap();
+        assert_ne!(other, token, "tokens are random");
+        // Nothing that prints the config prints a token or its digest.
+        let shown = format!("{config:?}");
+        assert!(!shown.contains(&token) && !shown.contains(&sha256_hex(&token)), "{shown}");
+        assert!(shown.contains("张警官"), "{shown}");
+    }
+
+    #[test]
+    fn clear_tokens_still_work_with_a_warning_and_bad_entries_are_refused() {
+        let config = load("[[tokens]]\ntoken = \"0123456789abcdef\"\nname = \"old\"\nrole = \"analyst\"\n").unwrap();
+        assert_eq!(config.clear_tokens, ["old"]);
+        assert!(config.principal_for("0123456789abcdef").is_some());
+        assert!(!format!("{config:?}").contains("0123456789abcdef"));
+        for (text, says) in [
+            ("[[tokens]]\nsha256 = \"abc\"\nname = \"a\"\nrole = \"analyst\"\n", "64 hex digits"),
+            ("[[tokens]]\nname = \"a\"\nrole = \"analyst\"\n", "exactly one of"),
+            ("[[tokens]]\ntoken = \"short\"\nname = \"a\"\nrole = \"analyst\"\n", "shorter than 16"),
+            (
+                "[[tokens]]\ntoken = \"0123456789abcdef\"\nname = \"a\"\nrole = \"analyst\"\n\
+                 [[tokens]]\nsha256 = \"9f9f5111f7b27a781f1f1ddde5ebc2dd2b796bfc7365c9c28b548e564176929f\"\nname = \"b\"\nrole = \"admin\"\n",
+                "listed twice",
+            ),
+        ] {
+            let e = load(text).unwrap_err();
+            assert!(e.contains(says), "{e}");
+        }
     }
 }

@@ -53,6 +53,16 @@ impl ApiError {
         ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: message.into(), field: None }
     }
 
+    /// Too many failed authentications from this source (see `auth::MAX_FAILURES`).
+    pub fn too_many_attempts(window_secs: u64) -> ApiError {
+        ApiError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code: "too_many_attempts",
+            message: format!("too many failed authentications from this address: try again within {window_secs} s"),
+            field: None,
+        }
+    }
+
     pub fn unauthorized() -> ApiError {
         ApiError {
             status: StatusCode::UNAUTHORIZED,

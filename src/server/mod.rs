@@ -260,7 +260,8 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
         }
         Err(e) => tracing::warn!(error = %e, "ring detection at start: store unreadable"),
     });
-    axum::serve(listener, app(state))
+    // With the peer's address in each request: failed authentications are audited and limited per source.
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

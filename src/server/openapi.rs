@@ -116,6 +116,7 @@ impl Modify for CommonResponses {
                     add("400", "Bad input: the error names the field or parameter at fault");
                     add("401", "No valid bearer token");
                     add("403", "The token's role may not do this");
+                    add("429", "Too many failed authentications from this address in the last minute");
                     add("413", "The body is too large");
                     add("415", "The body is not of a media type this endpoint takes");
                     op.security =
