@@ -106,6 +106,10 @@ enum Command {
     /// it to the server's config (which keeps only its SHA-256).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// The server's audit log: `audit verify FILE` recomputes its hash chain (exit 1 if a line was
+    /// deleted or edited) and prints the head to compare with the one the server logged.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Every account's mule-card features, as CSV (for analysis).
     Features {
         #[command(flatten)]
@@ -116,6 +120,14 @@ enum Command {
     /// Write bank statements of a world's accounts as banks send them (several layouts, GB18030, Excel,
     /// skewed clocks, balances), with a manifest of which transfer each line is.
     GenStatements(GenStatementsArgs),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    Verify {
+        /// The audit log (default place: the store's audit.log).
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -609,6 +621,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Ingest(a) => cmd_ingest(a),
         Command::Statements(c) => cmd_statements(c),
+        Command::Audit(AuditCommand::Verify { file }) => {
+            let v = moneytrail::server::audit::verify(&file)?;
+            println!("{}: {} lines ({} from before the chain), head {}", file.display(), v.lines, v.unchained, v.head);
+            match v.broken_at {
+                None => {
+                    println!("chain intact");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some((line, why)) => {
+                    println!("chain broken at line {line}: {why}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
         Command::Token(TokenCommand::New { name, role }) => {
             use moneytrail::server::auth::Role;
             let role = match role {

@@ -182,6 +182,50 @@ async fn failed_authentication_is_audited_and_rate_limited_per_source() {
     assert!(!std::fs::read_to_string(&f.audit).unwrap().contains("guess-guess"), "tokens never reach the audit log");
 }
 
+/// A request whose audit line cannot be written is refused before anything is read or changed (fail
+/// closed), and the audit log verifies afterwards.
+#[tokio::test]
+async fn without_an_audit_log_nothing_is_served_or_changed() {
+    if !std::path::Path::new("/dev/full").exists() {
+        eprintln!("no /dev/full here: skipped");
+        return;
+    }
+    let f = fixture();
+    let full = AppState { audit: AuditLog::open(std::path::Path::new("/dev/full")).unwrap(), ..f.state.clone() };
+    let (st, body) = call(&full, "GET", "/v1/stats", Some(ANALYST), None).await;
+    assert_eq!((st, body["error"]["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("audit_unavailable")));
+    let csv = "txn_id,ts,src,dst,amount\nAUDIT1,2026-02-01 10:00:00,A,B,1.00\n".to_string();
+    let req = Request::builder()
+        .method("POST")
+        .uri("/v1/ingest/transfers")
+        .header("authorization", format!("Bearer {OPERATOR}"))
+        .header("content-type", "text/csv")
+        .body(Body::from(csv))
+        .unwrap();
+    assert_eq!(app(full.clone()).oneshot(req).await.unwrap().status(), StatusCode::SERVICE_UNAVAILABLE);
+    let (_, stats) = call(&f.state, "GET", "/v1/stats", Some(ANALYST), None).await;
+    assert_eq!(stats["transfers"], 29438, "the refused upload changed nothing");
+    // The working log holds the served request's two lines, chained, with its request id.
+    let (_, _) = call(&f.state, "GET", "/v1/stats", Some(ANALYST), None).await;
+    // The answer line is queued behind the response: wait for it to be synced.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !std::fs::read_to_string(&f.audit).unwrap().lines().last().is_some_and(|l| l.contains(r#""phase":"answer""#))
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let v = moneytrail::server::audit::verify(&f.audit).unwrap();
+    assert_eq!((v.unchained, v.broken_at), (0, None));
+    let text = std::fs::read_to_string(&f.audit).unwrap();
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(lines.len() >= 3, "{text}");
+    let request = &lines[lines.len() - 2];
+    assert_eq!((request["phase"].as_str(), request["who"].as_str()), (Some("request"), Some("ana")), "{text}");
+    assert!(request["request_id"].as_str().is_some_and(|id| !id.is_empty()), "{text}");
+    assert_eq!(lines[lines.len() - 1]["request_id"], request["request_id"]);
+    assert_eq!(lines[lines.len() - 1]["status"], 200);
+}
+
 /// One request may not take the server's memory: seeds and victims per trace are capped (documented in
 /// the schema), and the answer says so before any work is done.
 #[tokio::test]

@@ -1,7 +1,6 @@
 //! Bearer tokens with roles, from a config file; and the audit trail of who read what.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -280,67 +279,42 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
-    let Some(principal) = token.and_then(|t| state.config.principal_for(t)).cloned() else {
-        let count = state.config.failed(source, now);
-        let peer = peer.map_or_else(|| "unknown".to_string(), |p| p.to_string());
-        state.audit.record_failure(&peer, req.method().as_str(), &req.uri().to_string(), token.is_some(), count);
-        return Err(ApiError::unauthorized());
-    };
+    let request_id = req.extensions().get::<super::RequestId>().map(|r| r.0.clone()).unwrap_or_default();
     let method = req.method().to_string();
     let uri = req.uri().to_string();
-    req.extensions_mut().insert(principal.clone());
+    let peer_text = peer.map_or_else(|| "unknown".to_string(), |p| p.to_string());
+    let mut line = serde_json::Map::new();
+    line.insert("at".into(), chrono::Utc::now().to_rfc3339().into());
+    line.insert("request_id".into(), request_id.into());
+    line.insert("peer".into(), peer_text.into());
+    line.insert("method".into(), method.into());
+    line.insert("uri".into(), uri.into());
+    let Some(principal) = token.and_then(|t| state.config.principal_for(t)).cloned() else {
+        // Only guesses count towards the limit: a request without a token is a client's bug, not an attack.
+        let count = if token.is_some() { state.config.failed(source, now) } else { 0 };
+        line.insert("who".into(), serde_json::Value::Null);
+        line.insert("status".into(), 401.into());
+        line.insert("auth".into(), if token.is_some() { "unknown token" } else { "no token" }.into());
+        line.insert("failures_in_window".into(), count.into());
+        state.audit.append(line);
+        return Err(ApiError::unauthorized());
+    };
+    // Who asked for what is on disk before anything is read or changed; if it cannot be, nothing is
+    // done (fail closed). The outcome follows in the same chain.
+    line.insert("who".into(), principal.name.clone().into());
+    line.insert("role".into(), principal.role.as_str().into());
+    line.insert("phase".into(), "request".into());
+    if let Err(e) = state.audit.write(line.clone()).await {
+        tracing::error!(error = %e, "audit line not written: request refused");
+        return Err(ApiError::audit_unavailable());
+    }
+    req.extensions_mut().insert(principal);
     let response = next.run(req).await;
-    state.audit.record(&principal, &method, &uri, response.status().as_u16());
+    line.insert("at".into(), chrono::Utc::now().to_rfc3339().into());
+    line.insert("phase".into(), "answer".into());
+    line.insert("status".into(), response.status().as_u16().into());
+    state.audit.append(line);
     Ok(response)
-}
-
-/// Appends audit lines from a dedicated thread, so request handling never waits on the disk.
-#[derive(Clone, Debug)]
-pub struct AuditLog {
-    tx: std::sync::mpsc::Sender<String>,
-}
-
-impl AuditLog {
-    pub fn open(path: &Path) -> std::io::Result<AuditLog> {
-        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
-        let (tx, rx) = std::sync::mpsc::channel::<String>();
-        std::thread::Builder::new().name("audit-log".into()).spawn(move || {
-            for line in rx {
-                if let Err(e) = file.write_all(line.as_bytes()).and_then(|()| file.flush()) {
-                    tracing::error!(error = %e, "cannot write the audit log");
-                }
-            }
-        })?;
-        Ok(AuditLog { tx })
-    }
-
-    /// A request that did not authenticate: from where, what it asked, whether it brought a token at all,
-    /// and how many failures that source has made in the current window.
-    fn record_failure(&self, peer: &str, method: &str, uri: &str, had_token: bool, failures: u32) {
-        let line = serde_json::json!({
-            "at": chrono::Utc::now().to_rfc3339(),
-            "who": null,
-            "peer": peer,
-            "method": method,
-            "uri": uri,
-            "status": 401,
-            "auth": if had_token { "unknown token" } else { "no token" },
-            "failures_in_window": failures,
-        });
-        let _ = self.tx.send(format!("{line}\n"));
-    }
-
-    fn record(&self, who: &Principal, method: &str, uri: &str, status: u16) {
-        let line = serde_json::json!({
-            "at": chrono::Utc::now().to_rfc3339(),
-            "who": who.name,
-            "role": who.role.as_str(),
-            "method": method,
-            "uri": uri,
-            "status": status,
-        });
-        let _ = self.tx.send(format!("{line}\n"));
-    }
 }
 
 #[cfg(test)]

@@ -53,6 +53,16 @@ impl ApiError {
         ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: message.into(), field: None }
     }
 
+    /// The audit line of a request could not be written: the request is refused, not served unrecorded.
+    pub fn audit_unavailable() -> ApiError {
+        ApiError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "audit_unavailable",
+            message: "the audit log cannot be written: requests are refused until it can".into(),
+            field: None,
+        }
+    }
+
     /// Too many failed authentications from this source (see `auth::MAX_FAILURES`).
     pub fn too_many_attempts(window_secs: u64) -> ApiError {
         ApiError {

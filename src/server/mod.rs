@@ -1,6 +1,7 @@
 //! The HTTP API (axum). The only module that knows HTTP and JSON bodies; store and analysis work runs on
 //! blocking threads (`spawn_blocking`), never on the async workers.
 
+pub mod audit;
 pub mod auth;
 pub mod error;
 mod extract;
@@ -23,7 +24,8 @@ use utoipa_axum::routes;
 
 use crate::app::rings::RingsCache;
 use crate::store::TransferStore;
-pub use auth::{AuditLog, Role, ServerConfig};
+pub use audit::AuditLog;
+pub use auth::{Role, ServerConfig};
 pub use error::ApiError;
 
 /// Largest JSON request body.

@@ -123,6 +123,9 @@ impl Modify for CommonResponses {
                         Some(vec![utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new())]);
                 }
                 add("408", "The request took longer than the server's limit");
+                if !public {
+                    add("503", "The audit log cannot be written: the request is refused, not served unrecorded");
+                }
                 add("500", "An internal error (logged on the server, never detailed here)");
             }
         }
