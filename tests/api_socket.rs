@@ -113,3 +113,93 @@ async fn a_request_slower_than_the_limit_gets_a_json_408() {
     let waited = started.elapsed();
     assert!(waited >= std::time::Duration::from_millis(900), "answered after {waited:?}, before the limit");
 }
+
+/// A server with a one-second request limit on an empty store; its address and the store's path.
+async fn one_second_server(dir: &std::path::Path) -> (std::net::SocketAddr, Arc<TransferStore>) {
+    let mut config = ServerConfig::with_tokens(&[(TOKEN, "case-system", Role::Admin)]);
+    config.request_timeout = std::time::Duration::from_secs(1);
+    let store = Arc::new(TransferStore::open(&dir.join("db")).unwrap());
+    let state = AppState {
+        store: store.clone(),
+        config: Arc::new(config),
+        audit: AuditLog::open(&dir.join("audit.log")).unwrap(),
+        tz: moneytrail::timefmt::DEFAULT_TZ,
+        rings: Default::default(),
+        links: Default::default(),
+        viz: Default::default(),
+        finbench: None,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
+    (addr, store)
+}
+
+/// Starts an upload of `body` and sends it in `pieces`, `pause` apart; returns the raw answer.
+async fn slow_upload(
+    addr: std::net::SocketAddr,
+    body: &str,
+    pieces: usize,
+    pause: std::time::Duration,
+    stop_after: Option<usize>,
+) -> String {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /v1/ingest/transfers HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nAuthorization: Bearer {TOKEN}\r\n\
+         Content-Type: text/csv\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let size = body.len().div_ceil(pieces);
+    for (i, piece) in body.as_bytes().chunks(size).enumerate() {
+        if stop_after == Some(i) {
+            break;
+        }
+        tokio::time::sleep(pause).await;
+        if stream.write_all(piece).await.is_err() {
+            break;
+        }
+    }
+    let mut raw = Vec::new();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(20), stream.read_to_end(&mut raw)).await;
+    String::from_utf8_lossy(&raw).to_string()
+}
+
+fn transfers_csv(n: usize) -> String {
+    let mut text = String::from("txn_id,ts,src,dst,amount\n");
+    for i in 0..n {
+        text.push_str(&format!("SLOW{i},2026-02-01 10:{:02}:00,A{i},B{i},1.00\n", i % 60));
+    }
+    text
+}
+
+fn leftovers(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir.join("db/incoming")).map_or(Vec::new(), |d| d.map(|e| e.unwrap().path()).collect())
+}
+
+/// An upload that takes longer than the request limit to arrive is not cut off: it is ingested and
+/// answered (the limit drops only requests that have changed nothing), and its spooled file is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_slower_than_the_limit_is_finished_and_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let (addr, store) = one_second_server(dir.path()).await;
+    let answer = slow_upload(addr, &transfers_csv(50), 5, std::time::Duration::from_millis(600), None).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains(r#""transfers_added":50"#), "{answer}");
+    assert_eq!(store.view().unwrap().watermark().next_seq, 50);
+    assert!(leftovers(dir.path()).is_empty(), "{:?}", leftovers(dir.path()));
+}
+
+/// An upload that stalls is answered 408 after the idle limit, with nothing ingested and no file left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_upload_is_refused_with_nothing_done_and_nothing_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let (addr, store) = one_second_server(dir.path()).await;
+    let answer = slow_upload(addr, &transfers_csv(50), 5, std::time::Duration::from_millis(50), Some(2)).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("the upload stalled"), "{answer}");
+    assert_eq!(store.view().unwrap().watermark().next_seq, 0);
+    // The spooled file goes when the request is dropped; give the drop a moment.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(leftovers(dir.path()).is_empty(), "{:?}", leftovers(dir.path()));
+}

@@ -53,6 +53,16 @@ impl ApiError {
         ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: message.into(), field: None }
     }
 
+    /// The request ran past the server's time limit and was dropped before it changed anything.
+    pub fn timeout() -> ApiError {
+        ApiError {
+            status: StatusCode::REQUEST_TIMEOUT,
+            code: "timeout",
+            message: "the request took longer than the server's time limit".into(),
+            field: None,
+        }
+    }
+
     /// The audit line of a request could not be written: the request is refused, not served unrecorded.
     pub fn audit_unavailable() -> ApiError {
         ApiError {

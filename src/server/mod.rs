@@ -17,7 +17,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::Router;
 use chrono_tz::Tz;
-use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -56,6 +55,63 @@ pub struct AppState {
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState").field("store", &self.store.path()).finish()
+    }
+}
+
+tokio::task_local! {
+    /// Set by [`uncancellable`]: the request has started something the time limit must not cut short.
+    static UNCANCELLABLE: Arc<std::sync::atomic::AtomicBool>;
+}
+
+/// Marks the current request as one the time limit must let finish: it is about to change the store (a
+/// commit that would go on after a 408, so the client would hear "failed" about something done), or it
+/// streams an upload that polices its own pace (see [`Spooled`]).
+pub(crate) fn uncancellable() {
+    let _ = UNCANCELLABLE.try_with(|flag| flag.store(true, std::sync::atomic::Ordering::SeqCst));
+}
+
+/// [`blocking`] for work that changes the store: once started it is finished and answered, past the
+/// request time limit if need be. Never both commit and report failure.
+pub(crate) async fn commit<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    uncancellable();
+    tokio::task::spawn_blocking(f).await.map_err(ApiError::internal)?
+}
+
+/// The request time limit: a request still running after `limit` is answered 408 and dropped, unless it
+/// has become [`uncancellable`], in which case it runs to its own answer. Dropping is clean for the rest:
+/// reads change nothing, and an upload still arriving removes its spooled file ([`Spooled`]).
+async fn time_limit(
+    limit: Duration,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let run = UNCANCELLABLE.scope(flag.clone(), next.run(req));
+    tokio::pin!(run);
+    tokio::select! {
+        response = &mut run => response,
+        () = tokio::time::sleep(limit) => {
+            if flag.load(std::sync::atomic::Ordering::SeqCst) {
+                tracing::info!(limit_s = limit.as_secs(), "request past the time limit is committing or uploading: finishing it");
+                run.await
+            } else {
+                ApiError::timeout().into_response()
+            }
+        }
+    }
+}
+
+/// An upload's spooled file or directory, removed when this is dropped: after the ingest, on an error,
+/// and when the request is dropped while the body is still arriving.
+#[derive(Debug)]
+pub(crate) struct Spooled(pub std::path::PathBuf);
+
+impl Drop for Spooled {
+    fn drop(&mut self) {
+        let _ = if self.0.is_dir() { std::fs::remove_dir_all(&self.0) } else { std::fs::remove_file(&self.0) };
     }
 }
 
@@ -212,8 +268,11 @@ pub fn app(state: AppState) -> Router {
         .route("/viz/{file}", get(viz::file))
         .merge(api)
         .fallback(routes::system::not_found)
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, state.config.request_timeout))
-        // Outermost, so it also sees the timeout layer's bare 408 (a later `.layer` wraps the earlier ones).
+        .layer({
+            let limit = state.config.request_timeout;
+            axum::middleware::from_fn(move |req, next| time_limit(limit, req, next))
+        })
+        // Outer, so it sees the bare errors of the layers inside (a later `.layer` wraps the earlier ones).
         .layer(axum::middleware::map_response(json_for_bare_errors))
         // Outermost of all: every answer, errors included, carries its request id.
         .layer(axum::middleware::from_fn(request_id))

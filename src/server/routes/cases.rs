@@ -15,7 +15,7 @@ use crate::link::LinkReport;
 use crate::model::CaseRecord;
 use crate::server::auth::{Principal, Role};
 use crate::server::extract::{P, Q};
-use crate::server::{blocking, ApiError, AppState};
+use crate::server::{blocking, commit, ApiError, AppState};
 use crate::trace::Rule;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -63,7 +63,7 @@ pub async fn create_case(
         created_at_ms: crate::app::now_ms(),
     };
     let (store, tz) = (s.store.clone(), s.tz);
-    blocking(move || Ok(CaseEntry::of(uc::register(&store, new)?, tz))).await.map(Json)
+    commit(move || Ok(CaseEntry::of(uc::register(&store, new)?, tz))).await.map(Json)
 }
 
 #[utoipa::path(get, path = "/v1/cases", tag = "cases", responses((status = 200, description = "Registered cases", body = Vec<CaseEntry>)))]

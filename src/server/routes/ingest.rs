@@ -11,7 +11,7 @@ use crate::ingest::ndjson::{NdjsonToCsv, ACCOUNT_COLUMNS, TRANSFER_COLUMNS};
 use crate::ingest::{IngestOptions, IngestSummary, RejectedRow};
 use crate::server::auth::{Principal, Role};
 use crate::server::extract::Q;
-use crate::server::{blocking, ApiError, AppState};
+use crate::server::{commit, uncancellable, ApiError, AppState, Spooled};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -31,32 +31,54 @@ async fn spool(
     store_path: &std::path::Path,
     body: axum::body::Body,
     ndjson: Option<&'static [&'static str]>,
-) -> Result<std::path::PathBuf, ApiError> {
-    use http_body_util::BodyExt;
+    idle_limit: std::time::Duration,
+) -> Result<Spooled, ApiError> {
     use tokio::io::AsyncWriteExt;
     let dir = store_path.join("incoming");
     tokio::fs::create_dir_all(&dir).await.map_err(ApiError::internal)?;
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let path = dir.join(format!("upload-{}-{n}.csv", std::process::id()));
-    let mut file = tokio::fs::File::create(&path).await.map_err(ApiError::internal)?;
+    let spooled = Spooled(dir.join(format!("upload-{}-{n}.csv", std::process::id())));
+    let mut file = tokio::fs::File::create(&spooled.0).await.map_err(ApiError::internal)?;
     let mut body = body;
     let mut convert = ndjson.map(NdjsonToCsv::new);
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| ApiError::bad_request("body", format!("the upload broke off: {e}")))?;
-        if let Ok(data) = frame.into_data() {
-            match convert.as_mut() {
-                Some(c) => file.write_all(&c.feed(&data)).await,
-                None => file.write_all(&data).await,
-            }
-            .map_err(ApiError::internal)?;
+    while let Some(data) = next_data(&mut body, idle_limit).await? {
+        match convert.as_mut() {
+            Some(c) => file.write_all(&c.feed(&data)).await,
+            None => file.write_all(&data).await,
         }
+        .map_err(ApiError::internal)?;
     }
     if let Some(c) = convert.as_mut() {
         file.write_all(&c.finish()).await.map_err(ApiError::internal)?;
     }
     file.sync_all().await.map_err(ApiError::internal)?;
-    Ok(path)
+    Ok(spooled)
+}
+
+/// The next bytes of an upload, or 408 when none come for `idle_limit`: an upload may take as long as it
+/// needs (8 GiB do not arrive in a minute), but not stall and hold the connection and its file.
+pub(crate) async fn next_data(
+    body: &mut axum::body::Body,
+    idle_limit: std::time::Duration,
+) -> Result<Option<axum::body::Bytes>, ApiError> {
+    use http_body_util::BodyExt;
+    loop {
+        let frame = tokio::time::timeout(idle_limit, body.frame()).await.map_err(|_| ApiError {
+            message: format!("the upload stalled: no data for {} s", idle_limit.as_secs()),
+            field: Some("body".into()),
+            ..ApiError::timeout()
+        })?;
+        match frame {
+            None => return Ok(None),
+            Some(Err(e)) => return Err(ApiError::bad_request("body", format!("the upload broke off: {e}"))),
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    return Ok(Some(data));
+                }
+            }
+        }
+    }
 }
 
 /// What an upload answers: the CLI's ingest summary, with the rejected rows instead of a server path.
@@ -113,12 +135,18 @@ async fn ingest_body(
         UploadKind::Transfers => TRANSFER_COLUMNS,
         UploadKind::Accounts => ACCOUNT_COLUMNS,
     };
-    let path = spool(s.store.path(), body, ndjson.then_some(columns)).await?;
+    // From here the request is not cut by the time limit: the body arrives at its own pace (a stall is
+    // 408, with nothing done), then the ingest commits and is answered.
+    uncancellable();
+    let spooled = spool(s.store.path(), body, ndjson.then_some(columns), s.config.request_timeout).await?;
     let (store, rings, tz) = (s.store.clone(), s.rings.clone(), s.tz);
     let opts = IngestOptions { delimiter, tz, mapping, ..Default::default() };
-    let file = path.clone();
-    let result = blocking(move || Ok(upload(&store, &rings, kind, file, &opts)?)).await;
-    let _ = tokio::fs::remove_file(&path).await;
+    let result = commit(move || {
+        let summary = upload(&store, &rings, kind, spooled.0.clone(), &opts)?;
+        drop(spooled);
+        Ok(summary)
+    })
+    .await;
     result.map(|mut summary| {
         // The rejects file is on the server, under the store: clients get the rejected rows themselves
         // (the first ones), never a server path.

@@ -9,7 +9,7 @@ use crate::app::statements::{check, import, ImportOptions, StatementCheck, State
 use crate::ingest::RejectedRow;
 use crate::server::auth::{Principal, Role};
 use crate::server::extract::Q;
-use crate::server::{blocking, ApiError, AppState};
+use crate::server::{blocking, commit, uncancellable, ApiError, AppState, Spooled};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -60,13 +60,19 @@ async fn spool_files(
     s: &AppState,
     req: Request,
     name: Option<String>,
-) -> Result<(std::path::PathBuf, Vec<std::path::PathBuf>), ApiError> {
-    use http_body_util::BodyExt;
+) -> Result<(crate::server::Spooled, Vec<std::path::PathBuf>), ApiError> {
     use tokio::io::AsyncWriteExt;
+    let idle = s.config.request_timeout;
+    // Each wait for the next part or piece of one is bounded like a plain upload's (see `next_data`).
+    let stalled = || ApiError {
+        message: format!("the upload stalled: no data for {} s", idle.as_secs()),
+        field: Some("body".into()),
+        ..ApiError::timeout()
+    };
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = s.store.path().join("incoming").join(format!("statements-{}-{n}", std::process::id()));
-    tokio::fs::create_dir_all(&dir).await.map_err(ApiError::internal)?;
+    let dir = Spooled(s.store.path().join("incoming").join(format!("statements-{}-{n}", std::process::id())));
+    tokio::fs::create_dir_all(&dir.0).await.map_err(ApiError::internal)?;
     let is_multipart = req
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
@@ -76,14 +82,22 @@ async fn spool_files(
     if is_multipart {
         let mut mp =
             Multipart::from_request(req, &()).await.map_err(|e| ApiError::bad_request("body", e.body_text()))?;
-        while let Some(mut field) = mp.next_field().await.map_err(|e| ApiError::bad_request("body", e.body_text()))? {
+        while let Some(mut field) = tokio::time::timeout(idle, mp.next_field())
+            .await
+            .map_err(|_| stalled())?
+            .map_err(|e| ApiError::bad_request("body", e.body_text()))?
+        {
             let Some(file_name) = field.file_name().map(str::to_string) else { continue };
             // Each part in a directory of its own, so two parts may share a name and each keeps it.
-            let part_dir = dir.join(format!("{:03}", paths.len()));
+            let part_dir = dir.0.join(format!("{:03}", paths.len()));
             tokio::fs::create_dir_all(&part_dir).await.map_err(ApiError::internal)?;
             let path = part_dir.join(safe_name(&file_name)?);
             let mut file = tokio::fs::File::create(&path).await.map_err(ApiError::internal)?;
-            while let Some(chunk) = field.chunk().await.map_err(|e| ApiError::bad_request("body", e.body_text()))? {
+            while let Some(chunk) = tokio::time::timeout(idle, field.chunk())
+                .await
+                .map_err(|_| stalled())?
+                .map_err(|e| ApiError::bad_request("body", e.body_text()))?
+            {
                 file.write_all(&chunk).await.map_err(ApiError::internal)?;
             }
             file.sync_all().await.map_err(ApiError::internal)?;
@@ -96,14 +110,11 @@ async fn spool_files(
         let name = name.ok_or_else(|| {
             ApiError::unprocessable("name", "give the file's name (?name=…), or send multipart/form-data")
         })?;
-        let path = dir.join(safe_name(&name)?);
+        let path = dir.0.join(safe_name(&name)?);
         let mut file = tokio::fs::File::create(&path).await.map_err(ApiError::internal)?;
         let mut body = req.into_body();
-        while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| ApiError::bad_request("body", format!("the upload broke off: {e}")))?;
-            if let Ok(data) = frame.into_data() {
-                file.write_all(&data).await.map_err(ApiError::internal)?;
-            }
+        while let Some(data) = super::ingest::next_data(&mut body, s.config.request_timeout).await? {
+            file.write_all(&data).await.map_err(ApiError::internal)?;
         }
         file.sync_all().await.map_err(ApiError::internal)?;
         paths.push(path);
@@ -122,11 +133,16 @@ pub async fn ingest_statements(
     if q.skew.is_some_and(|x| x > 600) {
         return Err(ApiError::bad_request("skew", "at most 600 seconds"));
     }
+    uncancellable();
     let (dir, paths) = spool_files(&s, req, q.name).await?;
     let opts = ImportOptions { tz: s.tz, skew_ms: i64::from(q.skew.unwrap_or(10)) * 1000, ..ImportOptions::default() };
     let (store, rings) = (s.store.clone(), s.rings.clone());
-    let result = blocking(move || Ok(import(&store, &paths, &opts, Some(&rings))?)).await;
-    let _ = tokio::fs::remove_dir_all(&dir).await;
+    let result = commit(move || {
+        let summary = import(&store, &paths, &opts, Some(&rings))?;
+        drop(dir);
+        Ok(summary)
+    })
+    .await;
     result.map(|mut summary| {
         summary.rejects_file = None;
         let rejects = std::mem::take(&mut summary.first_rejects);

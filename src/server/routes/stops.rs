@@ -11,7 +11,7 @@ use crate::money::parse_positive_yuan;
 use crate::query::StopList;
 use crate::server::auth::{Principal, Role};
 use crate::server::extract::{P, Q};
-use crate::server::{blocking, ApiError, AppState};
+use crate::server::{blocking, commit, ApiError, AppState};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -80,7 +80,7 @@ pub async fn place_stop(
     };
     let store = s.store.clone();
     let tz = s.tz;
-    blocking(move || Ok(uc::place(&store, &new, tz)?)).await.map(Json)
+    commit(move || Ok(uc::place(&store, &new, tz)?)).await.map(Json)
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -105,7 +105,7 @@ async fn change_stop(s: AppState, who: Principal, id: u64, body: Option<At>, ren
     let at = time(s.tz, "at", &body.unwrap_or_default().at, crate::app::now_ms())?;
     let store = s.store.clone();
     let tz = s.tz;
-    blocking(move || Ok(if renew { uc::renew(&store, id, at, tz)? } else { uc::release(&store, id, at, tz)? }))
+    commit(move || Ok(if renew { uc::renew(&store, id, at, tz)? } else { uc::release(&store, id, at, tz)? }))
         .await
         .map(Json)
 }

@@ -9,7 +9,7 @@ use super::{json_body, time, ApiResult};
 use crate::app::warnings::{self as uc, ScanResult};
 use crate::server::auth::{Principal, Role};
 use crate::server::extract::{P, Q};
-use crate::server::{blocking, ApiError, AppState};
+use crate::server::{blocking, commit, ApiError, AppState};
 use crate::warnings::WarningEntry;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -37,7 +37,7 @@ pub async fn scan_warnings(
     let since = time(s.tz, "since", &Some(b.since), 0)?;
     let until = time(s.tz, "until", &b.until, now)?;
     let (store, cache, tz) = (s.store.clone(), s.rings.clone(), s.tz);
-    blocking(move || Ok(uc::scan(&store, &cache, since, until, now, tz)?)).await.map(Json)
+    commit(move || Ok(uc::scan(&store, &cache, since, until, now, tz)?)).await.map(Json)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -73,5 +73,5 @@ pub async fn ack_warning(
     // Acknowledging is an action (someone has taken the warning in hand), not a read.
     who.require(Role::Operator)?;
     let (store, tz) = (s.store.clone(), s.tz);
-    blocking(move || Ok(uc::acknowledge(&store, id, &who.name, crate::app::now_ms(), tz)?)).await.map(Json)
+    commit(move || Ok(uc::acknowledge(&store, id, &who.name, crate::app::now_ms(), tz)?)).await.map(Json)
 }
