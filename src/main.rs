@@ -851,6 +851,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 to_ms: time(&a.to, "to", i64::MAX)?,
                 after: a.after.clone(),
                 limit: a.limit.clamp(1, app::query::MAX_PAGE),
+                features: None,
             };
             let store = TransferStore::open_read_only(&a.common.db)?;
             let view = store.view()?;

@@ -206,6 +206,7 @@ pub fn account_report(
     to_ms: i64,
     after: Option<&str>,
     limit: usize,
+    with_features: bool,
     tz: Tz,
 ) -> Result<AccountReport, QueryError> {
     let id = view.account_id(external)?.ok_or_else(|| QueryError::UnknownAccount(external.to_string()))?;
@@ -282,15 +283,19 @@ pub fn account_report(
         branch: a.branch,
         opened_at: a.opened_at_days.map(format_date_days),
         transfers,
-        features: Some(
-            crate::rings::features::account_features(
-                view,
-                &crate::rings::features::AttrTable::around(view, id).map_err(QueryError::Graph)?,
-                id,
-                tz,
+        features: if with_features {
+            Some(
+                crate::rings::features::account_features(
+                    view,
+                    &crate::rings::features::AttrTable::around(view, id).map_err(QueryError::Graph)?,
+                    id,
+                    tz,
+                )
+                .map_err(QueryError::Graph)?,
             )
-            .map_err(QueryError::Graph)?,
-        ),
+        } else {
+            None
+        },
         next_cursor,
         tz,
     })

@@ -226,6 +226,26 @@ async fn without_an_audit_log_nothing_is_served_or_changed() {
     assert_eq!(lines[lines.len() - 1]["status"], 200);
 }
 
+/// An account's features (its whole ledger and every counterparty's attributes) are computed for the
+/// page that asks for them — by default the first — not again for every page after it.
+#[tokio::test]
+async fn account_pages_compute_features_only_when_asked() {
+    let f = fixture();
+    let s = &f.state;
+    let uri = "/v1/accounts/6214832951950679?limit=1";
+    let (st, first) = call(s, "GET", uri, Some(ANALYST), None).await;
+    assert_eq!(st, StatusCode::OK, "{first}");
+    assert!(first["features"].is_object(), "{first}");
+    let cursor = first["next_cursor"].as_str().expect("more than one transfer").to_string();
+    let (_, second) = call(s, "GET", &format!("{uri}&after={cursor}"), Some(ANALYST), None).await;
+    assert!(second["features"].is_null() && second["transfers"].as_array().unwrap().len() == 1, "{second}");
+    let (_, asked) = call(s, "GET", &format!("{uri}&after={cursor}&features=true"), Some(ANALYST), None).await;
+    assert_eq!(asked["features"], first["features"]);
+    let (_, skipped) = call(s, "GET", &format!("{uri}&features=false"), Some(ANALYST), None).await;
+    assert!(skipped["features"].is_null());
+    assert_eq!(skipped["transfers"], first["transfers"]);
+}
+
 /// One request may not take the server's memory: seeds and victims per trace are capped (documented in
 /// the schema), and the answer says so before any work is done.
 #[tokio::test]

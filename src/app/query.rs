@@ -23,6 +23,9 @@ pub struct StatementPage {
     /// The cursor of the previous page.
     pub after: Option<String>,
     pub limit: usize,
+    /// Compute the account's mule-card features (its whole ledger and every counterparty's attributes:
+    /// the costly part). `None`: on the first page only, not on the pages that follow it.
+    pub features: Option<bool>,
 }
 
 /// `account`, `GET /v1/accounts/{account}`: profile, features and a page of transfers in the window.
@@ -30,5 +33,6 @@ pub fn account(view: &StoreView<'_>, p: &StatementPage, tz: Tz) -> AppResult<Acc
     if p.limit == 0 || p.limit > MAX_PAGE {
         return Err(AppError::bad_input("limit", format!("limit must be 1..={MAX_PAGE}")));
     }
-    Ok(account_report(view, &p.account, p.from_ms, p.to_ms, p.after.as_deref(), p.limit, tz)?)
+    let features = p.features.unwrap_or(p.after.is_none());
+    Ok(account_report(view, &p.account, p.from_ms, p.to_ms, p.after.as_deref(), p.limit, features, tz)?)
 }

@@ -25,6 +25,9 @@ pub struct AccountQuery {
     /// Transfers per page (default 50).
     #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
+    /// Compute the mule-card features (the whole ledger and every counterparty: the costly part). Default:
+    /// on the first page (no `after`) only.
+    features: Option<bool>,
 }
 
 #[utoipa::path(get, path = "/v1/accounts/{account}", tag = "accounts", params(("account" = String, Path, description = "Account number"), AccountQuery), responses((status = 200, description = "Profile, features and transfers in the window, paged", body = AccountReport), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
@@ -39,6 +42,7 @@ pub async fn account(
         to_ms: time(s.tz, "to", &q.to, i64::MAX)?,
         after: q.after,
         limit: q.limit.unwrap_or(50),
+        features: q.features,
     };
     let store = s.store.clone();
     let tz = s.tz;
