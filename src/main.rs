@@ -106,6 +106,25 @@ enum Command {
     /// it to the server's config (which keeps only its SHA-256).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// A consistent copy of a store into a new directory (RocksDB checkpoint: hard links on the same
+    /// filesystem). For a store a server has open, ask the server: POST /v1/admin/backup (admin token).
+    Backup {
+        /// The store directory.
+        #[arg(long, value_name = "DIR")]
+        db: PathBuf,
+        /// The backup's directory (must not exist yet).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Make a store from a backup (into a new or empty directory), checked by opening it.
+    Restore {
+        /// The backup's directory.
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+        /// The new store's directory.
+        #[arg(long, value_name = "DIR")]
+        db: PathBuf,
+    },
     /// The server's audit log: `audit verify FILE` recomputes its hash chain (exit 1 if a line was
     /// deleted or edited) and prints the head to compare with the one the server logged.
     #[command(subcommand)]
@@ -621,6 +640,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Ingest(a) => cmd_ingest(a),
         Command::Statements(c) => cmd_statements(c),
+        Command::Backup { db, out } => {
+            let store = TransferStore::open_existing(&db).map_err(|e| match e {
+                moneytrail::store::StoreError::Open { ref source, .. } if source.to_string().contains("lock") => anyhow::anyhow!(
+                    "{e}\nthe store is in use, most likely by a server: ask it for the backup (POST /v1/admin/backup with an admin token; it writes under the server's backup_dir)"
+                ),
+                other => other.into(),
+            })?;
+            let report = app::backup::backup(&store, &out).map_err(cli_error)?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { from, db } => {
+            let report = app::backup::restore(&from, &db).map_err(cli_error)?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit(AuditCommand::Verify { file }) => {
             let v = moneytrail::server::audit::verify(&file)?;
             println!("{}: {} lines ({} from before the chain), head {}", file.display(), v.lines, v.unchained, v.head);

@@ -15,6 +15,7 @@ use moneytrail::store::TransferStore;
 
 const ANALYST: &str = "analyst-token-1234567890";
 const OPERATOR: &str = "operator-token-1234567890";
+const ADMIN: &str = "admin-token-1234567890";
 
 fn world() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample")
@@ -37,7 +38,11 @@ fn fixture() -> Fixture {
     ingest_files(&store, &[w.join("transfers.csv")], &[w.join("accounts.csv")], &IngestOptions::default(), &|_| {})
         .unwrap();
     let audit = dir.path().join("audit.log");
-    let config = ServerConfig::with_tokens(&[(ANALYST, "ana", Role::Analyst), (OPERATOR, "opa", Role::Operator)]);
+    let config = ServerConfig::with_tokens(&[
+        (ANALYST, "ana", Role::Analyst),
+        (OPERATOR, "opa", Role::Operator),
+        (ADMIN, "adm", Role::Admin),
+    ]);
     let state = AppState {
         store: Arc::new(store),
         config: Arc::new(config),
@@ -244,6 +249,43 @@ async fn account_pages_compute_features_only_when_asked() {
     let (_, skipped) = call(s, "GET", &format!("{uri}&features=false"), Some(ANALYST), None).await;
     assert!(skipped["features"].is_null());
     assert_eq!(skipped["transfers"], first["transfers"]);
+}
+
+/// A backup taken while the server serves is the store as it stood (same digest), later uploads do not
+/// reach it, and a store restored from it is the same again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backups_while_serving_restore_to_the_same_store() {
+    let f = fixture();
+    let s = &f.state;
+    assert_eq!(call(s, "POST", "/v1/admin/backup", Some(OPERATOR), None).await.0, StatusCode::FORBIDDEN);
+    let before = s.store.digest().unwrap();
+    let (st, report) = call(s, "POST", "/v1/admin/backup", Some(ADMIN), None).await;
+    assert_eq!(st, StatusCode::OK, "{report}");
+    assert_eq!(report["transfers"], 29438);
+    let backup = std::path::PathBuf::from(report["path"].as_str().unwrap());
+    assert!(backup.starts_with(s.store.path().with_file_name("db.backups")), "{report}");
+    let (st, _) = upload(
+        s,
+        "/v1/ingest/transfers",
+        "text/csv",
+        "txn_id,ts,src,dst,amount\nBK1,2026-02-01 10:00:00,A,B,1.00\n".into(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_ne!(s.store.digest().unwrap(), before, "the upload changed the store");
+    let copy = TransferStore::open_read_only(&backup).unwrap();
+    assert_eq!(copy.digest().unwrap(), before, "the backup is the store as it stood");
+    drop(copy);
+    let restored_dir = f._dir.path().join("restored");
+    let restored = moneytrail::app::backup::restore(&backup, &restored_dir).unwrap();
+    assert_eq!(restored.transfers, 29438);
+    assert_eq!(TransferStore::open_read_only(&restored_dir).unwrap().digest().unwrap(), before);
+    // Restoring over a store is refused; a second backup goes to a directory of its own.
+    let again = moneytrail::app::backup::restore(&backup, &restored_dir).unwrap_err();
+    assert!(again.to_string().contains("not empty"), "{again}");
+    let (_, second) = call(s, "POST", "/v1/admin/backup", Some(ADMIN), None).await;
+    assert_ne!(second["path"], report["path"]);
+    assert_eq!(second["transfers"], 29439);
 }
 
 /// One request may not take the server's memory: seeds and victims per trace are capped (documented in

@@ -8,6 +8,7 @@
 //! Errors are [`AppError`]: classified once (malformed input, well-formed but not actionable, not found,
 //! conflict, internal), so the CLI's message and the API's status agree.
 
+pub mod backup;
 pub mod cases;
 pub mod finbench;
 pub mod ingest;

@@ -77,6 +77,8 @@ struct ConfigFile {
     audit_log: Option<PathBuf>,
     /// Longest a request may take before it is answered 408 (default 60).
     request_timeout_seconds: Option<u64>,
+    /// Where `POST /v1/admin/backup` writes (default: `<store>.backups` beside the store).
+    backup_dir: Option<PathBuf>,
     /// Failed authentications per source address and minute before 429 (default 20; 0: no limit, for a
     /// server behind a proxy, where every request comes from the proxy's address).
     max_auth_failures_per_minute: Option<u32>,
@@ -95,6 +97,7 @@ pub struct ServerConfig {
     tokens: Vec<TokenDigest>,
     pub audit_log: Option<PathBuf>,
     pub request_timeout: std::time::Duration,
+    pub backup_dir: Option<PathBuf>,
     /// Tokens given in clear in the config file (names only), for the warning at start.
     pub clear_tokens: Vec<String>,
     /// Failed authentications a source may make per [`FAILURE_WINDOW`] (0: unlimited).
@@ -119,6 +122,7 @@ impl Default for ServerConfig {
             tokens: Vec::new(),
             audit_log: None,
             request_timeout: super::REQUEST_TIMEOUT,
+            backup_dir: None,
             clear_tokens: Vec::new(),
             max_failures: MAX_FAILURES,
             failures: Mutex::default(),
@@ -204,6 +208,7 @@ impl ServerConfig {
             tokens,
             audit_log: file.audit_log,
             request_timeout,
+            backup_dir: file.backup_dir,
             clear_tokens,
             max_failures: file.max_auth_failures_per_minute.unwrap_or(MAX_FAILURES),
             failures: Mutex::default(),

@@ -221,6 +221,7 @@ fn api_routes(state: Option<&AppState>) -> OpenApiRouter<AppState> {
     let reads = OpenApiRouter::new()
         .routes(routes!(system::stats))
         .routes(routes!(system::whoami))
+        .routes(routes!(system::backup))
         .routes(routes!(accounts::account))
         .routes(routes!(trace::trace))
         .routes(routes!(trace::freeze))

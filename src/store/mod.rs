@@ -31,6 +31,8 @@ pub enum StoreError {
     Missing { path: PathBuf },
     #[error("cannot open the store at {path}: {source}")]
     Open { path: PathBuf, source: rocksdb::Error },
+    #[error("cannot write a copy of the store to {path}: {source}")]
+    Checkpoint { path: PathBuf, source: rocksdb::Error },
     #[error("{path} is a RocksDB database but not a moneytrail store (no schema version)")]
     NotAStore { path: PathBuf },
     #[error("the store at {path} has on-disk format version {found}; this moneytrail reads version {expected} (re-ingest the source files into a new store)")]
@@ -365,6 +367,17 @@ impl TransferStore {
             it.status().map_err(rocks("computing the digest"))?;
         }
         Ok(h.digest())
+    }
+
+    /// Writes a consistent copy of the store as it stands into `out`, which must not exist: RocksDB's
+    /// checkpoint (memtables flushed, table files hard-linked where `out` is on the same filesystem, so
+    /// it is quick and small there, copied otherwise). Works while readers and an ingest go on: an
+    /// ingest's uncommitted rows may be in the copy above its watermark, invisible as in the store, and
+    /// rolled back when the copy is next opened for writing. The store directory's other files (audit
+    /// log, rejects, staging) are not part of it.
+    pub fn checkpoint(&self, out: &Path) -> Result<()> {
+        let cp = rocksdb::checkpoint::Checkpoint::new(&self.db).map_err(rocks("preparing a checkpoint"))?;
+        cp.create_checkpoint(out).map_err(|source| StoreError::Checkpoint { path: out.into(), source })
     }
 
     /// Bytes on disk of the live SST files (for benchmarks and `stats`).

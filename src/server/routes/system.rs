@@ -4,10 +4,11 @@ use axum::extract::State;
 use axum::{Extension, Json};
 
 use super::ApiResult;
+use crate::app::backup::BackupReport;
 use crate::app::query::stats as store_stats;
 use crate::query::StoreStats;
-use crate::server::auth::Principal;
-use crate::server::{blocking, ApiError, AppState};
+use crate::server::auth::{Principal, Role};
+use crate::server::{blocking, commit, ApiError, AppState};
 
 /// Who the token belongs to, so a client can show the role and offer only what it may do.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
@@ -36,4 +37,31 @@ pub async fn stats(State(s): State<AppState>) -> ApiResult<StoreStats> {
     let store = s.store.clone();
     let tz = s.tz;
     blocking(move || Ok(store_stats(&store, tz)?)).await.map(Json)
+}
+
+/// A consistent copy of the store as it stands, while the server goes on serving and ingesting: into a new
+/// directory named by the time (UTC) under the config's `backup_dir` (default `<store>.backups`). Restore
+/// with `moneytrail restore --from DIR --db NEW`.
+#[utoipa::path(post, path = "/v1/admin/backup", tag = "system", responses((status = 200, description = "The backup made: its directory, transfers, bytes, seconds (admin)", body = BackupReport)))]
+pub async fn backup(State(s): State<AppState>, Extension(who): Extension<Principal>) -> ApiResult<BackupReport> {
+    who.require(Role::Admin)?;
+    let dir = s.config.backup_dir.clone().unwrap_or_else(|| {
+        let store = s.store.path();
+        store.with_file_name(format!("{}.backups", store.file_name().unwrap_or_default().to_string_lossy()))
+    });
+    let store = s.store.clone();
+    commit(move || {
+        std::fs::create_dir_all(&dir).map_err(ApiError::internal)?;
+        // Named to the millisecond; a second backup in the same millisecond gets a suffix.
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ").to_string();
+        let mut out = dir.join(&stamp);
+        let mut n = 1;
+        while out.exists() {
+            out = dir.join(format!("{stamp}-{n}"));
+            n += 1;
+        }
+        Ok(crate::app::backup::backup(&store, &out)?)
+    })
+    .await
+    .map(Json)
 }
