@@ -199,6 +199,7 @@ pub struct AccountReport {
 
 /// Reads one page of an account's statement: transfers in and out with `from <= ts <= to`, in
 /// (time, seq) order, starting after `after` (a cursor from a previous page).
+#[allow(clippy::too_many_arguments)] // the page's fields; app::query::StatementPage is the caller's struct
 pub fn account_report(
     view: &StoreView<'_>,
     external: &str,
