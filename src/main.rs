@@ -101,6 +101,11 @@ enum Command {
         /// Load a FinBench snapshot folder and answer POST /v1/finbench/{query} over it.
         #[arg(long, value_name = "DIR")]
         finbench: Option<PathBuf>,
+        /// Serve plain HTTP on an address other than loopback. Without it such an address is refused:
+        /// tokens and bank records would cross the network in clear. Put a TLS reverse proxy in front
+        /// instead (README, "TLS").
+        #[arg(long)]
+        insecure_http: bool,
     },
     /// Server tokens: `token new --name NAME --role ROLE` prints a new token once, and the lines that admit
     /// it to the server's config (which keeps only its SHA-256).
@@ -703,8 +708,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Freeze(a) => cmd_freeze(a),
         Command::Finbench { query, data, params } => cmd_finbench(&query, &data, &params),
-        Command::Serve { common, addr, config, viz, finbench } => {
+        Command::Serve { common, addr, config, viz, finbench, insecure_http } => {
             use moneytrail::server::{serve, viz::VizSource, AppState, AuditLog, ServerConfig};
+            if !addr.ip().is_loopback() && !insecure_http {
+                anyhow::bail!(
+                    "refusing to serve {addr} over plain HTTP: bearer tokens and bank records would cross the network \
+                     in clear. Serve on 127.0.0.1 behind a TLS reverse proxy (README, \"TLS\"), or pass \
+                     --insecure-http if this network is already encrypted"
+                );
+            }
             let config = ServerConfig::load(&config).map_err(anyhow::Error::msg)?;
             for name in &config.clear_tokens {
                 eprintln!(

@@ -189,6 +189,7 @@ mod tests {
             "GET /v1/stops",
             "GET /v1/warnings",
             "GET /v1/whoami",
+            "POST /v1/admin/backup",
             "POST /v1/cases",
             "POST /v1/finbench/{query}",
             "POST /v1/freeze",
