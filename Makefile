@@ -19,7 +19,7 @@ DEMO_REPORTED  = $$(awk -F, '$$1=="$(DEMO_CASE)" {print $$4}' $(WORLD)/truth/cas
 DEMO_VICTIM    = $$(awk -F, '$$1=="$(DEMO_CASE)" {print $$2}' $(WORLD)/truth/cases.csv)
 DEMO_WINDOW    = --from "2026-01-01 00:00:00" --to "2026-03-01 00:00:00"
 
-.PHONY: deps deps-report build test lint unit fuzz-smoke api-schema browser demo bench bench-scale criterion eval-rings eval-link clean-demo
+.PHONY: deps deps-report build test lint unit fuzz-smoke api-schema browser demo chaos bench bench-scale criterion eval-rings eval-link clean-demo
 
 deps:
 	@scripts/install-deps.sh build
@@ -128,6 +128,11 @@ demo: build
 	@echo "   web view: sign in with demo-operator-token-0000, open CASE-00009 (its linked cases at the bottom) or 串并研判; API, try:"
 	@echo "   curl -H 'Authorization: Bearer demo-analyst-token-0000' http://127.0.0.1:8080/v1/stats"
 	$(BIN) serve --db $(DEMO)/db --config datasets/demo-server.toml --finbench datasets/finbench-sf0.01/snapshot
+
+# The long form of tests/chaos.rs (make test kills the server 4 times): 20 SIGKILLs of the server while it
+# takes uploads; every acknowledged upload there exactly once, the repeated ones ending in the same store.
+chaos: build
+	MONEYTRAIL_CHAOS_KILLS=$${MONEYTRAIL_CHAOS_KILLS:-20} $(CARGO) test --release --test chaos -- --nocapture
 
 # Scale run: a ~10M-transfer world, ingested from CSV into a fresh store, with wall time and peak RSS.
 bench: build
