@@ -53,6 +53,21 @@ impl ApiError {
         ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: message.into(), field: None }
     }
 
+    /// A file error while receiving an upload: 507 when the disk (or the file-size limit) is full — the
+    /// upload was not stored, the store is as it was — else an internal error.
+    pub fn storing(e: std::io::Error) -> ApiError {
+        use std::io::ErrorKind as K;
+        match e.kind() {
+            K::StorageFull | K::FileTooLarge | K::QuotaExceeded => ApiError {
+                status: StatusCode::INSUFFICIENT_STORAGE,
+                code: "insufficient_storage",
+                message: "the server is out of disk space: the upload was not stored and nothing was ingested".into(),
+                field: Some("body".into()),
+            },
+            _ => ApiError::internal(e),
+        }
+    }
+
     /// The request ran past the server's time limit and was dropped before it changed anything.
     pub fn timeout() -> ApiError {
         ApiError {

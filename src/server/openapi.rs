@@ -123,6 +123,9 @@ impl Modify for CommonResponses {
                         Some(vec![utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new())]);
                 }
                 add("408", "The request took longer than the server's limit");
+                if path.starts_with("/v1/ingest/") {
+                    add("507", "The server is out of disk space: the upload was not stored, nothing was ingested");
+                }
                 if !public {
                     add("503", "The audit log cannot be written: the request is refused, not served unrecorded");
                 }

@@ -64,6 +64,24 @@ pub struct IngestSession<'s> {
     chunk_no: u64,
     /// Sorted runs of out- and in-edges written by large chunks, merged and ingested at commit.
     edge_runs: [Vec<PathBuf>; 2],
+    /// Set once the watermark moved: a session dropped before that (an error: a full disk, a conflict,
+    /// a bad file) removes what it wrote, so the store is as it was, not only as readers see it.
+    committed: bool,
+}
+
+impl Drop for IngestSession<'_> {
+    fn drop(&mut self) {
+        if self.committed {
+            return;
+        }
+        // Best effort: if this fails too (the disk still full), the next session does it first.
+        if let Err(e) = rollback_above(self.store, self.base) {
+            tracing::warn!(error = %e, "an ingest that failed could not remove what it wrote; the next ingest will");
+        }
+        if self.staging.exists() {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
 }
 
 impl std::fmt::Debug for IngestSession<'_> {
@@ -98,6 +116,7 @@ impl<'s> IngestSession<'s> {
             staging,
             chunk_no: 0,
             edge_runs: [Vec::new(), Vec::new()],
+            committed: false,
         })
     }
 
@@ -408,6 +427,7 @@ impl<'s> IngestSession<'s> {
         }
         batch.put_cf(store.cf(cf::META), MetaKey::WATERMARK, self.next.encode());
         store.write_synced(batch)?;
+        self.committed = true;
         if self.staging.exists() {
             let _ = std::fs::remove_dir_all(&self.staging);
         }

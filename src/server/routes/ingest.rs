@@ -35,11 +35,11 @@ async fn spool(
 ) -> Result<Spooled, ApiError> {
     use tokio::io::AsyncWriteExt;
     let dir = store_path.join("incoming");
-    tokio::fs::create_dir_all(&dir).await.map_err(ApiError::internal)?;
+    tokio::fs::create_dir_all(&dir).await.map_err(ApiError::storing)?;
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let spooled = Spooled(dir.join(format!("upload-{}-{n}.csv", std::process::id())));
-    let mut file = tokio::fs::File::create(&spooled.0).await.map_err(ApiError::internal)?;
+    let mut file = tokio::fs::File::create(&spooled.0).await.map_err(ApiError::storing)?;
     let mut body = body;
     let mut convert = ndjson.map(NdjsonToCsv::new);
     while let Some(data) = next_data(&mut body, idle_limit).await? {
@@ -47,12 +47,12 @@ async fn spool(
             Some(c) => file.write_all(&c.feed(&data)).await,
             None => file.write_all(&data).await,
         }
-        .map_err(ApiError::internal)?;
+        .map_err(ApiError::storing)?;
     }
     if let Some(c) = convert.as_mut() {
-        file.write_all(&c.finish()).await.map_err(ApiError::internal)?;
+        file.write_all(&c.finish()).await.map_err(ApiError::storing)?;
     }
-    file.sync_all().await.map_err(ApiError::internal)?;
+    file.sync_all().await.map_err(ApiError::storing)?;
     Ok(spooled)
 }
 

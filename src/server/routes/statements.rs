@@ -72,7 +72,7 @@ async fn spool_files(
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = Spooled(s.store.path().join("incoming").join(format!("statements-{}-{n}", std::process::id())));
-    tokio::fs::create_dir_all(&dir.0).await.map_err(ApiError::internal)?;
+    tokio::fs::create_dir_all(&dir.0).await.map_err(ApiError::storing)?;
     let is_multipart = req
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
@@ -90,17 +90,17 @@ async fn spool_files(
             let Some(file_name) = field.file_name().map(str::to_string) else { continue };
             // Each part in a directory of its own, so two parts may share a name and each keeps it.
             let part_dir = dir.0.join(format!("{:03}", paths.len()));
-            tokio::fs::create_dir_all(&part_dir).await.map_err(ApiError::internal)?;
+            tokio::fs::create_dir_all(&part_dir).await.map_err(ApiError::storing)?;
             let path = part_dir.join(safe_name(&file_name)?);
-            let mut file = tokio::fs::File::create(&path).await.map_err(ApiError::internal)?;
+            let mut file = tokio::fs::File::create(&path).await.map_err(ApiError::storing)?;
             while let Some(chunk) = tokio::time::timeout(idle, field.chunk())
                 .await
                 .map_err(|_| stalled())?
                 .map_err(|e| ApiError::bad_request("body", e.body_text()))?
             {
-                file.write_all(&chunk).await.map_err(ApiError::internal)?;
+                file.write_all(&chunk).await.map_err(ApiError::storing)?;
             }
-            file.sync_all().await.map_err(ApiError::internal)?;
+            file.sync_all().await.map_err(ApiError::storing)?;
             paths.push(path);
         }
         if paths.is_empty() {
@@ -111,12 +111,12 @@ async fn spool_files(
             ApiError::unprocessable("name", "give the file's name (?name=…), or send multipart/form-data")
         })?;
         let path = dir.0.join(safe_name(&name)?);
-        let mut file = tokio::fs::File::create(&path).await.map_err(ApiError::internal)?;
+        let mut file = tokio::fs::File::create(&path).await.map_err(ApiError::storing)?;
         let mut body = req.into_body();
         while let Some(data) = super::ingest::next_data(&mut body, s.config.request_timeout).await? {
-            file.write_all(&data).await.map_err(ApiError::internal)?;
+            file.write_all(&data).await.map_err(ApiError::storing)?;
         }
-        file.sync_all().await.map_err(ApiError::internal)?;
+        file.sync_all().await.map_err(ApiError::storing)?;
         paths.push(path);
     }
     Ok((dir, paths))
