@@ -19,7 +19,7 @@ DEMO_REPORTED  = $$(awk -F, '$$1=="$(DEMO_CASE)" {print $$4}' $(WORLD)/truth/cas
 DEMO_VICTIM    = $$(awk -F, '$$1=="$(DEMO_CASE)" {print $$2}' $(WORLD)/truth/cases.csv)
 DEMO_WINDOW    = --from "2026-01-01 00:00:00" --to "2026-03-01 00:00:00"
 
-.PHONY: deps deps-report build test lint unit fuzz-smoke api-schema browser demo chaos bench bench-scale criterion eval-rings eval-link clean-demo
+.PHONY: deps deps-report build test lint unit fuzz fuzz-smoke api-schema browser demo chaos bench bench-scale criterion eval-rings eval-link clean-demo
 
 deps:
 	@scripts/install-deps.sh build
@@ -45,10 +45,10 @@ unit: build
 	$(CARGO) test $(PROFILE) --lib --bins --tests 2>&1 | tee target/test.log; test $${PIPESTATUS[0]:-0} -eq 0
 	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "tests: %d passed, %d failed\n", p, f }' target/test.log > target/test-summary.txt
 
-# Short coverage-guided fuzzing of the input parsers: transfer and account rows, and statement lines with
-# the header search. cargo-fuzz wants nightly features; the stable toolchain provides them with
+# Short coverage-guided fuzzing of the input parsers: transfer and account rows, statement lines with the
+# header search, the NDJSON converter of uploads (chunking must not change the output), amounts and times. cargo-fuzz wants nightly features; the stable toolchain provides them with
 # RUSTC_BOOTSTRAP (no other toolchain can be installed here).
-FUZZ_TARGETS ?= parse_row parse_statement
+FUZZ_TARGETS ?= parse_row parse_statement ndjson parse_values
 fuzz-smoke: deps
 	@scripts/install-deps.sh fuzz
 	@mkdir -p target
@@ -57,6 +57,10 @@ fuzz-smoke: deps
 			|| { tail -n 40 target/fuzz-$$t.log; echo "fuzzing $$t found a failure (see above and fuzz/artifacts/$$t/)"; exit 1; }; \
 		printf '%s: ' $$t; grep -E '^Done [0-9]+ runs' target/fuzz-$$t.log; \
 	done
+
+# The long form: each fuzz target for 10 minutes (FUZZ_SECONDS to change).
+fuzz:
+	@$(MAKE) --no-print-directory fuzz-smoke FUZZ_SECONDS=$${FUZZ_SECONDS:-600}
 
 # The HTTP API against its own OpenAPI document, property-based (schemathesis from PyPI, in target/st-venv),
 # on a real server on loopback.
