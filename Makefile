@@ -19,7 +19,7 @@ DEMO_REPORTED  = $$(awk -F, '$$1=="$(DEMO_CASE)" {print $$4}' $(WORLD)/truth/cas
 DEMO_VICTIM    = $$(awk -F, '$$1=="$(DEMO_CASE)" {print $$2}' $(WORLD)/truth/cases.csv)
 DEMO_WINDOW    = --from "2026-01-01 00:00:00" --to "2026-03-01 00:00:00"
 
-.PHONY: deps deps-report build test lint unit fuzz fuzz-smoke api-schema browser demo chaos bench bench-scale criterion eval-rings eval-link clean-demo
+.PHONY: deps deps-report build test lint unit fuzz fuzz-smoke api-schema browser demo chaos soak bench bench-scale criterion eval-rings eval-link clean-demo
 
 deps:
 	@scripts/install-deps.sh build
@@ -137,6 +137,11 @@ demo: build
 # takes uploads; every acknowledged upload there exactly once, the repeated ones ending in the same store.
 chaos: build
 	MONEYTRAIL_CHAOS_KILLS=$${MONEYTRAIL_CHAOS_KILLS:-20} $(CARGO) test --release --test chaos -- --nocapture
+
+# Ten minutes of mixed load on loopback (traces, freezes, account pages, rings, warnings, uploads every 15 s):
+# no failed request, p99 within 50 ms, memory flat. SOAK_SECONDS to change the length.
+soak: build
+	@scripts/soak.sh $(BIN) $(BENCH) $${SOAK_SECONDS:-600}
 
 # Scale run: a ~10M-transfer world, ingested from CSV into a fresh store, with wall time and peak RSS.
 bench: build
