@@ -37,13 +37,15 @@ async fn http(
     (status, body)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn over_a_real_socket_every_error_is_json() {
-    let dir = tempfile::tempdir().unwrap();
+/// A server on an empty store under `dir` with the given request limit; its address and its store.
+async fn server(dir: &std::path::Path, limit: std::time::Duration) -> (std::net::SocketAddr, Arc<TransferStore>) {
+    let mut config = ServerConfig::with_tokens(&[(TOKEN, "case-system", Role::Admin)]);
+    config.request_timeout = limit;
+    let store = Arc::new(TransferStore::open(&dir.join("db")).unwrap());
     let state = AppState {
-        store: Arc::new(TransferStore::open(&dir.path().join("db")).unwrap()),
-        config: Arc::new(ServerConfig::with_tokens(&[(TOKEN, "case-system", Role::Admin)])),
-        audit: AuditLog::open(&dir.path().join("audit.log")).unwrap(),
+        store: store.clone(),
+        config: Arc::new(config),
+        audit: AuditLog::open(&dir.join("audit.log")).unwrap(),
         tz: moneytrail::timefmt::DEFAULT_TZ,
         rings: Default::default(),
         links: Default::default(),
@@ -53,6 +55,13 @@ async fn over_a_real_socket_every_error_is_json() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
+    (addr, store)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_a_real_socket_every_error_is_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let (addr, _) = server(dir.path(), moneytrail::server::REQUEST_TIMEOUT).await;
     let auth = format!("Bearer {TOKEN}");
     let json = ("Content-Type", "application/json");
 
@@ -83,21 +92,7 @@ async fn over_a_real_socket_every_error_is_json() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_slower_than_the_limit_gets_a_json_408() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = ServerConfig::with_tokens(&[(TOKEN, "case-system", Role::Admin)]);
-    config.request_timeout = std::time::Duration::from_secs(1);
-    let state = AppState {
-        store: Arc::new(TransferStore::open(&dir.path().join("db")).unwrap()),
-        config: Arc::new(config),
-        audit: AuditLog::open(&dir.path().join("audit.log")).unwrap(),
-        tz: moneytrail::timefmt::DEFAULT_TZ,
-        rings: Default::default(),
-        links: Default::default(),
-        viz: Default::default(),
-        finbench: None,
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
+    let (addr, _) = server(dir.path(), std::time::Duration::from_secs(1)).await;
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let head = format!(
         "POST /v1/trace HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nAuthorization: Bearer {TOKEN}\r\n\
@@ -112,27 +107,6 @@ async fn a_request_slower_than_the_limit_gets_a_json_408() {
     assert!(text.contains(r#""code":"timeout""#), "{text}");
     let waited = started.elapsed();
     assert!(waited >= std::time::Duration::from_millis(900), "answered after {waited:?}, before the limit");
-}
-
-/// A server with a one-second request limit on an empty store; its address and the store's path.
-async fn one_second_server(dir: &std::path::Path) -> (std::net::SocketAddr, Arc<TransferStore>) {
-    let mut config = ServerConfig::with_tokens(&[(TOKEN, "case-system", Role::Admin)]);
-    config.request_timeout = std::time::Duration::from_secs(1);
-    let store = Arc::new(TransferStore::open(&dir.join("db")).unwrap());
-    let state = AppState {
-        store: store.clone(),
-        config: Arc::new(config),
-        audit: AuditLog::open(&dir.join("audit.log")).unwrap(),
-        tz: moneytrail::timefmt::DEFAULT_TZ,
-        rings: Default::default(),
-        links: Default::default(),
-        viz: Default::default(),
-        finbench: None,
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
-    (addr, store)
 }
 
 /// Starts an upload of `body` and sends it in `pieces`, `pause` apart; returns the raw answer.
@@ -182,7 +156,7 @@ fn leftovers(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_slower_than_the_limit_is_finished_and_answered() {
     let dir = tempfile::tempdir().unwrap();
-    let (addr, store) = one_second_server(dir.path()).await;
+    let (addr, store) = server(dir.path(), std::time::Duration::from_secs(1)).await;
     let answer = slow_upload(addr, &transfers_csv(50), 5, std::time::Duration::from_millis(600), None).await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains(r#""transfers_added":50"#), "{answer}");
@@ -194,7 +168,7 @@ async fn an_upload_slower_than_the_limit_is_finished_and_answered() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_upload_is_refused_with_nothing_done_and_nothing_left() {
     let dir = tempfile::tempdir().unwrap();
-    let (addr, store) = one_second_server(dir.path()).await;
+    let (addr, store) = server(dir.path(), std::time::Duration::from_secs(1)).await;
     let answer = slow_upload(addr, &transfers_csv(50), 5, std::time::Duration::from_millis(50), Some(2)).await;
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("the upload stalled"), "{answer}");
