@@ -80,3 +80,38 @@ fn a_version_4_store_is_upgraded_and_reads_as_written() {
     // Migrating again is a no-op.
     assert!(run(&["migrate", "--db", p]).status.success());
 }
+
+/// The current format's own fixture: this version opens it as it is (read-only, no migration), and reads
+/// back what was written. When the format changes, this test gains the migration step, as version 4's has.
+#[test]
+fn a_version_5_store_reads_as_written() {
+    assert_eq!(moneytrail::keys::SCHEMA_VERSION, 5, "a new format: add tests/fixtures/store-v6 and migrate v5 here");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    copy_dir(&fixture(5), &db);
+    let p = db.to_str().unwrap();
+    let store = TransferStore::open_read_only(&db).expect("the current format opens read-only");
+    let view = store.view().unwrap();
+    assert_eq!((view.watermark().next_seq, view.watermark().next_account), (301, 379));
+    let case = view.case("FX-5").unwrap().expect("the registered case");
+    assert_eq!(case.seed_txn_ids, vec!["T00000010", "T00000011"]);
+    let stops = view.all_stops().unwrap();
+    assert_eq!(stops.len(), 1);
+    assert_eq!((stops[0].id, stops[0].amount_fen), (1, 100_00));
+    assert_eq!(view.account_external(stops[0].account).unwrap().as_deref(), Some("443064419398845781653"));
+    // The statement's credit is a transfer from the counterparty it names.
+    let payer = view.account_id("6222000000000001").unwrap().expect("the statement's counterparty");
+    let mut credits = Vec::new();
+    view.for_each_edge(payer, moneytrail::graph::Direction::Out, i64::MIN, i64::MAX, |e| {
+        credits.push((e.counterparty, e.amount_fen));
+        true
+    })
+    .unwrap();
+    assert_eq!(credits, vec![(stops[0].account, 1_00)]);
+    drop(view);
+    drop(store);
+    // Writable as it is, and later work goes on: a trace of the case.
+    let out = run(&["trace", "--db", p, "--seed-txn", "T00000010,T00000011", "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(run(&["migrate", "--db", p]).status.success(), "migrating the current format is a no-op");
+}
