@@ -118,7 +118,6 @@ fn killed_while_uploading_the_store_keeps_every_acknowledged_upload_exactly_once
         let t0 = Instant::now();
         let sender =
             std::thread::spawn(move || request(addr, "POST", "/v1/ingest/transfers", "text/csv", body.as_bytes()));
-        let mut answer = None;
         if killed < kills() && next % 3 == 1 {
             // Kill somewhere in the upload: while the body arrives, during the ingest or its commit, or
             // after the answer is on its way.
@@ -127,14 +126,11 @@ fn killed_while_uploading_the_store_keeps_every_acknowledged_upload_exactly_once
             server.child.kill().unwrap();
             server.child.wait().unwrap();
             killed += 1;
-            if let Ok(Some((200, _))) = sender.join() {
-                answer = Some(());
-            } else {
-                unanswered += 1;
-            }
+            let answered = matches!(sender.join(), Ok(Some((200, _))));
             server = start(&db, &config);
             // The client never heard (or heard): an unacknowledged upload is repeated, as a client would.
-            if answer.is_none() {
+            if !answered {
+                unanswered += 1;
                 let (st, body) =
                     request(server.addr, "POST", "/v1/ingest/transfers", "text/csv", uploads[next].as_bytes())
                         .expect("the restarted server answers");

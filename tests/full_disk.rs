@@ -35,6 +35,17 @@ fn transfers(path: &Path, from: usize, n: usize) {
     std::fs::write(path, text).unwrap();
 }
 
+/// A store of 2,000 transfers under `dir`: its path, the base file, its digest and its account count.
+fn base_store(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, u64, u32) {
+    let (db, base) = (dir.join("db"), dir.join("base.csv"));
+    transfers(&base, 0, 2_000);
+    ingest(&db, &base);
+    let store = TransferStore::open(&db).unwrap();
+    let accounts = store.view().unwrap().watermark().next_account;
+    let digest = store.digest().unwrap();
+    (db, base, digest, accounts)
+}
+
 fn ingest(db: &Path, csv: &Path) {
     let out = Command::new(bin()).args(["ingest", "--db"]).arg(db).arg("--transfers").arg(csv).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -43,15 +54,7 @@ fn ingest(db: &Path, csv: &Path) {
 #[test]
 fn an_ingest_that_runs_out_of_space_fails_clearly_and_leaves_the_store_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db");
-    let base = dir.path().join("base.csv");
-    transfers(&base, 0, 2_000);
-    ingest(&db, &base);
-    let (before, base_accounts) = {
-        let store = TransferStore::open(&db).unwrap();
-        let accounts = store.view().unwrap().watermark().next_account;
-        (store.digest().unwrap(), accounts)
-    };
+    let (db, base, before, base_accounts) = base_store(dir.path());
     // 400,000 rows need far more than 8 MiB of table files: the limit is hit inside the ingest.
     let big = dir.path().join("big.csv");
     transfers(&big, 2_000, 400_000);
@@ -79,11 +82,7 @@ fn an_ingest_that_runs_out_of_space_fails_clearly_and_leaves_the_store_as_it_was
 fn an_upload_that_runs_out_of_space_is_refused_and_the_server_keeps_reading() {
     use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db");
-    let base = dir.path().join("base.csv");
-    transfers(&base, 0, 2_000);
-    ingest(&db, &base);
-    let before = TransferStore::open(&db).unwrap().digest().unwrap();
+    let (db, _, before, _) = base_store(dir.path());
     let config = dir.path().join("server.toml");
     std::fs::write(&config, "[[tokens]]\ntoken = \"full-disk-token-0123456789\"\nname = \"op\"\nrole = \"admin\"\n")
         .unwrap();

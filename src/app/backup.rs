@@ -28,12 +28,16 @@ pub fn backup(store: &TransferStore, out: &Path) -> AppResult<BackupReport> {
     }
     let t0 = Instant::now();
     store.checkpoint(out)?;
-    let copy = TransferStore::open_read_only(out)?;
-    let transfers = copy.view()?.watermark().next_seq;
+    report(&TransferStore::open_read_only(out)?, out, t0)
+}
+
+/// What `store`, just made at `path` since `t0`, holds.
+fn report(store: &TransferStore, path: &Path, t0: Instant) -> AppResult<BackupReport> {
+    let transfers = store.view()?.watermark().next_seq;
     Ok(BackupReport {
-        path: out.display().to_string(),
+        path: path.display().to_string(),
         transfers,
-        bytes: copy.size_on_disk(),
+        bytes: store.size_on_disk(),
         seconds: t0.elapsed().as_secs_f64(),
     })
 }
@@ -67,12 +71,5 @@ pub fn restore(from: &Path, db: &Path) -> AppResult<BackupReport> {
         }
     }
     std::fs::File::open(db).and_then(|d| d.sync_all()).map_err(|e| io(db, e))?;
-    let store = TransferStore::open(db)?;
-    let transfers = store.view()?.watermark().next_seq;
-    Ok(BackupReport {
-        path: db.display().to_string(),
-        transfers,
-        bytes: store.size_on_disk(),
-        seconds: t0.elapsed().as_secs_f64(),
-    })
+    report(&TransferStore::open(db)?, db, t0)
 }

@@ -30,16 +30,7 @@ struct Pending {
 /// Appends chained audit lines from a dedicated thread.
 #[derive(Clone, Debug)]
 pub struct AuditLog {
-    tx: std::sync::mpsc::Sender<PendingBox>,
-}
-
-/// `Pending` behind a box so the channel's `Debug` needs nothing of it.
-struct PendingBox(Box<Pending>);
-
-impl std::fmt::Debug for PendingBox {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PendingBox")
-    }
+    tx: std::sync::mpsc::Sender<Pending>,
 }
 
 impl AuditLog {
@@ -49,7 +40,7 @@ impl AuditLog {
         let mut file = std::fs::OpenOptions::new().create(true).read(true).append(true).open(path)?;
         let (len, head) = recover_tail(&mut file)?;
         tracing::info!(path = %path.display(), head = %head, "audit log opened; chain head");
-        let (tx, rx) = std::sync::mpsc::channel::<PendingBox>();
+        let (tx, rx) = std::sync::mpsc::channel::<Pending>();
         let path: PathBuf = path.into();
         std::thread::Builder::new().name("audit-log".into()).spawn(move || writer(file, path, len, head, rx))?;
         Ok(AuditLog { tx })
@@ -59,14 +50,14 @@ impl AuditLog {
     pub async fn write(&self, fields: Map<String, Value>) -> std::io::Result<()> {
         let (done, synced) = tokio::sync::oneshot::channel();
         self.tx
-            .send(PendingBox(Box::new(Pending { fields, done: Some(done) })))
+            .send(Pending { fields, done: Some(done) })
             .map_err(|_| std::io::Error::other("the audit log's writer has stopped"))?;
         synced.await.unwrap_or_else(|_| Err(std::io::Error::other("the audit log's writer has stopped")))
     }
 
     /// Queues a line without waiting for it (it is still chained and synced with the next batch).
     pub fn append(&self, fields: Map<String, Value>) {
-        let _ = self.tx.send(PendingBox(Box::new(Pending { fields, done: None })));
+        let _ = self.tx.send(Pending { fields, done: None });
     }
 }
 
@@ -113,13 +104,13 @@ fn writer(
     path: PathBuf,
     mut len: u64,
     mut head: String,
-    rx: std::sync::mpsc::Receiver<PendingBox>,
+    rx: std::sync::mpsc::Receiver<Pending>,
 ) {
     while let Ok(first) = rx.recv() {
-        let mut batch = vec![first.0];
+        let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
-                Ok(p) => batch.push(p.0),
+                Ok(p) => batch.push(p),
                 Err(_) => break,
             }
         }

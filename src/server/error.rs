@@ -78,6 +78,15 @@ impl ApiError {
         }
     }
 
+    /// An upload from which no data came for `idle`: refused with nothing stored.
+    pub fn stalled(idle: std::time::Duration) -> ApiError {
+        ApiError {
+            message: format!("the upload stalled: no data for {} s", idle.as_secs()),
+            field: Some("body".into()),
+            ..ApiError::timeout()
+        }
+    }
+
     /// The audit line of a request could not be written: the request is refused, not served unrecorded.
     pub fn audit_unavailable() -> ApiError {
         ApiError {

@@ -76,7 +76,7 @@ pub(crate) async fn commit<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     uncancellable();
-    tokio::task::spawn_blocking(f).await.map_err(ApiError::internal)?
+    blocking(f).await
 }
 
 /// The request time limit: a request still running after `limit` is answered 408 and dropped, unless it

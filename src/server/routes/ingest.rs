@@ -64,11 +64,7 @@ pub(crate) async fn next_data(
 ) -> Result<Option<axum::body::Bytes>, ApiError> {
     use http_body_util::BodyExt;
     loop {
-        let frame = tokio::time::timeout(idle_limit, body.frame()).await.map_err(|_| ApiError {
-            message: format!("the upload stalled: no data for {} s", idle_limit.as_secs()),
-            field: Some("body".into()),
-            ..ApiError::timeout()
-        })?;
+        let frame = tokio::time::timeout(idle_limit, body.frame()).await.map_err(|_| ApiError::stalled(idle_limit))?;
         match frame {
             None => return Ok(None),
             Some(Err(e)) => return Err(ApiError::bad_request("body", format!("the upload broke off: {e}"))),

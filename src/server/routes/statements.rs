@@ -64,11 +64,7 @@ async fn spool_files(
     use tokio::io::AsyncWriteExt;
     let idle = s.config.request_timeout;
     // Each wait for the next part or piece of one is bounded like a plain upload's (see `next_data`).
-    let stalled = || ApiError {
-        message: format!("the upload stalled: no data for {} s", idle.as_secs()),
-        field: Some("body".into()),
-        ..ApiError::timeout()
-    };
+    let stalled = || ApiError::stalled(idle);
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = Spooled(s.store.path().join("incoming").join(format!("statements-{}-{n}", std::process::id())));
