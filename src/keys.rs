@@ -22,6 +22,7 @@
 //! | `stmt_lines` | statement line id (UTF-8) | seq (u64, `u64::MAX`: no transfer) · side (u8) |
 //! | `stmt_ledger` | account (u32) · ts (i64↑) · line number (u64) | [`encode_ledger_entry`] |
 //! | `provenance` | seq (u64) · side (u8) | the `stmt_ledger` key of the line it came from |
+//! | `requests` | SHA-256 of (client, idempotency key) | [`encode_request`]: request digest · what it made |
 //!
 //! One prefix seek on `out_edges`/`in_edges` yields an account's transfers in time order (ties broken by
 //! seq, which is input order), and a time window is one seek with an upper bound.
@@ -33,7 +34,7 @@ use crate::model::{
 
 /// Bumped whenever any layout in this module changes; checked on open. Older versions that a later one
 /// can read are migrated on a read-write open (`store::migrate`).
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 pub mod cf {
     pub const META: &str = "meta";
@@ -52,7 +53,8 @@ pub mod cf {
     pub const STMT_LINES: &str = "stmt_lines";
     pub const STMT_LEDGER: &str = "stmt_ledger";
     pub const PROVENANCE: &str = "provenance";
-    pub const ALL: [&str; 16] = [
+    pub const REQUESTS: &str = "requests";
+    pub const ALL: [&str; 17] = [
         META,
         ACCT_BY_EXT,
         ACCT_BY_ID,
@@ -69,6 +71,7 @@ pub mod cf {
         STMT_LINES,
         STMT_LEDGER,
         PROVENANCE,
+        REQUESTS,
     ];
 }
 
@@ -656,6 +659,42 @@ pub fn decode_case(b: &[u8]) -> Option<CaseRecord> {
     })
 }
 
+/// What a write that carried an idempotency key made, recorded in the same batch as the write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RequestOutcome {
+    /// A stop placed, renewed or released: its id.
+    Stop(u64),
+    /// A case registered: its id.
+    Case(String),
+}
+
+/// A `requests` value: the 32-byte digest of the request as first made, a tag (1 stop, 2 case), then the
+/// stop id (u64) or the case id (UTF-8).
+pub fn encode_request(fingerprint: &[u8; 32], outcome: &RequestOutcome) -> Vec<u8> {
+    let mut b = fingerprint.to_vec();
+    match outcome {
+        RequestOutcome::Stop(id) => {
+            b.push(1);
+            b.extend(id.to_be_bytes());
+        }
+        RequestOutcome::Case(id) => {
+            b.push(2);
+            b.extend(id.as_bytes());
+        }
+    }
+    b
+}
+
+pub fn decode_request(b: &[u8]) -> Option<([u8; 32], RequestOutcome)> {
+    let (fingerprint, rest) = b.split_first_chunk::<32>()?;
+    let outcome = match rest.split_first()? {
+        (1, id) => RequestOutcome::Stop(u64::from_be_bytes(id.try_into().ok()?)),
+        (2, id) => RequestOutcome::Case(String::from_utf8(id.to_vec()).ok()?),
+        _ => return None,
+    };
+    Some((*fingerprint, outcome))
+}
+
 /// Version 1 of a `warnings` value: a version byte, then this as JSON (the grade as its lowercase name).
 #[derive(serde::Serialize, serde::Deserialize)]
 struct WarningV1 {
@@ -908,6 +947,10 @@ mod tests {
             prop_assert_eq!(decode_statement_file(src, &encode_statement_file(&file)), Some(file));
             let target = (if code % 2 == 0 { Some(seq.min(u64::MAX - 1)) } else { None }, code % 2);
             prop_assert_eq!(decode_line_target(&encode_line_target(target.0, target.1)), Some(target));
+            let fingerprint = [code; 32];
+            for outcome in [RequestOutcome::Stop(seq), RequestOutcome::Case(strs[0].clone())] {
+                prop_assert_eq!(decode_request(&encode_request(&fingerprint, &outcome)), Some((fingerprint, outcome)));
+            }
             let kind = AccountKind::parse(&strs[6]);
             let code_of_kind = account_kind_code(&kind);
             let text = match &kind { AccountKind::Other(t) => t.clone(), _ => String::new() };
@@ -943,6 +986,7 @@ mod tests {
             let _ = decode_attrs(&b);
             let _ = EdgeKey::decode(&b);
             let _ = decode_attr_index_key(&b);
+            let _ = decode_request(&b);
         }
     }
 

@@ -1174,16 +1174,21 @@ fn cmd_stop(c: StopCommand) -> Result<ExitCode> {
                 basis_txn,
                 note,
             };
-            print_report(OutputFormat::Table, &app::stops::place(&store, &new, common.tz).map_err(cli_error)?)
+            print_report(
+                OutputFormat::Table,
+                &app::stops::place(&store, &new, None, common.tz).map_err(cli_error)?.value,
+            )
         }
         StopCommand::Renew { common, id, at } => {
             let store = TransferStore::open(&common.db)?;
-            let list = app::stops::renew(&store, id, now_or(&at, common.tz)?, common.tz).map_err(cli_error)?;
+            let list =
+                app::stops::renew(&store, id, now_or(&at, common.tz)?, None, common.tz).map_err(cli_error)?.value;
             print_report(OutputFormat::Table, &list)
         }
         StopCommand::Release { common, id, at } => {
             let store = TransferStore::open(&common.db)?;
-            let list = app::stops::release(&store, id, now_or(&at, common.tz)?, common.tz).map_err(cli_error)?;
+            let list =
+                app::stops::release(&store, id, now_or(&at, common.tz)?, None, common.tz).map_err(cli_error)?.value;
             print_report(OutputFormat::Table, &list)
         }
         StopCommand::List { common, active_at, expiring_within, format } => {

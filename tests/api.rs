@@ -417,6 +417,71 @@ async fn trace_freeze_and_stops_answer_like_the_cli() {
     assert!(audit.contains(r#""who":"opa""#) && audit.contains(r#""uri":"/v1/stops""#));
 }
 
+/// A keyed POST as the operator: status, whether it was answered from the key, and the JSON answer.
+async fn keyed(state: &AppState, uri: &str, key: &str, body: &str) -> (StatusCode, bool, serde_json::Value) {
+    let req = Request::builder()
+        .method("POST")
+        .uri(uri)
+        .header("authorization", format!("Bearer {OPERATOR}"))
+        .header("content-type", "application/json")
+        .header("idempotency-key", key)
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let resp = app(state.clone()).oneshot(req).await.unwrap();
+    let status = resp.status();
+    let replayed = resp.headers().get("idempotent-replayed").is_some_and(|v| v == "true");
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, replayed, serde_json::from_slice(&bytes).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registry_writes_repeated_with_their_key_happen_once() {
+    let f = fixture();
+    let s = &f.state;
+    let (seeds, reported) = case("CASE-00009");
+    let account = {
+        let (_, t) =
+            call(s, "POST", "/v1/trace", Some(ANALYST), Some(&format!(r#"{{"seed_txn_ids":[{seeds}]}}"#))).await;
+        t["accounts"][0]["account"].as_str().unwrap().to_string()
+    };
+    // A stop placed, repeated with its key (no time given: "now" differs, the request does not).
+    let stop = format!(r#"{{"account":"{account}","amount":"100"}}"#);
+    let (st, again, first) = keyed(s, "/v1/stops", "stop-1", &stop).await;
+    assert_eq!((st, again), (StatusCode::OK, false), "{first}");
+    let (st, again, second) = keyed(s, "/v1/stops", "stop-1", &stop).await;
+    assert_eq!((st, again), (StatusCode::OK, true), "{second}");
+    assert_eq!(first, second, "the repeat answers the stop the first placed");
+    // Without the key the repeat is a conflict, as before: the key is what makes repeating safe.
+    assert_eq!(call(s, "POST", "/v1/stops", Some(OPERATOR), Some(&stop)).await.0, StatusCode::CONFLICT);
+    // A renewal repeated is not a second renewal.
+    for _ in 0..2 {
+        let (st, _, renewed) = keyed(s, "/v1/stops/1/renew", "renew-1", "{}").await;
+        assert_eq!((st, renewed["stops"][0]["renewals"].as_u64()), (StatusCode::OK, Some(1)), "{renewed}");
+    }
+    // The same key for another request, or a key that is not one: refused, nothing written.
+    let (st, _, err) = keyed(s, "/v1/stops/1/release", "renew-1", "{}").await;
+    assert_eq!((st, err["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("Idempotency-Key")));
+    let (st, _, err) = keyed(s, "/v1/stops/1/release", &"k".repeat(256), "{}").await;
+    assert_eq!((st, err["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("Idempotency-Key")));
+    let (_, stops) = call(s, "GET", "/v1/stops", Some(ANALYST), None).await;
+    assert!(stops["stops"][0]["released_at"].is_null(), "{stops}");
+    // Keys belong to their client: another client's same key is a new request (here: a conflict).
+    let case_body = format!(r#"{{"case_id":"K-1","seed_txn_ids":[{seeds}],"report_time":"{reported}"}}"#);
+    let (st, again, first) = keyed(s, "/v1/cases", "case-1", &case_body).await;
+    assert_eq!((st, again), (StatusCode::OK, false), "{first}");
+    let (st, again, second) = keyed(s, "/v1/cases", "case-1", &case_body).await;
+    assert_eq!((st, again, &first), (StatusCode::OK, true, &second));
+    let req = Request::builder()
+        .method("POST")
+        .uri("/v1/cases")
+        .header("authorization", format!("Bearer {ADMIN}"))
+        .header("content-type", "application/json")
+        .header("idempotency-key", "case-1")
+        .body(Body::from(case_body))
+        .unwrap();
+    assert_eq!(app(s.clone()).oneshot(req).await.unwrap().status(), StatusCode::CONFLICT);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_ingest_with_rejects_dedupe_and_reads_keep_answering() {
     let f = fixture();

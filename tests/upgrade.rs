@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use moneytrail::store::{StoreError, TransferStore};
+use moneytrail::store::{RequestKey, StoreError, TransferStore};
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -81,16 +81,18 @@ fn a_version_4_store_is_upgraded_and_reads_as_written() {
     assert!(run(&["migrate", "--db", p]).status.success());
 }
 
-/// The current format's own fixture: this version opens it as it is (read-only, no migration), and reads
-/// back what was written. When the format changes, this test gains the migration step, as version 4's has.
+/// Version 5 (before idempotency keys): upgraded in place, then read back as written.
 #[test]
-fn a_version_5_store_reads_as_written() {
-    assert_eq!(moneytrail::keys::SCHEMA_VERSION, 5, "a new format: add tests/fixtures/store-v6 and migrate v5 here");
+fn a_version_5_store_is_upgraded_and_reads_as_written() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
     copy_dir(&fixture(5), &db);
     let p = db.to_str().unwrap();
-    let store = TransferStore::open_read_only(&db).expect("the current format opens read-only");
+    assert!(matches!(TransferStore::open_read_only(&db), Err(StoreError::NeedsMigration { found: 5, .. })));
+    let out = run(&["migrate", "--db", p]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let store = TransferStore::open_read_only(&db).expect("the upgraded store opens read-only");
+    assert_eq!(store.schema_version().unwrap(), moneytrail::keys::SCHEMA_VERSION);
     let view = store.view().unwrap();
     assert_eq!((view.watermark().next_seq, view.watermark().next_account), (301, 379));
     let case = view.case("FX-5").unwrap().expect("the registered case");
@@ -110,7 +112,50 @@ fn a_version_5_store_reads_as_written() {
     assert_eq!(credits, vec![(stops[0].account, 1_00)]);
     drop(view);
     drop(store);
-    // Writable as it is, and later work goes on: a trace of the case.
+    // Later work goes on: a trace of the case, and a keyed write (the family version 6 added).
+    let out = run(&["trace", "--db", p, "--seed-txn", "T00000010,T00000011", "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let store = TransferStore::open(&db).unwrap();
+    let key = RequestKey::new("someone", "k", "POST /v1/stops/1/release", b"{}");
+    let first = store.release_stop(1, 1_767_300_000_000, Some(&key)).unwrap();
+    let again = store.release_stop(1, 1_767_400_000_000, Some(&key)).unwrap();
+    assert!(!first.replayed && again.replayed);
+    assert_eq!(first.value, again.value);
+}
+
+/// The current format's own fixture: this version opens it as it is (read-only, no migration), and reads
+/// back what was written, including the idempotency record of a renewal made through the API. When the
+/// format changes, this test gains the migration step, as version 5's has.
+#[test]
+fn a_version_6_store_reads_as_written() {
+    assert_eq!(moneytrail::keys::SCHEMA_VERSION, 6, "a new format: add tests/fixtures/store-v7 and migrate v6 here");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    copy_dir(&fixture(6), &db);
+    let p = db.to_str().unwrap();
+    let store = TransferStore::open_read_only(&db).expect("the current format opens read-only");
+    let view = store.view().unwrap();
+    assert_eq!((view.watermark().next_seq, view.watermark().next_account), (301, 379));
+    assert_eq!(view.case("FX-6").unwrap().expect("the registered case").seed_txn_ids, vec!["T00000010", "T00000011"]);
+    let stops = view.all_stops().unwrap();
+    assert_eq!(stops.len(), 1);
+    let renewed = stops[0].clone();
+    assert_eq!((renewed.id, renewed.amount_fen, renewed.renewals), (1, 100_00, 1));
+    assert_eq!(view.account_external(renewed.account).unwrap().as_deref(), Some("443064419398845781653"));
+    assert!(view.account_id("6222000000000001").unwrap().is_some(), "the statement's counterparty");
+    drop(view);
+    drop(store);
+    // The renewal's idempotency record: the same request again is answered from it, not renewed twice; the
+    // key with another request is refused.
+    let store = TransferStore::open(&db).expect("writable as it is");
+    let body = br#"{"at":"2026-01-02T12:00:00+08:00"}"#;
+    let key = RequestKey::new("fixture", "fixture-renew-1", "POST /v1/stops/1/renew", body);
+    let again = store.renew_stop(1, 1_767_400_000_000, Some(&key)).unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.value, renewed);
+    let other = RequestKey::new("fixture", "fixture-renew-1", "POST /v1/stops/1/release", b"{}");
+    assert!(matches!(store.release_stop(1, 1_767_400_000_000, Some(&other)), Err(StoreError::KeyReused)));
+    drop(store);
     let out = run(&["trace", "--db", p, "--seed-txn", "T00000010,T00000011", "--format", "json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(run(&["migrate", "--db", p]).status.success(), "migrating the current format is a no-op");

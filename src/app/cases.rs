@@ -11,7 +11,7 @@ use super::{AppError, AppResult};
 use crate::cases::{read_cases, CaseSpec};
 use crate::link::LinkReport;
 use crate::model::CaseRecord;
-use crate::store::{StoreView, TransferStore};
+use crate::store::{RequestKey, StoreView, TransferStore, Written};
 use crate::timefmt::format_rfc3339;
 use crate::trace::{resolve_seeds, Rule, SeedSpec, TraceParams};
 
@@ -62,7 +62,8 @@ pub struct NewCase {
 
 /// `POST /v1/cases` (and each row of `case import`): refused when the id is taken, or when its seeds do
 /// not resolve now, since a case that cannot be traced is better refused than stored.
-pub fn register(store: &TransferStore, new: NewCase) -> AppResult<CaseRecord> {
+/// A `request` key seen before answers the case that request registered (see [`RequestKey`]).
+pub fn register(store: &TransferStore, new: NewCase, request: Option<&RequestKey>) -> AppResult<Written<CaseRecord>> {
     let case_id = new.case_id.trim().to_string();
     if case_id.is_empty() {
         return Err(AppError::bad_input("case_id", "a case needs an id"));
@@ -79,8 +80,7 @@ pub fn register(store: &TransferStore, new: NewCase) -> AppResult<CaseRecord> {
         created_by: new.created_by,
         note: new.note,
     };
-    store.put_case(&record)?;
-    Ok(record)
+    Ok(store.put_case(&record, request)?)
 }
 
 /// What `case import` did.
@@ -115,7 +115,7 @@ pub fn import(store: &TransferStore, file: &Path, tz: Tz, now_ms: i64) -> AppRes
             created_at_ms: now_ms,
             ..NewCase::default()
         };
-        register(store, new).map_err(|e| match e {
+        register(store, new, None).map_err(|e| match e {
             AppError::Unprocessable { field, message } => {
                 AppError::Unprocessable { field, message: format!("{}: case {case_id}: {message}", file.display()) }
             }

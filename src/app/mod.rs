@@ -101,6 +101,7 @@ impl From<StoreError> for AppError {
             StoreError::NoSuchStop(id) => AppError::NotFound(format!("no stop #{id}")),
             StoreError::NoSuchWarning(id) => AppError::NotFound(format!("no warning #{id}")),
             StoreError::StopRule(m) => AppError::Conflict(m),
+            e @ StoreError::KeyReused => AppError::unprocessable("Idempotency-Key", e.to_string()),
             other => AppError::internal(other),
         }
     }

@@ -4,7 +4,7 @@ use chrono_tz::Tz;
 
 use super::{AppError, AppResult};
 use crate::query::StopList;
-use crate::store::{NewStop, StoreView, TransferStore};
+use crate::store::{NewStop, RequestKey, StoreView, TransferStore, Written};
 
 /// Which stops to list.
 #[derive(Clone, Copy, Debug, Default)]
@@ -37,23 +37,43 @@ pub fn list(view: &StoreView<'_>, f: StopFilter, tz: Tz) -> AppResult<StopList> 
     Ok(StopList::build(view, stops, tz)?)
 }
 
-/// `stop place`, `POST /v1/stops`.
-pub fn place(store: &TransferStore, new: &NewStop, tz: Tz) -> AppResult<StopList> {
+/// `stop place`, `POST /v1/stops`. A `request` key seen before answers what that request did (see
+/// [`RequestKey`]); the CLI passes none.
+pub fn place(
+    store: &TransferStore,
+    new: &NewStop,
+    request: Option<&RequestKey>,
+    tz: Tz,
+) -> AppResult<Written<StopList>> {
     if new.amount_fen <= 0 {
         return Err(AppError::bad_input("amount", "a stop needs a positive amount"));
     }
-    let rec = store.place_stop(new)?;
-    Ok(StopList::build(&store.view()?, vec![rec], tz)?)
+    answer(store, store.place_stop(new, request)?, tz)
 }
 
 /// `stop renew`, `POST /v1/stops/{id}/renew`: another 48 hours, at most twice.
-pub fn renew(store: &TransferStore, id: u64, at_ms: i64, tz: Tz) -> AppResult<StopList> {
-    let rec = store.renew_stop(id, at_ms)?;
-    Ok(StopList::build(&store.view()?, vec![rec], tz)?)
+pub fn renew(
+    store: &TransferStore,
+    id: u64,
+    at_ms: i64,
+    request: Option<&RequestKey>,
+    tz: Tz,
+) -> AppResult<Written<StopList>> {
+    answer(store, store.renew_stop(id, at_ms, request)?, tz)
 }
 
 /// `stop release`, `POST /v1/stops/{id}/release`.
-pub fn release(store: &TransferStore, id: u64, at_ms: i64, tz: Tz) -> AppResult<StopList> {
-    let rec = store.release_stop(id, at_ms)?;
-    Ok(StopList::build(&store.view()?, vec![rec], tz)?)
+pub fn release(
+    store: &TransferStore,
+    id: u64,
+    at_ms: i64,
+    request: Option<&RequestKey>,
+    tz: Tz,
+) -> AppResult<Written<StopList>> {
+    answer(store, store.release_stop(id, at_ms, request)?, tz)
+}
+
+fn answer(store: &TransferStore, written: Written<crate::model::StopRecord>, tz: Tz) -> AppResult<Written<StopList>> {
+    let view = store.view()?;
+    Ok(Written { replayed: written.replayed, value: StopList::build(&view, vec![written.value], tz)? })
 }

@@ -5,6 +5,7 @@
 //! it, and ignore anything above it. So a reader never sees half an ingest, and a crash mid-ingest
 //! leaves only invisible rows, which the next ingest removes before it starts ([`writer`]).
 
+mod requests;
 mod statements;
 mod stops;
 mod writer;
@@ -21,6 +22,7 @@ use crate::keys::{self, cf, EdgeKey, EdgeValue, MetaKey, TxnIndexValue};
 use crate::model::{AccountAttrs, AccountId, AttrKind, Seq, TransferRecord};
 
 pub use crate::keys::Watermark;
+pub use requests::{RequestKey, Written, MAX_IDEMPOTENCY_KEY_LEN};
 pub use statements::{StatementLineWrite, StatementWrites};
 pub use stops::NewStop;
 pub use writer::{IngestSession, Verdict};
@@ -55,6 +57,8 @@ pub enum StoreError {
     NoSuchWarning(u64),
     #[error("{0}")]
     StopRule(String),
+    #[error("this idempotency key was used before for a different request")]
+    KeyReused,
     #[error("the store at {path} kept changing while opening it for reading; try again")]
     Busy { path: PathBuf },
     #[error("more than {} accounts: the account id space is exhausted", AccountId::MAX)]
@@ -107,7 +111,7 @@ impl std::fmt::Debug for TransferStore {
 }
 
 /// Older on-disk format versions this one upgrades in place (see `TransferStore::migrate`).
-const MIGRATES_FROM: [u32; 1] = [4];
+const MIGRATES_FROM: [u32; 2] = [4, 5];
 
 /// Block cache per open store. Ingest memory is bounded at about 1 GiB in all (see README).
 const BLOCK_CACHE_BYTES: usize = 128 << 20;
@@ -270,8 +274,8 @@ impl TransferStore {
     }
 
     /// Upgrades an older store in place. Version 4 → 5 added the statement families (`stmt_files`,
-    /// `stmt_lines`, `stmt_ledger`, `provenance`), which the open has just created empty: nothing else
-    /// changes, so the upgrade is the new version number, written synced.
+    /// `stmt_lines`, `stmt_ledger`, `provenance`), 5 → 6 the `requests` family; the open has just created
+    /// them empty and nothing else changed, so the upgrade is the new version number, written synced.
     fn migrate(&self, from: u32) -> Result<()> {
         tracing::info!(path = %self.path.display(), from, to = keys::SCHEMA_VERSION, "upgrading the store's on-disk format");
         let mut batch = WriteBatch::default();

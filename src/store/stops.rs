@@ -2,8 +2,8 @@
 
 use rocksdb::{ReadOptions, WriteBatch};
 
-use super::{corrupt, rocks, Result, StoreError, StoreView, TransferStore};
-use crate::keys::{self, cf, MetaKey};
+use super::{corrupt, rocks, RequestKey, Result, StoreError, StoreView, TransferStore, Written};
+use crate::keys::{self, cf, MetaKey, RequestOutcome};
 use crate::model::{AccountId, CaseRecord, StopRecord, WarningRecord};
 use crate::policy::{STOP_DURATION_MS, STOP_MAX_RENEWALS};
 
@@ -20,9 +20,13 @@ pub struct NewStop {
 }
 
 impl TransferStore {
-    /// Records a stop placed on an account. Refused if one is already in force there (renew it).
-    pub fn place_stop(&self, new: &NewStop) -> Result<StopRecord> {
+    /// Records a stop placed on an account. Refused if one is already in force there (renew it). With a
+    /// request key seen before, answers the stop that request placed, as it stands now.
+    pub fn place_stop(&self, new: &NewStop, request: Option<&RequestKey>) -> Result<Written<StopRecord>> {
         let _guard = self.ingest_lock.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(done) = self.recall(request)? {
+            return self.replay_stop(done);
+        }
         let view = self.view()?;
         let account = view.account_id(&new.account)?.ok_or_else(|| StoreError::UnknownAccount(new.account.clone()))?;
         if new.amount_fen <= 0 {
@@ -55,13 +59,27 @@ impl TransferStore {
         let mut batch = WriteBatch::default();
         batch.put_cf(self.cf(cf::STOPS), keys::stop_key(account, id), keys::encode_stop(&rec));
         batch.put_cf(self.cf(cf::META), MetaKey::NEXT_STOP_ID, (id + 1).to_be_bytes());
+        self.remember(&mut batch, request, &RequestOutcome::Stop(id));
         self.write_synced(batch)?;
-        Ok(rec)
+        Ok(Written::new(rec))
     }
 
-    /// Registers a case. Refused if the id is taken.
-    pub fn put_case(&self, case: &CaseRecord) -> Result<()> {
+    /// The answer to a repeated stop request: the stop as it stands now.
+    fn replay_stop(&self, done: RequestOutcome) -> Result<Written<StopRecord>> {
+        let RequestOutcome::Stop(id) = done else { return Err(StoreError::KeyReused) };
+        let rec = self.view()?.all_stops()?.into_iter().find(|s| s.id == id).ok_or(StoreError::NoSuchStop(id))?;
+        Ok(Written { value: rec, replayed: true })
+    }
+
+    /// Registers a case. Refused if the id is taken. With a request key seen before, answers the case that
+    /// request registered.
+    pub fn put_case(&self, case: &CaseRecord, request: Option<&RequestKey>) -> Result<Written<CaseRecord>> {
         let _guard = self.ingest_lock.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(done) = self.recall(request)? {
+            let RequestOutcome::Case(id) = done else { return Err(StoreError::KeyReused) };
+            let rec = self.view()?.case(&id)?.ok_or_else(|| corrupt("request record's case", id.as_bytes()))?;
+            return Ok(Written { value: rec, replayed: true });
+        }
         if case.case_id.is_empty() {
             return Err(StoreError::StopRule("a case needs an id".into()));
         }
@@ -70,7 +88,9 @@ impl TransferStore {
         }
         let mut batch = WriteBatch::default();
         batch.put_cf(self.cf(cf::CASES), case.case_id.as_bytes(), keys::encode_case(case));
-        self.write_synced(batch)
+        self.remember(&mut batch, request, &RequestOutcome::Case(case.case_id.clone()));
+        self.write_synced(batch)?;
+        Ok(Written::new(case.clone()))
     }
 
     /// Stores new warnings; those already stored (same transfer) are left as they are. Returns how many
@@ -107,8 +127,8 @@ impl TransferStore {
     }
 
     /// Renews a stop in force at `at_ms` for another 48 hours from `at_ms`; at most twice.
-    pub fn renew_stop(&self, id: u64, at_ms: i64) -> Result<StopRecord> {
-        self.update_stop(id, |s| {
+    pub fn renew_stop(&self, id: u64, at_ms: i64, request: Option<&RequestKey>) -> Result<Written<StopRecord>> {
+        self.update_stop(id, request, |s| {
             if !s.active_at(at_ms) {
                 return Err(StoreError::StopRule(format!(
                     "stop #{id} is not in force at that time (expired or released)"
@@ -127,8 +147,8 @@ impl TransferStore {
     }
 
     /// Records the release of a stop.
-    pub fn release_stop(&self, id: u64, at_ms: i64) -> Result<StopRecord> {
-        self.update_stop(id, |s| {
+    pub fn release_stop(&self, id: u64, at_ms: i64, request: Option<&RequestKey>) -> Result<Written<StopRecord>> {
+        self.update_stop(id, request, |s| {
             if s.released_at_ms.is_some() {
                 return Err(StoreError::StopRule(format!("stop #{id} was already released")));
             }
@@ -137,14 +157,23 @@ impl TransferStore {
         })
     }
 
-    fn update_stop(&self, id: u64, f: impl FnOnce(&mut StopRecord) -> Result<()>) -> Result<StopRecord> {
+    fn update_stop(
+        &self,
+        id: u64,
+        request: Option<&RequestKey>,
+        f: impl FnOnce(&mut StopRecord) -> Result<()>,
+    ) -> Result<Written<StopRecord>> {
         let _guard = self.ingest_lock.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(done) = self.recall(request)? {
+            return self.replay_stop(done);
+        }
         let mut rec = self.view()?.all_stops()?.into_iter().find(|s| s.id == id).ok_or(StoreError::NoSuchStop(id))?;
         f(&mut rec)?;
         let mut batch = WriteBatch::default();
         batch.put_cf(self.cf(cf::STOPS), keys::stop_key(rec.account, id), keys::encode_stop(&rec));
+        self.remember(&mut batch, request, &RequestOutcome::Stop(id));
         self.write_synced(batch)?;
-        Ok(rec)
+        Ok(Written::new(rec))
     }
 }
 

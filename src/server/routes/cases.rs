@@ -2,12 +2,13 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::{Extension, Json};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::trace::{answer_trace, freeze_params, freeze_report, seed_spec, trace_report, ChartFormat, ChartQuery};
-use super::{api_time_text, json_body, opt_time, yuan, ApiResult};
+use super::{api_time_text, json_body, opt_time, request_key, yuan, ApiResult, Idempotency, Replayable};
 use crate::app::cases::{self as uc, CaseEntry, CaseRuleOptions};
 use crate::flowchart::Lang;
 use crate::freeze::FreezeReport;
@@ -18,7 +19,7 @@ use crate::server::extract::{P, Q};
 use crate::server::{blocking, commit, ApiError, AppState};
 use crate::trace::Rule;
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"case_id": "CASE-2026-0042", "seed_txn_ids": ["T00012845"], "report_time": "2026-01-10T14:30:41+08:00", "note": "冒充公检法"}))]
 pub struct NewCase {
@@ -41,14 +42,16 @@ pub struct NewCase {
     note: String,
 }
 
-#[utoipa::path(post, path = "/v1/cases", tag = "cases", request_body = NewCase, responses((status = 200, description = "The case registered (operator)", body = CaseEntry), (status = 409, description = "A case with this id exists", body = crate::server::openapi::ErrorBody)))]
+#[utoipa::path(post, path = "/v1/cases", tag = "cases", params(Idempotency), request_body = NewCase, responses((status = 200, description = "The case registered (operator)", body = CaseEntry), (status = 409, description = "A case with this id exists", body = crate::server::openapi::ErrorBody)))]
 pub async fn create_case(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
+    headers: HeaderMap,
     body: Result<Json<NewCase>, JsonRejection>,
-) -> ApiResult<CaseEntry> {
+) -> Result<Replayable<CaseEntry>, ApiError> {
     who.require(Role::Operator)?;
     let b = json_body(body)?;
+    let request = request_key(&headers, &who, "POST /v1/cases", &b)?;
     if b.case_id.trim().is_empty() {
         return Err(ApiError::bad_request("case_id", "a case needs an id"));
     }
@@ -63,7 +66,7 @@ pub async fn create_case(
         created_at_ms: crate::app::now_ms(),
     };
     let (store, tz) = (s.store.clone(), s.tz);
-    commit(move || Ok(CaseEntry::of(uc::register(&store, new)?, tz))).await.map(Json)
+    commit(move || Ok(uc::register(&store, new, request.as_ref())?.map(|c| CaseEntry::of(c, tz)))).await.map(Replayable)
 }
 
 #[utoipa::path(get, path = "/v1/cases", tag = "cases", responses((status = 200, description = "Registered cases", body = Vec<CaseEntry>)))]

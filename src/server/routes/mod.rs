@@ -13,13 +13,65 @@ pub mod trace;
 pub mod warnings;
 
 use axum::extract::rejection::JsonRejection;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
+use super::auth::Principal;
 use super::ApiError;
+use crate::store::{RequestKey, Written, MAX_IDEMPOTENCY_KEY_LEN};
 use crate::timefmt::parse_ts;
 
 pub type ApiResult<T> = Result<Json<T>, ApiError>;
+
+/// The optional `Idempotency-Key` header of the registry writes (stops, cases).
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct Idempotency {
+    /// 1–255 visible ASCII characters the client chooses for this write (a UUID, say). A repeat with the same
+    /// key (after an answer that never came) writes nothing again and answers what the first request made,
+    /// as it stands now, with `Idempotent-Replayed: true`. The same key for a different request: 422.
+    #[param(rename = "Idempotency-Key", pattern = r"^[!-~]{1,255}$", max_length = 255)]
+    #[allow(dead_code)] // Read from the header map; the field documents it.
+    key: Option<String>,
+}
+
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// The request key of a registry write, from its `Idempotency-Key` header: scoped to the client (keys of
+/// two clients never meet) and fingerprinted with the operation and the request as given, so a reused key
+/// for another request is refused rather than answered wrongly.
+pub fn request_key(
+    headers: &HeaderMap,
+    who: &Principal,
+    operation: &str,
+    request: &impl Serialize,
+) -> Result<Option<RequestKey>, ApiError> {
+    let Some(raw) = headers.get(IDEMPOTENCY_KEY) else { return Ok(None) };
+    let key = raw
+        .to_str()
+        .ok()
+        .filter(|k| (1..=MAX_IDEMPOTENCY_KEY_LEN).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()));
+    let Some(key) = key else {
+        return Err(ApiError::bad_request("Idempotency-Key", "give 1 to 255 visible ASCII characters"));
+    };
+    let body = serde_json::to_vec(request).map_err(ApiError::internal)?;
+    Ok(Some(RequestKey::new(&who.name, key, operation, &body)))
+}
+
+/// The JSON answer of a write that may be a replay, marked `Idempotent-Replayed: true` when it is.
+pub struct Replayable<T>(pub Written<T>);
+
+impl<T: Serialize> IntoResponse for Replayable<T> {
+    fn into_response(self) -> Response {
+        let mut r = Json(self.0.value).into_response();
+        if self.0.replayed {
+            r.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+        }
+        r
+    }
+}
 
 /// The body of a JSON request, or a 400 naming `body` (413 when too large).
 pub fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {

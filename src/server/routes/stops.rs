@@ -2,10 +2,11 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::{Extension, Json};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::{json_body, opt_time, time, ApiResult};
+use super::{json_body, opt_time, request_key, time, ApiResult, Idempotency, Replayable};
 use crate::app::stops::{self as uc, StopFilter};
 use crate::money::parse_positive_yuan;
 use crate::query::StopList;
@@ -37,7 +38,7 @@ pub async fn list_stops(State(s): State<AppState>, Q(q): Q<StopsQuery>) -> ApiRe
     blocking(move || Ok(uc::list(&store.view()?, filter, tz)?)).await.map(Json)
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"account": "6222025163499492982", "amount": "96102.44", "placed_at": "2026-01-10T15:00:00+08:00", "case_id": "CASE-00009", "basis_txn": "T00012845"}))]
 pub struct PlaceStop {
@@ -59,14 +60,16 @@ pub struct PlaceStop {
     note: String,
 }
 
-#[utoipa::path(post, path = "/v1/stops", tag = "freezes", request_body = PlaceStop, responses((status = 200, description = "The stop recorded (operator)", body = StopList), (status = 409, description = "The account is already stopped", body = crate::server::openapi::ErrorBody)))]
+#[utoipa::path(post, path = "/v1/stops", tag = "freezes", params(Idempotency), request_body = PlaceStop, responses((status = 200, description = "The stop recorded (operator)", body = StopList), (status = 409, description = "The account is already stopped", body = crate::server::openapi::ErrorBody), (status = 422, description = "Unknown account, or the idempotency key was used for another request", body = crate::server::openapi::ErrorBody)))]
 pub async fn place_stop(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
+    headers: HeaderMap,
     body: Result<Json<PlaceStop>, JsonRejection>,
-) -> ApiResult<StopList> {
+) -> Result<Replayable<StopList>, ApiError> {
     who.require(Role::Operator)?;
     let b = json_body(body)?;
+    let request = request_key(&headers, &who, "POST /v1/stops", &b)?;
     let amount_fen =
         parse_positive_yuan(&b.amount).map_err(|e| ApiError::bad_request("amount", format!("{:?}: {e}", b.amount)))?;
     let new = crate::store::NewStop {
@@ -80,10 +83,10 @@ pub async fn place_stop(
     };
     let store = s.store.clone();
     let tz = s.tz;
-    commit(move || Ok(uc::place(&store, &new, tz)?)).await.map(Json)
+    commit(move || Ok(uc::place(&store, &new, request.as_ref(), tz)?)).await.map(Replayable)
 }
 
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct At {
     /// Default: now.
@@ -100,32 +103,47 @@ fn optional_at(body: &[u8]) -> Result<Option<At>, ApiError> {
         .map_err(|e| ApiError::bad_request("body", format!("not a JSON object with `at`: {e}")))
 }
 
-async fn change_stop(s: AppState, who: Principal, id: u64, body: Option<At>, renew: bool) -> ApiResult<StopList> {
+async fn change_stop(
+    s: AppState,
+    who: Principal,
+    headers: HeaderMap,
+    id: u64,
+    body: Option<At>,
+    renew: bool,
+) -> Result<Replayable<StopList>, ApiError> {
     who.require(Role::Operator)?;
-    let at = time(s.tz, "at", &body.unwrap_or_default().at, crate::app::now_ms())?;
+    let body = body.unwrap_or_default();
+    let operation = format!("POST /v1/stops/{id}/{}", if renew { "renew" } else { "release" });
+    let request = request_key(&headers, &who, &operation, &body)?;
+    let at = time(s.tz, "at", &body.at, crate::app::now_ms())?;
     let store = s.store.clone();
     let tz = s.tz;
-    commit(move || Ok(if renew { uc::renew(&store, id, at, tz)? } else { uc::release(&store, id, at, tz)? }))
-        .await
-        .map(Json)
+    commit(move || {
+        let request = request.as_ref();
+        Ok(if renew { uc::renew(&store, id, at, request, tz)? } else { uc::release(&store, id, at, request, tz)? })
+    })
+    .await
+    .map(Replayable)
 }
 
-#[utoipa::path(post, path = "/v1/stops/{id}/renew", tag = "freezes", params(("id" = u64, Path, description = "Stop id")), request_body = Option<At>, responses((status = 200, description = "The stop renewed (at most twice; operator)", body = StopList), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody), (status = 409, description = "Not renewable", body = crate::server::openapi::ErrorBody)))]
+#[utoipa::path(post, path = "/v1/stops/{id}/renew", tag = "freezes", params(("id" = u64, Path, description = "Stop id"), Idempotency), request_body = Option<At>, responses((status = 200, description = "The stop renewed (at most twice; operator)", body = StopList), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody), (status = 409, description = "Not renewable", body = crate::server::openapi::ErrorBody)))]
 pub async fn renew_stop(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
     P(id): P<u64>,
+    headers: HeaderMap,
     body: axum::body::Bytes,
-) -> ApiResult<StopList> {
-    change_stop(s, who, id, optional_at(&body)?, true).await
+) -> Result<Replayable<StopList>, ApiError> {
+    change_stop(s, who, headers, id, optional_at(&body)?, true).await
 }
 
-#[utoipa::path(post, path = "/v1/stops/{id}/release", tag = "freezes", params(("id" = u64, Path, description = "Stop id")), request_body = Option<At>, responses((status = 200, description = "The stop released (operator)", body = StopList), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody), (status = 409, description = "Already released", body = crate::server::openapi::ErrorBody)))]
+#[utoipa::path(post, path = "/v1/stops/{id}/release", tag = "freezes", params(("id" = u64, Path, description = "Stop id"), Idempotency), request_body = Option<At>, responses((status = 200, description = "The stop released (operator)", body = StopList), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody), (status = 409, description = "Already released", body = crate::server::openapi::ErrorBody)))]
 pub async fn release_stop(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
     P(id): P<u64>,
+    headers: HeaderMap,
     body: axum::body::Bytes,
-) -> ApiResult<StopList> {
-    change_stop(s, who, id, optional_at(&body)?, false).await
+) -> Result<Replayable<StopList>, ApiError> {
+    change_stop(s, who, headers, id, optional_at(&body)?, false).await
 }
