@@ -725,8 +725,13 @@ async fn ring_results_are_reused_until_an_ingest_changes_the_store() {
         let resp = app(s.clone()).oneshot(upload(uri, body)).await.unwrap();
         assert_eq!(resp.status(), StatusCode::OK);
     }
-    let (_, after) = call(s, "GET", "/v1/rings", Some(ANALYST), None).await;
+    // Asked at once, the list is the last detection's, marked stale, and a new one starts in the background;
+    // `fresh=true` waits for a detection of the store as it stands (the same one: never two at once).
+    let (_, stale) = call(s, "GET", "/v1/rings", Some(ANALYST), None).await;
+    assert_eq!((stale["stale"].as_bool(), stale["rings"].as_array().unwrap().len()), (Some(true), n));
+    let (_, after) = call(s, "GET", "/v1/rings?fresh=true", Some(ANALYST), None).await;
     assert_eq!(s.rings.detections(), 2, "one detection after the ingest moved the watermark");
+    assert!(after.get("stale").is_none(), "{}", after["stale"]);
     assert_eq!(after["rings"].as_array().unwrap().len(), n + 1, "the cached rings were refreshed after the ingest");
     let found = after["rings"].as_array().unwrap().iter().any(|r| {
         let m: Vec<&str> = r["members"].as_array().unwrap().iter().map(|m| m["account"].as_str().unwrap()).collect();
@@ -738,7 +743,17 @@ async fn ring_results_are_reused_until_an_ingest_changes_the_store() {
         NEW-1,HN1,改名,1990000001,NEWDEV,ICBC,b,2026-01-10,personal\n";
     let resp = app(s.clone()).oneshot(upload("/v1/ingest/accounts", renamed)).await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
-    let (_, now) = call(s, "GET", "/v1/rings", Some(ANALYST), None).await;
+    // This time nobody waits: the stale answer's background detection brings the list up to date.
+    assert_eq!(call(s, "GET", "/v1/rings", Some(ANALYST), None).await.1["stale"], true);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let now = loop {
+        let (_, now) = call(s, "GET", "/v1/rings", Some(ANALYST), None).await;
+        if now.get("stale").is_none() {
+            break now;
+        }
+        assert!(std::time::Instant::now() < deadline, "the background detection never landed");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
     let names: Vec<&str> = now["rings"]
         .as_array()
         .unwrap()
@@ -991,7 +1006,7 @@ async fn a_registered_case_reshapes_the_rings_and_is_named_in_the_evidence() {
     let (seeds, reported) = case("CASE-00009");
     let body = format!(r#"{{"case_id":"CASE-00009","seed_txn_ids":[{seeds}],"report_time":"{reported}"}}"#);
     assert_eq!(call(s, "POST", "/v1/cases", Some(OPERATOR), Some(&body)).await.0, StatusCode::OK);
-    let (st, rings) = call(s, "GET", "/v1/rings", Some(ANALYST), None).await;
+    let (st, rings) = call(s, "GET", "/v1/rings?fresh=true", Some(ANALYST), None).await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(s.rings.detections(), 2, "a new case is new evidence: detected again");
     let named: Vec<&str> = rings["rings"]

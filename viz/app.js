@@ -1365,6 +1365,7 @@
     root.append(filter, list.el, confirmedPanel(ctx));
     await fill(ctx, list.body, api.get("/v1/rings", { min_score: q.get("min_score") }), (r) => {
       list.body.append(h("p", { class: "mt-hint", text: t("rings.scanned", { n: r.accounts_scanned, rings: r.rings.length }) }));
+      if (r.stale) list.body.append(h("p", { class: "mt-hint mt-stale", text: t("rings.stale") }));
       if (!r.rings.length) return list.body.append(empty(t("rings.none")));
       list.body.append(
         table(

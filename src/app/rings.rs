@@ -2,10 +2,13 @@
 //!
 //! Ring detection is whole-graph work (seconds at 10M transfers). [`RingsCache`] keeps the last detection
 //! and the watermark it was made at, so a server computes it once per ingest; the CLI uses a fresh cache
-//! per command, so both front ends run exactly the same code.
+//! per command, so both front ends run exactly the same code. A server answers from the last detection at
+//! once (marked stale when the store has changed since) and detects again in the background, on one
+//! thread at low priority ([`RingsCache::refresh_in_background`]), so that whole-graph work never sits
+//! in a request's path nor takes the cores from the requests; `Freshness::Current` waits for it instead.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono_tz::Tz;
 
@@ -15,7 +18,18 @@ use crate::rings::detect::Corroborate;
 use crate::rings::features::AttrTable;
 use crate::rings::scorer::ListedCard;
 use crate::rings::{detect_rings, ring_flows, Known, Ring, RingDetail, RingEntry, RingsAround, RingsReport};
-use crate::store::{StoreView, Watermark};
+use crate::store::{StoreView, TransferStore, Watermark};
+
+/// How current a ring answer must be.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Freshness {
+    /// Detected on the store as it stands: waits for whole-graph work when the store has changed.
+    #[default]
+    Current,
+    /// The last detection at once, even when the store has changed since (the answer says it is stale);
+    /// only the very first detection is waited for.
+    Last,
+}
 
 /// What the registries held when a detection ran: a new case or stop means detecting again, though the
 /// transfers (the watermark) did not change.
@@ -39,6 +53,10 @@ pub struct RingsCache {
     detections: AtomicU64,
     /// Whether detection starts from what the registries say (registered cases' traced accounts, stops).
     use_registry: bool,
+    /// A background detection is queued or running.
+    refreshing: AtomicBool,
+    /// The background detection's own thread (one, at low priority), made on first use.
+    background: OnceLock<Option<rayon::ThreadPool>>,
 }
 
 impl Default for RingsCache {
@@ -57,7 +75,63 @@ impl RingsCache {
     /// A cache whose detections start from the case and stop registries (`use_registry`), or from the
     /// accounts' own signals alone.
     pub fn new(use_registry: bool) -> RingsCache {
-        RingsCache { current: Mutex::new(None), computing: Mutex::new(()), detections: AtomicU64::new(0), use_registry }
+        RingsCache {
+            current: Mutex::new(None),
+            computing: Mutex::new(()),
+            detections: AtomicU64::new(0),
+            use_registry,
+            refreshing: AtomicBool::new(false),
+            background: OnceLock::new(),
+        }
+    }
+
+    /// Detects the rings of the store as it stands in the background, unless one is queued or running
+    /// already; requests go on answering from the last detection meanwhile. The detection runs on one
+    /// thread of its own at a lower CPU priority (nice 10), so under load it takes what the requests leave.
+    pub fn refresh_in_background(self: &Arc<Self>, store: Arc<TransferStore>, tz: Tz) {
+        if self.refreshing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let pool = self.background.get_or_init(|| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .thread_name(|_| "rings-refresh".into())
+                .start_handler(|_| lower_this_threads_priority())
+                .build()
+                .map_err(|e| tracing::warn!(error = %e, "no background thread for ring detection"))
+                .ok()
+        });
+        let Some(pool) = pool else {
+            self.refreshing.store(false, Ordering::Release);
+            return;
+        };
+        let cache = self.clone();
+        pool.spawn(move || {
+            // Cleared before reading the store: a change committed during this detection queues another.
+            cache.refreshing.store(false, Ordering::Release);
+            let detected = store.view().map_err(AppError::from).and_then(|view| cache.get(&view, tz));
+            if let Err(e) = detected {
+                tracing::warn!(error = %e, "background ring detection failed; the last result is still served");
+            }
+        });
+    }
+
+    /// The rings at the freshness asked for, and whether they are stale (detected before the store's
+    /// latest change). Blocking work.
+    pub fn lookup(&self, view: &StoreView<'_>, tz: Tz, freshness: Freshness) -> AppResult<(DetectedRings, bool)> {
+        if freshness == Freshness::Last && self.current_at(self.state_of(view)?).is_none() {
+            if let Some(last) = self.last() {
+                return Ok((last, true));
+            }
+        }
+        Ok((self.get(view, tz)?, false))
+    }
+
+    fn state_of(&self, view: &StoreView<'_>) -> AppResult<DetectedAt> {
+        Ok(DetectedAt {
+            watermark: view.watermark(),
+            registry: if self.use_registry { view.registry_digest()? } else { 0 },
+        })
     }
 
     /// The last detection, whatever state it was computed at (None before the first). For work that must
@@ -88,10 +162,7 @@ impl RingsCache {
 
     /// Rings of the committed store seen by `view`, computed once per watermark. Blocking work.
     pub fn get(&self, view: &StoreView<'_>, tz: Tz) -> AppResult<DetectedRings> {
-        let wm = DetectedAt {
-            watermark: view.watermark(),
-            registry: if self.use_registry { view.registry_digest()? } else { 0 },
-        };
+        let wm = self.state_of(view)?;
         if let Some(rings) = self.current_at(wm) {
             return Ok(rings);
         }
@@ -110,10 +181,27 @@ impl RingsCache {
 
     /// The ranked list (ids `R0001`… by rank) with the detection it came from; rings scoring below
     /// `min_score` are left out.
-    pub fn ranked(&self, view: &StoreView<'_>, tz: Tz, min_score: f64) -> AppResult<(DetectedRings, RingsReport)> {
-        let detected = self.get(view, tz)?;
-        let report = RingsReport::build(view, &detected.0, &detected.1, min_score)?;
+    pub fn ranked(
+        &self,
+        view: &StoreView<'_>,
+        tz: Tz,
+        min_score: f64,
+        freshness: Freshness,
+    ) -> AppResult<(DetectedRings, RingsReport)> {
+        let (detected, stale) = self.lookup(view, tz, freshness)?;
+        let mut report = RingsReport::build(view, &detected.0, &detected.1, min_score)?;
+        report.stale = stale;
         Ok((detected, report))
+    }
+}
+
+/// Background work yields the cores to requests: nice 10 for the calling thread (Linux sets the
+/// priority per thread when given its thread id). Best effort: without it the work only runs at the
+/// same priority as requests.
+fn lower_this_threads_priority() {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 10) {
+        tracing::debug!(error = %e, "could not lower the background ring detection's priority");
     }
 }
 
@@ -127,6 +215,7 @@ pub fn ranked(
     tz: Tz,
     min_score: f64,
     limit: Option<usize>,
+    freshness: Freshness,
 ) -> AppResult<RingsReport> {
     if !(0.0..=100.0).contains(&min_score) {
         return Err(AppError::bad_input("min_score", "min_score must be 0..=100"));
@@ -134,16 +223,17 @@ pub fn ranked(
     if limit.is_some_and(|l| l == 0 || l > MAX_LIMIT) {
         return Err(AppError::bad_input("limit", format!("limit must be 1..={MAX_LIMIT}")));
     }
-    let (_, mut report) = cache.ranked(view, tz, min_score)?;
+    let (_, mut report) = cache.ranked(view, tz, min_score, freshness)?;
     if let Some(l) = limit {
         report.rings.truncate(l);
     }
     Ok(report)
 }
 
-/// `GET /v1/rings/{ring_id}`: one ring of the ranked list with the flows among its members.
+/// `GET /v1/rings/{ring_id}`: one ring of the ranked list with the flows among its members. Ids are
+/// ranks, so the ring is looked up in the same detection the list was answered from (the last one).
 pub fn ring(view: &StoreView<'_>, cache: &RingsCache, tz: Tz, ring_id: &str) -> AppResult<RingDetail> {
-    let (detected, report) = cache.ranked(view, tz, 0.0)?;
+    let (detected, report) = cache.ranked(view, tz, 0.0, Freshness::Last)?;
     let i = report
         .rings
         .iter()
@@ -177,7 +267,7 @@ pub fn around(
             .map(|(ring, r)| Ok(RingDetail { ring, flows: ring_flows(view, r)? }))
             .collect::<AppResult<Vec<_>>>()
     };
-    let (detected, report) = cache.ranked(view, tz, 0.0)?;
+    let (detected, report) = cache.ranked(view, tz, 0.0, Freshness::Last)?;
     let contains = |r: &Ring, id: u32| r.members.iter().any(|m| m.id == id);
     let (entries, rings): (Vec<_>, Vec<_>) =
         report.rings.into_iter().zip(detected.0.iter()).filter(|(_, r)| ids.iter().any(|&id| contains(r, id))).unzip();

@@ -123,6 +123,10 @@ pub struct RingsReport {
     /// The scorer learnt from confirmed cards, when a list was given (`--confirmed`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scorer: Option<scorer::ScorerReport>,
+    /// Present (true) when the list comes from the last detection, made before the store's latest change;
+    /// a new detection is running in the background (ask with `fresh=true` to wait for it).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stale: bool,
 }
 
 /// Whole-graph ring detection: features of every account (parallel), then rings. `known` accounts
@@ -187,7 +191,7 @@ impl RingsReport {
                 patterns: r.patterns.clone(),
             });
         }
-        Ok(RingsReport { accounts_scanned: table.len() as u32, rings: out, scorer: None })
+        Ok(RingsReport { accounts_scanned: table.len() as u32, rings: out, scorer: None, stale: false })
     }
 }
 
@@ -198,6 +202,7 @@ impl Report for RingsAround {
             accounts_scanned: 0,
             rings: self.rings.iter().map(|r| r.ring.clone()).collect(),
             scorer: None,
+            stale: false,
         };
         let mut sections = ring_sections(&list, "Mule-card rings around the accounts".into());
         let mut f = Section::new("Money among the ring's cards", &["ring", "from", "to", "amount", "transfers"]);

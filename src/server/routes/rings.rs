@@ -22,9 +22,13 @@ pub struct RingsQuery {
     /// At most this many rings, best first (default 100).
     #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
+    /// Wait for a detection of the store as it stands (whole-graph work: seconds on a large store). By
+    /// default the last detection is answered at once, with `stale: true` when the store has changed
+    /// since, while a new one runs in the background.
+    fresh: Option<bool>,
 }
 
-#[utoipa::path(get, path = "/v1/rings", tag = "rings", params(RingsQuery), responses((status = 200, description = "Mule-card rings, ranked", body = RingsReport)))]
+#[utoipa::path(get, path = "/v1/rings", tag = "rings", params(RingsQuery), responses((status = 200, description = "Mule-card rings, ranked (from the last detection unless fresh=true)", body = RingsReport)))]
 pub async fn rings(
     State(s): State<AppState>,
     axum::extract::Extension(rid): axum::extract::Extension<crate::server::RequestId>,
@@ -32,10 +36,14 @@ pub async fn rings(
 ) -> Result<axum::response::Response, crate::server::ApiError> {
     let (store, cache, tz) = (s.store.clone(), s.rings.clone(), s.tz);
     let limit = Some(q.limit.unwrap_or(100));
+    let freshness = if q.fresh == Some(true) { uc::Freshness::Current } else { uc::Freshness::Last };
     let (report, timing) = crate::server::blocking_timed(move || {
-        Ok(uc::ranked(&store.view()?, &cache, tz, q.min_score.unwrap_or(0.0), limit)?)
+        Ok(uc::ranked(&store.view()?, &cache, tz, q.min_score.unwrap_or(0.0), limit, freshness)?)
     })
     .await?;
+    if report.stale {
+        s.rings.refresh_in_background(s.store.clone(), s.tz);
+    }
     Ok(crate::server::timed_json(&report, timing, &rid))
 }
 
