@@ -338,7 +338,7 @@ pub fn propose_freezes<G: TransferGraph>(
             placed_at: format_rfc3339(s.placed_at_ms, tz),
             expires_at: format_rfc3339(s.expires_at_ms, tz),
             renewals_left: policy::STOP_MAX_RENEWALS.saturating_sub(s.renewals),
-            traced_in: Fen(t.received.iter().sum()),
+            traced_in: Fen(t.received.total()),
         });
     }
     Ok(FreezeReport {

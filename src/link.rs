@@ -158,7 +158,7 @@ impl TraceSketch {
         let flows = trace
             .transfers
             .iter()
-            .map(|t| (t.src, t.dst, t.traced.iter().sum::<i64>(), t.ts_ms))
+            .map(|t| (t.src, t.dst, t.traced.total(), t.ts_ms))
             .filter(|&(_, dst, fen, _)| fen > 0 && trace.accounts.contains_key(&dst))
             .collect();
         let accounts = trace
@@ -167,8 +167,8 @@ impl TraceSketch {
             .map(|a| {
                 let s = SketchAccount {
                     hop: a.hop,
-                    traced_in: a.traced_in.iter().sum(),
-                    traced_out: a.traced_out.iter().sum(),
+                    traced_in: a.traced_in.total(),
+                    traced_out: a.traced_out.total(),
                     counterparties: a.counterparties,
                 };
                 (a.id, s)

@@ -23,6 +23,56 @@ const CLEAN: u32 = u32::MAX;
 /// The origin of an opening balance's lot: no transfer brought it in.
 const OPENING_BALANCE: Seq = Seq::MAX;
 
+/// Amounts per victim, holding only the victims whose money is there (sorted by victim, no zeros): a
+/// trace's memory grows with the money it follows, not with victims × transfers. A trace of 1,000
+/// victims' payments into one pool used to carry a 1,000-long vector on every transfer and account.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PerVictim(Vec<(u32, i64)>);
+
+impl PerVictim {
+    /// The amount of victim `v` (0 when none of its money is there).
+    pub fn get(&self, v: VictimIdx) -> i64 {
+        let Ok(v) = u32::try_from(v) else { return 0 };
+        self.0.binary_search_by_key(&v, |e| e.0).map_or(0, |i| self.0[i].1)
+    }
+
+    /// Adds `a` fen of victim `v`'s money, checked.
+    fn add(&mut self, v: u32, a: i64) -> Result<(), TraceError> {
+        if a == 0 {
+            return Ok(());
+        }
+        match self.0.binary_search_by_key(&v, |e| e.0) {
+            Ok(i) => {
+                add(&mut self.0[i].1, a)?;
+                if self.0[i].1 == 0 {
+                    self.0.remove(i);
+                }
+            }
+            Err(i) => self.0.insert(i, (v, a)),
+        }
+        Ok(())
+    }
+
+    /// (victim, amount) for each victim whose money is there, by victim.
+    pub fn iter(&self) -> impl Iterator<Item = (VictimIdx, i64)> + '_ {
+        self.0.iter().map(|&(v, a)| (v as VictimIdx, a))
+    }
+
+    /// All victims' money together.
+    pub fn total(&self) -> i64 {
+        self.0.iter().map(|e| e.1).sum()
+    }
+
+    /// One amount per victim, `n` victims (for comparisons with the dense reference).
+    pub fn to_dense(&self, n: usize) -> Vec<i64> {
+        let mut out = vec![0; n];
+        for (v, a) in self.iter() {
+            out[v] = a;
+        }
+        out
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Lot {
     /// Victim index, or [`CLEAN`].
@@ -54,9 +104,9 @@ pub struct ReachedAccount {
     pub id: AccountId,
     pub hop: u32,
     pub first_arrival_ms: i64,
-    pub traced_in: Vec<i64>,
-    pub traced_out: Vec<i64>,
-    pub held: Vec<i64>,
+    pub traced_in: PerVictim,
+    pub traced_out: PerVictim,
+    pub held: PerVictim,
     /// Time of the latest traced delivery (for urgency).
     pub last_arrival_ms: i64,
     /// Whether the store has any outgoing transfer of this account (false: statement not yet requested).
@@ -73,7 +123,7 @@ pub struct ReachedTerminal {
     pub id: AccountId,
     pub kind: TerminalKind,
     pub hop: u32,
-    pub received: Vec<i64>,
+    pub received: PerVictim,
 }
 
 /// A transfer that carried traced money.
@@ -85,7 +135,7 @@ pub struct TracedTransfer {
     pub dst: AccountId,
     pub amount: i64,
     /// Per victim.
-    pub traced: Vec<i64>,
+    pub traced: PerVictim,
     /// Where its traced money came from: (incoming transfer seq, amount), largest first.
     pub sources: Vec<(Seq, i64)>,
     pub outcome: Outcome,
@@ -149,8 +199,8 @@ struct AccountState {
     traced_in_pool: i64,
     /// Whether the account's next event is in the heap (at most one entry per account).
     scheduled: bool,
-    /// Poison: which victims' money has arrived.
-    reached: Vec<bool>,
+    /// Poison: which victims' money has arrived (sorted victim indices).
+    reached: Vec<u32>,
     reached_account: ReachedAccount,
 }
 
@@ -259,28 +309,27 @@ impl<G: TransferGraph> Engine<'_, G> {
         portions: Vec<(u32, i64, Seq)>,
         is_seed: bool,
     ) -> Result<(), TraceError> {
-        let nv = self.victims.len();
-        let mut traced = vec![0i64; nv];
+        let mut traced = PerVictim::default();
         let mut sources: FxHashMap<Seq, i64> = FxHashMap::default();
         for &(v, a, origin) in portions.iter().filter(|p| p.0 != CLEAN) {
-            add(&mut traced[v as usize], a)?;
+            traced.add(v, a)?;
             if !is_seed {
                 add(sources.entry(origin).or_default(), a)?;
             }
         }
-        let total = checked_sum(traced.iter().copied())?;
+        let total = checked_sum(traced.iter().map(|(_, a)| a))?;
         if total == 0 {
             return Ok(());
         }
         let hop = src_hop + 1;
         let outcome = if !is_seed && hop > self.p.hops {
-            for (v, a) in traced.iter().enumerate() {
-                add(&mut self.totals[v].beyond_hops, *a)?;
+            for (v, a) in traced.iter() {
+                add(&mut self.totals[v].beyond_hops, a)?;
             }
             Outcome::BeyondHops
         } else if self.victim_of.contains_key(&dst) {
-            for (v, a) in traced.iter().enumerate() {
-                add(&mut self.totals[v].returned, *a)?;
+            for (v, a) in traced.iter() {
+                add(&mut self.totals[v].returned, a)?;
             }
             Outcome::Returned
         } else if let Some(kind) = self.terminal_kind(dst, channel)? {
@@ -288,23 +337,23 @@ impl<G: TransferGraph> Engine<'_, G> {
                 id: dst,
                 kind,
                 hop,
-                received: vec![0; nv],
+                received: PerVictim::default(),
             });
             entry.hop = entry.hop.min(hop);
-            for (v, a) in traced.iter().enumerate() {
-                add(&mut entry.received[v], *a)?;
-                add(&mut self.totals[v].terminals, *a)?;
+            for (v, a) in traced.iter() {
+                entry.received.add(v as u32, a)?;
+                add(&mut self.totals[v].terminals, a)?;
             }
             Outcome::Terminal(kind)
         } else if self.p.scope.as_ref().is_some_and(|scope| !scope.contains(&dst)) {
             // Outside the caller's scope (upstream): not followed, counted with what is beyond the limit.
-            for (v, a) in traced.iter().enumerate() {
-                add(&mut self.totals[v].beyond_hops, *a)?;
+            for (v, a) in traced.iter() {
+                add(&mut self.totals[v].beyond_hops, a)?;
             }
             Outcome::BeyondHops
         } else if !is_seed && total < self.p.min_amount_fen {
-            for (v, a) in traced.iter().enumerate() {
-                add(&mut self.totals[v].below_cutoff, *a)?;
+            for (v, a) in traced.iter() {
+                add(&mut self.totals[v].below_cutoff, a)?;
             }
             Outcome::BelowCutoff
         } else {
@@ -355,22 +404,21 @@ impl<G: TransferGraph> Engine<'_, G> {
         cps.sort_unstable();
         cps.dedup();
         let counterparties = cps.len();
-        let nv = self.victims.len();
         let mut st = AccountState {
             ledger,
             cursor: 0,
             pool: VecDeque::new(),
             traced_in_pool: 0,
             scheduled: false,
-            reached: vec![false; nv],
+            reached: Vec::new(),
             reached_account: ReachedAccount {
                 id,
                 hop: u32::MAX,
                 first_arrival_ms: i64::MAX,
                 last_arrival_ms: i64::MIN,
-                traced_in: vec![0; nv],
-                traced_out: vec![0; nv],
-                held: vec![0; nv],
+                traced_in: PerVictim::default(),
+                traced_out: PerVictim::default(),
+                held: PerVictim::default(),
                 has_outgoing_records,
                 deliveries: Vec::new(),
                 counterparties,
@@ -481,8 +529,10 @@ impl<G: TransferGraph> Engine<'_, G> {
                     let mut delivered = 0;
                     for &(v, a, _) in &d.portions {
                         if v != CLEAN {
-                            add(&mut ra.traced_in[v as usize], a)?;
-                            st.reached[v as usize] = true;
+                            ra.traced_in.add(v, a)?;
+                            if let Err(i) = st.reached.binary_search(&v) {
+                                st.reached.insert(i, v);
+                            }
                             add(&mut traced_total, a)?;
                         }
                         add(&mut delivered, a)?;
@@ -499,7 +549,7 @@ impl<G: TransferGraph> Engine<'_, G> {
             return Ok(());
         }
         let portions: Vec<(u32, i64, Seq)> = if self.p.rule == Rule::Poison {
-            st.reached.iter().enumerate().filter(|(_, r)| **r).map(|(v, _)| (v as u32, ev.amount, ev.seq)).collect()
+            st.reached.iter().map(|&v| (v, ev.amount, ev.seq)).collect()
         } else {
             // Every lot taken, clean ones included and in order: the receiver's pool keeps the order.
             take(&mut st.pool, ev.amount, self.p.rule).into_iter().map(|l| (l.label, l.amount, l.origin)).collect()
@@ -508,7 +558,7 @@ impl<G: TransferGraph> Engine<'_, G> {
             return Ok(());
         }
         for &(v, a, _) in portions.iter().filter(|p| p.0 != CLEAN) {
-            add(&mut st.reached_account.traced_out[v as usize], a)?;
+            st.reached_account.traced_out.add(v, a)?;
             if self.p.rule != Rule::Poison {
                 st.traced_in_pool -= a;
             }
@@ -523,7 +573,7 @@ impl<G: TransferGraph> Engine<'_, G> {
             if self.p.rule != Rule::Poison {
                 for lot in &st.pool {
                     if lot.label != CLEAN {
-                        add(&mut st.reached_account.held[lot.label as usize], lot.amount)?;
+                        st.reached_account.held.add(lot.label, lot.amount)?;
                         add(&mut self.totals[lot.label as usize].held, lot.amount)?;
                     }
                 }

@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use super::engine::{Outcome, Trace, TracedTransfer};
+use super::engine::{Outcome, PerVictim, Trace, TracedTransfer};
 use super::TraceError;
 use crate::graph::TransferGraph;
 use crate::model::{AccountId, Seq};
@@ -178,16 +178,24 @@ fn evidence_chains(
 type TerminalArrivals = (Vec<(Seq, i64)>, i64, i64);
 
 /// Per-victim amounts, leaving out victims with nothing here.
-fn victim_amounts(victims: &[String], traced_in: &[i64], traced_out: &[i64], held: &[i64]) -> Vec<VictimAmounts> {
-    victims
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| traced_in[*i] != 0 || traced_out[*i] != 0 || held[*i] != 0)
-        .map(|(i, v)| VictimAmounts {
-            victim: v.clone(),
-            traced_in: Fen(traced_in[i]),
-            traced_out: Fen(traced_out[i]),
-            held: Fen(held[i]),
+fn victim_amounts(
+    victims: &[String],
+    traced_in: &PerVictim,
+    traced_out: &PerVictim,
+    held: &PerVictim,
+) -> Vec<VictimAmounts> {
+    // Victims with any of the three, in victim order.
+    let mut present: Vec<usize> =
+        traced_in.iter().chain(traced_out.iter()).chain(held.iter()).map(|(v, _)| v).collect();
+    present.sort_unstable();
+    present.dedup();
+    present
+        .into_iter()
+        .map(|i| VictimAmounts {
+            victim: victims[i].clone(),
+            traced_in: Fen(traced_in.get(i)),
+            traced_out: Fen(traced_out.get(i)),
+            held: Fen(held.get(i)),
         })
         .collect()
 }
@@ -248,9 +256,9 @@ impl TraceReport {
                 last_arrival: Some(format_rfc3339(a.last_arrival_ms, tz)),
                 first_arrival_ms: Some(a.first_arrival_ms),
                 last_arrival_ms: Some(a.last_arrival_ms),
-                traced_in: Fen(a.traced_in.iter().sum()),
-                traced_out: Fen(a.traced_out.iter().sum()),
-                held: Fen(a.held.iter().sum()),
+                traced_in: Fen(a.traced_in.total()),
+                traced_out: Fen(a.traced_out.total()),
+                held: Fen(a.held.total()),
                 by_victim,
                 statement_requested: a.has_outgoing_records,
                 evidence: evidence_chains(&a.deliveries, &by_seq, &mut txn_name)?,
@@ -261,7 +269,7 @@ impl TraceReport {
         let mut into_terminals: FxHashMap<AccountId, TerminalArrivals> = FxHashMap::default();
         for x in trace.transfers.iter().filter(|x| matches!(x.outcome, Outcome::Terminal(_))) {
             let e = into_terminals.entry(x.dst).or_insert((Vec::new(), i64::MAX, i64::MIN));
-            e.0.push((x.seq, x.traced.iter().sum()));
+            e.0.push((x.seq, x.traced.total()));
             e.1 = e.1.min(x.ts_ms);
             e.2 = e.2.max(x.ts_ms);
         }
@@ -283,10 +291,10 @@ impl TraceReport {
                 last_arrival: last.map(|ms| format_rfc3339(ms, tz)),
                 first_arrival_ms: first,
                 last_arrival_ms: last,
-                traced_in: Fen(t.received.iter().sum()),
+                traced_in: Fen(t.received.total()),
                 traced_out: Fen(0),
                 held: Fen(0),
-                by_victim: victim_amounts(&victims, &t.received, &vec![0; victims.len()], &vec![0; victims.len()]),
+                by_victim: victim_amounts(&victims, &t.received, &PerVictim::default(), &PerVictim::default()),
                 statement_requested: true,
                 evidence: evidence_chains(&deliveries, &by_seq, &mut txn_name)?,
                 id: t.id,
@@ -309,7 +317,7 @@ impl TraceReport {
                 src: name(t.src)?,
                 dst: name(t.dst)?,
                 amount: Fen(t.amount),
-                traced: Fen(t.traced.iter().sum()),
+                traced: Fen(t.traced.total()),
                 outcome: outcome_str(t.outcome),
                 sources: g.sources(t.seq)?,
             });

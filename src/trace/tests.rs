@@ -90,7 +90,7 @@ fn clean_then_stolen() -> MemGraph {
 }
 
 fn held(t: &Trace, a: AccountId) -> i64 {
-    t.accounts.get(&a).map_or(0, |r| r.held.iter().sum())
+    t.accounts.get(&a).map_or(0, |r| r.held.total())
 }
 
 #[test]
@@ -108,7 +108,7 @@ fn fifo_spends_the_older_clean_money_first() {
     g.add(5, 40, C, ATM, 1000, Channel::AtmWithdrawal);
     let t = trace_downstream(&g, &[2], &params(Rule::Fifo)).unwrap();
     assert_eq!((held(&t, B), held(&t, C)), (2000, 500));
-    assert_eq!(t.terminals[&ATM].received, vec![500]);
+    assert_eq!(t.terminals[&ATM].received.to_dense(1), vec![500]);
     assert_eq!(t.terminals[&ATM].kind, TerminalKind::Cash);
     assert_eq!(t.terminals[&ATM].hop, 3);
     assert!(t.conserved());
@@ -119,7 +119,7 @@ fn lifo_spends_the_stolen_money_first() {
     // B→C takes V 2000 (newest). C: [V 2000]; C→ATM takes V 500. Held: B 1000, C 1500; cash 500.
     let t = trace_downstream(&clean_then_stolen(), &[2], &params(Rule::Lifo)).unwrap();
     assert_eq!((held(&t, B), held(&t, C)), (1000, 1500));
-    assert_eq!(t.terminals[&ATM].received, vec![500]);
+    assert_eq!(t.terminals[&ATM].received.to_dense(1), vec![500]);
     assert!(t.conserved());
 }
 
@@ -129,7 +129,7 @@ fn proportional_charges_the_traced_share() {
     // C→ATM 500: V 375, clean 125. Held: B 1500, C 1125; cash 375.
     let t = trace_downstream(&clean_then_stolen(), &[2], &params(Rule::Proportional)).unwrap();
     assert_eq!((held(&t, B), held(&t, C)), (1500, 1125));
-    assert_eq!(t.terminals[&ATM].received, vec![375]);
+    assert_eq!(t.terminals[&ATM].received.to_dense(1), vec![375]);
     assert!(t.conserved());
 }
 
@@ -144,8 +144,8 @@ fn proportional_gives_missing_fen_to_the_largest_remainders() {
     g.add(4, 3, B, C, 2, Channel::Transfer);
     let t = trace_downstream(&g, &[1, 3], &params(Rule::Proportional)).unwrap();
     // Victims are ordered by account id: V (100) is victim 0, W (101) victim 1.
-    assert_eq!(t.accounts[&C].traced_in, vec![1, 0]);
-    assert_eq!(t.accounts[&B].held, vec![0, 1]);
+    assert_eq!(t.accounts[&C].traced_in.to_dense(2), vec![1, 0]);
+    assert_eq!(t.accounts[&B].held.to_dense(2), vec![0, 1]);
     assert!(t.conserved());
 }
 
@@ -153,8 +153,8 @@ fn proportional_gives_missing_fen_to_the_largest_remainders() {
 fn poison_counts_every_later_outflow_in_full() {
     // Every outflow of B after the seed carries its full amount; so does C's.
     let t = trace_downstream(&clean_then_stolen(), &[2], &params(Rule::Poison)).unwrap();
-    assert_eq!(t.accounts[&C].traced_in, vec![2000]);
-    assert_eq!(t.terminals[&ATM].received, vec![500]);
+    assert_eq!(t.accounts[&C].traced_in.to_dense(1), vec![2000]);
+    assert_eq!(t.terminals[&ATM].received.to_dense(1), vec![500]);
     assert!(!t.conserved(), "poison is an upper bound, never reported as conserved");
 }
 
@@ -165,7 +165,7 @@ fn paying_out_more_than_arrived_uses_unexplained_clean_money() {
     g.add(1, 0, V, B, 300, Channel::Transfer);
     g.add(2, 5, B, C, 1000, Channel::Transfer);
     let t = trace_downstream(&g, &[1], &params(Rule::Fifo)).unwrap();
-    assert_eq!(t.accounts[&C].traced_in, vec![300]);
+    assert_eq!(t.accounts[&C].traced_in.to_dense(1), vec![300]);
     assert_eq!(held(&t, B), 0);
     assert!(t.conserved());
 }
@@ -226,7 +226,7 @@ fn equal_times_follow_load_order() {
     g.add(4, 5, B, D, 800, Channel::Transfer);
     let t = trace_downstream(&g, &[3], &params(Rule::Fifo)).unwrap();
     assert!(!t.accounts.contains_key(&C));
-    assert_eq!(t.accounts[&D].traced_in, vec![800]);
+    assert_eq!(t.accounts[&D].traced_in.to_dense(1), vec![800]);
 }
 
 #[test]
@@ -237,8 +237,8 @@ fn two_victims_into_one_card_are_kept_apart() {
     g.add(2, 1, W, B, 400, Channel::Transfer);
     g.add(3, 2, B, C, 700, Channel::Transfer);
     let t = trace_downstream(&g, &[1, 2], &params(Rule::Fifo)).unwrap();
-    assert_eq!(t.accounts[&C].traced_in, vec![600, 100]);
-    assert_eq!(t.accounts[&B].held, vec![0, 300]);
+    assert_eq!(t.accounts[&C].traced_in.to_dense(2), vec![600, 100]);
+    assert_eq!(t.accounts[&B].held.to_dense(2), vec![0, 300]);
     assert_eq!(t.transfers.iter().find(|x| x.seq == 3).unwrap().outcome, Outcome::Followed);
     assert!(t.conserved());
 }
@@ -317,8 +317,8 @@ mod against_reference {
         (g, params)
     }
 
-    fn by_victim(victims: &[AccountId], v: &[i64]) -> BTreeMap<u32, i64> {
-        victims.iter().zip(v).filter(|(_, a)| **a != 0).map(|(id, a)| (*id, *a)).collect()
+    fn by_victim(victims: &[AccountId], v: &engine::PerVictim) -> BTreeMap<u32, i64> {
+        v.iter().map(|(i, a)| (victims[i], a)).collect()
     }
 
     fn to_reference_shape(t: &Trace) -> RefResult {

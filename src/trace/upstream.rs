@@ -386,16 +386,16 @@ pub(crate) fn trace_upstream_with<G: TransferGraph + Sync>(
             .transfers
             .iter()
             .filter(|t| t.dst == x && in_window.contains(&t.seq) && t.outcome == super::Outcome::Followed)
-            .filter(|t| t.traced[v] > 0)
+            .filter(|t| t.traced.get(v) > 0)
             .collect();
-        let amount_fen: i64 = arrivals.iter().map(|t| t.traced[v]).sum();
+        let amount_fen: i64 = arrivals.iter().map(|t| t.traced.get(v)).sum();
         if amount_fen == 0 {
             continue;
         }
         // The chain: from the arrival carrying most of it, back through the source carrying most of
         // this origin's money, to the origin's payment.
         let mut chain = Vec::new();
-        let mut at = arrivals.iter().max_by_key(|t| (t.traced[v], std::cmp::Reverse(t.seq))).copied();
+        let mut at = arrivals.iter().max_by_key(|t| (t.traced.get(v), std::cmp::Reverse(t.seq))).copied();
         while let Some(t) = at {
             chain.push(t.seq);
             if chain.len() > params.hops as usize + 1 {
@@ -406,8 +406,8 @@ pub(crate) fn trace_upstream_with<G: TransferGraph + Sync>(
                 .iter()
                 .filter(|(s, _)| *s != t.seq) // poison names the transfer itself
                 .filter_map(|(s, _)| by_seq.get(s).copied())
-                .filter(|s| s.traced[v] > 0)
-                .max_by_key(|s| (s.traced[v], std::cmp::Reverse(s.seq)));
+                .filter(|s| s.traced.get(v) > 0)
+                .max_by_key(|s| (s.traced.get(v), std::cmp::Reverse(s.seq)));
         }
         chain.reverse();
         origins.push(OriginShare {
@@ -514,7 +514,7 @@ impl UpstreamReport {
             let mut chain = Vec::new();
             for &seq in &o.chain {
                 let t = g.transfer(seq)?.ok_or_else(|| TraceError::UnknownSeed(format!("#{seq}")))?;
-                let traced = by_seq.get(&seq).zip(victim_index.get(&o.origin)).map_or(0, |(x, &v)| x.traced[v]);
+                let traced = by_seq.get(&seq).zip(victim_index.get(&o.origin)).map_or(0, |(x, &v)| x.traced.get(v));
                 chain.push(ChainStep {
                     txn_id: t.txn_id.clone(),
                     ts: format_ts(t.ts_ms, tz),
