@@ -806,7 +806,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 print_report(a.format, &found.report)
             } else if a.around.is_empty() {
-                let report = app::rings::ranked(&view, &cache, a.common.tz, a.min_score, None, app::rings::Freshness::Current).map_err(cli_error)?;
+                let report =
+                    app::rings::ranked(&view, &cache, a.common.tz, a.min_score, None, app::rings::Freshness::Current)
+                        .map_err(cli_error)?;
                 print_report(a.format, &report)
             } else {
                 let mut around = app::rings::around(&view, &cache, a.common.tz, &a.around, true).map_err(cli_error)?;
