@@ -14,6 +14,7 @@ for cfg in "60000 18" "90000 60" "170000 60"; do
   [ "$1-$2" = "170000-60" ] && DB="$OUT/db"
   "$BIN" stats --db "$DB" > /dev/null 2>&1 || rm -rf "$DB"   # missing, or an older on-disk format
   [ -f "$DB/CURRENT" ] || "$BIN" ingest --db "$DB" --transfers "$W/transfers.csv" --accounts "$W/accounts.csv" > /dev/null
+  "$BIN" migrate --db "$DB" > /dev/null  # a store kept from an earlier format version
   ROWS=$(($(wc -l < "$W/transfers.csv") - 1))
   /usr/bin/time -o "$OUT/rings.time" -f "%e %M" "$BIN" rings --db "$DB" --format json > "$OUT/rings-$1-$2.json"
   read -r WALL RSS < "$OUT/rings.time"

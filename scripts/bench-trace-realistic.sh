@@ -17,6 +17,7 @@ if [ ! -f "$DB/CURRENT" ]; then
   echo "== ingesting it ==" >&2
   "$BIN" ingest --db "$DB" --transfers "$WORLD/transfers.csv" --accounts "$WORLD/accounts.csv" --format json > "$OUT/ingest-realistic.json"
 fi
+"$BIN" migrate --db "$DB" > /dev/null  # a store kept from an earlier format version
 echo "== trace benchmark on the realistic world ==" >&2
 cd "$ROOT"
 MONEYTRAIL_BENCH_DB="$DB" MONEYTRAIL_BENCH_WORLD="$WORLD" cargo bench --bench trace -- --warm-up-time 1 --measurement-time 3 \

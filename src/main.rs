@@ -737,14 +737,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let audit = AuditLog::open(&audit_path).with_context(|| format!("audit log {}", audit_path.display()))?;
             let finbench = finbench.map(|dir| app::finbench::load(&dir).map_err(cli_error)).transpose()?;
             let state = AppState {
-                store,
-                config: std::sync::Arc::new(config),
-                audit,
-                tz: common.tz,
-                rings: Default::default(),
-                links: Default::default(),
                 viz: std::sync::Arc::new(viz.map_or(VizSource::Embedded, VizSource::Dir)),
                 finbench: finbench.map(std::sync::Arc::new),
+                ..AppState::new(store, config, audit, common.tz)
             };
             eprintln!(
                 "moneytrail API on http://{addr}/v1, web view on http://{addr}/viz/ (audit log: {})",

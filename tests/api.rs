@@ -44,14 +44,8 @@ fn fixture() -> Fixture {
         (ADMIN, "adm", Role::Admin),
     ]);
     let state = AppState {
-        store: Arc::new(store),
-        config: Arc::new(config),
-        audit: AuditLog::open(&audit).unwrap(),
-        tz: moneytrail::timefmt::DEFAULT_TZ,
-        rings: Default::default(),
-        links: Default::default(),
-        viz: Default::default(),
         finbench: Some(Arc::new(moneytrail::app::finbench::load(&finbench_snapshot()).unwrap())),
+        ..AppState::new(Arc::new(store), config, AuditLog::open(&audit).unwrap(), moneytrail::timefmt::DEFAULT_TZ)
     };
     Fixture { _dir: dir, audit, state }
 }

@@ -152,16 +152,9 @@ fn any_json_body_gets_an_answer_never_a_server_error() {
     let w = world();
     ingest_files(&store, &[w.join("transfers.csv")], &[w.join("accounts.csv")], &IngestOptions::default(), &|_| {})
         .unwrap();
-    let state = AppState {
-        store: Arc::new(store),
-        config: Arc::new(ServerConfig::with_tokens(&[(ADMIN, "fuzz", Role::Admin)])),
-        audit: AuditLog::open(&dir.path().join("audit.log")).unwrap(),
-        tz: moneytrail::timefmt::DEFAULT_TZ,
-        rings: Default::default(),
-        links: Default::default(),
-        viz: Default::default(),
-        finbench: None,
-    };
+    let config = ServerConfig::with_tokens(&[(ADMIN, "fuzz", Role::Admin)]);
+    let audit = AuditLog::open(&dir.path().join("audit.log")).unwrap();
+    let state = AppState::new(Arc::new(store), config, audit, moneytrail::timefmt::DEFAULT_TZ);
     // A seed of a reported case, and the account it paid.
     let mut cases = csv::Reader::from_path(w.join("truth/cases.csv")).unwrap();
     let case = cases.records().next().unwrap().unwrap();

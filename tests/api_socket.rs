@@ -42,16 +42,8 @@ async fn server(dir: &std::path::Path, limit: std::time::Duration) -> (std::net:
     let mut config = ServerConfig::with_tokens(&[(TOKEN, "case-system", Role::Admin)]);
     config.request_timeout = limit;
     let store = Arc::new(TransferStore::open(&dir.join("db")).unwrap());
-    let state = AppState {
-        store: store.clone(),
-        config: Arc::new(config),
-        audit: AuditLog::open(&dir.join("audit.log")).unwrap(),
-        tz: moneytrail::timefmt::DEFAULT_TZ,
-        rings: Default::default(),
-        links: Default::default(),
-        viz: Default::default(),
-        finbench: None,
-    };
+    let audit = AuditLog::open(&dir.join("audit.log")).unwrap();
+    let state = AppState::new(store.clone(), config, audit, moneytrail::timefmt::DEFAULT_TZ);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });

@@ -91,8 +91,8 @@ struct TokenDigest {
     principal: Principal,
 }
 
-/// The server's configuration: tokens (as digests), the audit log, the request time limit; and the
-/// count of failed authentications per source, which it rate-limits.
+/// The server's configuration: tokens (as digests), the audit log, the request time limit, the limit on
+/// failed authentications (the counts themselves are runtime state: [`FailedAuth`] in `AppState`).
 pub struct ServerConfig {
     tokens: Vec<TokenDigest>,
     pub audit_log: Option<PathBuf>,
@@ -102,7 +102,12 @@ pub struct ServerConfig {
     pub clear_tokens: Vec<String>,
     /// Failed authentications a source may make per [`FAILURE_WINDOW`] (0: unlimited).
     pub max_failures: u32,
-    failures: Mutex<HashMap<IpAddr, FailureWindow>>,
+}
+
+/// Failed authentications per source address in the current window, which the server rate-limits.
+#[derive(Debug, Default)]
+pub struct FailedAuth {
+    windows: Mutex<HashMap<IpAddr, FailureWindow>>,
 }
 
 /// Deliberately not derived: a derived `Debug` would print every token (issue 17).
@@ -125,7 +130,6 @@ impl Default for ServerConfig {
             backup_dir: None,
             clear_tokens: Vec::new(),
             max_failures: MAX_FAILURES,
-            failures: Mutex::default(),
         }
     }
 }
@@ -140,6 +144,30 @@ pub const FAILURE_WINDOW: Duration = Duration::from_secs(60);
 struct FailureWindow {
     started: Instant,
     count: u32,
+}
+
+impl FailedAuth {
+    /// Whether `source` has used up its `max` failed attempts in the current window (0: no limit).
+    fn blocked(&self, source: IpAddr, now: Instant, max: u32) -> bool {
+        let windows = self.windows.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        max > 0
+            && windows.get(&source).is_some_and(|w| now.duration_since(w.started) < FAILURE_WINDOW && w.count >= max)
+    }
+
+    /// Counts a failed authentication from `source`; returns the count in the current window.
+    fn failed(&self, source: IpAddr, now: Instant) -> u32 {
+        let mut windows = self.windows.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Forget finished windows now and then, so a scan from many addresses does not grow the map forever.
+        if windows.len() > 10_000 {
+            windows.retain(|_, w| now.duration_since(w.started) < FAILURE_WINDOW);
+        }
+        let w = windows.entry(source).or_insert(FailureWindow { started: now, count: 0 });
+        if now.duration_since(w.started) >= FAILURE_WINDOW {
+            *w = FailureWindow { started: now, count: 0 };
+        }
+        w.count += 1;
+        w.count
+    }
 }
 
 fn sha256_hex(token: &str) -> String {
@@ -211,7 +239,6 @@ impl ServerConfig {
             backup_dir: file.backup_dir,
             clear_tokens,
             max_failures: file.max_auth_failures_per_minute.unwrap_or(MAX_FAILURES),
-            failures: Mutex::default(),
         })
     }
 
@@ -226,30 +253,6 @@ impl ServerConfig {
             }
         }
         found
-    }
-
-    /// Whether `source` has used up its failed attempts in the current window.
-    fn blocked(&self, source: IpAddr, now: Instant) -> bool {
-        let failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        self.max_failures > 0
-            && failures
-                .get(&source)
-                .is_some_and(|w| now.duration_since(w.started) < FAILURE_WINDOW && w.count >= self.max_failures)
-    }
-
-    /// Counts a failed authentication from `source`; returns the count in the current window.
-    fn failed(&self, source: IpAddr, now: Instant) -> u32 {
-        let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Forget finished windows now and then, so a scan from many addresses does not grow the map forever.
-        if failures.len() > 10_000 {
-            failures.retain(|_, w| now.duration_since(w.started) < FAILURE_WINDOW);
-        }
-        let w = failures.entry(source).or_insert(FailureWindow { started: now, count: 0 });
-        if now.duration_since(w.started) >= FAILURE_WINDOW {
-            *w = FailureWindow { started: now, count: 0 };
-        }
-        w.count += 1;
-        w.count
     }
 
     /// A configuration from (token, name, role) triples (tests and embedding).
@@ -275,7 +278,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let source = peer.map_or(IpAddr::from([0, 0, 0, 0]), |p| p.ip());
     let now = Instant::now();
-    if state.config.blocked(source, now) {
+    if state.failed_auth.blocked(source, now, state.config.max_failures) {
         return Err(ApiError::too_many_attempts(FAILURE_WINDOW.as_secs()));
     }
     let token = req
@@ -296,7 +299,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     line.insert("uri".into(), uri.into());
     let Some(principal) = token.and_then(|t| state.config.principal_for(t)).cloned() else {
         // Only guesses count towards the limit: a request without a token is a client's bug, not an attack.
-        let count = if token.is_some() { state.config.failed(source, now) } else { 0 };
+        let count = if token.is_some() { state.failed_auth.failed(source, now) } else { 0 };
         line.insert("who".into(), serde_json::Value::Null);
         line.insert("status".into(), 401.into());
         line.insert("auth".into(), if token.is_some() { "unknown token" } else { "no token" }.into());

@@ -50,6 +50,25 @@ pub struct AppState {
     pub viz: Arc<viz::VizSource>,
     /// A FinBench snapshot, when the server was started with one (`serve --finbench DIR`).
     pub finbench: Option<Arc<crate::finbench::Snapshot>>,
+    /// Failed authentications per source in the current window (`config.max_failures` is the limit).
+    pub failed_auth: Arc<auth::FailedAuth>,
+}
+
+impl AppState {
+    /// A server's state over a store: empty caches, the embedded web view, no FinBench snapshot.
+    pub fn new(store: Arc<TransferStore>, config: ServerConfig, audit: AuditLog, tz: Tz) -> AppState {
+        AppState {
+            store,
+            config: Arc::new(config),
+            audit,
+            tz,
+            rings: Default::default(),
+            links: Default::default(),
+            viz: Default::default(),
+            finbench: None,
+            failed_auth: Default::default(),
+        }
+    }
 }
 
 impl std::fmt::Debug for AppState {
