@@ -27,3 +27,4 @@ pub mod store;
 pub mod timefmt;
 pub mod trace;
 pub mod warnings;
+pub mod watch;

@@ -488,6 +488,28 @@ enum EvalCommand {
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
     },
+    /// Warnings (资金预警) as they would run: the world's transfers uploaded period by period in time order
+    /// into a new store, each case registered when the upload after its report time has landed, rings
+    /// detected daily. Reports the share of victims' payments into already-known accounts that were warned,
+    /// the share of warnings about victims, and the minutes from payment to warning.
+    Warnings {
+        /// A generated world (transfers.csv, accounts.csv, truth/cases.csv).
+        #[arg(long, value_name = "DIR")]
+        world: PathBuf,
+        /// Minutes of transfers per upload.
+        #[arg(long, default_value_t = 60)]
+        upload_minutes: i64,
+        /// Hours between ring detections (0: ring cards are not watched).
+        #[arg(long, default_value_t = 24)]
+        rings_hours: i64,
+        /// Keep the replayed store here (a new directory) to look at its warnings afterwards.
+        #[arg(long, value_name = "DIR")]
+        keep: Option<PathBuf>,
+        #[arg(long, default_value = "Asia/Shanghai", value_parser = parse_tz)]
+        tz: Tz,
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
     /// Freeze proposals per case vs. the truth's holdings at the report time.
     Trace {
         #[command(flatten)]
@@ -777,7 +799,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Case(CaseCommand::Import { common, file }) => {
             let store = TransferStore::open(&common.db)?;
-            let s = app::cases::import(&store, &file, common.tz, app::now_ms()).map_err(cli_error)?;
+            let arrivals = CliArrivals::default();
+            let s = app::cases::import(&store, &file, common.tz, app::now_ms(), Some(arrivals.check()))
+                .map_err(cli_error)?;
             println!(
                 "registered {} cases from {} ({} already registered, left as they were)",
                 s.registered,
@@ -815,7 +839,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let db = world_store(&world, db, tz)?;
             let store = TransferStore::open(&db)?;
             if !no_cases {
-                app::cases::import(&store, &world.join("truth/cases.csv"), tz, app::now_ms()).map_err(cli_error)?;
+                app::cases::import(&store, &world.join("truth/cases.csv"), tz, app::now_ms(), None)
+                    .map_err(cli_error)?;
             }
             let cache = app::rings::RingsCache::new(!no_cases);
             let eval = match confirmed_share {
@@ -838,6 +863,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 moneytrail::money::parse_yuan(&threshold).with_context(|| format!("--threshold {threshold:?}"))?;
             let fp = moneytrail::freeze::FreezeParams { threshold_fen, ..Default::default() };
             let eval = app::cases::eval_trace(&store.view()?, &world, &rule.params(tz)?, &fp, tz).map_err(cli_error)?;
+            print_report(format, &eval)
+        }
+        Command::Eval(EvalCommand::Warnings { world, upload_minutes, rings_hours, keep, tz, format }) => {
+            if upload_minutes < 1 || rings_hours < 0 {
+                anyhow::bail!("--upload-minutes must be at least 1 and --rings-hours at least 0");
+            }
+            let work = tempfile::tempdir().context("a working directory for the replay")?;
+            let work_dir = match &keep {
+                Some(dir) if dir.exists() => anyhow::bail!("--keep {}: exists already", dir.display()),
+                Some(dir) => dir.clone(),
+                None => work.path().to_path_buf(),
+            };
+            let opts = app::warnings::ReplayOptions {
+                upload_every_ms: upload_minutes * 60_000,
+                rings_every_ms: (rings_hours > 0).then_some(rings_hours * 3_600_000),
+            };
+            let eval = app::warnings::eval_replay(&world, &work_dir, opts, tz).map_err(cli_error)?;
             print_report(format, &eval)
         }
         Command::Stop(c) => cmd_stop(c),
@@ -1044,7 +1086,8 @@ fn cmd_ingest(a: IngestArgs) -> Result<ExitCode> {
         bar.set_position(p.bytes_done);
         bar.set_message(format!("{} rows", p.rows));
     };
-    let summary = app::ingest::run(&store, prepared, &progress, None).map_err(cli_error)?;
+    let arrivals = CliArrivals::default();
+    let summary = app::ingest::run(&store, prepared, &progress, Some(arrivals.check())).map_err(cli_error)?;
     bar.finish_and_clear();
     print_report(a.format, &summary)?;
     if summary.rejected() > 0 {
@@ -1173,7 +1216,9 @@ fn cmd_stop(c: StopCommand) -> Result<ExitCode> {
             };
             print_report(
                 OutputFormat::Table,
-                &app::stops::place(&store, &new, None, common.tz).map_err(cli_error)?.value,
+                &app::stops::place(&store, &new, None, Some(CliArrivals::default().check()), common.tz)
+                    .map_err(cli_error)?
+                    .value,
             )
         }
         StopCommand::Renew { common, id, at } => {
@@ -1228,4 +1273,18 @@ fn world_store(world: &std::path::Path, db: Option<PathBuf>, tz: Tz) -> Result<P
         app::ingest::run(&store, prepared, &|_| {}, None).map_err(cli_error)?;
     }
     Ok(db)
+}
+
+/// One command's warning checks (ingest, case import, stop place): the registered cases and stops are
+/// watched; ring cards are not (detection is whole-graph work: the server's, in the background).
+#[derive(Default)]
+struct CliArrivals {
+    rings: app::rings::RingsCache,
+    watch: app::warnings::WatchCache,
+}
+
+impl CliArrivals {
+    fn check(&self) -> app::warnings::ArrivalCheck<'_> {
+        app::warnings::ArrivalCheck { rings: &self.rings, watch: &self.watch, now_ms: app::now_ms() }
+    }
 }

@@ -260,6 +260,24 @@ pub const PATTERN_HOLDER_CARDS: usize = 3;
 /// Grade thresholds in yuan. Purple: a single payment of 500,000 or a payer's total of 1,000,000 (a life's
 /// savings: the police go in person). Red: 50,000 in one payment, 100,000 in total, or the third payment
 /// (a victim who keeps paying is being worked on now). Yellow: 5,000. Blue: the rest.
+/// A payer that received, in this window before paying a watched account, at least
+/// [`WARN_PASS_THROUGH_SHARE`] of the payment from accounts not watched is passing money on (快进快出), not
+/// a victim paying from their own money: 12 hours. Chosen from how mule cards are described (money leaves
+/// within minutes to hours), not fitted to a world; `eval warnings` reports it on worlds of every setting.
+pub const WARN_PASS_THROUGH_WINDOW_MS: i64 = 12 * HOUR_MS;
+/// See [`WARN_PASS_THROUGH_WINDOW_MS`]: 90% of the payment.
+pub const WARN_PASS_THROUGH_SHARE: f64 = 0.9;
+
+/// An account's established contacts (never warned) are those who exchanged money with it at least this
+/// long before its first fraud inflow known: 7 days. The first inflow a registered case saw is seldom the
+/// card's first: it may have collected from victims who report later for days before (cards are used
+/// for one to three weeks), and those victims are not its owner's contacts.
+pub const WARN_CONTACT_MARGIN_MS: i64 = 7 * 24 * HOUR_MS;
+
+/// A ring card's first fraud inflow, which detection does not give, is taken as this long before it
+/// first exchanged money with another card of its ring: a day (collectors forward within hours).
+pub const WARN_RING_FRAUD_LEAD_MS: i64 = 24 * HOUR_MS;
+
 pub const GRADE_PURPLE_PAYMENT_YUAN: i64 = 500_000;
 pub const GRADE_PURPLE_TOTAL_YUAN: i64 = 1_000_000;
 pub const GRADE_RED_PAYMENT_YUAN: i64 = 50_000;

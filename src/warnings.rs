@@ -1,91 +1,14 @@
-//! Warnings (资金预警): ordinary people paying into accounts known to be mules, rings' cards or stopped
-//! accounts are likely victims still paying. Each is graded (purple > red > yellow > blue), has a deadline
-//! to reach the payer, and escalates each hour it is not acknowledged (up to 3).
-
-use std::collections::{BTreeMap, HashMap};
+//! Warnings (资金预警) as listed: each is graded (purple > red > yellow > blue), has a deadline to reach
+//! the payer, and escalates each hour it is not acknowledged (up to 3). What raises them: [`crate::watch`].
 
 use serde::Serialize;
 
-use crate::graph::{Direction, GraphResult, TransferGraph};
-use crate::model::{AccountId, AccountKind, Grade, WarningRecord};
+use crate::graph::{GraphResult, TransferGraph};
+use crate::model::{Grade, WarningRecord};
 use crate::money::Fen;
 use crate::policy;
 
 const MINUTE: i64 = 60_000;
-
-/// The grade of a payment (thresholds and reasons in [`crate::policy`]), with the reasons in words.
-fn grade(amount_fen: i64, payments_from_sender: usize, sender_total_fen: i64) -> (Grade, Vec<String>) {
-    let yuan = |f: i64| f / 100;
-    let mut reasons = vec![format!("{} yuan into a watched account", Fen(amount_fen))];
-    if payments_from_sender >= policy::GRADE_RED_PAYMENTS {
-        reasons.push(format!(
-            "{payments_from_sender} payments from this payer into watched accounts (刷单 pattern: victims keep paying)"
-        ));
-    }
-    let g = if yuan(amount_fen) >= policy::GRADE_PURPLE_PAYMENT_YUAN
-        || yuan(sender_total_fen) >= policy::GRADE_PURPLE_TOTAL_YUAN
-    {
-        Grade::Purple
-    } else if yuan(amount_fen) >= policy::GRADE_RED_PAYMENT_YUAN
-        || payments_from_sender >= policy::GRADE_RED_PAYMENTS
-        || yuan(sender_total_fen) >= policy::GRADE_RED_TOTAL_YUAN
-    {
-        Grade::Red
-    } else if yuan(amount_fen) >= policy::GRADE_YELLOW_PAYMENT_YUAN {
-        Grade::Yellow
-    } else {
-        Grade::Blue
-    };
-    (g, reasons)
-}
-
-/// Payments in `[since, until]` from ordinary accounts into `watched` ones (why each is watched in the value).
-pub fn scan<G: TransferGraph>(
-    g: &G,
-    watched: &BTreeMap<AccountId, String>,
-    since_ms: i64,
-    until_ms: i64,
-    now_ms: i64,
-) -> GraphResult<Vec<WarningRecord>> {
-    let mut arrivals = Vec::new();
-    for (&account, why) in watched {
-        for e in g.edges(account, Direction::In, since_ms, until_ms)? {
-            if watched.contains_key(&e.counterparty) {
-                continue; // money moving among watched accounts is layering, not a victim paying
-            }
-            let kind = g.account_attrs(e.counterparty)?.kind;
-            if !matches!(kind, AccountKind::Personal | AccountKind::Unknown) {
-                continue; // merchants, platforms, companies, ATMs are not victims paying
-            }
-            arrivals.push((e, account, why.clone()));
-        }
-    }
-    arrivals.sort_by_key(|(e, _, _)| (e.ts_ms, e.seq));
-    let mut per_sender: HashMap<AccountId, (usize, i64)> = HashMap::new();
-    let mut out = Vec::new();
-    for (e, account, why) in arrivals {
-        let s = per_sender.entry(e.counterparty).or_default();
-        s.0 += 1;
-        s.1 += e.amount_fen;
-        let (grade, mut reasons) = grade(e.amount_fen, s.0, s.1);
-        reasons.push(format!("watched: {why}"));
-        let window = policy::grade_window_ms(grade);
-        out.push(WarningRecord {
-            seq: e.seq,
-            account,
-            sender: e.counterparty,
-            amount_fen: e.amount_fen,
-            ts_ms: e.ts_ms,
-            grade,
-            reasons,
-            created_at_ms: now_ms,
-            deadline_ms: e.ts_ms.max(now_ms) + window,
-            acked_at_ms: None,
-            acked_by: String::new(),
-        });
-    }
-    Ok(out)
-}
 
 /// Escalation level at `at`: one per full hour without acknowledgement, at most 3 (`policy`).
 pub fn escalation(w: &WarningRecord, at_ms: i64) -> u8 {
@@ -95,26 +18,6 @@ pub fn escalation(w: &WarningRecord, at_ms: i64) -> u8 {
             ((at_ms - w.created_at_ms).max(0) / policy::ESCALATION_STEP_MS).min(i64::from(policy::ESCALATION_MAX)) as u8
         }
     }
-}
-
-/// Accounts whose incoming payments from ordinary people raise warnings, with why each is watched:
-/// those under a stop (`stopped`), and the cards of detected rings (`rings`, ranked).
-pub fn watched_accounts(
-    stopped: impl IntoIterator<Item = AccountId>,
-    rings: &[crate::rings::Ring],
-) -> BTreeMap<AccountId, String> {
-    let mut watched = BTreeMap::new();
-    for id in stopped {
-        watched.insert(id, "account under a stop-payment".to_string());
-    }
-    for (i, r) in rings.iter().enumerate() {
-        for m in &r.members {
-            watched.entry(m.id).or_insert_with(|| {
-                format!("card of a detected mule ring ({} in the ranking when raised)", crate::rings::ring_id(i))
-            });
-        }
-    }
-    watched
 }
 
 /// A warning as listed.
@@ -177,15 +80,6 @@ pub fn urgency_key(w: &WarningRecord) -> (bool, Grade, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn grades_by_amount_and_repetition() {
-        assert_eq!(grade(600_000_00, 1, 600_000_00).0, Grade::Purple);
-        assert_eq!(grade(60_000_00, 1, 60_000_00).0, Grade::Red);
-        assert_eq!(grade(1_299_00, 3, 5_000_00).0, Grade::Red, "a third payment from one payer");
-        assert_eq!(grade(8_888_00, 2, 10_187_00).0, Grade::Yellow);
-        assert_eq!(grade(1_299_00, 1, 1_299_00).0, Grade::Blue);
-    }
 
     #[test]
     fn escalates_each_unacknowledged_hour_up_to_three() {

@@ -818,7 +818,7 @@ async fn one_ring_with_its_flows_and_the_ring_around_a_member() {
 async fn uploads_raise_warnings_as_payments_arrive_into_stopped_accounts() {
     let f = fixture();
     let s = &f.state;
-    // A first-level mule card from the truth, stopped an hour ago.
+    // A first-level mule card from the truth, stopped an hour before the payment below.
     let mule = csv::Reader::from_path(world().join("truth/mules.csv"))
         .unwrap()
         .records()
@@ -826,8 +826,7 @@ async fn uploads_raise_warnings_as_payments_arrive_into_stopped_accounts() {
         .find(|r| &r[2] == "collector")
         .unwrap()[0]
         .to_string();
-    let placed = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
-    let stop = format!(r#"{{"account":"{mule}","amount":"1000.00","placed_at":"{placed}"}}"#);
+    let stop = format!(r#"{{"account":"{mule}","amount":"1000.00","placed_at":"2026-01-20T09:00:00+08:00"}}"#);
     let (st, body) = call(s, "POST", "/v1/stops", Some(OPERATOR), Some(&stop)).await;
     assert_eq!(st, StatusCode::OK, "{body}");
     // An ordinary person (a victim of the world, a personal account) pays it 60,000 yuan: red.
@@ -843,8 +842,9 @@ async fn uploads_raise_warnings_as_payments_arrive_into_stopped_accounts() {
     assert!(w["reasons"].to_string().contains("stop-payment"), "{w}");
     let again = send(csv).await;
     assert_eq!((again["transfers_added"].as_u64(), again["warnings_raised"].as_u64()), (Some(0), Some(0)));
-    // A card of a ring nobody has looked at yet on this server (no /v1/rings call before): the upload
-    // itself runs the detection it needs.
+    // A card of a detected ring: watched once a detection has named it (uploads never run whole-graph
+    // detection themselves; the server runs it at start and in the background after changes).
+    assert_eq!(call(s, "GET", "/v1/rings?fresh=true", Some(ANALYST), None).await.0, StatusCode::OK);
     let relay = csv::Reader::from_path(world().join("truth/mules.csv"))
         .unwrap()
         .records()

@@ -132,7 +132,7 @@ fn front_ends_call_use_cases_not_analysis() {
         "link::link",
         "eval_trace",
         "eval_rings",
-        "watched_accounts",
+        "watch::check",
         "place_stop",
         "renew_stop",
         "release_stop",

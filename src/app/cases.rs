@@ -62,8 +62,15 @@ pub struct NewCase {
 
 /// `POST /v1/cases` (and each row of `case import`): refused when the id is taken, or when its seeds do
 /// not resolve now, since a case that cannot be traced is better refused than stored.
-/// A `request` key seen before answers the case that request registered (see [`RequestKey`]).
-pub fn register(store: &TransferStore, new: NewCase, request: Option<&RequestKey>) -> AppResult<Written<CaseRecord>> {
+/// A `request` key seen before answers the case that request registered (see [`RequestKey`]). With
+/// `arrivals`, the payments already in the store into the accounts the case reached (since each one's
+/// first fraud inflow) are checked for warnings: whoever paid them may be paying still.
+pub fn register(
+    store: &TransferStore,
+    new: NewCase,
+    request: Option<&RequestKey>,
+    arrivals: Option<super::warnings::ArrivalCheck<'_>>,
+) -> AppResult<Written<CaseRecord>> {
     let case_id = new.case_id.trim().to_string();
     if case_id.is_empty() {
         return Err(AppError::bad_input("case_id", "a case needs an id"));
@@ -80,7 +87,19 @@ pub fn register(store: &TransferStore, new: NewCase, request: Option<&RequestKey
         created_by: new.created_by,
         note: new.note,
     };
-    Ok(store.put_case(&record, request)?)
+    let written = store.put_case(&record, request)?;
+    if let Some(c) = arrivals.filter(|_| !written.replayed) {
+        // The case is registered: a failed check must not turn it into an error.
+        let checked = store
+            .view()
+            .map_err(AppError::from)
+            .and_then(|view| super::warnings::case_accounts(&view, c.watch, &written.value))
+            .and_then(|accounts| super::warnings::on_known(store, c, &accounts));
+        if let Err(e) = checked {
+            tracing::error!(error = %e, case = %written.value.case_id, "warnings after registration failed; a scan will find them");
+        }
+    }
+    Ok(written)
 }
 
 /// What `case import` did.
@@ -93,7 +112,13 @@ pub struct ImportSummary {
 
 /// `case import --file`: registers every case of a cases file (case_id, seed_txn_ids, report_time) the way
 /// `POST /v1/cases` does; cases already registered are left as they were.
-pub fn import(store: &TransferStore, file: &Path, tz: Tz, now_ms: i64) -> AppResult<ImportSummary> {
+pub fn import(
+    store: &TransferStore,
+    file: &Path,
+    tz: Tz,
+    now_ms: i64,
+    arrivals: Option<super::warnings::ArrivalCheck<'_>>,
+) -> AppResult<ImportSummary> {
     let cases = read_cases(file, tz)?;
     // The file's name, not its path: the API shows `created_by` to clients.
     let created_by = format!(
@@ -115,7 +140,7 @@ pub fn import(store: &TransferStore, file: &Path, tz: Tz, now_ms: i64) -> AppRes
             created_at_ms: now_ms,
             ..NewCase::default()
         };
-        register(store, new, None).map_err(|e| match e {
+        register(store, new, None, arrivals).map_err(|e| match e {
             AppError::Unprocessable { field, message } => {
                 AppError::Unprocessable { field, message: format!("{}: case {case_id}: {message}", file.display()) }
             }

@@ -2,9 +2,7 @@
 
 use std::path::PathBuf;
 
-use chrono_tz::Tz;
-
-use super::rings::RingsCache;
+use super::warnings::ArrivalCheck;
 use super::AppResult;
 use crate::ingest::{prepare, IngestOptions, IngestSummary, PreparedIngest, Progress};
 use crate::store::TransferStore;
@@ -22,33 +20,32 @@ pub enum UploadKind {
     Accounts,
 }
 
-/// Runs a checked ingest (all or nothing). With `rings`, the new transfers are checked for warnings as they
-/// land and an accounts load marks the last ring detection stale (what the server does); the command
-/// line leaves warnings to a scan.
+/// Runs a checked ingest (all or nothing). With `arrivals`, the new transfers are checked for warnings as
+/// they land, in the same ingest, and an accounts load marks the last ring detection stale.
 pub fn run(
     store: &TransferStore,
     prepared: PreparedIngest,
     progress: &(dyn Fn(Progress) + Sync),
-    rings: Option<(&RingsCache, Tz)>,
+    arrivals: Option<ArrivalCheck<'_>>,
 ) -> AppResult<IngestSummary> {
     let first_new_seq = store.view()?.watermark().next_seq;
     let has_transfers = prepared.has_transfers();
     let has_accounts = prepared.has_accounts();
     let mut summary = prepared.run(store, progress)?;
-    if let Some((cache, tz)) = rings {
+    if let Some(c) = arrivals {
         if has_accounts {
-            cache.invalidate();
+            c.rings.invalidate();
+            c.watch.forget_accounts();
         }
         if has_transfers {
             // The transfers are committed: a failure here must not turn the ingest into an error.
-            summary.warnings_raised =
-                match super::warnings::on_arrival(store, cache, first_new_seq, super::now_ms(), tz) {
-                    Ok(n) => Some(n),
-                    Err(e) => {
-                        tracing::error!(error = %e, "warnings on arrival failed; a scan will find them");
-                        None
-                    }
-                };
+            summary.warnings_raised = match super::warnings::on_arrival(store, c, first_new_seq) {
+                Ok(n) => Some(n),
+                Err(e) => {
+                    tracing::error!(error = %e, "warnings on arrival failed; a scan will find them");
+                    None
+                }
+            };
         }
     }
     Ok(summary)
@@ -58,7 +55,7 @@ pub fn run(
 /// for warnings.
 pub fn upload(
     store: &TransferStore,
-    rings: &RingsCache,
+    arrivals: ArrivalCheck<'_>,
     kind: UploadKind,
     file: PathBuf,
     opts: &IngestOptions,
@@ -68,5 +65,5 @@ pub fn upload(
         UploadKind::Accounts => (vec![], vec![file]),
     };
     let prepared = check(&t, &a, opts)?;
-    run(store, prepared, &|_| {}, Some((rings, opts.tz)))
+    run(store, prepared, &|_| {}, Some(arrivals))
 }

@@ -7,7 +7,7 @@
 //! thread at low priority ([`RingsCache::refresh_in_background`]), so that whole-graph work never sits
 //! in a request's path nor takes the cores from the requests; `Freshness::Current` waits for it instead.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono_tz::Tz;
@@ -55,6 +55,8 @@ pub struct RingsCache {
     use_registry: bool,
     /// A background detection is queued or running.
     refreshing: AtomicBool,
+    /// When the last detection was made (epoch ms): its cards are watched from then on.
+    detected_at_ms: AtomicI64,
     /// The background detection's own thread (one, at low priority), made on first use.
     background: OnceLock<Option<rayon::ThreadPool>>,
 }
@@ -81,6 +83,7 @@ impl RingsCache {
             detections: AtomicU64::new(0),
             use_registry,
             refreshing: AtomicBool::new(false),
+            detected_at_ms: AtomicI64::new(i64::MAX),
             background: OnceLock::new(),
         }
     }
@@ -140,6 +143,16 @@ impl RingsCache {
         self.current.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|(_, r)| r.clone())
     }
 
+    /// The last detection and when it was made.
+    pub fn last_with_time(&self) -> Option<(DetectedRings, i64)> {
+        self.last().map(|r| (r, self.detected_at_ms.load(Ordering::Acquire)))
+    }
+
+    /// Sets when the last detection counts as made (a replay runs on the world's clock, not the machine's).
+    pub fn set_detected_at(&self, at_ms: i64) {
+        self.detected_at_ms.store(at_ms, Ordering::Release);
+    }
+
     /// Marks the last result stale: an upload of accounts changes holders, phones and devices (what rings
     /// are made of) without moving the watermark. `last()` still answers with it until the next detection.
     pub fn invalidate(&self) {
@@ -176,6 +189,7 @@ impl RingsCache {
         self.detections.fetch_add(1, Ordering::Relaxed);
         let value = Arc::new((rings, table));
         *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some((Some(wm), value.clone()));
+        self.detected_at_ms.store(super::now_ms(), Ordering::Release);
         Ok(value)
     }
 

@@ -14,7 +14,6 @@ use chrono_tz::Tz;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::rings::RingsCache;
 use super::{AppError, AppResult};
 use crate::ingest::{RejectedRow, Rejects};
 use crate::model::{AccountAttrs, AccountKind, AttrKind, LedgerEntry, Seq, Transfer, DEFAULT_CURRENCY};
@@ -199,7 +198,7 @@ pub fn import(
     store: &TransferStore,
     paths: &[PathBuf],
     opts: &ImportOptions,
-    rings: Option<&RingsCache>,
+    arrivals: Option<super::warnings::ArrivalCheck<'_>>,
 ) -> AppResult<StatementImportSummary> {
     let started = Instant::now();
     let phase =
@@ -494,15 +493,14 @@ pub fn import(
         let lines = view.ledger(a, i64::MIN, i64::MAX)?;
         summary.balance_breaks += continuity(&ledger_lines(&view, &lines)?).breaks.len() as u64;
     }
-    if let Some(cache) = rings {
-        summary.warnings_raised =
-            match super::warnings::on_arrival(store, cache, first_new_seq, super::now_ms(), opts.tz) {
-                Ok(n) => Some(n),
-                Err(e) => {
-                    tracing::error!(error = %e, "warnings on arrival failed; a scan will find them");
-                    None
-                }
-            };
+    if let Some(c) = arrivals {
+        summary.warnings_raised = match super::warnings::on_arrival(store, c, first_new_seq) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                tracing::error!(error = %e, "warnings on arrival failed; a scan will find them");
+                None
+            }
+        };
     }
     summary.seconds = started.elapsed().as_secs_f64();
     summary.lines_per_second = summary.lines_read as f64 / summary.seconds.max(1e-9);

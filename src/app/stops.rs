@@ -39,16 +39,26 @@ pub fn list(view: &StoreView<'_>, f: StopFilter, tz: Tz) -> AppResult<StopList> 
 
 /// `stop place`, `POST /v1/stops`. A `request` key seen before answers what that request did (see
 /// [`RequestKey`]); the CLI passes none.
+/// With `arrivals`, the payments already in the stopped account since its first fraud inflow are
+/// checked for warnings.
 pub fn place(
     store: &TransferStore,
     new: &NewStop,
     request: Option<&RequestKey>,
+    arrivals: Option<super::warnings::ArrivalCheck<'_>>,
     tz: Tz,
 ) -> AppResult<Written<StopList>> {
     if new.amount_fen <= 0 {
         return Err(AppError::bad_input("amount", "a stop needs a positive amount"));
     }
-    answer(store, store.place_stop(new, request)?, tz)
+    let written = store.place_stop(new, request)?;
+    if let Some(c) = arrivals.filter(|_| !written.replayed) {
+        // The stop is recorded: a failed check must not turn it into an error.
+        if let Err(e) = super::warnings::on_known(store, c, &[written.value.account]) {
+            tracing::error!(error = %e, stop = written.value.id, "warnings after a stop failed; a scan will find them");
+        }
+    }
+    answer(store, written, tz)
 }
 
 /// `stop renew`, `POST /v1/stops/{id}/renew`: another 48 hours, at most twice.

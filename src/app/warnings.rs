@@ -1,13 +1,292 @@
-//! Warnings (资金预警): scans for payments from ordinary people into watched accounts, the list by urgency,
-//! acknowledgement, and the check of an ingest's new transfers as they land.
+//! Warnings (资金预警): the watch list (accounts the registered cases reached, stopped accounts, ring
+//! cards), the check of an ingest's new transfers as they land, the check of the payments already in the
+//! store when a case is registered or a stop placed, scans, the list by urgency, acknowledgement, and the
+//! replay evaluation (`eval warnings`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use chrono_tz::Tz;
 use serde::Serialize;
 
+use super::cases::{case_query, CaseRuleOptions};
 use super::rings::RingsCache;
-use super::AppResult;
+use super::{AppError, AppResult};
+use crate::graph::Direction;
+use crate::model::{AccountId, AccountKind, CaseRecord, Seq, WarningRecord};
+use crate::rings::Ring;
 use crate::store::{StoreView, TransferStore};
-use crate::warnings::{entry, scan as scan_payments, urgency_key, watched_accounts, WarningEntry};
+use crate::trace::{resolve_seeds, trace_downstream, Rule};
+use crate::warnings::{entry, urgency_key, WarningEntry};
+use crate::watch::{check, CheckMemo, Payment, Skip, Watch, WatchList};
+
+/// What a registered case's trace reached when it was registered (it is known from then on).
+#[derive(Debug)]
+struct CaseReach {
+    victims: Vec<AccountId>,
+    /// (account, level, first traced arrival).
+    reached: Vec<(AccountId, u32, i64)>,
+}
+
+/// The parts of the watch list that cost work, kept across ingests: each registered case's reach (traced
+/// once, as of its registration) and the memo of contacts and payer kinds. A server holds one; the command
+/// line makes one per command.
+#[derive(Debug, Default)]
+pub struct WatchCache {
+    cases: Mutex<HashMap<String, Arc<CaseReach>>>,
+    memo: Mutex<CheckMemo>,
+    /// Payments into watched accounts that raised no warning, by reason.
+    skipped: Mutex<BTreeMap<Skip, u64>>,
+    /// With [`WatchCache::logging`]: the reason for each such payment (the evaluation's, not a server's).
+    skip_log: Option<Mutex<HashMap<Seq, Skip>>>,
+    /// Per ring detection (by its time): each card's first fraud inflow as estimated from the money among
+    /// the ring's cards.
+    ring_fraud: Mutex<Option<(i64, RingFraud)>>,
+}
+
+/// Each ring card's first fraud inflow, estimated (see `WatchCache::ring_fraud`).
+type RingFraud = Arc<HashMap<AccountId, i64>>;
+
+/// A ring detection and when it was made (its cards are watched from then on).
+#[derive(Clone, Copy, Debug)]
+pub struct RingsSeen<'a> {
+    pub rings: &'a [Ring],
+    pub at_ms: i64,
+}
+
+impl WatchCache {
+    /// A cache that also remembers why each payment into a watched account raised no warning.
+    pub fn logging() -> WatchCache {
+        WatchCache { skip_log: Some(Mutex::default()), ..WatchCache::default() }
+    }
+
+    /// Payments into watched accounts that raised no warning so far, by reason.
+    pub fn skipped(&self) -> BTreeMap<Skip, u64> {
+        self.skipped.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Why a payment raised no warning, if it was checked and skipped (logging caches only).
+    pub fn skip_of(&self, seq: Seq) -> Option<Skip> {
+        self.skip_log.as_ref()?.lock().unwrap_or_else(|p| p.into_inner()).get(&seq).copied()
+    }
+
+    fn reach(&self, view: &StoreView<'_>, case: &CaseRecord) -> AppResult<Arc<CaseReach>> {
+        if let Some(r) = self.cases.lock().unwrap_or_else(|p| p.into_inner()).get(&case.case_id) {
+            return Ok(r.clone());
+        }
+        let known = case.created_at_ms;
+        let options = CaseRuleOptions { as_of_ms: Some(known), rule: Some(Rule::Fifo), ..Default::default() };
+        let query = case_query(case, &options)?;
+        let reach = match resolve_seeds(view, &query.seeds, known) {
+            // A case whose seeds are gone (or not yet loaded) watches nothing.
+            Err(_) => CaseReach { victims: Vec::new(), reached: Vec::new() },
+            Ok(seeds) => {
+                let t = trace_downstream(view, &seeds, &query.params)?;
+                let mut reached = Vec::new();
+                for a in t.accounts.values() {
+                    // Merchants' and platforms' collection accounts, and hubs, are paid by everyone.
+                    let kind = view.account_attrs(a.id)?.kind;
+                    if matches!(kind, AccountKind::Personal | AccountKind::Unknown)
+                        && a.counterparties < crate::policy::HUB_COUNTERPARTIES
+                    {
+                        reached.push((a.id, a.hop, a.first_arrival_ms));
+                    }
+                }
+                CaseReach { victims: t.victims.clone(), reached }
+            }
+        };
+        let reach = Arc::new(reach);
+        self.cases.lock().unwrap_or_else(|p| p.into_inner()).insert(case.case_id.clone(), reach.clone());
+        Ok(reach)
+    }
+
+    /// The watch list of the store as it stands: the registered cases' accounts (each from its case's
+    /// registration), stopped accounts (from the stop), and the cards of `rings` (from its detection).
+    pub fn list(&self, view: &StoreView<'_>, rings: Option<RingsSeen<'_>>) -> AppResult<WatchList> {
+        let mut list = WatchList::default();
+        let mut first_fraud: HashMap<AccountId, i64> = HashMap::new();
+        for case in view.all_cases()? {
+            let reach = self.reach(view, &case)?;
+            for &v in &reach.victims {
+                list.add_reporter(v, case.created_at_ms);
+            }
+            for &(id, level, first) in &reach.reached {
+                let f = first_fraud.entry(id).or_insert(first);
+                *f = (*f).min(first);
+                let why = format!("涉案账户, level {level} of case {}", case.case_id);
+                list.add(id, Watch { since_ms: case.created_at_ms, first_fraud_ms: first, why });
+            }
+        }
+        for s in view.all_stops()? {
+            let first = first_fraud.get(&s.account).copied().unwrap_or(s.placed_at_ms).min(s.placed_at_ms);
+            let why = format!("stop-payment #{}", s.id);
+            list.add(s.account, Watch { since_ms: s.placed_at_ms, first_fraud_ms: first, why });
+        }
+        if let Some(seen) = rings {
+            let estimated = self.ring_fraud(view, seen)?;
+            for (i, r) in seen.rings.iter().enumerate() {
+                for m in &r.members {
+                    let first = first_fraud
+                        .get(&m.id)
+                        .copied()
+                        .into_iter()
+                        .chain(estimated.get(&m.id).copied())
+                        .min()
+                        .unwrap_or(seen.at_ms);
+                    let why = format!("card of a detected mule ring ({} when detected)", crate::rings::ring_id(i));
+                    list.add(m.id, Watch { since_ms: seen.at_ms, first_fraud_ms: first, why });
+                }
+            }
+        }
+        Ok(list)
+    }
+
+    /// When each card of a ring detection first received fraud money, estimated: a day before it first
+    /// exchanged money with another card of its ring (a collector forwards victims' money within hours;
+    /// a relay receives it from a collector). Detection says which cards, not since when.
+    fn ring_fraud(&self, view: &StoreView<'_>, seen: RingsSeen<'_>) -> AppResult<RingFraud> {
+        if let Some((at, m)) = self.ring_fraud.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            if *at == seen.at_ms {
+                return Ok(m.clone());
+            }
+        }
+        let mut first: HashMap<AccountId, i64> = HashMap::new();
+        for r in seen.rings {
+            let members: std::collections::HashSet<AccountId> = r.members.iter().map(|m| m.id).collect();
+            for &id in &members {
+                let mut earliest = i64::MAX;
+                for dir in [Direction::Out, Direction::In] {
+                    view.for_each_edge(id, dir, i64::MIN, seen.at_ms, &mut |e: crate::graph::Edge| {
+                        if members.contains(&e.counterparty) {
+                            earliest = earliest.min(e.ts_ms);
+                            return false; // edges come in time order: the first one is the earliest
+                        }
+                        true
+                    })?;
+                }
+                if earliest < i64::MAX {
+                    first.insert(id, earliest.saturating_sub(crate::policy::WARN_RING_FRAUD_LEAD_MS));
+                }
+            }
+        }
+        let first = Arc::new(first);
+        *self.ring_fraud.lock().unwrap_or_else(|p| p.into_inner()) = Some((seen.at_ms, first.clone()));
+        Ok(first)
+    }
+
+    /// Checks payments against the list known at `now_ms`.
+    fn check(
+        &self,
+        view: &StoreView<'_>,
+        list: &WatchList,
+        payments: &[Payment],
+        now_ms: i64,
+    ) -> AppResult<Vec<WarningRecord>> {
+        let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
+        let mut skipped = self.skipped.lock().unwrap_or_else(|p| p.into_inner());
+        let mut log = self.skip_log.as_ref().map(|l| l.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut note = |p: &Payment, s: Skip| {
+            *skipped.entry(s).or_default() += 1;
+            if let Some(log) = log.as_mut() {
+                log.entry(p.seq).or_insert(s);
+            }
+        };
+        Ok(check(view, list, payments, now_ms, &mut memo, &mut note)?)
+    }
+
+    /// Forgets payer kinds and contacts (an accounts upload may change kinds).
+    pub fn forget_accounts(&self) {
+        self.memo.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
+/// What checks new transfers as they land: the last ring detection (never recomputed here: that is
+/// whole-graph work), the watch cache, and the time of the check.
+#[derive(Clone, Copy, Debug)]
+pub struct ArrivalCheck<'a> {
+    pub rings: &'a RingsCache,
+    pub watch: &'a WatchCache,
+    pub now_ms: i64,
+}
+
+impl ArrivalCheck<'_> {
+    fn list(&self, view: &StoreView<'_>) -> AppResult<WatchList> {
+        let last = self.rings.last_with_time();
+        let seen = last.as_ref().map(|(r, at)| RingsSeen { rings: &r.0, at_ms: *at });
+        Ok(self.watch.list(view, seen)?.known_at(self.now_ms))
+    }
+}
+
+/// The payments among the transfers `from_seq..` that go into watched accounts.
+fn new_payments(view: &StoreView<'_>, list: &WatchList, from_seq: Seq) -> AppResult<Vec<Payment>> {
+    let mut out = Vec::new();
+    for seq in from_seq..view.watermark().next_seq {
+        let Some(t) = view.transfer(seq)? else { continue };
+        if list.contains(t.dst) {
+            out.push(Payment { seq, ts_ms: t.ts_ms, payer: t.src, account: t.dst, amount_fen: t.amount_fen });
+        }
+    }
+    Ok(out)
+}
+
+/// The payments into `accounts` already in the store, from each one's first fraud inflow up to `until_ms`.
+fn payments_into(
+    view: &StoreView<'_>,
+    list: &WatchList,
+    accounts: impl IntoIterator<Item = AccountId>,
+    since_ms: i64,
+    until_ms: i64,
+) -> AppResult<Vec<Payment>> {
+    let mut out = Vec::new();
+    for account in accounts {
+        let Some(w) = list.get(account) else { continue };
+        view.for_each_edge(
+            account,
+            Direction::In,
+            w.first_fraud_ms.max(since_ms),
+            until_ms,
+            &mut |e: crate::graph::Edge| {
+                out.push(Payment {
+                    seq: e.seq,
+                    ts_ms: e.ts_ms,
+                    payer: e.counterparty,
+                    account,
+                    amount_fen: e.amount_fen,
+                });
+                true
+            },
+        )?;
+    }
+    out.sort_by_key(|p| (p.ts_ms, p.seq));
+    Ok(out)
+}
+
+/// Warnings for the transfers an ingest just added (sequence numbers from `first_new_seq`): victims still
+/// paying are found as their payments land, in the same ingest. Cost: the new transfers, not the watched
+/// accounts' history. Returns how many warnings were new.
+pub fn on_arrival(store: &TransferStore, c: ArrivalCheck<'_>, first_new_seq: Seq) -> AppResult<u64> {
+    let view = store.view()?;
+    let list = c.list(&view)?;
+    let payments = new_payments(&view, &list, first_new_seq)?;
+    let found = c.watch.check(&view, &list, &payments, c.now_ms)?;
+    Ok(store.add_warnings(&found)? as u64)
+}
+
+/// After a case is registered or a stop placed: the payments already in the store into the accounts
+/// that became known, since each one's first fraud inflow (whoever paid them may be paying still).
+pub fn on_known(store: &TransferStore, c: ArrivalCheck<'_>, accounts: &[AccountId]) -> AppResult<u64> {
+    let view = store.view()?;
+    let list = c.list(&view)?;
+    let payments = payments_into(&view, &list, accounts.iter().copied(), i64::MIN, c.now_ms)?;
+    let found = c.watch.check(&view, &list, &payments, c.now_ms)?;
+    Ok(store.add_warnings(&found)? as u64)
+}
+
+/// The accounts a registered case's trace reached (what `on_known` checks after its registration).
+pub fn case_accounts(view: &StoreView<'_>, watch: &WatchCache, case: &CaseRecord) -> AppResult<Vec<AccountId>> {
+    Ok(watch.reach(view, case)?.reached.iter().map(|r| r.0).collect())
+}
 
 /// What a scan found.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -17,11 +296,13 @@ pub struct ScanResult {
     pub warnings: Vec<WarningEntry>,
 }
 
-/// `POST /v1/warnings/scan`: payments in `[since, until]` from ordinary people into stopped accounts and
-/// ring cards, stored as warnings (those already stored are kept as they are).
+/// `POST /v1/warnings/scan`: payments in `[since, until]` into watched accounts (cases' accounts, stopped
+/// accounts, the cards of a ring detection of the store as it stands), checked as on arrival and stored
+/// (those already stored are kept as they are).
 pub fn scan(
     store: &TransferStore,
     rings: &RingsCache,
+    watch: &WatchCache,
     since_ms: i64,
     until_ms: i64,
     now_ms: i64,
@@ -29,11 +310,13 @@ pub fn scan(
 ) -> AppResult<ScanResult> {
     let view = store.view()?;
     let detected = rings.get(&view, tz)?;
-    let watched = watched_accounts(view.stopped_at(until_ms)?, &detected.0);
-    let found = scan_payments(&view, &watched, since_ms, until_ms, now_ms)?;
+    let list = watch.list(&view, Some(RingsSeen { rings: &detected.0, at_ms: now_ms }))?;
+    let accounts: Vec<AccountId> = list.iter().map(|(a, _)| a).collect();
+    let payments = payments_into(&view, &list, accounts, since_ms, until_ms)?;
+    let found = watch.check(&view, &list, &payments, now_ms)?;
     let new_warnings = store.add_warnings(&found)?;
     let warnings = found.iter().map(|w| entry(&view, w, now_ms, tz)).collect::<Result<_, _>>()?;
-    Ok(ScanResult { watched_accounts: watched.len(), new_warnings, warnings })
+    Ok(ScanResult { watched_accounts: list.len(), new_warnings, warnings })
 }
 
 /// `GET /v1/warnings`: open (or all) warnings, most urgent first, deadlines and escalation as of `at_ms`.
@@ -52,25 +335,258 @@ pub fn acknowledge(store: &TransferStore, id: u64, by: &str, now_ms: i64, tz: Tz
     Ok(entry(&store.view()?, &w, now_ms, tz)?)
 }
 
-/// Warnings for the transfers an ingest just added (sequence numbers from `first_new_seq`): victims still
-/// paying are found as their payments arrive, not at the next scan. Watches stopped accounts and the cards
-/// of the last ring detection (not recomputed here: that is whole-graph work). Payments earlier than the
-/// ingest still count towards a payer's repetition and total. Returns how many warnings were new.
-pub fn on_arrival(
-    store: &TransferStore,
-    rings: &RingsCache,
-    first_new_seq: u64,
-    now_ms: i64,
-    tz: Tz,
-) -> AppResult<u64> {
+// -------------------------------------------------------------------------------------------------------
+// The replay evaluation.
+// -------------------------------------------------------------------------------------------------------
+
+/// How a world is replayed.
+#[derive(Clone, Copy, Debug)]
+pub struct ReplayOptions {
+    /// Transfers arrive in uploads of this much time (default an hour).
+    pub upload_every_ms: i64,
+    /// Rings are detected again this often (None: ring cards are not watched).
+    pub rings_every_ms: Option<i64>,
+}
+
+impl Default for ReplayOptions {
+    fn default() -> Self {
+        ReplayOptions { upload_every_ms: 3_600_000, rings_every_ms: Some(24 * 3_600_000) }
+    }
+}
+
+/// `eval warnings`: how the warnings would have done, run as they would run.
+#[derive(Debug, Serialize)]
+pub struct WarningEval {
+    pub world: String,
+    pub transfers: u64,
+    pub uploads: usize,
+    pub cases_registered: usize,
+    /// Every victim payment of the world's cases.
+    pub victim_payments: usize,
+    /// Those made into an account after it became known (the ones a warning can catch).
+    pub victim_payments_into_known: usize,
+    pub warned: usize,
+    /// `warned / victim_payments_into_known`.
+    pub warned_share: f64,
+    /// Warned by the check of the very upload that brought the payment.
+    pub warned_in_same_upload: usize,
+    pub warnings: usize,
+    pub warnings_about_victims: usize,
+    /// `warnings_about_victims / warnings`.
+    pub precision: f64,
+    /// Minutes from a victim's payment to its warning: median and 90th percentile.
+    pub minutes_to_warning_p50: f64,
+    pub minutes_to_warning_p90: f64,
+    /// Accounts watched at the end, by source of the earliest knowledge.
+    pub watched_at_end: usize,
+    /// The per-upload check (ms): median and maximum.
+    pub check_ms_p50: f64,
+    pub check_ms_max: f64,
+    /// Victims' payments into known accounts that were not warned, by the reason the check gave.
+    pub missed: BTreeMap<String, usize>,
+    /// All payments into watched accounts that raised no warning, by reason.
+    pub skipped: BTreeMap<String, u64>,
+}
+
+impl crate::output::Report for WarningEval {
+    fn sections(&self) -> Vec<crate::output::Section> {
+        let mut s = crate::output::Section::new("Warnings, replayed upload by upload", &["measure", "value"]);
+        let pct = |x: f64| format!("{:.1}%", 100.0 * x);
+        for (k, v) in [
+            ("world", self.world.clone()),
+            (
+                "transfers, uploads, cases registered",
+                format!("{}, {}, {}", self.transfers, self.uploads, self.cases_registered),
+            ),
+            (
+                "victim payments (into accounts already known)",
+                format!("{} ({})", self.victim_payments, self.victim_payments_into_known),
+            ),
+            ("of those warned", format!("{} ({})", self.warned, pct(self.warned_share))),
+            ("warned by the upload that brought them", self.warned_in_same_upload.to_string()),
+            (
+                "warnings (about victims)",
+                format!("{} ({}, {})", self.warnings, self.warnings_about_victims, pct(self.precision)),
+            ),
+            (
+                "minutes to warning p50 / p90",
+                format!("{:.0} / {:.0}", self.minutes_to_warning_p50, self.minutes_to_warning_p90),
+            ),
+            ("accounts watched at the end", self.watched_at_end.to_string()),
+            ("check per upload p50 / max (ms)", format!("{:.2} / {:.2}", self.check_ms_p50, self.check_ms_max)),
+            ("victims' payments missed, by reason", format!("{:?}", self.missed)),
+            ("payments into watched accounts not warned, by reason", format!("{:?}", self.skipped)),
+        ] {
+            s.row(vec![k.to_string(), v]);
+        }
+        vec![s]
+    }
+}
+
+/// A world's truth case: id, victim, report time, seed transfer ids.
+struct TruthCase {
+    id: String,
+    report_ms: i64,
+    seeds: Vec<String>,
+}
+
+fn truth_cases(world: &Path, tz: Tz) -> AppResult<Vec<TruthCase>> {
+    let path = world.join("truth/cases.csv");
+    let bad = |m: String| AppError::bad_input("world", format!("{}: {m}", path.display()));
+    let mut rdr = csv::Reader::from_path(&path).map_err(|e| bad(e.to_string()))?;
+    let mut out = Vec::new();
+    for r in rdr.records() {
+        let r = r.map_err(|e| bad(e.to_string()))?;
+        let report_ms =
+            crate::timefmt::parse_ts(&r[3], tz).map_err(|e| bad(format!("report_time {:?}: {e}", &r[3])))?;
+        out.push(TruthCase {
+            id: r[0].to_string(),
+            report_ms,
+            seeds: r[5].split(';').filter(|s| !s.is_empty()).map(String::from).collect(),
+        });
+    }
+    out.sort_by(|a, b| (a.report_ms, &a.id).cmp(&(b.report_ms, &b.id)));
+    Ok(out)
+}
+
+/// Replays a generated world (`transfers.csv`, `accounts.csv`, `truth/cases.csv`) into a new store under
+/// `work`: the accounts first, then the transfers in uploads of `upload_every_ms` in time order, each
+/// checked on arrival as the server checks uploads; each case registered when the first upload after its
+/// report time has landed (its seeds are in the store then), its accounts' payments checked; rings
+/// detected again every `rings_every_ms`.
+pub fn eval_replay(world: &Path, work: &Path, opts: ReplayOptions, tz: Tz) -> AppResult<WarningEval> {
+    std::fs::create_dir_all(work).map_err(|e| AppError::bad_input("world", format!("{}: {e}", work.display())))?;
+    use super::ingest::{check as check_ingest, run as run_ingest};
+    use crate::ingest::IngestOptions;
+    let bad = |m: String| AppError::bad_input("world", m);
+    let store = TransferStore::open(&work.join("db"))?;
+    let ingest_opts = IngestOptions { tz, ..Default::default() };
+    let prepared = check_ingest(&[], &[world.join("accounts.csv")], &ingest_opts)
+        .map_err(|e| bad(format!("{}: {e}", world.join("accounts.csv").display())))?;
+    run_ingest(&store, prepared, &|_| {}, None)?;
+
+    // The transfers by upload: rows kept as text, header once.
+    let path = world.join("transfers.csv");
+    let text = std::fs::read_to_string(&path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+    let mut lines = text.lines();
+    let header = lines.next().ok_or_else(|| bad(format!("{}: empty", path.display())))?;
+    let ts_col =
+        header.split(',').position(|h| h == "ts").ok_or_else(|| bad(format!("{}: no ts column", path.display())))?;
+    let mut uploads: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
+    for line in lines {
+        let ts = line.split(',').nth(ts_col).unwrap_or_default();
+        let ms = crate::timefmt::parse_ts(ts, tz).map_err(|e| bad(format!("{}: ts {ts:?}: {e}", path.display())))?;
+        // An upload at the end of each period carries the period's transfers.
+        let at = (ms.div_euclid(opts.upload_every_ms) + 1) * opts.upload_every_ms;
+        uploads.entry(at).or_default().push(line);
+    }
+    let cases = truth_cases(world, tz)?;
+    let mut next_case = 0;
+    let rings = RingsCache::default();
+    let watch = WatchCache::logging();
+    let mut last_rings_at: Option<i64> = None;
+    let mut check_ms = Vec::new();
+    let mut known_at: HashMap<AccountId, i64> = HashMap::new();
+    let file = work.join("upload.csv");
+    let mut transfers = 0u64;
+    for (&at, rows) in &uploads {
+        std::fs::write(&file, format!("{header}\n{}\n", rows.join("\n"))).map_err(|e| bad(e.to_string()))?;
+        transfers += rows.len() as u64;
+        let first_new_seq = store.view()?.watermark().next_seq;
+        let prepared = check_ingest(std::slice::from_ref(&file), &[], &ingest_opts).map_err(|e| bad(e.to_string()))?;
+        run_ingest(&store, prepared, &|_| {}, None)?;
+        let c = ArrivalCheck { rings: &rings, watch: &watch, now_ms: at };
+        let t0 = std::time::Instant::now();
+        on_arrival(&store, c, first_new_seq)?;
+        check_ms.push(t0.elapsed().as_secs_f64() * 1000.0);
+        // Cases reported before this upload landed are registered now, and their accounts checked.
+        while next_case < cases.len() && cases[next_case].report_ms < at {
+            let tc = &cases[next_case];
+            next_case += 1;
+            let record = CaseRecord {
+                case_id: tc.id.clone(),
+                seed_txn_ids: tc.seeds.clone(),
+                report_time_ms: Some(tc.report_ms),
+                created_at_ms: at,
+                created_by: "eval".into(),
+                ..Default::default()
+            };
+            store.put_case(&record, None)?;
+            let accounts = case_accounts(&store.view()?, &watch, &record)?;
+            on_known(&store, c, &accounts)?;
+        }
+        if let Some(every) = opts.rings_every_ms {
+            if last_rings_at.is_none_or(|last| at - last >= every) {
+                let view = store.view()?;
+                rings.get(&view, tz)?;
+                rings.set_detected_at(at);
+                last_rings_at = Some(at);
+            }
+        }
+        let view = store.view()?;
+        for (a, w) in c.list(&view)?.iter() {
+            known_at.entry(a).or_insert(w.since_ms);
+        }
+    }
     let view = store.view()?;
-    // A server detects rings at start; if that has not finished, this ingest waits for it once.
-    let detected = match rings.last() {
-        Some(r) => r,
-        None => rings.get(&view, tz)?,
+    // Victims' payments and when each account they went into became known.
+    let mut victim_payments: HashMap<Seq, (i64, AccountId)> = HashMap::new();
+    for tc in &cases {
+        for id in &tc.seeds {
+            if let Some((seq, t)) = view.transfer_by_txn_id(id)? {
+                victim_payments.insert(seq, (t.ts_ms, t.dst));
+            }
+        }
+    }
+    let warnings: HashMap<Seq, WarningRecord> = view.all_warnings()?.into_iter().map(|w| (w.seq, w)).collect();
+    let upload_of = |ts: i64| (ts.div_euclid(opts.upload_every_ms) + 1) * opts.upload_every_ms;
+    let (mut into_known, mut warned, mut same) = (0, 0, 0);
+    let mut minutes = Vec::new();
+    let mut missed: BTreeMap<String, usize> = BTreeMap::new();
+    for (seq, (ts, dst)) in &victim_payments {
+        if known_at.get(dst).is_some_and(|k| *k <= *ts) {
+            into_known += 1;
+            if let Some(w) = warnings.get(seq) {
+                warned += 1;
+                same += usize::from(w.created_at_ms == upload_of(*ts));
+                minutes.push((w.created_at_ms - ts) as f64 / 60_000.0);
+            } else {
+                let why = watch.skip_of(*seq).map_or_else(|| "not checked".to_string(), |s| format!("{s:?}"));
+                *missed.entry(why).or_default() += 1;
+            }
+        }
+    }
+    let skipped = watch.skipped().into_iter().map(|(k, v)| (format!("{k:?}"), v)).collect();
+    let about_victims = warnings.keys().filter(|s| victim_payments.contains_key(s)).count();
+    let pct = |sorted: &[f64], p: f64| {
+        if sorted.is_empty() {
+            0.0
+        } else {
+            sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+        }
     };
-    let watched = watched_accounts(view.stopped_at(now_ms)?, &detected.0);
-    let mut found = scan_payments(&view, &watched, i64::MIN, i64::MAX, now_ms)?;
-    found.retain(|w| w.seq >= first_new_seq);
-    Ok(store.add_warnings(&found)? as u64)
+    minutes.sort_by(f64::total_cmp);
+    check_ms.sort_by(f64::total_cmp);
+    let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    Ok(WarningEval {
+        world: world.display().to_string(),
+        transfers,
+        uploads: uploads.len(),
+        cases_registered: next_case,
+        victim_payments: victim_payments.len(),
+        victim_payments_into_known: into_known,
+        warned,
+        warned_share: ratio(warned, into_known),
+        warned_in_same_upload: same,
+        warnings: warnings.len(),
+        warnings_about_victims: about_victims,
+        precision: ratio(about_victims, warnings.len()),
+        minutes_to_warning_p50: pct(&minutes, 0.5),
+        minutes_to_warning_p90: pct(&minutes, 0.9),
+        watched_at_end: known_at.len(),
+        check_ms_p50: pct(&check_ms, 0.5),
+        check_ms_max: check_ms.last().copied().unwrap_or(0.0),
+        missed,
+        skipped,
+    })
 }

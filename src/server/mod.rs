@@ -52,6 +52,8 @@ pub struct AppState {
     pub finbench: Option<Arc<crate::finbench::Snapshot>>,
     /// Failed authentications per source in the current window (`config.max_failures` is the limit).
     pub failed_auth: Arc<auth::FailedAuth>,
+    /// The warnings' watch list parts: each registered case's reach, contacts and payer kinds.
+    pub watch: Arc<crate::app::warnings::WatchCache>,
 }
 
 impl AppState {
@@ -67,6 +69,7 @@ impl AppState {
             viz: Default::default(),
             finbench: None,
             failed_auth: Default::default(),
+            watch: Default::default(),
         }
     }
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::trace::{answer_trace, freeze_params, freeze_report, seed_spec, trace_report, ChartFormat, ChartQuery};
 use super::{api_time_text, json_body, opt_time, request_key, yuan, ApiResult, Idempotency, Replayable};
 use crate::app::cases::{self as uc, CaseEntry, CaseRuleOptions};
+use crate::app::warnings::ArrivalCheck;
 use crate::flowchart::Lang;
 use crate::freeze::FreezeReport;
 use crate::link::LinkReport;
@@ -65,8 +66,13 @@ pub async fn create_case(
         created_by: who.name,
         created_at_ms: crate::app::now_ms(),
     };
-    let (store, tz) = (s.store.clone(), s.tz);
-    commit(move || Ok(uc::register(&store, new, request.as_ref())?.map(|c| CaseEntry::of(c, tz)))).await.map(Replayable)
+    let (store, rings, watch, tz) = (s.store.clone(), s.rings.clone(), s.watch.clone(), s.tz);
+    commit(move || {
+        let arrivals = ArrivalCheck { rings: &rings, watch: &watch, now_ms: crate::app::now_ms() };
+        Ok(uc::register(&store, new, request.as_ref(), Some(arrivals))?.map(|c| CaseEntry::of(c, tz)))
+    })
+    .await
+    .map(Replayable)
 }
 
 #[utoipa::path(get, path = "/v1/cases", tag = "cases", responses((status = 200, description = "Registered cases", body = Vec<CaseEntry>)))]

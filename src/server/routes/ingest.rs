@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::ApiResult;
 use crate::app::ingest::{upload, UploadKind};
+use crate::app::warnings::ArrivalCheck;
 use crate::ingest::ndjson::{NdjsonToCsv, ACCOUNT_COLUMNS, TRANSFER_COLUMNS};
 use crate::ingest::{IngestOptions, IngestSummary, RejectedRow};
 use crate::server::auth::{Principal, Role};
@@ -135,10 +136,11 @@ async fn ingest_body(
     // 408, with nothing done), then the ingest commits and is answered.
     uncancellable();
     let spooled = spool(s.store.path(), body, ndjson.then_some(columns), s.config.request_timeout).await?;
-    let (store, rings, tz) = (s.store.clone(), s.rings.clone(), s.tz);
+    let (store, rings, watch, tz) = (s.store.clone(), s.rings.clone(), s.watch.clone(), s.tz);
     let opts = IngestOptions { delimiter, tz, mapping, ..Default::default() };
     let result = commit(move || {
-        let summary = upload(&store, &rings, kind, spooled.0.clone(), &opts)?;
+        let arrivals = ArrivalCheck { rings: &rings, watch: &watch, now_ms: crate::app::now_ms() };
+        let summary = upload(&store, arrivals, kind, spooled.0.clone(), &opts)?;
         drop(spooled);
         Ok(summary)
     })

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::ApiResult;
 use crate::app::statements::{check, import, ImportOptions, StatementCheck, StatementImportSummary};
+use crate::app::warnings::ArrivalCheck;
 use crate::ingest::RejectedRow;
 use crate::server::auth::{Principal, Role};
 use crate::server::extract::Q;
@@ -132,9 +133,10 @@ pub async fn ingest_statements(
     uncancellable();
     let (dir, paths) = spool_files(&s, req, q.name).await?;
     let opts = ImportOptions { tz: s.tz, skew_ms: i64::from(q.skew.unwrap_or(10)) * 1000, ..ImportOptions::default() };
-    let (store, rings) = (s.store.clone(), s.rings.clone());
+    let (store, rings, watch) = (s.store.clone(), s.rings.clone(), s.watch.clone());
     let result = commit(move || {
-        let summary = import(&store, &paths, &opts, Some(&rings))?;
+        let arrivals = ArrivalCheck { rings: &rings, watch: &watch, now_ms: crate::app::now_ms() };
+        let summary = import(&store, &paths, &opts, Some(arrivals))?;
         drop(dir);
         Ok(summary)
     })

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{json_body, opt_time, request_key, time, ApiResult, Idempotency, Replayable};
 use crate::app::stops::{self as uc, StopFilter};
+use crate::app::warnings::ArrivalCheck;
 use crate::money::parse_positive_yuan;
 use crate::query::StopList;
 use crate::server::auth::{Principal, Role};
@@ -83,7 +84,13 @@ pub async fn place_stop(
     };
     let store = s.store.clone();
     let tz = s.tz;
-    commit(move || Ok(uc::place(&store, &new, request.as_ref(), tz)?)).await.map(Replayable)
+    let (rings, watch) = (s.rings.clone(), s.watch.clone());
+    commit(move || {
+        let arrivals = ArrivalCheck { rings: &rings, watch: &watch, now_ms: crate::app::now_ms() };
+        Ok(uc::place(&store, &new, request.as_ref(), Some(arrivals), tz)?)
+    })
+    .await
+    .map(Replayable)
 }
 
 #[derive(Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]

@@ -36,8 +36,8 @@ pub async fn scan_warnings(
     let now = crate::app::now_ms();
     let since = time(s.tz, "since", &Some(b.since), 0)?;
     let until = time(s.tz, "until", &b.until, now)?;
-    let (store, cache, tz) = (s.store.clone(), s.rings.clone(), s.tz);
-    commit(move || Ok(uc::scan(&store, &cache, since, until, now, tz)?)).await.map(Json)
+    let (store, cache, watch, tz) = (s.store.clone(), s.rings.clone(), s.watch.clone(), s.tz);
+    commit(move || Ok(uc::scan(&store, &cache, &watch, since, until, now, tz)?)).await.map(Json)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
