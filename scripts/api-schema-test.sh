@@ -2,6 +2,7 @@
 # Property-based test of the HTTP API against its own OpenAPI document (/openapi.json) with schemathesis:
 # schema-valid requests must be accepted, schema-violating ones rejected, every response must match the
 # document (status, content type, body schema), and nothing may answer 5xx.
+# The warnings' event stream never ends, so it is left out here; tests/api_socket.rs reads it.
 # Usage: scripts/api-schema-test.sh BIN   (BIN: the moneytrail binary)
 set -euo pipefail
 BIN=${1:?usage: $0 path/to/moneytrail}
@@ -33,6 +34,7 @@ set +e
 "$VENV/bin/schemathesis" --config-file "$ROOT/tests/api-schema/schemathesis.toml" run "http://127.0.0.1:$PORT/openapi.json" \
     -H "Authorization: Bearer demo-admin-token-00000000" \
     --checks all --seed 20261121 --no-color --workers 1 \
+    --exclude-path /v1/warnings/stream \
     --report junit --report-dir "$ROOT/target/api-schema" >"$ROOT/target/api-schema/run.log" 2>&1
 RC=$?
 set -e

@@ -278,6 +278,12 @@ pub const WARN_CONTACT_MARGIN_MS: i64 = 7 * 24 * HOUR_MS;
 /// first exchanged money with another card of its ring: a day (collectors forward within hours).
 pub const WARN_RING_FRAUD_LEAD_MS: i64 = 24 * HOUR_MS;
 
+/// Payments are warned only into accounts at most this far from the victims: 1, the accounts victims pay
+/// (a case's first level, a ring's collectors). Deeper accounts are where money is passed on, spent or
+/// converted — OTC sellers, wholesalers, shops — and ordinary people pay them as customers. They stay on
+/// the watch list (payments among watched accounts are layering), unwarned.
+pub const WARN_MAX_LEVEL: u32 = 1;
+
 pub const GRADE_PURPLE_PAYMENT_YUAN: i64 = 500_000;
 pub const GRADE_PURPLE_TOTAL_YUAN: i64 = 1_000_000;
 pub const GRADE_RED_PAYMENT_YUAN: i64 = 50_000;

@@ -33,6 +33,10 @@ pub struct Watch {
     pub first_fraud_ms: i64,
     /// In words, for the warning's reasons: `涉案账户 (level 2 of case CASE-00017)`.
     pub why: String,
+    /// How far from the victims: 1 for an account victims paid (a case's first level, a ring's collector,
+    /// a stopped account no case places deeper), more for the cards behind it and the sinks where the
+    /// money is spent or converted (OTC sellers, wholesalers), whose customers are ordinary people.
+    pub level: u32,
 }
 
 /// Accounts watched, each with the earliest knowledge of it; and the victims who reported (their payments
@@ -46,8 +50,9 @@ pub struct WatchList {
 }
 
 impl WatchList {
-    /// Adds what one source says about an account. The list keeps the earliest moment it became known and
-    /// the earliest fraud inflow any source saw (with the reason of the earliest knowledge).
+    /// Adds what one source says about an account. The list keeps the earliest moment it became known, the
+    /// earliest fraud inflow and the nearest level any source saw (with the reason of the earliest
+    /// knowledge).
     pub fn add(&mut self, account: AccountId, watch: Watch) {
         match self.entries.get_mut(&account) {
             None => {
@@ -55,6 +60,7 @@ impl WatchList {
             }
             Some(w) => {
                 w.first_fraud_ms = w.first_fraud_ms.min(watch.first_fraud_ms);
+                w.level = w.level.min(watch.level);
                 if watch.since_ms < w.since_ms {
                     w.since_ms = watch.since_ms;
                     w.why = watch.why;
@@ -174,6 +180,9 @@ pub enum Skip {
     /// From an account passing on money that just arrived (快进快出): another card of the chain, not yet
     /// known, not a victim paying from their own money.
     PassThrough,
+    /// Into an account deeper than [`policy::WARN_MAX_LEVEL`]: where the money is passed on, spent or
+    /// converted, and ordinary people pay as customers; victims pay the first level.
+    DeepLevel,
 }
 
 /// Checks payments against the list: the warnings they raise (graded, with reasons), at `now_ms`.
@@ -190,7 +199,9 @@ pub fn check<G: TransferGraph>(
     let mut out = Vec::new();
     for p in payments {
         let Some(w) = list.get(p.account) else { continue };
-        let skip = if p.ts_ms < w.first_fraud_ms {
+        let skip = if w.level > policy::WARN_MAX_LEVEL {
+            Some(Skip::DeepLevel)
+        } else if p.ts_ms < w.first_fraud_ms {
             Some(Skip::BeforeFraud)
         } else if list.contains(p.payer) {
             Some(Skip::AmongWatched)
@@ -340,7 +351,7 @@ mod tests {
     fn watched(accounts: &[(u32, i64)]) -> WatchList {
         let mut l = WatchList::default();
         for &(a, first) in accounts {
-            l.add(a, Watch { since_ms: first, first_fraud_ms: first, why: format!("card {a}") });
+            l.add(a, Watch { since_ms: first, first_fraud_ms: first, why: format!("card {a}"), level: 1 });
         }
         l
     }
@@ -397,9 +408,9 @@ mod tests {
     #[test]
     fn the_list_keeps_the_earliest_knowledge() {
         let mut l = WatchList::default();
-        l.add(7, Watch { since_ms: 50, first_fraud_ms: 40, why: "stop".into() });
-        l.add(7, Watch { since_ms: 30, first_fraud_ms: 45, why: "case".into() });
-        assert_eq!(l.get(7), Some(&Watch { since_ms: 30, first_fraud_ms: 40, why: "case".into() }));
+        l.add(7, Watch { since_ms: 50, first_fraud_ms: 40, why: "stop".into(), level: 1 });
+        l.add(7, Watch { since_ms: 30, first_fraud_ms: 45, why: "case".into(), level: 3 });
+        assert_eq!(l.get(7), Some(&Watch { since_ms: 30, first_fraud_ms: 40, why: "case".into(), level: 1 }));
         assert!(l.known_at(29).is_empty() && l.known_at(30).len() == 1);
     }
 }

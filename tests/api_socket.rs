@@ -169,3 +169,57 @@ async fn a_stalled_upload_is_refused_with_nothing_done_and_nothing_left() {
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert!(leftovers(dir.path()).is_empty(), "{:?}", leftovers(dir.path()));
 }
+
+/// The warnings' event stream over a real socket: a board connected before the payment is told of its
+/// warning the moment the upload that brought it lands, and the stream outlives the request time limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connected_board_hears_of_a_warning_as_the_upload_lands() {
+    let dir = tempfile::tempdir().unwrap();
+    let (addr, _) = server(dir.path(), std::time::Duration::from_secs(1)).await;
+    let auth = format!("Bearer {TOKEN}");
+    let csv = ("Content-Type", "text/csv");
+    // A card that took a victim's money, stopped the next morning.
+    let before = "txn_id,ts,src,dst,amount\nS1,2026-03-01 20:00:00,VICTIM-1,CARD,50000\n";
+    let (st, body) =
+        http(addr, "POST", "/v1/ingest/transfers", &[("Authorization", &auth), csv], before.as_bytes()).await;
+    assert_eq!(st, 200, "{body}");
+    let stop = r#"{"account":"CARD","amount":"50000","placed_at":"2026-03-02T09:00:00+08:00"}"#;
+    let (st, body) = http(
+        addr,
+        "POST",
+        "/v1/stops",
+        &[("Authorization", &auth), ("Content-Type", "application/json")],
+        stop.as_bytes(),
+    )
+    .await;
+    assert_eq!(st, 200, "{body}");
+
+    let mut board = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!("GET /v1/warnings/stream HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {TOKEN}\r\n\r\n");
+    board.write_all(head.as_bytes()).await.unwrap();
+    let mut seen = String::new();
+    let mut buf = [0u8; 4096];
+    // The answer's head, then nothing until something happens: past the 1 s request limit.
+    while !seen.contains("\r\n\r\n") {
+        let n = board.read(&mut buf).await.unwrap();
+        assert!(n > 0, "the stream closed: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    assert!(seen.starts_with("HTTP/1.1 200") && seen.contains("text/event-stream"), "{seen}");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+
+    // Another person pays the stopped card: the upload raises a warning and the board hears of it.
+    let payment = "txn_id,ts,src,dst,amount\nS2,2026-03-02 10:30:00,VICTIM-2,CARD,8000\n";
+    let (st, body) =
+        http(addr, "POST", "/v1/ingest/transfers", &[("Authorization", &auth), csv], payment.as_bytes()).await;
+    assert_eq!(st, 200, "{body}");
+    assert!(body.contains(r#""warnings_raised":1"#), "{body}");
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !seen.contains("\"txn_id\":\"S2\"") {
+        let n = tokio::time::timeout_at(deadline, board.read(&mut buf)).await.expect("no warning event").unwrap();
+        assert!(n > 0, "the stream closed: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    assert!(seen.contains("event: warning") && seen.contains("\"payer\":\"VICTIM-2\""), "{seen}");
+    assert!(!seen.contains("VICTIM-1\",\"payer_name"), "the stopped payment before the stop is no warning");
+}

@@ -396,6 +396,13 @@
     constructor() {
       this.alive = true;
       this.ticks = [];
+      this.aborts = [];
+    }
+    /** An AbortSignal that fires when the view goes away (open streams close with it). */
+    signal() {
+      const c = new AbortController();
+      this.aborts.push(c);
+      return c.signal;
     }
     /** Calls `fn` once a second while this view is shown (countdowns). */
     everySecond(fn) {
@@ -405,6 +412,8 @@
     dispose() {
       this.alive = false;
       this.ticks = [];
+      this.aborts.forEach((c) => c.abort());
+      this.aborts = [];
     }
   }
 
@@ -1627,6 +1636,64 @@
     const open = (account) => openPanel(ctx, root, account, null);
     const loadBoard = () => fill(ctx, board.body, api.get("/v1/warnings", { status }), (ws) => drawWarnings(ctx, board.body, ws, open));
     await loadBoard();
+    // Warnings as they are raised (an upload lands, a case is registered): the board redraws at once.
+    followWarnings(ctx, board, loadBoard);
+  }
+
+  /**
+   * Reads GET /v1/warnings/stream (Server-Sent Events) with fetch, since EventSource cannot send the
+   * bearer token, and calls `onWarning` for each warning event (redraws coalesced to one at a time). The
+   * stream closes with the view; a broken one is opened again after a pause, and the board says whether it
+   * is live.
+   */
+  function followWarnings(ctx, board, onWarning) {
+    const live = h("span", { class: "mt-live", text: t("warn.connecting") });
+    board.el.querySelector("h2")?.append(" ", live);
+    let busy = false;
+    let again = false;
+    const redraw = async () => {
+      if (busy) return void (again = true);
+      busy = true;
+      try {
+        do {
+          again = false;
+          await onWarning();
+        } while (again && ctx.alive);
+      } finally {
+        busy = false;
+      }
+    };
+    const connect = async () => {
+      while (ctx.alive) {
+        try {
+          const resp = await request("GET", "/v1/warnings/stream", { accept: "text/event-stream" });
+          live.textContent = t("warn.live");
+          live.classList.add("is-live");
+          const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
+          const signal = ctx.signal();
+          signal.addEventListener("abort", () => reader.cancel().catch(() => {}));
+          let buffer = "";
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done || !ctx.alive) break;
+            buffer += value;
+            let end;
+            while ((end = buffer.indexOf("\n\n")) >= 0) {
+              const block = buffer.slice(0, end);
+              buffer = buffer.slice(end + 2);
+              if (/^event: (warning|lagged)$/m.test(block)) redraw();
+            }
+          }
+        } catch (_) {
+          /* the connection broke or the view went away: reconnect below while the view lives */
+        }
+        if (!ctx.alive) return;
+        live.textContent = t("warn.reconnecting");
+        live.classList.remove("is-live");
+        await new Promise((r) => setTimeout(r, 3000));
+      }
+    };
+    connect();
   }
 
   function drawWarnings(ctx, box, warnings, open) {

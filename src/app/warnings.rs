@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono_tz::Tz;
 use serde::Serialize;
@@ -32,7 +32,7 @@ struct CaseReach {
 /// The parts of the watch list that cost work, kept across ingests: each registered case's reach (traced
 /// once, as of its registration) and the memo of contacts and payer kinds. A server holds one; the command
 /// line makes one per command.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct WatchCache {
     cases: Mutex<HashMap<String, Arc<CaseReach>>>,
     memo: Mutex<CheckMemo>,
@@ -43,6 +43,17 @@ pub struct WatchCache {
     /// Per ring detection (by its time): each card's first fraud inflow as estimated from the money among
     /// the ring's cards.
     ring_fraud: Mutex<Option<(i64, RingFraud)>>,
+    /// Told of each warning as it is raised.
+    listener: OnceLock<Listener>,
+}
+
+pub type Listener = Box<dyn Fn(&[WarningRecord]) + Send + Sync>;
+
+impl std::fmt::Debug for WatchCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cases = self.cases.lock().map_or(0, |c| c.len());
+        f.debug_struct("WatchCache").field("cases", &cases).finish_non_exhaustive()
+    }
 }
 
 /// Each ring card's first fraud inflow, estimated (see `WatchCache::ring_fraud`).
@@ -102,10 +113,12 @@ impl WatchCache {
     }
 
     /// The watch list of the store as it stands: the registered cases' accounts (each from its case's
-    /// registration), stopped accounts (from the stop), and the cards of `rings` (from its detection).
+    /// registration), stopped accounts (from the stop), and the cards of those `rings` tied to a case or a
+    /// stop (from the detection).
     pub fn list(&self, view: &StoreView<'_>, rings: Option<RingsSeen<'_>>) -> AppResult<WatchList> {
         let mut list = WatchList::default();
         let mut first_fraud: HashMap<AccountId, i64> = HashMap::new();
+        let mut case_level: HashMap<AccountId, u32> = HashMap::new();
         for case in view.all_cases()? {
             let reach = self.reach(view, &case)?;
             for &v in &reach.victims {
@@ -114,18 +127,35 @@ impl WatchCache {
             for &(id, level, first) in &reach.reached {
                 let f = first_fraud.entry(id).or_insert(first);
                 *f = (*f).min(first);
+                let l = case_level.entry(id).or_insert(level);
+                *l = (*l).min(level);
                 let why = format!("涉案账户, level {level} of case {}", case.case_id);
-                list.add(id, Watch { since_ms: case.created_at_ms, first_fraud_ms: first, why });
+                list.add(id, Watch { since_ms: case.created_at_ms, first_fraud_ms: first, why, level });
             }
         }
-        for s in view.all_stops()? {
-            let first = first_fraud.get(&s.account).copied().unwrap_or(s.placed_at_ms).min(s.placed_at_ms);
+        let stops = view.all_stops()?;
+        let stopped: std::collections::HashSet<AccountId> = stops.iter().map(|s| s.account).collect();
+        for s in stops {
+            // The transfer the stop rests on, when named, is a fraud inflow.
+            let basis = match s.basis_txn.as_str() {
+                "" => None,
+                txn => view.transfer_by_txn_id(txn)?.filter(|(_, t)| t.dst == s.account).map(|(_, t)| t.ts_ms),
+            };
+            let first = [first_fraud.get(&s.account).copied(), basis, Some(s.placed_at_ms)]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(s.placed_at_ms);
             let why = format!("stop-payment #{}", s.id);
-            list.add(s.account, Watch { since_ms: s.placed_at_ms, first_fraud_ms: first, why });
+            let level = case_level.get(&s.account).copied().unwrap_or(1);
+            list.add(s.account, Watch { since_ms: s.placed_at_ms, first_fraud_ms: first, why, level });
         }
         if let Some(seen) = rings {
             let estimated = self.ring_fraud(view, seen)?;
-            for (i, r) in seen.rings.iter().enumerate() {
+            // Only rings tied to what the registries say (a member reached by a registered case or under a
+            // stop): detection alone names shops and wholesalers too, whose customers are no victims.
+            let tied = |r: &Ring| r.members.iter().any(|m| case_level.contains_key(&m.id) || stopped.contains(&m.id));
+            for (i, r) in seen.rings.iter().enumerate().filter(|(_, r)| tied(r)) {
                 for m in &r.members {
                     let first = first_fraud
                         .get(&m.id)
@@ -135,7 +165,9 @@ impl WatchCache {
                         .min()
                         .unwrap_or(seen.at_ms);
                     let why = format!("card of a detected mule ring ({} when detected)", crate::rings::ring_id(i));
-                    list.add(m.id, Watch { since_ms: seen.at_ms, first_fraud_ms: first, why });
+                    // Detection's roles: collectors take victims' money; relays and cash-out cards sit behind.
+                    let level = if m.role == crate::rings::detect::Role::Collector { 1 } else { 2 };
+                    list.add(m.id, Watch { since_ms: seen.at_ms, first_fraud_ms: first, why, level });
                 }
             }
         }
@@ -193,6 +225,22 @@ impl WatchCache {
             }
         };
         Ok(check(view, list, payments, now_ms, &mut memo, &mut note)?)
+    }
+
+    /// Stores warnings and tells the listener of the new ones; how many were new.
+    fn raise(&self, store: &TransferStore, found: &[WarningRecord]) -> AppResult<u64> {
+        let new = store.add_warnings(found)?;
+        if let (Some(listener), false) = (self.listener.get(), new.is_empty()) {
+            listener(&new);
+        }
+        Ok(new.len() as u64)
+    }
+
+    /// Who hears of each warning as it is raised (the server's stream and webhooks), once.
+    pub fn on_raised(&self, listener: Listener) {
+        if self.listener.set(listener).is_err() {
+            tracing::warn!("a second listener for raised warnings was ignored");
+        }
     }
 
     /// Forgets payer kinds and contacts (an accounts upload may change kinds).
@@ -270,7 +318,7 @@ pub fn on_arrival(store: &TransferStore, c: ArrivalCheck<'_>, first_new_seq: Seq
     let list = c.list(&view)?;
     let payments = new_payments(&view, &list, first_new_seq)?;
     let found = c.watch.check(&view, &list, &payments, c.now_ms)?;
-    Ok(store.add_warnings(&found)? as u64)
+    c.watch.raise(store, &found)
 }
 
 /// After a case is registered or a stop placed: the payments already in the store into the accounts
@@ -280,12 +328,18 @@ pub fn on_known(store: &TransferStore, c: ArrivalCheck<'_>, accounts: &[AccountI
     let list = c.list(&view)?;
     let payments = payments_into(&view, &list, accounts.iter().copied(), i64::MIN, c.now_ms)?;
     let found = c.watch.check(&view, &list, &payments, c.now_ms)?;
-    Ok(store.add_warnings(&found)? as u64)
+    c.watch.raise(store, &found)
 }
 
 /// The accounts a registered case's trace reached (what `on_known` checks after its registration).
 pub fn case_accounts(view: &StoreView<'_>, watch: &WatchCache, case: &CaseRecord) -> AppResult<Vec<AccountId>> {
     Ok(watch.reach(view, case)?.reached.iter().map(|r| r.0).collect())
+}
+
+/// Warnings as listed, for those just raised (the server's stream and webhooks).
+pub fn entries(store: &TransferStore, raised: &[WarningRecord], now_ms: i64, tz: Tz) -> AppResult<Vec<WarningEntry>> {
+    let view = store.view()?;
+    Ok(raised.iter().map(|w| entry(&view, w, now_ms, tz)).collect::<Result<_, _>>()?)
 }
 
 /// What a scan found.
@@ -314,7 +368,7 @@ pub fn scan(
     let accounts: Vec<AccountId> = list.iter().map(|(a, _)| a).collect();
     let payments = payments_into(&view, &list, accounts, since_ms, until_ms)?;
     let found = watch.check(&view, &list, &payments, now_ms)?;
-    let new_warnings = store.add_warnings(&found)?;
+    let new_warnings = watch.raise(store, &found)? as usize;
     let warnings = found.iter().map(|w| entry(&view, w, now_ms, tz)).collect::<Result<_, _>>()?;
     Ok(ScanResult { watched_accounts: list.len(), new_warnings, warnings })
 }

@@ -54,11 +54,31 @@ pub struct AppState {
     pub failed_auth: Arc<auth::FailedAuth>,
     /// The warnings' watch list parts: each registered case's reach, contacts and payer kinds.
     pub watch: Arc<crate::app::warnings::WatchCache>,
+    /// Each warning as it is raised, for `GET /v1/warnings/stream` and webhooks.
+    pub warning_feed: tokio::sync::broadcast::Sender<Arc<crate::warnings::WarningEntry>>,
 }
 
 impl AppState {
     /// A server's state over a store: empty caches, the embedded web view, no FinBench snapshot.
     pub fn new(store: Arc<TransferStore>, config: ServerConfig, audit: AuditLog, tz: Tz) -> AppState {
+        // Subscribers that fall more than this many warnings behind are told how many they missed.
+        let (warning_feed, _) = tokio::sync::broadcast::channel(1024);
+        let watch = Arc::new(crate::app::warnings::WatchCache::default());
+        let (feed, feed_store) = (warning_feed.clone(), store.clone());
+        watch.on_raised(Box::new(move |raised| {
+            if feed.receiver_count() == 0 {
+                return;
+            }
+            match crate::app::warnings::entries(&feed_store, raised, crate::app::now_ms(), tz) {
+                Ok(entries) => {
+                    for e in entries {
+                        // No receiver left since the check above: nobody to tell.
+                        let _ = feed.send(Arc::new(e));
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "raised warnings could not be listed for the stream"),
+            }
+        }));
         AppState {
             store,
             config: Arc::new(config),
@@ -69,7 +89,8 @@ impl AppState {
             viz: Default::default(),
             finbench: None,
             failed_auth: Default::default(),
-            watch: Default::default(),
+            watch,
+            warning_feed,
         }
     }
 }
@@ -261,6 +282,7 @@ fn api_routes(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(warnings::list_warnings))
         .routes(routes!(warnings::scan_warnings))
         .routes(routes!(warnings::ack_warning))
+        .routes(routes!(warnings::stream_warnings))
         .routes(routes!(rings::rings))
         .routes(routes!(rings::rings_confirmed))
         .routes(routes!(rings::rings_around))

@@ -191,6 +191,7 @@ mod tests {
             "GET /v1/stats",
             "GET /v1/stops",
             "GET /v1/warnings",
+            "GET /v1/warnings/stream",
             "GET /v1/whoami",
             "POST /v1/admin/backup",
             "POST /v1/cases",

@@ -93,17 +93,19 @@ impl TransferStore {
         Ok(Written::new(case.clone()))
     }
 
-    /// Stores new warnings; those already stored (same transfer) are left as they are. Returns how many
-    /// were new.
-    pub fn add_warnings(&self, warnings: &[WarningRecord]) -> Result<usize> {
+    /// Stores new warnings; those already stored (same transfer) are left as they are. Returns the new
+    /// ones (a transfer's first warning only, if one is given twice).
+    pub fn add_warnings(&self, warnings: &[WarningRecord]) -> Result<Vec<WarningRecord>> {
         let _guard = self.ingest_lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut batch = WriteBatch::default();
-        let mut added = 0;
+        let mut added: Vec<WarningRecord> = Vec::new();
         for w in warnings {
             let key = w.seq.to_be_bytes();
-            if self.db.get_cf(self.cf(cf::WARNINGS), key).map_err(rocks("reading warnings"))?.is_none() {
+            if added.iter().all(|a| a.seq != w.seq)
+                && self.db.get_cf(self.cf(cf::WARNINGS), key).map_err(rocks("reading warnings"))?.is_none()
+            {
                 batch.put_cf(self.cf(cf::WARNINGS), key, keys::encode_warning(w));
-                added += 1;
+                added.push(w.clone());
             }
         }
         self.write_synced(batch)?;

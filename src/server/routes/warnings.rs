@@ -2,6 +2,7 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::{Extension, Json};
 use serde::Deserialize;
 
@@ -74,4 +75,29 @@ pub async fn ack_warning(
     who.require(Role::Operator)?;
     let (store, tz) = (s.store.clone(), s.tz);
     commit(move || Ok(uc::acknowledge(&store, id, &who.name, crate::app::now_ms(), tz)?)).await.map(Json)
+}
+
+/// Server-Sent Events: each warning the moment it is raised (an upload, a statement import, a case
+/// registered, a stop placed, a scan), as event `warning` with the warning as listed in `data` and its id
+/// in `id`; `lagged` (data: how many) when this connection fell too far behind to be told them all. A
+/// comment every 15 s keeps proxies from closing the connection.
+#[utoipa::path(get, path = "/v1/warnings/stream", tag = "warnings", responses((status = 200, description = "text/event-stream of warnings as they are raised", content_type = "text/event-stream", body = String)))]
+pub async fn stream_warnings(
+    State(s): State<AppState>,
+) -> Sse<impl futures_util::Stream<Item = Result<Event, std::convert::Infallible>>> {
+    use tokio::sync::broadcast::error::RecvError;
+    let rx = s.warning_feed.subscribe();
+    let events = futures_util::stream::unfold(rx, |mut rx| async move {
+        let event = match rx.recv().await {
+            Ok(w) => Event::default()
+                .event("warning")
+                .id(w.id.to_string())
+                .json_data(&*w)
+                .unwrap_or_else(|_| Event::default().comment("a warning that could not be written")),
+            Err(RecvError::Lagged(missed)) => Event::default().event("lagged").data(missed.to_string()),
+            Err(RecvError::Closed) => return None,
+        };
+        Some((Ok(event), rx))
+    });
+    Sse::new(events).keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15)))
 }
