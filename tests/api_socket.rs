@@ -223,3 +223,97 @@ async fn a_connected_board_hears_of_a_warning_as_the_upload_lands() {
     assert!(seen.contains("event: warning") && seen.contains("\"payer\":\"VICTIM-2\""), "{seen}");
     assert!(!seen.contains("VICTIM-1\",\"payer_name"), "the stopped payment before the stop is no warning");
 }
+
+/// A local receiver for webhooks: answers 503 to its first `fail_first` calls, then 200; keeps each body.
+async fn receiver(fail_first: usize) -> (String, Arc<std::sync::Mutex<Vec<(u16, String)>>>) {
+    let calls: Arc<std::sync::Mutex<Vec<(u16, String)>>> = Arc::default();
+    let seen = calls.clone();
+    let hook = axum::routing::post(move |body: String| {
+        let seen = seen.clone();
+        async move {
+            let mut calls = seen.lock().unwrap();
+            let status = if calls.len() < fail_first { 503 } else { 200 };
+            calls.push((status, body));
+            axum::http::StatusCode::from_u16(status).unwrap()
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, axum::Router::new().route("/hook", hook)).await.unwrap() });
+    (url, calls)
+}
+
+/// Webhooks: a warning is POSTed to each configured receiver whose grades include it, retried after a
+/// failure, and each delivery leaves an audit line; a receiver for other grades gets nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warnings_reach_webhooks_with_retries_and_an_audit_line_per_delivery() {
+    use moneytrail::server::webhooks::Webhook;
+    let dir = tempfile::tempdir().unwrap();
+    let (flaky_url, flaky) = receiver(1).await;
+    let (purple_url, purple_only) = receiver(0).await;
+    let mut config = ServerConfig::with_tokens(&[(TOKEN, "case-system", Role::Admin)]);
+    config.webhooks = vec![
+        Webhook { url: flaky_url.clone(), grades: vec![] },
+        Webhook { url: purple_url, grades: vec![moneytrail::model::Grade::Purple] },
+    ];
+    assert!(Webhook { url: "https://example.org/hook".into(), grades: vec![] }.check().is_err(), "no TLS here");
+    let store = Arc::new(TransferStore::open(&dir.path().join("db")).unwrap());
+    let audit_path = dir.path().join("audit.log");
+    let state = AppState::new(store, config, AuditLog::open(&audit_path).unwrap(), moneytrail::timefmt::DEFAULT_TZ);
+    moneytrail::server::webhooks::start(&state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
+
+    let auth = format!("Bearer {TOKEN}");
+    let csv = ("Content-Type", "text/csv");
+    let first = "txn_id,ts,src,dst,amount\nW1,2026-03-01 20:00:00,VICTIM-1,CARD,50000\n";
+    assert_eq!(
+        http(addr, "POST", "/v1/ingest/transfers", &[("Authorization", &auth), csv], first.as_bytes()).await.0,
+        200
+    );
+    let stop = r#"{"account":"CARD","amount":"50000","placed_at":"2026-03-02T09:00:00+08:00","basis_txn":"W1"}"#;
+    let json = ("Content-Type", "application/json");
+    assert_eq!(http(addr, "POST", "/v1/stops", &[("Authorization", &auth), json], stop.as_bytes()).await.0, 200);
+    // Another person pays the stopped card 8,000 yuan: a yellow warning.
+    let payment = "txn_id,ts,src,dst,amount\nW2,2026-03-02 10:30:00,VICTIM-2,CARD,8000\n";
+    let (st, body) =
+        http(addr, "POST", "/v1/ingest/transfers", &[("Authorization", &auth), csv], payment.as_bytes()).await;
+    assert_eq!(st, 200, "{body}");
+    assert!(body.contains(r#""warnings_raised":1"#), "{body}");
+
+    // The flaky receiver fails the first try and gets the warning on the retry (a second later).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while flaky.lock().unwrap().len() < 2 {
+        assert!(std::time::Instant::now() < deadline, "no retry: {:?}", flaky.lock().unwrap());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let calls = flaky.lock().unwrap().clone();
+    assert_eq!(calls.iter().map(|c| c.0).collect::<Vec<_>>(), vec![503, 200]);
+    let w: serde_json::Value = serde_json::from_str(&calls[1].1).unwrap();
+    assert_eq!(
+        (w["txn_id"].as_str(), w["payer"].as_str(), w["grade"].as_str()),
+        (Some("W2"), Some("VICTIM-2"), Some("yellow"))
+    );
+    assert!(purple_only.lock().unwrap().is_empty(), "a yellow warning went to a purple-only receiver");
+    // One audit line for the delivery: two attempts, delivered.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let log = std::fs::read_to_string(&audit_path).unwrap();
+        let lines: Vec<serde_json::Value> = log
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .filter(|l: &serde_json::Value| l.get("webhook").is_some())
+            .collect();
+        if let Some(l) = lines.first() {
+            assert_eq!(lines.len(), 1, "{lines:?}");
+            assert_eq!(
+                (l["webhook"].as_str(), l["attempts"].as_u64(), l["delivered"].as_bool()),
+                (Some(flaky_url.as_str()), Some(2), Some(true))
+            );
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no audit line for the delivery: {log}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

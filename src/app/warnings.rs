@@ -139,8 +139,13 @@ impl WatchCache {
             // The transfer the stop rests on, when named, is a fraud inflow.
             let basis = match s.basis_txn.as_str() {
                 "" => None,
-                txn => view.transfer_by_txn_id(txn)?.filter(|(_, t)| t.dst == s.account).map(|(_, t)| t.ts_ms),
+                txn => view.transfer_by_txn_id(txn)?.filter(|(_, t)| t.dst == s.account),
             };
+            // Its payer is the victim whose report brought the stop: known already.
+            if let Some((_, t)) = &basis {
+                list.add_reporter(t.src, s.placed_at_ms);
+            }
+            let basis = basis.map(|(_, t)| t.ts_ms);
             let first = [first_fraud.get(&s.account).copied(), basis, Some(s.placed_at_ms)]
                 .into_iter()
                 .flatten()

@@ -82,6 +82,9 @@ struct ConfigFile {
     /// Failed authentications per source address and minute before 429 (default 20; 0: no limit, for a
     /// server behind a proxy, where every request comes from the proxy's address).
     max_auth_failures_per_minute: Option<u32>,
+    /// Where warnings are POSTed as they are raised (`[[webhooks]] url, grades`).
+    #[serde(default)]
+    webhooks: Vec<super::webhooks::Webhook>,
 }
 
 /// A token as the server keeps it: its SHA-256 digest, never the token. Tokens are long random strings
@@ -102,6 +105,8 @@ pub struct ServerConfig {
     pub clear_tokens: Vec<String>,
     /// Failed authentications a source may make per [`FAILURE_WINDOW`] (0: unlimited).
     pub max_failures: u32,
+    /// Where warnings are POSTed as they are raised.
+    pub webhooks: Vec<super::webhooks::Webhook>,
 }
 
 /// Failed authentications per source address in the current window, which the server rate-limits.
@@ -117,6 +122,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("tokens", &self.tokens.iter().map(|t| (&t.principal.name, t.principal.role)).collect::<Vec<_>>())
             .field("audit_log", &self.audit_log)
             .field("request_timeout", &self.request_timeout)
+            .field("webhooks", &self.webhooks.iter().map(|w| &w.url).collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
 }
@@ -130,6 +136,7 @@ impl Default for ServerConfig {
             backup_dir: None,
             clear_tokens: Vec::new(),
             max_failures: MAX_FAILURES,
+            webhooks: Vec::new(),
         }
     }
 }
@@ -232,6 +239,9 @@ impl ServerConfig {
             Some(0) => return Err(format!("{}: request_timeout_seconds must be at least 1", path.display())),
             Some(s) => std::time::Duration::from_secs(s),
         };
+        for hook in &file.webhooks {
+            hook.check().map_err(|e| format!("{}: {e}", path.display()))?;
+        }
         Ok(ServerConfig {
             tokens,
             audit_log: file.audit_log,
@@ -239,6 +249,7 @@ impl ServerConfig {
             backup_dir: file.backup_dir,
             clear_tokens,
             max_failures: file.max_auth_failures_per_minute.unwrap_or(MAX_FAILURES),
+            webhooks: file.webhooks,
         })
     }
 

@@ -8,6 +8,7 @@ mod extract;
 pub mod openapi;
 mod routes;
 pub mod viz;
+pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -366,6 +367,7 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
         }
         Err(e) => tracing::warn!(error = %e, "ring detection at start: store unreadable"),
     });
+    webhooks::start(&state);
     // With the peer's address in each request: failed authentications are audited and limited per source.
     axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
