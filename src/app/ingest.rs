@@ -39,7 +39,10 @@ pub fn run(
         }
         if has_transfers {
             // The transfers are committed: a failure here must not turn the ingest into an error.
-            summary.warnings_raised = match super::warnings::on_arrival(store, c, first_new_seq) {
+            let started = std::time::Instant::now();
+            let raised = super::warnings::on_arrival(store, c, first_new_seq);
+            summary.warnings_check_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
+            summary.warnings_raised = match raised {
                 Ok(n) => Some(n),
                 Err(e) => {
                     tracing::error!(error = %e, "warnings on arrival failed; a scan will find them");

@@ -92,6 +92,9 @@ pub struct IngestSummary {
     /// transfer into a watched account as it arrives.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings_raised: Option<u64>,
+    /// How long that check took (ms): the watch list, the new transfers read, the rules applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warnings_check_ms: Option<f64>,
 }
 
 /// How many rejected rows a summary keeps in memory (`first_rejects`); the file has them all.
