@@ -94,14 +94,6 @@ impl WatchList {
     pub fn iter(&self) -> impl Iterator<Item = (AccountId, &Watch)> {
         self.entries.iter().map(|(a, w)| (*a, w))
     }
-
-    /// Only the entries known at `at_ms` (what a check at that moment may use).
-    pub fn known_at(&self, at_ms: i64) -> WatchList {
-        WatchList {
-            entries: self.entries.iter().filter(|(_, w)| w.since_ms <= at_ms).map(|(a, w)| (*a, w.clone())).collect(),
-            reported: self.reported.clone(),
-        }
-    }
 }
 
 /// One payment to check: a transfer into an account.
@@ -198,7 +190,8 @@ pub fn check<G: TransferGraph>(
 ) -> GraphResult<Vec<WarningRecord>> {
     let mut out = Vec::new();
     for p in payments {
-        let Some(w) = list.get(p.account) else { continue };
+        // Only what was known at the check's time (a stop may be entered ahead of its placement).
+        let Some(w) = list.get(p.account).filter(|w| w.since_ms <= now_ms) else { continue };
         let skip = if w.level > policy::WARN_MAX_LEVEL {
             Some(Skip::DeepLevel)
         } else if p.ts_ms < w.first_fraud_ms {
@@ -411,6 +404,5 @@ mod tests {
         l.add(7, Watch { since_ms: 50, first_fraud_ms: 40, why: "stop".into(), level: 1 });
         l.add(7, Watch { since_ms: 30, first_fraud_ms: 45, why: "case".into(), level: 3 });
         assert_eq!(l.get(7), Some(&Watch { since_ms: 30, first_fraud_ms: 40, why: "case".into(), level: 1 }));
-        assert!(l.known_at(29).is_empty() && l.known_at(30).len() == 1);
     }
 }

@@ -43,6 +43,8 @@ pub struct WatchCache {
     /// Per ring detection (by its time): each card's first fraud inflow as estimated from the money among
     /// the ring's cards.
     ring_fraud: Mutex<Option<(i64, RingFraud)>>,
+    /// The last list built, under (registry digest, ring detection's time and size).
+    built: Mutex<Option<(ListKey, Arc<WatchList>)>>,
     /// Told of each warning as it is raised.
     listener: OnceLock<Listener>,
 }
@@ -55,6 +57,8 @@ impl std::fmt::Debug for WatchCache {
         f.debug_struct("WatchCache").field("cases", &cases).finish_non_exhaustive()
     }
 }
+
+type ListKey = (u64, Option<(i64, usize)>);
 
 /// Each ring card's first fraud inflow, estimated (see `WatchCache::ring_fraud`).
 type RingFraud = Arc<HashMap<AccountId, i64>>;
@@ -114,8 +118,21 @@ impl WatchCache {
 
     /// The watch list of the store as it stands: the registered cases' accounts (each from its case's
     /// registration), stopped accounts (from the stop), and the cards of those `rings` tied to a case or a
-    /// stop (from the detection).
-    pub fn list(&self, view: &StoreView<'_>, rings: Option<RingsSeen<'_>>) -> AppResult<WatchList> {
+    /// stop (from the detection). Built again only when the registries or the ring detection changed:
+    /// every ingest asks for it, and rebuilding merges every registered case's reach.
+    pub fn list(&self, view: &StoreView<'_>, rings: Option<RingsSeen<'_>>) -> AppResult<Arc<WatchList>> {
+        let key = (view.registry_digest()?, rings.map(|r| (r.at_ms, r.rings.len())));
+        if let Some((k, list)) = self.built.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            if *k == key {
+                return Ok(list.clone());
+            }
+        }
+        let list = Arc::new(self.build_list(view, rings)?);
+        *self.built.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, list.clone()));
+        Ok(list)
+    }
+
+    fn build_list(&self, view: &StoreView<'_>, rings: Option<RingsSeen<'_>>) -> AppResult<WatchList> {
         let mut list = WatchList::default();
         let mut first_fraud: HashMap<AccountId, i64> = HashMap::new();
         let mut case_level: HashMap<AccountId, u32> = HashMap::new();
@@ -264,10 +281,10 @@ pub struct ArrivalCheck<'a> {
 }
 
 impl ArrivalCheck<'_> {
-    fn list(&self, view: &StoreView<'_>) -> AppResult<WatchList> {
+    fn list(&self, view: &StoreView<'_>) -> AppResult<Arc<WatchList>> {
         let last = self.rings.last_with_time();
         let seen = last.as_ref().map(|(r, at)| RingsSeen { rings: &r.0, at_ms: *at });
-        Ok(self.watch.list(view, seen)?.known_at(self.now_ms))
+        self.watch.list(view, seen)
     }
 }
 
