@@ -462,6 +462,9 @@ pub struct WarningEval {
     pub missed: BTreeMap<String, usize>,
     /// All payments into watched accounts that raised no warning, by reason.
     pub skipped: BTreeMap<String, u64>,
+    /// Warnings that were not victims' payments, by what the world's truth says the watched account and the
+    /// payer were (`ring collector (rented) <- ordinary person`): where precision is lost.
+    pub not_victims: BTreeMap<String, usize>,
 }
 
 impl crate::output::Report for WarningEval {
@@ -492,6 +495,7 @@ impl crate::output::Report for WarningEval {
             ("check per upload p50 / max (ms)", format!("{:.2} / {:.2}", self.check_ms_p50, self.check_ms_max)),
             ("victims' payments missed, by reason", format!("{:?}", self.missed)),
             ("payments into watched accounts not warned, by reason", format!("{:?}", self.skipped)),
+            ("warnings not about victims, by watched account <- payer", format!("{:?}", self.not_victims)),
         ] {
             s.row(vec![k.to_string(), v]);
         }
@@ -634,6 +638,31 @@ pub fn eval_replay(world: &Path, work: &Path, opts: ReplayOptions, tz: Tz) -> Ap
     }
     let skipped = watch.skipped().into_iter().map(|(k, v)| (format!("{k:?}"), v)).collect();
     let about_victims = warnings.keys().filter(|s| victim_payments.contains_key(s)).count();
+    let truth = WorldRoles::read(world)?;
+    let mut not_victims: BTreeMap<String, usize> = BTreeMap::new();
+    // Every warning with what the truth says of it, for looking into (kept with `--keep`).
+    let mut table =
+        String::from("seq,ts_ms,account,payer,amount_fen,grade,victim_payment,account_is,payer_is,reasons\n");
+    let mut sorted: Vec<&WarningRecord> = warnings.values().collect();
+    sorted.sort_by_key(|w| w.seq);
+    for w in sorted {
+        let (account_is, payer_is) = (truth.role(&view, w.account)?, truth.role(&view, w.sender)?);
+        let victim = victim_payments.contains_key(&w.seq);
+        table.push_str(&format!(
+            "{},{},{},{},{},{:?},{victim},{account_is},{payer_is},\"{}\"\n",
+            w.seq,
+            w.ts_ms,
+            view.account_external(w.account)?.unwrap_or_default(),
+            view.account_external(w.sender)?.unwrap_or_default(),
+            w.amount_fen,
+            w.grade,
+            w.reasons.join("; ").replace('"', "'"),
+        ));
+        if !victim {
+            *not_victims.entry(format!("{account_is} <- {payer_is}")).or_default() += 1;
+        }
+    }
+    std::fs::write(work.join("warnings.csv"), table).map_err(|e| bad(format!("{}: {e}", work.display())))?;
     let pct = |sorted: &[f64], p: f64| {
         if sorted.is_empty() {
             0.0
@@ -664,5 +693,41 @@ pub fn eval_replay(world: &Path, work: &Path, opts: ReplayOptions, tz: Tz) -> Ap
         check_ms_max: check_ms.last().copied().unwrap_or(0.0),
         missed,
         skipped,
+        not_victims,
     })
+}
+
+/// What a generated world's truth says an account is: a ring's card (its role, rented or not), a
+/// look-alike (merchant, payroll, otc…), a victim who reported, or an ordinary person.
+struct WorldRoles {
+    by_external: HashMap<String, String>,
+}
+
+impl WorldRoles {
+    fn read(world: &Path) -> AppResult<WorldRoles> {
+        let mut by_external = HashMap::new();
+        let mut read = |file: &str, f: &mut dyn FnMut(&csv::StringRecord) -> Option<(String, String)>| {
+            let path = world.join("truth").join(file);
+            let bad = |e: csv::Error| AppError::bad_input("world", format!("{}: {e}", path.display()));
+            let mut rdr = csv::Reader::from_path(&path).map_err(bad)?;
+            for r in rdr.records() {
+                if let Some((k, v)) = f(&r.map_err(bad)?) {
+                    by_external.entry(k).or_insert(v);
+                }
+            }
+            AppResult::Ok(())
+        };
+        read("mules.csv", &mut |r| {
+            let rented = if &r[3] == "true" { " (rented)" } else { "" };
+            Some((r[0].to_string(), format!("ring {}{rented}", &r[2])))
+        })?;
+        read("lookalikes.csv", &mut |r| Some((r[0].to_string(), r[1].to_string())))?;
+        read("cases.csv", &mut |r| Some((r[1].to_string(), "victim (other payment)".to_string())))?;
+        Ok(WorldRoles { by_external })
+    }
+
+    fn role(&self, view: &StoreView<'_>, account: AccountId) -> AppResult<String> {
+        let external = view.account_external(account)?.unwrap_or_default();
+        Ok(self.by_external.get(&external).cloned().unwrap_or_else(|| "ordinary".to_string()))
+    }
 }
