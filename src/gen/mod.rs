@@ -113,6 +113,10 @@ pub struct Habits {
     /// 3–5 collectors, 4–8 cash-out cards, and each card splitting what it passes on over 3–6 next cards, so
     /// a case reaches tens of accounts and a collector is paid by many victims. Drawn only when on.
     pub wide_rings: bool,
+    /// Days at the start with everyday life only, no fraud case begun: the history a store holds before the
+    /// fraud it is asked about (banks answer 调单 with a year of a card's statement), so that a rented card's
+    /// owner has contacts from before the card was rented. 0 starts the fraud on the first day.
+    pub quiet_days: u32,
 }
 
 impl Default for Habits {
@@ -129,6 +133,7 @@ impl Default for Habits {
             unlabelled_sinks: false,
             shared_cashout: 0.0,
             wide_rings: false,
+            quiet_days: 0,
         }
     }
 }

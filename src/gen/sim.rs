@@ -1372,7 +1372,10 @@ impl Sim {
                 self.push(t, 0, Act::PaySuppliers(w as u32));
             }
         }
-        // New fraud cases.
+        // New fraud cases (none in the quiet days: the store's history before the fraud).
+        if d < i64::from(self.habits.quiet_days) {
+            return;
+        }
         let milli = self.persons.len() as u64 * CASES_PER_MILLION_PERSON_DAYS / 1000;
         let mut count = milli / 1000;
         if self.rng.random_range(0..1000) < milli % 1000 {

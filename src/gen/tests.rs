@@ -703,3 +703,22 @@ fn wide_rings_make_cases_reach_tens_of_accounts_and_keep_the_books() {
         let _ = std::fs::remove_dir_all(d);
     }
 }
+
+#[test]
+fn quiet_days_keep_the_first_days_free_of_fraud_and_full_of_life() {
+    use super::Habits;
+    let quiet = Habits { quiet_days: 5, ..Habits::default() };
+    let dir = temp_dir("quiet-days");
+    generate(&WorldConfig { persons: 2000, days: 12, seed: 9, habits: quiet, ..WorldConfig::default() }, &dir).unwrap();
+    // Times are "YYYY-MM-DD HH:MM:SS" from 2026-01-01: the date's text orders them.
+    let cases = Table::read(&dir.join("truth/cases.csv"));
+    assert!(!cases.rows.is_empty());
+    let first_report = cases.rows.iter().map(|r| r[3].clone()).min().unwrap();
+    assert!(first_report.as_str() >= "2026-01-06", "a case reported at {first_report} inside the quiet days");
+    let transfers = Table::read(&dir.join("transfers.csv"));
+    let quiet_rows = transfers.rows.iter().filter(|r| r[1].as_str() < "2026-01-06").count();
+    assert!(quiet_rows > 5_000, "everyday life goes on in the quiet days: {quiet_rows} transfers");
+    let flows = Table::read(&dir.join("truth/case_flows.csv"));
+    let when: HashMap<&str, &str> = transfers.rows.iter().map(|r| (r[0].as_str(), r[1].as_str())).collect();
+    assert!(flows.rows.iter().all(|f| when[f[0].as_str()] >= "2026-01-06"), "fraud money moved in the quiet days");
+}
