@@ -257,9 +257,6 @@ pub const PATTERN_HOLDER_CARDS: usize = 3;
 // Warnings (资金预警, 四色分级).
 // ---------------------------------------------------------------------------------------------------------
 
-/// Grade thresholds in yuan. Purple: a single payment of 500,000 or a payer's total of 1,000,000 (a life's
-/// savings: the police go in person). Red: 50,000 in one payment, 100,000 in total, or the third payment
-/// (a victim who keeps paying is being worked on now). Yellow: 5,000. Blue: the rest.
 /// A payer that received, in this window before paying a watched account, at least
 /// [`WARN_PASS_THROUGH_SHARE`] of the payment from accounts not watched is passing money on (快进快出), not
 /// a victim paying from their own money: 12 hours. Chosen from how mule cards are described (money leaves
@@ -284,6 +281,15 @@ pub const WARN_RING_FRAUD_LEAD_MS: i64 = 24 * HOUR_MS;
 /// the watch list (payments among watched accounts are layering), unwarned.
 pub const WARN_MAX_LEVEL: u32 = 1;
 
+/// A payer's first payment into watched accounts below this is not warned: 200 yuan. A call or a visit
+/// is an officer's hour, and the everyday payments a rented card keeps receiving from people its owner
+/// met after renting it out (a meal shared, a small debt) are mostly this small; a victim's payments are
+/// seldom, and a victim who goes on paying is warned at the next payment, which counts this one.
+pub const WARN_MIN_FIRST_PAYMENT_YUAN: i64 = 200;
+
+/// Grade thresholds in yuan. Purple: a single payment of 500,000 or a payer's total of 1,000,000 (a life's
+/// savings: the police go in person). Red: 50,000 in one payment, 100,000 in total, or the third payment
+/// (a victim who keeps paying is being worked on now). Yellow: 5,000. Blue: the rest.
 pub const GRADE_PURPLE_PAYMENT_YUAN: i64 = 500_000;
 pub const GRADE_PURPLE_TOTAL_YUAN: i64 = 1_000_000;
 pub const GRADE_RED_PAYMENT_YUAN: i64 = 50_000;

@@ -172,6 +172,8 @@ pub enum Skip {
     /// From an account passing on money that just arrived (快进快出): another card of the chain, not yet
     /// known, not a victim paying from their own money.
     PassThrough,
+    /// A payer's first payment into watched accounts, below [`policy::WARN_MIN_FIRST_PAYMENT_YUAN`].
+    SmallFirst,
     /// Into an account deeper than [`policy::WARN_MAX_LEVEL`]: where the money is passed on, spent or
     /// converted, and ordinary people pay as customers; victims pay the first level.
     DeepLevel,
@@ -214,6 +216,10 @@ pub fn check<G: TransferGraph>(
             continue;
         }
         let history = payer_history(g, list, p, memo)?;
+        if history.payments == 1 && p.amount_fen < policy::WARN_MIN_FIRST_PAYMENT_YUAN * 100 {
+            skipped(p, Skip::SmallFirst);
+            continue;
+        }
         let (grade, mut reasons) = grade(p.amount_fen, &history);
         reasons.push(format!("watched: {}", w.why));
         out.push(WarningRecord {
@@ -335,6 +341,7 @@ mod tests {
     const V2: u32 = 2;
     const FRIEND: u32 = 3; // the card owner's friend
     const SHOP: u32 = 4;
+    const V3: u32 = 5; // a victim whose first payment is small
     const CARD: u32 = 10; // a rented card, watched
     const CARD2: u32 = 11;
     const RELAY: u32 = 12;
@@ -362,7 +369,8 @@ mod tests {
     /// established contact, never warned), a victim pays it after its first fraud inflow (warned), pays
     /// again and then a second card (raised twice), a shop refunds it (not a person), the card passes money
     /// to a relay (among watched), a card nobody knows yet passes on what it just received (pass-through),
-    /// and a payment before the first fraud inflow is not checked.
+    /// a payment before the first fraud inflow is not checked, and a small first payment waits for the
+    /// payer's second.
     #[test]
     fn warns_victims_not_contacts_shops_or_layering_and_raises_repeats() {
         let mut g = MemGraph::new();
@@ -377,21 +385,26 @@ mod tests {
         g.add(8, 15 * H, CARD, RELAY, 3_000_00, Channel::Transfer);
         g.add(9, 15 * H, V2, FEEDER, 5_000_00, Channel::Transfer);
         g.add(10, 16 * H, FEEDER, CARD, 4_800_00, Channel::Transfer); // passes on what just came in
+        g.add(11, 16 * H, V3, CARD, 150_00, Channel::Transfer); // a first payment under 200 yuan
+        g.add(12, 16 * H + 1, V3, CARD, 150_00, Channel::Transfer); // and a second one: a victim paying again
         let list = watched(&[(CARD, 10 * H), (CARD2, 10 * H), (RELAY, 15 * H)]);
         let mut memo = CheckMemo::default();
         let mut skipped = BTreeMap::new();
         let mut count = |_: &Payment, s: Skip| *skipped.entry(s).or_insert(0) += 1;
-        let ws = check(&g, &list, &payments(&g, &[1, 2, 3, 4, 5, 6, 7, 8, 10]), 16 * H, &mut memo, &mut count).unwrap();
+        let ws = check(&g, &list, &payments(&g, &[1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12]), 16 * H, &mut memo, &mut count)
+            .unwrap();
         let got: Vec<(Seq, Grade)> = ws.iter().map(|w| (w.seq, w.grade)).collect();
         // 3: 1,000 yuan, first payment: blue. 5: the second: one level up (yellow). 6: 6,000 yuan (yellow by
-        // amount), a third payment and a second watched account: two up, purple.
-        assert_eq!(got, vec![(3, Grade::Blue), (5, Grade::Yellow), (6, Grade::Purple)]);
+        // amount), a third payment and a second watched account: two up, purple. 12: 150 yuan, but the
+        // payer's second: one up from blue.
+        assert_eq!(got, vec![(3, Grade::Blue), (5, Grade::Yellow), (6, Grade::Purple), (12, Grade::Yellow)]);
         let expect = BTreeMap::from([
             (Skip::BeforeFraud, 2),
             (Skip::AmongWatched, 1),
             (Skip::NotAPerson, 1),
             (Skip::EstablishedContact, 1),
             (Skip::PassThrough, 1),
+            (Skip::SmallFirst, 1),
         ]);
         assert_eq!(skipped, expect);
         assert!(ws[2].reasons.iter().any(|r| r.contains("paid 2 watched accounts")), "{:?}", ws[2].reasons);
