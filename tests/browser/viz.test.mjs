@@ -1286,7 +1286,8 @@ test("bank data is shown as text, never run as markup: account page, case diagra
   const card = rings[0].members[0].account;
   const payer = "6200000000000000668";
   await upload("accounts", csv("account_id,holder_name", [card, name]));
-  await upload("transfers", csv("txn_id,ts,src,dst,amount,src_name", ["TXSS0003", "2026-01-20 12:00:00", payer, card, "88.00", name]));
+  // 888 yuan: a payer's first payment under 200 yuan waits for the next one (WARN_MIN_FIRST_PAYMENT_YUAN).
+  await upload("transfers", csv("txn_id,ts,src,dst,amount,src_name", ["TXSS0003", "2026-01-20 12:00:00", payer, card, "888.00", name]));
   await api("/v1/warnings/scan", { token: OPERATOR, method: "POST", body: { since: "2026-01-20 00:00:00" } });
   const ring = (await api(`/v1/rings/around/${card}`)).rings[0];
   assert.equal(ring.members.find((m) => m.account === card).holder_name, name, "the ring has the new name");
