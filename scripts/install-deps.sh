@@ -14,6 +14,8 @@
 #   schema   python3 with venv, and schemathesis in target/st-venv (make api-schema)
 #   browser  Debian's chromium, a CJK font, node >= 18 with npm, the pinned playwright-core (make browser)
 #   bench    GNU time, wrk, curl, and DuckDB and NetworkX in target/bench-venv (make bench)
+#   spark    a Java 17 runtime (Debian's openjdk-17-jre-headless) and PySpark in target/spark-venv
+#            (make spark-test: the whole-graph batch on a local Spark standalone cluster)
 #
 # Idempotent and quiet when everything is present.
 set -euo pipefail
@@ -26,6 +28,8 @@ CHROMIUM=${MT_CHROMIUM:-/usr/bin/chromium}
 DUCKDB_VERSION=1.4.2                   # the bench's side-by-side loader, pinned
 NETWORKX_VERSION=3.4.2                 # the trace bench's in-memory comparison, pinned
 BENCH_VENV=$ROOT/target/bench-venv
+PYSPARK_VERSION=3.5.7                  # the batch job's engine, pinned (Spark 3.5 runs on Java 17)
+SPARK_VENV=$ROOT/target/spark-venv
 NODE_MIN_MAJOR=18                      # playwright-core's engines.node
 
 as_root() {
@@ -242,6 +246,32 @@ probe_curl() {
   fi
 }
 
+# Spark's launcher (pyspark's bin/spark-class) runs \$JAVA_HOME/bin/java, or the java on PATH: that JVM must
+# be 17 (Spark 3.5 runs on 8, 11 and 17; Debian 12 ships 17).
+probe_java17() {
+  local java=java v major
+  [ -n "${JAVA_HOME:-}" ] && java=$JAVA_HOME/bin/java
+  v=$("$java" -version 2>&1 | head -n 1 || true)
+  major=$(echo "$v" | sed -n 's/.*version "\([0-9]*\).*/\1/p')
+  if [ "$major" = 17 ]; then
+    echo "Java 17: found ($v, $(command -v "$java"))"
+  else
+    echo "Java 17: missing (looked for \`$java -version\` reporting 17; found '${v:-nothing}')"
+    return 1
+  fi
+}
+# The job imports pyspark from the venv, and the cluster script starts pyspark's own bin/spark-class.
+probe_pyspark() {
+  local v
+  v=$("$SPARK_VENV/bin/python" -c 'import pyspark, os; print(pyspark.__version__ if os.access(os.path.join(os.path.dirname(pyspark.__file__), "bin", "spark-class"), os.X_OK) else "")' 2>/dev/null || true)
+  if [ "$v" = "$PYSPARK_VERSION" ]; then
+    echo "pyspark: found $v with bin/spark-class in target/spark-venv"
+  else
+    echo "pyspark: missing (looked for pyspark $PYSPARK_VERSION with an executable bin/spark-class in target/spark-venv; found '${v:-nothing}')"
+    return 1
+  fi
+}
+
 probes_of() {
   case "$1" in
     build) echo probe_libclang probe_cxx ;;
@@ -249,7 +279,8 @@ probes_of() {
     schema) echo probe_python_venv probe_schemathesis ;;
     browser) echo probe_chromium probe_cjk_font probe_node probe_playwright ;;
     bench) echo probe_gnu_time probe_wrk probe_curl probe_python_venv probe_duckdb probe_networkx ;;
-    *) echo "install-deps: unknown part '$1' (build, fuzz, schema, browser, bench)" >&2; exit 2 ;;
+    spark) echo probe_java17 probe_python_venv probe_pyspark probe_curl ;;
+    *) echo "install-deps: unknown part '$1' (build, fuzz, schema, browser, bench, spark)" >&2; exit 2 ;;
   esac
 }
 
@@ -296,6 +327,17 @@ install_part() {
         "$BENCH_VENV/bin/pip" install --quiet "networkx==$NETWORKX_VERSION"
       fi
       ;;
+    spark)
+      local pkgs=()
+      probe_java17 >/dev/null || pkgs+=(openjdk-17-jre-headless)
+      probe_python_venv >/dev/null || pkgs+=(python3-venv)
+      probe_curl >/dev/null || pkgs+=(curl)
+      [ ${#pkgs[@]} -eq 0 ] || apt_install "${pkgs[@]}"
+      if ! probe_pyspark >/dev/null; then
+        python3 -m venv "$SPARK_VENV"
+        "$SPARK_VENV/bin/pip" install --quiet "pyspark==$PYSPARK_VERSION"
+      fi
+      ;;
   esac
   # After installing, the probe must pass: a wrong package name or a probe asking the wrong question
   # shows here, not as a confusing failure in a later step.
@@ -310,7 +352,7 @@ check=0
 if [ "${1:-}" = --check ]; then check=1; shift; fi
 parts=("$@")
 if [ ${#parts[@]} -eq 0 ]; then
-  if [ $check -eq 1 ]; then parts=(build fuzz schema browser bench); else parts=(build); fi
+  if [ $check -eq 1 ]; then parts=(build fuzz schema browser bench spark); else parts=(build); fi
 fi
 
 if [ $check -eq 1 ]; then

@@ -138,6 +138,20 @@ enum Command {
     Features {
         #[command(flatten)]
         common: Common,
+        /// Print the features a batch job computed (`jobs/spark/`, from `export` of this store) instead
+        /// of computing them here: the same columns, for comparing the two.
+        #[arg(long, value_name = "DIR")]
+        from_batch: Option<PathBuf>,
+    },
+    /// The store as Parquet for whole-graph work elsewhere (Spark, DuckDB): transfers partitioned by local
+    /// day, accounts, login attributes, and a manifest (watermark, counts, the policy values a batch job
+    /// needs). See jobs/spark/README.md.
+    Export {
+        #[command(flatten)]
+        common: Common,
+        /// The export's directory (new or empty).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
     },
     /// Generate a synthetic world (transfers, accounts, ground truth) in the input format.
     Gen(GenArgs),
@@ -444,6 +458,10 @@ struct RingsArgs {
     /// With --confirmed: write every account's score to this CSV (account, score), highest first.
     #[arg(long, value_name = "FILE", requires = "confirmed")]
     scores: Option<PathBuf>,
+    /// Assemble the rings here from a batch job's features and suspects (`jobs/spark/`, run on an
+    /// `export` of this very store) instead of computing every account's features on this machine.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["confirmed", "around"])]
+    from_batch: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t)]
     format: OutputFormat,
 }
@@ -770,10 +788,27 @@ fn run(cli: Cli) -> Result<ExitCode> {
             tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(serve(state, addr))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Features { common } => {
+        Command::Export { common, out } => {
             let store = TransferStore::open_read_only(&common.db)?;
             let view = store.view()?;
-            let feats = app::rings::features(&view, common.tz).map_err(cli_error)?;
+            let m = app::export::export(&view, store.schema_version()?, &out, common.tz).map_err(cli_error)?;
+            println!(
+                "exported {} transfers over {} days, {} accounts, {} login attributes to {}",
+                m.transfers,
+                m.days.len(),
+                m.accounts,
+                m.logins,
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Features { common, from_batch } => {
+            let store = TransferStore::open_read_only(&common.db)?;
+            let view = store.view()?;
+            let feats = match &from_batch {
+                Some(dir) => app::batch::read_features(&view, dir, common.tz.name()).map_err(cli_error)?,
+                None => app::rings::features(&view, common.tz).map_err(cli_error)?,
+            };
             let mut w = csv::Writer::from_writer(std::io::stdout().lock());
             for (i, f) in feats.iter().enumerate() {
                 let serde_json::Value::Object(m) = serde_json::to_value(f)? else { continue };
@@ -824,6 +859,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     write_scores(&view, &found.scores, out)?;
                 }
                 print_report(a.format, &found.report)
+            } else if let Some(dir) = &a.from_batch {
+                let report = app::rings::ranked_from_batch(&view, a.common.tz, dir, a.min_score).map_err(cli_error)?;
+                print_report(a.format, &report)
             } else if a.around.is_empty() {
                 let report =
                     app::rings::ranked(&view, &cache, a.common.tz, a.min_score, None, app::rings::Freshness::Current)

@@ -9,7 +9,9 @@
 //! conflict, internal), so the CLI's message and the API's status agree.
 
 pub mod backup;
+pub mod batch;
 pub mod cases;
+pub mod export;
 pub mod finbench;
 pub mod ingest;
 pub mod query;

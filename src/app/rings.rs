@@ -244,6 +244,44 @@ pub fn ranked(
     Ok(report)
 }
 
+/// `rings --from-batch DIR`: the ranked list assembled on this machine from a batch job's features
+/// (`jobs/spark/`, run on an export of this store; [`super::batch`] refuses a batch of another store state).
+/// The batch's rule suspects must be the ones this build's rules find on those features — a batch made with
+/// other thresholds is refused. The registries' known accounts are added here, as a local detection adds
+/// them, and the rings are assembled from the suspects' own ledgers: only the whole-graph part moved.
+pub fn ranked_from_batch(
+    view: &StoreView<'_>,
+    tz: Tz,
+    dir: &std::path::Path,
+    min_score: f64,
+) -> AppResult<RingsReport> {
+    if !(0.0..=100.0).contains(&min_score) {
+        return Err(AppError::bad_input("min_score", "min_score must be 0..=100"));
+    }
+    let feats = super::batch::read_features(view, dir, tz.name())?;
+    let table = AttrTable::load(view)?;
+    let params = crate::rings::detect::DetectParams::default();
+    let theirs = super::batch::read_suspects(dir)?;
+    let ours: std::collections::BTreeSet<u32> =
+        crate::rings::detect::suspects(&feats, &table, &params, &[]).iter().map(|s| s.id).collect();
+    if theirs != ours {
+        let differ: Vec<u32> = theirs.symmetric_difference(&ours).take(5).copied().collect();
+        return Err(AppError::unprocessable(
+            "from_batch",
+            format!(
+                "{}: the batch names {} suspects, this build's rules find {} on its features (first differing ids: \
+                 {differ:?}); was the job run with another build's export?",
+                dir.display(),
+                theirs.len(),
+                ours.len()
+            ),
+        ));
+    }
+    let known = known_from_registries(view)?;
+    let rings = crate::rings::detect::rings(view, &feats, &table, &params, &known)?;
+    Ok(RingsReport::build(view, &rings, &table, min_score)?)
+}
+
 /// `GET /v1/rings/{ring_id}`: one ring of the ranked list with the flows among its members. Ids are
 /// ranks, so the ring is looked up in the same detection the list was answered from (the last one).
 pub fn ring(view: &StoreView<'_>, cache: &RingsCache, tz: Tz, ring_id: &str) -> AppResult<RingDetail> {

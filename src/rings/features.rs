@@ -86,11 +86,14 @@ fn is_terminal_transfer(dst_kind: &AccountKind, channel: ChannelKind) -> bool {
     crate::trace::TerminalKind::of_transfer(dst_kind, channel).is_some()
 }
 
+/// Transfer and withdrawal limits (yuan) mule cards keep just under.
+pub const ROUND_LIMITS_YUAN: [i64; 5] = [5_000, 10_000, 20_000, 50_000, 100_000];
+/// How far under a limit counts as just under it (fen): 200 yuan.
+pub const UNDER_LIMIT_FEN: i64 = 20_000;
+
 /// Amounts mule cards favour: whole hundreds, or just under a transfer or withdrawal limit.
 fn round_or_under_limit(fen: i64) -> bool {
-    const LIMITS_YUAN: [i64; 5] = [5_000, 10_000, 20_000, 50_000, 100_000];
-    fen % 10_000 == 0 || LIMITS_YUAN.iter().any(|l| fen < l * 100 && fen >= l * 100 - 20_000)
-    // within 200 yuan under the limit
+    fen % 10_000 == 0 || ROUND_LIMITS_YUAN.iter().any(|l| fen < l * 100 && fen >= l * 100 - UNDER_LIMIT_FEN)
 }
 
 static NO_ATTRS: AccountAttrs = AccountAttrs {

@@ -129,6 +129,49 @@ pub struct RingsReport {
     pub stale: bool,
 }
 
+/// The values a batch job (`jobs/spark/`) computing features and suspects needs, by their names here: the
+/// export writes them into its manifest, so the thresholds have one home (`policy.rs` and `features.rs`).
+pub fn batch_policy() -> BTreeMap<String, serde_json::Value> {
+    use crate::model::AccountKind;
+    use crate::policy as p;
+    use serde_json::json;
+    let mut m = BTreeMap::new();
+    for (k, v) in [
+        ("PASS_WINDOW_MS", json!(features::PASS_WINDOW_MS)),
+        ("DAY_MS", json!(86_400_000i64)),
+        ("ROUND_LIMITS_YUAN", json!(features::ROUND_LIMITS_YUAN)),
+        ("UNDER_LIMIT_FEN", json!(features::UNDER_LIMIT_FEN)),
+        ("RING_PHONE_RUN_GAP", json!(p::RING_PHONE_RUN_GAP)),
+        ("RING_COHORT_DAYS", json!(p::RING_COHORT_DAYS)),
+        ("RING_SHARED_HOLDERS", json!(p::RING_SHARED_HOLDERS)),
+        ("RING_NEW_CARD_DAYS", json!(p::RING_NEW_CARD_DAYS)),
+        ("RING_PASS_THROUGH", json!(p::RING_PASS_THROUGH)),
+        ("RING_PASS_THROUGH_WEAK", json!(p::RING_PASS_THROUGH_WEAK)),
+        ("RING_BALANCE_LEFT_MAX", json!(p::RING_BALANCE_LEFT_MAX)),
+        ("RING_MIN_FLOW_FEN", json!(p::RING_MIN_FLOW_FEN)),
+        ("RING_CASHOUT_SHARE", json!(p::RING_CASHOUT_SHARE)),
+        ("RING_CASHOUT_MIN_OUT", json!(p::RING_CASHOUT_MIN_OUT)),
+        ("RING_SALARY_SHARE_MAX", json!(p::RING_SALARY_SHARE_MAX)),
+        ("RING_OUT_IN_MAX", json!(p::RING_OUT_IN_MAX)),
+        ("RING_MIN_SENDERS", json!(p::RING_MIN_SENDERS)),
+        ("RING_ONE_OFF_SENDERS", json!(p::RING_ONE_OFF_SENDERS)),
+        ("RING_MEDIAN_DWELL_MAX_MIN", json!(p::RING_MEDIAN_DWELL_MAX_MIN)),
+        ("HUB_COUNTERPARTIES", json!(p::HUB_COUNTERPARTIES)),
+        ("PAYROLL_SALARY_OUT_SHARE", json!(p::PAYROLL_SALARY_OUT_SHARE)),
+        (
+            "TERMINAL_KINDS",
+            json!([AccountKind::Atm, AccountKind::Otc, AccountKind::Merchant, AccountKind::ThirdParty]
+                .iter()
+                .filter(|k| p::is_terminal_kind(k))
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()),
+        ),
+    ] {
+        m.insert(k.to_string(), v);
+    }
+    m
+}
+
 /// Whole-graph ring detection: features of every account (parallel), then rings. `known` accounts
 /// (mules known from traces or freezes) anchor rings even when their own signals are weak.
 pub fn detect_rings<G: TransferGraph + Sync>(
