@@ -19,7 +19,7 @@ DEMO_REPORTED  = $$(awk -F, '$$1=="$(DEMO_CASE)" {print $$4}' $(WORLD)/truth/cas
 DEMO_VICTIM    = $$(awk -F, '$$1=="$(DEMO_CASE)" {print $$2}' $(WORLD)/truth/cases.csv)
 DEMO_WINDOW    = --from "2026-01-01 00:00:00" --to "2026-03-01 00:00:00"
 
-.PHONY: deps deps-report build test lint unit fuzz fuzz-smoke api-schema browser demo chaos soak bench bench-scale criterion eval-rings eval-link eval-warnings clean-demo
+.PHONY: deps deps-report build test lint unit fuzz fuzz-smoke api-schema browser spark-test demo chaos soak bench bench-scale criterion eval-rings eval-link eval-warnings clean-demo
 
 deps:
 	@scripts/install-deps.sh build
@@ -75,7 +75,12 @@ api-schema: build
 browser: build
 	@scripts/browser-test.sh $(BIN)
 
-test: deps-report lint unit fuzz-smoke api-schema browser
+# The whole-graph batch on a local Spark cluster (a master and two workers on 127.0.0.1): features and rings
+# equal to the one-node run, also after a worker is SIGKILLed mid-job; partial exports refused.
+spark-test: build
+	@scripts/spark-test.sh $(BIN) target/spark-test
+
+test: deps-report lint unit fuzz-smoke api-schema browser spark-test
 	@cat target/test-summary.txt target/browser/summary.txt | awk '{ p += $$2; f += $$4 } END { printf "tests: %d passed, %d failed (Rust and browser; API schema and fuzzing above)\n", p, f }'
 
 demo: build
@@ -151,6 +156,7 @@ bench: build
 	@scripts/bench-ingest.sh $(BIN) $(BENCH) $(BENCH_PERSONS) $(BENCH_DAYS)
 	@scripts/bench-rings.sh $(BIN) $(BENCH)
 	@scripts/bench-warnings.sh $(BIN) $(BENCH)
+	@scripts/bench-spark.sh $(BIN) $(BENCH)
 	@scripts/bench-link.sh $(BIN) $(BENCH)
 	@scripts/bench-statements.sh $(BIN) $(BENCH)
 	@scripts/bench-api.sh $(BIN) $(BENCH)

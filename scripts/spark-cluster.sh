@@ -10,7 +10,7 @@
 #   when the job starts step NAME, by its pid; a test of worker loss).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-STATE=$1; EXPORT=$2; OUT=$3; shift 3
+STATE=$(realpath -m "$1"); EXPORT=$2; OUT=$3; shift 3
 WORKERS=${WORKERS:-2}
 BASE=${SPARK_PORT_BASE:-17077}
 VENV=$ROOT/target/spark-venv
@@ -31,8 +31,17 @@ stop_all() {
     for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$p" 2>/dev/null || true
   done
-  # Executors the workers started, if a worker died before it could stop them.
-  pkill -9 -f "CoarseGrainedExecutorBackend.*$BASE" 2>/dev/null || true
+  # Executors the workers started run in the workers' work directories: any process still there (a worker
+  # SIGKILLed before it could stop its executor) is ours.
+  for p in $(left_running); do kill -9 "$p" 2>/dev/null || true; done
+}
+# Processes whose working directory is under STATE.
+left_running() {
+  local d cwd
+  for d in /proc/[0-9]*; do
+    cwd=$(readlink "$d/cwd" 2>/dev/null) || continue
+    case "$cwd" in "$STATE"/*) echo "${d#/proc/}" ;; esac
+  done
 }
 trap stop_all EXIT
 
@@ -85,6 +94,7 @@ status=0
   "$ROOT/jobs/spark/features_job.py" "$EXPORT" "$OUT" --partitions "${PARTITIONS:-8}" --progress "$PROGRESS" "$@" \
   > "$STATE/job.log" 2> "$STATE/job.err" || status=$?
 if [ $status -ne 0 ]; then
-  grep -h "moneytrail batch: refused" "$STATE/job.err" >&2 || tail -n 30 "$STATE/job.err" >&2
+  # spark-submit passes the Python driver's stderr on as its stdout (job.log).
+  grep -h "moneytrail batch: refused" "$STATE/job.log" >&2 || tail -n 30 "$STATE/job.log" "$STATE/job.err" >&2
 fi
 exit $status

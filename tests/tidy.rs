@@ -244,3 +244,24 @@ fn every_account_feature_has_its_label_in_the_web_view() {
         assert!(app.contains(&format!("    {f}: \"")), "{f}: a display kind in FEATURES (viz/app.js)");
     }
 }
+
+/// The Spark job (`jobs/spark/features_job.py`) has no thresholds of its own: every policy value it reads is
+/// `P["NAME"]` from the export's manifest, every one of those is in `rings::batch_policy()` (which the export
+/// writes), and the manifest carries nothing the job does not read. A number typed into the job instead of
+/// read from the policy would let the two implementations drift.
+#[test]
+fn the_batch_job_takes_its_thresholds_from_the_export() {
+    let job = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs/spark/features_job.py"))
+        .expect("the Spark job");
+    let mut read = std::collections::BTreeSet::new();
+    for (i, _) in job.match_indices("P[\"") {
+        let name: String = job[i + 3..].chars().take_while(|c| *c != '"').collect();
+        read.insert(name);
+    }
+    let given: std::collections::BTreeSet<String> = moneytrail::rings::batch_policy().into_keys().collect();
+    assert!(!read.is_empty(), "the job reads no policy values: has the P[\"…\"] spelling changed?");
+    let unknown: Vec<_> = read.difference(&given).collect();
+    assert!(unknown.is_empty(), "the job reads policy values the export does not write: {unknown:?}");
+    let unread: Vec<_> = given.difference(&read).collect();
+    assert!(unread.is_empty(), "the export writes policy values the job never reads: {unread:?}");
+}

@@ -107,7 +107,7 @@ def attribute_features(spark, accounts, logins, P):
                 for n, _ in run:
                     runs[str(n)] = holders
             start = i
-    run_df = spark.createDataFrame(list(runs.items()) or [("", 0)], "phone string, r long")
+    run_df = spark.createDataFrame(list(runs.items()), "phone string, r long")
     phone_run = acc.join(run_df, "phone", "left").select(
         "id", F.coalesce("r", F.lit(1)).alias("holders_in_phone_run"))
 

@@ -269,11 +269,24 @@ pub fn export(view: &StoreView<'_>, schema_version: u32, out: &Path, tz: Tz) -> 
     // Transfers, a file per local day.
     let mut days: BTreeMap<String, DayFile> = BTreeMap::new();
     let mut failed: Option<AppError> = None;
+    let mut last_day = String::new();
     view.for_each_transfer(|seq, t| {
         if failed.is_some() {
             return;
         }
         let day = local_day(t.ts_ms, tz);
+        // Seq order mostly follows time: when the day moves on, the day before is written out (rows and the
+        // writer's open row group), so memory holds about one day's rows rather than every day's.
+        if day != last_day {
+            if let Some(prev) = days.get_mut(&last_day) {
+                if let Err(e) = prev.flush(&names).and_then(|()| prev.writer.flush().map_err(|e| io_err(&prev.path, e)))
+                {
+                    failed = Some(e);
+                    return;
+                }
+            }
+            last_day.clone_from(&day);
+        }
         let file = match days.entry(day) {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::btree_map::Entry::Vacant(e) => {

@@ -1,5 +1,8 @@
 //! Account features for mule-card detection, computed over the whole graph in parallel.
 //!
+//! Their definition is written in `jobs/spark/FEATURES.md`, which the Spark job implements too; a change here
+//! is a change there (`make spark-test` compares the two account by account).
+//!
 //! Each account's ledger is read once; memory is one account's ledger per worker plus the attribute
 //! table (one small record per account).
 

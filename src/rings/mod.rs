@@ -144,7 +144,6 @@ pub fn batch_policy() -> BTreeMap<String, serde_json::Value> {
         ("RING_PHONE_RUN_GAP", json!(p::RING_PHONE_RUN_GAP)),
         ("RING_COHORT_DAYS", json!(p::RING_COHORT_DAYS)),
         ("RING_SHARED_HOLDERS", json!(p::RING_SHARED_HOLDERS)),
-        ("RING_NEW_CARD_DAYS", json!(p::RING_NEW_CARD_DAYS)),
         ("RING_PASS_THROUGH", json!(p::RING_PASS_THROUGH)),
         ("RING_PASS_THROUGH_WEAK", json!(p::RING_PASS_THROUGH_WEAK)),
         ("RING_BALANCE_LEFT_MAX", json!(p::RING_BALANCE_LEFT_MAX)),
