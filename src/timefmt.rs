@@ -153,6 +153,11 @@ pub fn format_ts(ms: i64, tz: Tz) -> String {
     }
 }
 
+/// `YYYY-MM-DD`, the local date in `tz`: for day partitions.
+pub fn format_local_date(ms: i64, tz: Tz) -> String {
+    to_zoned(ms, tz).format("%Y-%m-%d").to_string()
+}
+
 /// RFC 3339 with the zone's offset (`2026-01-05T10:00:00+08:00`): for JSON.
 pub fn format_rfc3339(ms: i64, tz: Tz) -> String {
     let dt = to_zoned(ms, tz);

@@ -19,7 +19,6 @@ use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Int32Builder, Int64Builder, RecordBatch, StringBuilder, UInt32Builder, UInt64Builder};
 use arrow::datatypes::{DataType, Field, Schema};
-use chrono::TimeZone;
 use chrono_tz::Tz;
 use parquet::arrow::ArrowWriter;
 use parquet::file::properties::WriterProperties;
@@ -111,7 +110,9 @@ impl DayFile {
         let (mut src, mut dst) = (UInt32Builder::new(), UInt32Builder::new());
         let mut text: Vec<StringBuilder> = (0..11).map(|_| StringBuilder::new()).collect();
         let name = |id: u32| names.get(id as usize).map_or("", String::as_str);
-        for (s, t) in self.rows.drain(..) {
+        // Taken, not drained: a written day's buffer is given back (drain kept every day's capacity: 1.1 GiB
+        // at 10M transfers over 60 days), so memory holds about one day's rows.
+        for (s, t) in std::mem::take(&mut self.rows) {
             seq.append_value(s);
             ts.append_value(t.ts_ms);
             src.append_value(t.src);
@@ -174,14 +175,6 @@ pub fn channel_kind_name(k: ChannelKind) -> &'static str {
         ChannelKind::ThirdParty => "third_party",
         ChannelKind::Salary => "salary",
         ChannelKind::CashDeposit => "cash_deposit",
-    }
-}
-
-/// The local day of a time, `YYYY-MM-DD`.
-fn local_day(ts_ms: i64, tz: Tz) -> String {
-    match tz.timestamp_millis_opt(ts_ms).single() {
-        Some(t) => t.format("%Y-%m-%d").to_string(),
-        None => "0000-00-00".into(),
     }
 }
 
@@ -274,7 +267,7 @@ pub fn export(view: &StoreView<'_>, schema_version: u32, out: &Path, tz: Tz) -> 
         if failed.is_some() {
             return;
         }
-        let day = local_day(t.ts_ms, tz);
+        let day = crate::timefmt::format_local_date(t.ts_ms, tz);
         // Seq order mostly follows time: when the day moves on, the day before is written out (rows and the
         // writer's open row group), so memory holds about one day's rows rather than every day's.
         if day != last_day {
