@@ -89,24 +89,27 @@ fn read_table(dir: &Path) -> AppResult<Vec<RecordBatch>> {
     Ok(out)
 }
 
-/// A column as whole numbers (nulls as None), whatever integer type the job wrote.
-fn ints(b: &RecordBatch, name: &str, dir: &Path) -> AppResult<Vec<Option<i64>>> {
+/// A column cast to `to`, whatever type the job wrote it in.
+fn column(b: &RecordBatch, name: &str, to: &DataType, dir: &Path) -> AppResult<arrow::array::ArrayRef> {
     let col = b.column_by_name(name).ok_or_else(|| bad(dir, format!("no column {name}")))?;
-    let col = arrow::compute::cast(col, &DataType::Int64).map_err(|e| bad(dir, format!("column {name}: {e}")))?;
+    arrow::compute::cast(col, to).map_err(|e| bad(dir, format!("column {name}: {e}")))
+}
+
+/// A column as whole numbers (nulls as None).
+fn ints(b: &RecordBatch, name: &str, dir: &Path) -> AppResult<Vec<Option<i64>>> {
+    let col = column(b, name, &DataType::Int64, dir)?;
     let a = col.as_primitive::<Int64Type>();
     Ok((0..a.len()).map(|i| a.is_valid(i).then(|| a.value(i))).collect())
 }
 
 fn floats(b: &RecordBatch, name: &str, dir: &Path) -> AppResult<Vec<Option<f64>>> {
-    let col = b.column_by_name(name).ok_or_else(|| bad(dir, format!("no column {name}")))?;
-    let col = arrow::compute::cast(col, &DataType::Float64).map_err(|e| bad(dir, format!("column {name}: {e}")))?;
+    let col = column(b, name, &DataType::Float64, dir)?;
     let a = col.as_primitive::<Float64Type>();
     Ok((0..a.len()).map(|i| a.is_valid(i).then(|| a.value(i))).collect())
 }
 
 fn strings(b: &RecordBatch, name: &str, dir: &Path) -> AppResult<Vec<String>> {
-    let col = b.column_by_name(name).ok_or_else(|| bad(dir, format!("no column {name}")))?;
-    let col = arrow::compute::cast(col, &DataType::Utf8).map_err(|e| bad(dir, format!("column {name}: {e}")))?;
+    let col = column(b, name, &DataType::Utf8, dir)?;
     let a = col.as_string::<i32>();
     Ok((0..a.len()).map(|i| if a.is_valid(i) { a.value(i).to_string() } else { String::new() }).collect())
 }
