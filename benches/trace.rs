@@ -81,8 +81,8 @@ fn timed<T: Copy>(what: &str, items: &[T], counts: [&str; 2], mut run: impl FnMu
 
 fn traces(c: &mut Criterion) {
     let (db, world) = locate();
-    let store = TransferStore::open_read_only(&db).expect("open");
-    let view = store.view().expect("view");
+    let desk = moneytrail::app::Desk::open_read_only(&db, DEFAULT_TZ).expect("open");
+    let view = desk.view().expect("view");
     let cases: Vec<CaseSpec> = read_cases(&world.join("truth/cases.csv"), DEFAULT_TZ).expect("cases");
     let work: Vec<(Vec<u64>, TraceParams, TraceQuery)> = cases
         .iter()
@@ -107,7 +107,7 @@ fn traces(c: &mut Criterion) {
         touched += t.accounts.len() + t.terminals.len();
         // What `freeze` does: the protective reading (three rules' traces), caps, proposals.
         let t0 = Instant::now();
-        let _ = freeze(&view, query, &fp, DEFAULT_TZ).expect("freeze");
+        let _ = freeze(&desk, query, &fp).expect("freeze");
         f_ms.push(t0.elapsed().as_secs_f64() * 1e3);
     }
     for v in [&mut t_ms, &mut f_ms] {
@@ -161,7 +161,7 @@ fn traces(c: &mut Criterion) {
     c.bench_function("freeze proposals for a generated case", |b| {
         b.iter(|| {
             i = (i + 1) % work.len();
-            freeze(&view, &work[i].2, &fp, DEFAULT_TZ).expect("freeze").proposals.len()
+            freeze(&desk, &work[i].2, &fp).expect("freeze").proposals.len()
         })
     });
 }
@@ -219,8 +219,8 @@ fn upstreams(c: &mut Criterion) {
 fn paths(c: &mut Criterion) {
     use moneytrail::trace::paths::{find_paths, PathsParams};
     let (db, world) = locate();
-    let store = TransferStore::open_read_only(&db).expect("open");
-    let view = store.view().expect("view");
+    let desk = moneytrail::app::Desk::open_read_only(&db, DEFAULT_TZ).expect("open");
+    let view = desk.view().expect("view");
     let cases: Vec<CaseSpec> = read_cases(&world.join("truth/cases.csv"), DEFAULT_TZ).expect("cases");
     let mut pairs = Vec::new();
     for c in cases.iter().take(1000) {

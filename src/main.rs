@@ -15,7 +15,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 use moneytrail::app;
 use moneytrail::ingest::{self, ColumnMapping, IngestOptions};
 use moneytrail::output::{render, spreadsheet_safe, OutputFormat, Report};
-use moneytrail::store::TransferStore;
 use moneytrail::timefmt::{parse_ts, parse_tz};
 
 /// mimalloc: a bulk load allocates several strings per row, and glibc's malloc and free cost about a fifth
@@ -695,13 +694,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Ingest(a) => cmd_ingest(a),
         Command::Statements(c) => cmd_statements(c),
         Command::Backup { db, out } => {
-            let store = TransferStore::open_existing(&db).map_err(|e| match e {
-                moneytrail::store::StoreError::Open { ref source, .. } if source.to_string().contains("lock") => anyhow::anyhow!(
-                    "{e}\nthe store is in use, most likely by a server: ask it for the backup (POST /v1/admin/backup with an admin token; it writes under the server's backup_dir)"
-                ),
-                other => other.into(),
-            })?;
-            let report = app::backup::backup(&store, &out).map_err(cli_error)?;
+            let desk = writable(
+                app::Desk::open_existing(&db, moneytrail::timefmt::DEFAULT_TZ),
+                "ask the server for the backup instead: POST /v1/admin/backup with an admin token (it writes under the \
+                 server's backup_dir)",
+            )?;
+            let report = app::backup::backup(&desk, &out).map_err(cli_error)?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(ExitCode::SUCCESS)
         }
@@ -742,17 +740,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate { db } => {
-            let store = TransferStore::open_existing(&db)?;
-            println!("{}: on-disk format version {}", db.display(), store.schema_version()?);
+            let desk = writable(
+                app::Desk::open_existing(&db, moneytrail::timefmt::DEFAULT_TZ),
+                "stop the server first: a store is upgraded by the one process that writes to it",
+            )?;
+            println!("{}: on-disk format version {}", db.display(), desk.schema_version().map_err(cli_error)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Trace(a) => cmd_trace(a),
         Command::Paths(a) => {
-            let store = TransferStore::open_read_only(&a.common.db)?;
+            let desk = read_only(&a.common)?;
             let tz = a.common.tz;
             let (start, end) = (a.start.as_deref(), a.end.as_deref());
             let q = app::trace::PathsQuery::from_text(&a.from, &a.to, start, end, Some(a.max_hops), Some(a.limit), tz)?;
-            let report = app::trace::paths(&store.view()?, &q, tz).map_err(cli_error)?;
+            let report = app::trace::paths(&desk, &q).map_err(cli_error)?;
             print_report(a.format, &report)
         }
         Command::Freeze(a) => cmd_freeze(a),
@@ -772,14 +773,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     "warning: the token of {name} is in the config in clear; replace it by its sha256 (moneytrail token new)"
                 );
             }
-            let store = std::sync::Arc::new(TransferStore::open(&common.db)?);
+            let desk = writable(
+                app::Desk::open(&common.db, common.tz),
+                "one server per store: stop the other one, or point this one at another store",
+            )?;
             let audit_path = config.audit_log.clone().unwrap_or_else(|| common.db.join("audit.log"));
             let audit = AuditLog::open(&audit_path).with_context(|| format!("audit log {}", audit_path.display()))?;
             let finbench = finbench.map(|dir| app::finbench::load(&dir).map_err(cli_error)).transpose()?;
             let state = AppState {
                 viz: std::sync::Arc::new(viz.map_or(VizSource::Embedded, VizSource::Dir)),
                 finbench: finbench.map(std::sync::Arc::new),
-                ..AppState::new(store, config, audit, common.tz)
+                ..AppState::new(desk, config, audit)
             };
             eprintln!(
                 "moneytrail API on http://{addr}/v1, web view on http://{addr}/viz/ (audit log: {})",
@@ -789,9 +793,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Export { common, out } => {
-            let store = TransferStore::open_read_only(&common.db)?;
-            let view = store.view()?;
-            let m = app::export::export(&view, store.schema_version()?, &out, common.tz).map_err(cli_error)?;
+            let desk = read_only(&common)?;
+            let m = app::export::export(&desk, &out).map_err(cli_error)?;
             println!(
                 "exported {} transfers over {} days, {} accounts, {} login attributes to {}",
                 m.transfers,
@@ -803,11 +806,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Features { common, from_batch } => {
-            let store = TransferStore::open_read_only(&common.db)?;
-            let view = store.view()?;
+            let desk = read_only(&common)?;
+            let view = desk.view().map_err(cli_error)?;
             let feats = match &from_batch {
-                Some(dir) => app::batch::read_features(&view, dir, common.tz.name()).map_err(cli_error)?,
-                None => app::rings::features(&view, common.tz).map_err(cli_error)?,
+                Some(dir) => app::batch::features(&desk, dir).map_err(cli_error)?,
+                None => app::rings::features(&desk).map_err(cli_error)?,
             };
             let mut w = csv::Writer::from_writer(std::io::stdout().lock());
             for (i, f) in feats.iter().enumerate() {
@@ -827,16 +830,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Link(a) => {
-            let store = TransferStore::open_read_only(&a.common.db)?;
+            let desk = read_only(&a.common)?;
             let params = a.rule.params(a.common.tz)?;
-            let report = app::cases::link_file(&store.view()?, &a.cases, &params, a.common.tz).map_err(cli_error)?;
+            let report = app::cases::link_file(&desk, &a.cases, &params).map_err(cli_error)?;
             print_report(a.format, &report)
         }
         Command::Case(CaseCommand::Import { common, file }) => {
-            let store = TransferStore::open(&common.db)?;
-            let arrivals = CliArrivals::default();
-            let s = app::cases::import(&store, &file, common.tz, app::now_ms(), Some(arrivals.check()))
-                .map_err(cli_error)?;
+            let desk = writable(app::Desk::open(&common.db, common.tz), "register the cases through POST /v1/cases")?;
+            let s = app::cases::import(&desk, &file).map_err(cli_error)?;
             println!(
                 "registered {} cases from {} ({} already registered, left as they were)",
                 s.registered,
@@ -846,61 +847,58 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Rings(a) => {
-            let store = TransferStore::open_read_only(&a.common.db)?;
-            let view = store.view()?;
-            let cache = app::rings::RingsCache::default();
+            let desk = read_only(&a.common)?;
             if let Some(file) = &a.confirmed {
                 let listed = moneytrail::rings::scorer::read_confirmed(file)?;
                 let source =
                     file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into());
-                let found = app::rings::with_confirmed(&view, &cache, a.common.tz, &listed, &source, a.min_score, None)
-                    .map_err(cli_error)?;
+                let found =
+                    app::rings::with_confirmed(&desk, &listed, &source, a.min_score, None).map_err(cli_error)?;
                 if let Some(out) = &a.scores {
-                    write_scores(&view, &found.scores, out)?;
+                    write_scores(&desk.view().map_err(cli_error)?, &found.scores, out)?;
                 }
                 print_report(a.format, &found.report)
             } else if let Some(dir) = &a.from_batch {
-                let report = app::rings::ranked_from_batch(&view, a.common.tz, dir, a.min_score).map_err(cli_error)?;
+                let report = app::rings::ranked_from_batch(&desk, dir, a.min_score).map_err(cli_error)?;
                 print_report(a.format, &report)
             } else if a.around.is_empty() {
                 let report =
-                    app::rings::ranked(&view, &cache, a.common.tz, a.min_score, None, app::rings::Freshness::Current)
-                        .map_err(cli_error)?;
+                    app::rings::ranked(&desk, a.min_score, None, app::rings::Freshness::Current).map_err(cli_error)?;
                 print_report(a.format, &report)
             } else {
-                let mut around = app::rings::around(&view, &cache, a.common.tz, &a.around, true).map_err(cli_error)?;
+                let mut around = app::rings::around(&desk, &a.around, true).map_err(cli_error)?;
                 around.rings.retain(|r| r.ring.score >= a.min_score);
                 print_report(a.format, &around)
             }
         }
         Command::Eval(EvalCommand::Rings { w: WorldArgs { world, db, tz }, no_cases, confirmed_share, format }) => {
             let db = world_store(&world, db, tz)?;
-            let store = TransferStore::open(&db)?;
-            if !no_cases {
-                app::cases::import(&store, &world.join("truth/cases.csv"), tz, app::now_ms(), None)
-                    .map_err(cli_error)?;
+            let mut desk = app::Desk::open(&db, tz).map_err(cli_error)?;
+            if no_cases {
+                desk = desk.rings_without_registry();
+            } else {
+                app::cases::import(&desk, &world.join("truth/cases.csv")).map_err(cli_error)?;
             }
-            let cache = app::rings::RingsCache::new(!no_cases);
             let eval = match confirmed_share {
-                Some(share) => app::rings::eval_confirmed(&store.view()?, &cache, tz, &world, share),
-                None => app::rings::eval(&store.view()?, &cache, tz, &world),
+                Some(share) => app::rings::eval_confirmed(&desk, &world, share),
+                None => app::rings::eval(&desk, &world),
             }
             .map_err(cli_error)?;
             print_report(format, &eval)
         }
         Command::Eval(EvalCommand::Link { w: WorldArgs { world, db, tz }, rule, format }) => {
             let db = world_store(&world, db, tz)?;
-            let store = TransferStore::open_read_only(&db)?;
-            let eval = app::cases::eval_link(&store.view()?, &world, &rule.params(tz)?, tz).map_err(cli_error)?;
+            let desk = app::Desk::open_read_only(&db, tz).map_err(cli_error)?;
+            let eval = app::cases::eval_link(&desk, &world, &rule.params(tz)?).map_err(cli_error)?;
             print_report(format, &eval)
         }
         Command::Eval(EvalCommand::Trace { w: WorldArgs { world, db, tz }, rule, threshold, format }) => {
             let db = world_store(&world, db, tz)?;
-            let store = TransferStore::open_read_only(&db)?;
+            let desk = app::Desk::open_read_only(&db, tz).map_err(cli_error)?;
             let threshold_fen =
                 moneytrail::money::parse_yuan(&threshold).with_context(|| format!("--threshold {threshold:?}"))?;
             let fp = moneytrail::freeze::FreezeParams { threshold_fen, ..Default::default() };
-            let eval = app::cases::eval_trace(&store.view()?, &world, &rule.params(tz)?, &fp, tz).map_err(cli_error)?;
+            let eval = app::cases::eval_trace(&desk, &world, &rule.params(tz)?, &fp).map_err(cli_error)?;
             print_report(format, &eval)
         }
         Command::Eval(EvalCommand::Warnings { world, upload_minutes, rings_hours, keep, tz, format }) => {
@@ -969,8 +967,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Stats(a) => {
-            let store = TransferStore::open_read_only(&a.common.db)?;
-            let stats = app::query::stats(&store, a.common.tz).map_err(cli_error)?;
+            let desk = read_only(&a.common)?;
+            let stats = app::query::stats(&desk).map_err(cli_error)?;
             print_report(a.format, &stats)
         }
         Command::Account(a) => {
@@ -986,14 +984,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 limit: a.limit.clamp(1, app::query::MAX_PAGE),
                 features: None,
             };
-            let store = TransferStore::open_read_only(&a.common.db)?;
-            let view = store.view()?;
-            print_report(a.format, &app::query::account(&view, &page, tz).map_err(cli_error)?)?;
+            let desk = read_only(&a.common)?;
+            print_report(a.format, &app::query::account(&desk, &page).map_err(cli_error)?)?;
             if a.ring {
                 // Not anchored: looking an account up is no evidence against it.
-                let cache = app::rings::RingsCache::default();
-                let around = app::rings::around(&view, &cache, tz, std::slice::from_ref(&a.account), false)
-                    .map_err(cli_error)?;
+                let around = app::rings::around(&desk, std::slice::from_ref(&a.account), false).map_err(cli_error)?;
                 if around.rings.is_empty() {
                     eprintln!("{} is in no detected mule-card ring", a.account);
                 } else {
@@ -1113,7 +1108,10 @@ fn cmd_ingest(a: IngestArgs) -> Result<ExitCode> {
     };
     // Every file is opened and its header checked before the store is touched.
     let prepared = app::ingest::check(&a.transfers, &a.accounts, &opts).map_err(cli_error)?;
-    let store = TransferStore::open(&a.common.db)?;
+    let desk = writable(
+        app::Desk::open(&a.common.db, a.common.tz),
+        "upload through the server instead (POST /v1/ingest/transfers, POST /v1/ingest/accounts), or stop it",
+    )?;
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg}")
@@ -1124,8 +1122,7 @@ fn cmd_ingest(a: IngestArgs) -> Result<ExitCode> {
         bar.set_position(p.bytes_done);
         bar.set_message(format!("{} rows", p.rows));
     };
-    let arrivals = CliArrivals::default();
-    let summary = app::ingest::run(&store, prepared, &progress, Some(arrivals.check())).map_err(cli_error)?;
+    let summary = app::ingest::run(&desk, prepared, &progress).map_err(cli_error)?;
     bar.finish_and_clear();
     print_report(a.format, &summary)?;
     if summary.rejected() > 0 {
@@ -1148,8 +1145,11 @@ fn cmd_statements(c: StatementsCommand) -> Result<ExitCode> {
             }
             let opts =
                 app::statements::ImportOptions { layouts, tz: common.tz, skew_ms: i64::from(skew) * 1000, rejects_dir };
-            let store = TransferStore::open(&common.db)?;
-            let summary = app::statements::import(&store, &paths, &opts, None).map_err(cli_error)?;
+            let desk = writable(
+                app::Desk::open(&common.db, common.tz),
+                "upload the files through the server instead (POST /v1/ingest/statements), or stop it",
+            )?;
+            let summary = app::statements::import(&desk, &paths, &opts).map_err(cli_error)?;
             print_report(format, &summary)?;
             if summary.rejected() > 0 {
                 eprintln!(
@@ -1162,8 +1162,8 @@ fn cmd_statements(c: StatementsCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         StatementsCommand::Check { common, account, format } => {
-            let store = TransferStore::open_read_only(&common.db)?;
-            let check = app::statements::check(&store.view()?, account.as_deref(), common.tz).map_err(cli_error)?;
+            let desk = read_only(&common)?;
+            let check = app::statements::check(&desk, account.as_deref()).map_err(cli_error)?;
             print_report(format, &check)
         }
     }
@@ -1178,14 +1178,13 @@ fn trace_query(s: &SeedArgs, tz: Tz) -> Result<app::trace::TraceQuery> {
 }
 
 fn cmd_trace(a: TraceArgs) -> Result<ExitCode> {
-    let store = TransferStore::open_read_only(&a.common.db)?;
-    let view = store.view()?;
+    let desk = read_only(&a.common)?;
     if let Some(account) = &a.upstream {
         let (tz, r, seeds) = (a.common.tz, &a.seeds.rule, &a.seeds);
         let (from, to, as_of) = (seeds.from.as_deref(), seeds.to.as_deref(), r.as_of.as_deref());
         let follow_all = a.follow == Follow::All;
         let q = app::trace::UpstreamQuery::from_text(account, from, to, as_of, Some(r.hops), r.rule, follow_all, tz)?;
-        let report = app::trace::upstream(&view, &q, tz).map_err(cli_error)?;
+        let report = app::trace::upstream(&desk, &q).map_err(cli_error)?;
         return match a.format {
             TraceFormat::Json => print_report(OutputFormat::Json, &report),
             TraceFormat::Csv => print_report(OutputFormat::Csv, &report),
@@ -1194,7 +1193,7 @@ fn cmd_trace(a: TraceArgs) -> Result<ExitCode> {
         };
     }
     let q = trace_query(&a.seeds, a.common.tz)?;
-    let report = app::trace::trace(&view, &q, a.common.tz).map_err(cli_error)?;
+    let report = app::trace::trace(&desk, &q).map_err(cli_error)?;
     match a.format {
         TraceFormat::Dot => {
             print!("{}", report.to_dot());
@@ -1220,7 +1219,7 @@ fn cmd_trace(a: TraceArgs) -> Result<ExitCode> {
 
 fn cmd_freeze(a: FreezeArgs) -> Result<ExitCode> {
     let tz = a.common.tz;
-    let store = TransferStore::open_read_only(&a.common.db)?;
+    let desk = read_only(&a.common)?;
     let q = trace_query(&a.seeds, tz)?;
     let threshold_fen =
         moneytrail::money::parse_yuan(&a.threshold).with_context(|| format!("--threshold {:?}", a.threshold))?;
@@ -1229,7 +1228,7 @@ fn cmd_freeze(a: FreezeArgs) -> Result<ExitCode> {
         hub_counterparties: a.hub_counterparties,
         reading: a.reading,
     };
-    let report = app::trace::freeze(&store.view()?, &q, &fp, tz).map_err(cli_error)?;
+    let report = app::trace::freeze(&desk, &q, &fp).map_err(cli_error)?;
     print_report(a.format, &report)
 }
 
@@ -1240,7 +1239,7 @@ fn now_or(at: &Option<String>, tz: Tz) -> Result<i64> {
 fn cmd_stop(c: StopCommand) -> Result<ExitCode> {
     match c {
         StopCommand::Place { common, account, amount, at, case, by, basis_txn, note } => {
-            let store = TransferStore::open(&common.db)?;
+            let desk = writable(app::Desk::open(&common.db, common.tz), "record the stop through POST /v1/stops")?;
             let amount_fen =
                 moneytrail::money::parse_positive_yuan(&amount).with_context(|| format!("--amount {amount:?}"))?;
             let new = moneytrail::store::NewStop {
@@ -1252,34 +1251,31 @@ fn cmd_stop(c: StopCommand) -> Result<ExitCode> {
                 basis_txn,
                 note,
             };
-            print_report(
-                OutputFormat::Table,
-                &app::stops::place(&store, &new, None, Some(CliArrivals::default().check()), common.tz)
-                    .map_err(cli_error)?
-                    .value,
-            )
+            print_report(OutputFormat::Table, &app::stops::place(&desk, &new, None).map_err(cli_error)?.value)
         }
         StopCommand::Renew { common, id, at } => {
-            let store = TransferStore::open(&common.db)?;
-            let list =
-                app::stops::renew(&store, id, now_or(&at, common.tz)?, None, common.tz).map_err(cli_error)?.value;
+            let desk =
+                writable(app::Desk::open(&common.db, common.tz), "renew the stop through POST /v1/stops/{id}/renew")?;
+            let list = app::stops::renew(&desk, id, now_or(&at, common.tz)?, None).map_err(cli_error)?.value;
             print_report(OutputFormat::Table, &list)
         }
         StopCommand::Release { common, id, at } => {
-            let store = TransferStore::open(&common.db)?;
-            let list =
-                app::stops::release(&store, id, now_or(&at, common.tz)?, None, common.tz).map_err(cli_error)?.value;
+            let desk = writable(
+                app::Desk::open(&common.db, common.tz),
+                "release the stop through POST /v1/stops/{id}/release",
+            )?;
+            let list = app::stops::release(&desk, id, now_or(&at, common.tz)?, None).map_err(cli_error)?.value;
             print_report(OutputFormat::Table, &list)
         }
         StopCommand::List { common, active_at, expiring_within, format } => {
-            let store = TransferStore::open_read_only(&common.db)?;
+            let desk = read_only(&common)?;
             let active_at_ms = match &active_at {
                 Some(t) => Some(parse_ts(t, common.tz).with_context(|| format!("--active-at {t:?}"))?),
                 None => None,
             };
             let filter =
                 app::stops::StopFilter { active_at_ms, expiring_within_hours: expiring_within, now_ms: app::now_ms() };
-            let list = app::stops::list(&store.view()?, filter, common.tz).map_err(cli_error)?;
+            let list = app::stops::list(&desk, filter).map_err(cli_error)?;
             print_report(format, &list)
         }
     }
@@ -1304,25 +1300,25 @@ fn world_store(world: &std::path::Path, db: Option<PathBuf>, tz: Tz) -> Result<P
     let db = db.unwrap_or_else(|| world.join(".moneytrail-store"));
     if !db.join("CURRENT").exists() {
         eprintln!("ingesting {} into {}", world.display(), db.display());
-        let store = TransferStore::open(&db)?;
+        let desk = app::Desk::open(&db, tz).map_err(cli_error)?;
         let opts = IngestOptions { tz, ..Default::default() };
         let prepared = app::ingest::check(&[world.join("transfers.csv")], &[world.join("accounts.csv")], &opts)
             .map_err(cli_error)?;
-        app::ingest::run(&store, prepared, &|_| {}, None).map_err(cli_error)?;
+        app::ingest::run(&desk, prepared, &|_| {}).map_err(cli_error)?;
     }
     Ok(db)
 }
 
-/// One command's warning checks (ingest, case import, stop place): the registered cases and stops are
-/// watched; ring cards are not (detection is whole-graph work: the server's, in the background).
-#[derive(Default)]
-struct CliArrivals {
-    rings: app::rings::RingsCache,
-    watch: app::warnings::WatchCache,
+/// A desk on the store for reading: works beside a server that writes to it.
+fn read_only(common: &Common) -> Result<app::Desk> {
+    app::Desk::open_read_only(&common.db, common.tz).map_err(cli_error)
 }
 
-impl CliArrivals {
-    fn check(&self) -> app::warnings::ArrivalCheck<'_> {
-        app::warnings::ArrivalCheck { rings: &self.rings, watch: &self.watch, now_ms: app::now_ms() }
-    }
+/// A desk opened for writing, or, when a server holds the store, an error that says so and what to do
+/// instead (`instead`).
+fn writable(opened: app::AppResult<app::Desk>, instead: &str) -> Result<app::Desk> {
+    opened.map_err(|e| match e {
+        app::AppError::InUse { .. } => anyhow::anyhow!("{e}: {instead}"),
+        other => cli_error(other),
+    })
 }

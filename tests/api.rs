@@ -9,9 +9,11 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
+use moneytrail::app::Desk;
 use moneytrail::ingest::{ingest_files, IngestOptions};
 use moneytrail::server::{app, AppState, AuditLog, Role, ServerConfig};
 use moneytrail::store::TransferStore;
+use moneytrail::timefmt::DEFAULT_TZ;
 
 const ANALYST: &str = "analyst-token-1234567890";
 const OPERATOR: &str = "operator-token-1234567890";
@@ -45,7 +47,7 @@ fn fixture() -> Fixture {
     ]);
     let state = AppState {
         finbench: Some(Arc::new(moneytrail::app::finbench::load(&finbench_snapshot()).unwrap())),
-        ..AppState::new(Arc::new(store), config, AuditLog::open(&audit).unwrap(), moneytrail::timefmt::DEFAULT_TZ)
+        ..AppState::new(Desk::new(Arc::new(store), DEFAULT_TZ), config, AuditLog::open(&audit).unwrap())
     };
     Fixture { _dir: dir, audit, state }
 }
@@ -252,12 +254,12 @@ async fn backups_while_serving_restore_to_the_same_store() {
     let f = fixture();
     let s = &f.state;
     assert_eq!(call(s, "POST", "/v1/admin/backup", Some(OPERATOR), None).await.0, StatusCode::FORBIDDEN);
-    let before = s.store.digest().unwrap();
+    let before = s.desk.digest().unwrap();
     let (st, report) = call(s, "POST", "/v1/admin/backup", Some(ADMIN), None).await;
     assert_eq!(st, StatusCode::OK, "{report}");
     assert_eq!(report["transfers"], 29438);
     let backup = std::path::PathBuf::from(report["path"].as_str().unwrap());
-    assert!(backup.starts_with(s.store.path().with_file_name("db.backups")), "{report}");
+    assert!(backup.starts_with(s.desk.path().with_file_name("db.backups")), "{report}");
     let (st, _) = upload(
         s,
         "/v1/ingest/transfers",
@@ -266,7 +268,7 @@ async fn backups_while_serving_restore_to_the_same_store() {
     )
     .await;
     assert_eq!(st, StatusCode::OK);
-    assert_ne!(s.store.digest().unwrap(), before, "the upload changed the store");
+    assert_ne!(s.desk.digest().unwrap(), before, "the upload changed the store");
     let copy = TransferStore::open_read_only(&backup).unwrap();
     assert_eq!(copy.digest().unwrap(), before, "the backup is the store as it stood");
     drop(copy);
@@ -721,7 +723,7 @@ async fn victims_still_paying_raise_graded_warnings_that_escalate() {
 async fn ring_results_are_reused_until_an_ingest_changes_the_store() {
     let f = fixture();
     let s = &f.state;
-    assert_eq!(s.rings.detections(), 0);
+    assert_eq!(s.desk.ring_detections(), 0);
     let (_, before) = call(s, "GET", "/v1/rings", Some(ANALYST), None).await;
     let n = before["rings"].as_array().unwrap().len();
     // The list, a ring and the ring around a member: one whole-graph detection between them.
@@ -730,7 +732,7 @@ async fn ring_results_are_reused_until_an_ingest_changes_the_store() {
     assert_eq!(call(s, "GET", &format!("/v1/rings/{id}"), Some(ANALYST), None).await.0, StatusCode::OK);
     assert_eq!(call(s, "GET", &format!("/v1/rings/around/{member}"), Some(ANALYST), None).await.0, StatusCode::OK);
     assert_eq!(call(s, "GET", "/v1/rings?limit=5", Some(ANALYST), None).await.0, StatusCode::OK);
-    assert_eq!(s.rings.detections(), 1, "ring results were reused, not detected again");
+    assert_eq!(s.desk.ring_detections(), 1, "ring results were reused, not detected again");
     // A new dealer: three fresh cards of three holders on one device, moving a victim's money to an ATM.
     let upload = |uri: &str, body: &str| {
         Request::builder()
@@ -760,7 +762,7 @@ async fn ring_results_are_reused_until_an_ingest_changes_the_store() {
     let (_, stale) = call(s, "GET", "/v1/rings", Some(ANALYST), None).await;
     assert_eq!((stale["stale"].as_bool(), stale["rings"].as_array().unwrap().len()), (Some(true), n));
     let (_, after) = call(s, "GET", "/v1/rings?fresh=true", Some(ANALYST), None).await;
-    assert_eq!(s.rings.detections(), 2, "one detection after the ingest moved the watermark");
+    assert_eq!(s.desk.ring_detections(), 2, "one detection after the ingest moved the watermark");
     assert!(after.get("stale").is_none(), "{}", after["stale"]);
     assert_eq!(after["rings"].as_array().unwrap().len(), n + 1, "the cached rings were refreshed after the ingest");
     let found = after["rings"].as_array().unwrap().iter().any(|r| {
@@ -793,7 +795,7 @@ async fn ring_results_are_reused_until_an_ingest_changes_the_store() {
         .map(|m| m["holder_name"].as_str().unwrap())
         .collect();
     assert_eq!(names, vec!["改名"], "the rings were detected again after the accounts upload");
-    assert_eq!(s.rings.detections(), 3);
+    assert_eq!(s.desk.ring_detections(), 3);
 }
 
 /// One ring's detail: its flows equal the transfers among its members summed straight from the sample
@@ -1054,13 +1056,13 @@ async fn a_registered_case_reshapes_the_rings_and_is_named_in_the_evidence() {
     let f = fixture();
     let s = &f.state;
     call(s, "GET", "/v1/rings", Some(ANALYST), None).await;
-    assert_eq!(s.rings.detections(), 1);
+    assert_eq!(s.desk.ring_detections(), 1);
     let (seeds, reported) = case("CASE-00009");
     let body = format!(r#"{{"case_id":"CASE-00009","seed_txn_ids":[{seeds}],"report_time":"{reported}"}}"#);
     assert_eq!(call(s, "POST", "/v1/cases", Some(OPERATOR), Some(&body)).await.0, StatusCode::OK);
     let (st, rings) = call(s, "GET", "/v1/rings?fresh=true", Some(ANALYST), None).await;
     assert_eq!(st, StatusCode::OK);
-    assert_eq!(s.rings.detections(), 2, "a new case is new evidence: detected again");
+    assert_eq!(s.desk.ring_detections(), 2, "a new case is new evidence: detected again");
     let named: Vec<&str> = rings["rings"]
         .as_array()
         .unwrap()
@@ -1080,7 +1082,7 @@ async fn a_registered_case_reshapes_the_rings_and_is_named_in_the_evidence() {
         assert!(truth.contains(*a), "{a} is named by the case but is no mule card");
     }
     call(s, "GET", "/v1/rings", Some(ANALYST), None).await;
-    assert_eq!(s.rings.detections(), 2, "and reused after");
+    assert_eq!(s.desk.ring_detections(), 2, "and reused after");
 }
 
 /// A 断卡 team's confirmed cards over HTTP: the scorer trains on them and reports how well it finds them

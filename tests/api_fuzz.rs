@@ -12,9 +12,11 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
+use moneytrail::app::Desk;
 use moneytrail::ingest::{ingest_files, IngestOptions};
 use moneytrail::server::{app, AppState, AuditLog, Role, ServerConfig};
 use moneytrail::store::TransferStore;
+use moneytrail::timefmt::DEFAULT_TZ;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{json, Value};
@@ -154,7 +156,7 @@ fn any_json_body_gets_an_answer_never_a_server_error() {
         .unwrap();
     let config = ServerConfig::with_tokens(&[(ADMIN, "fuzz", Role::Admin)]);
     let audit = AuditLog::open(&dir.path().join("audit.log")).unwrap();
-    let state = AppState::new(Arc::new(store), config, audit, moneytrail::timefmt::DEFAULT_TZ);
+    let state = AppState::new(Desk::new(Arc::new(store), DEFAULT_TZ), config, audit);
     // A seed of a reported case, and the account it paid.
     let mut cases = csv::Reader::from_path(w.join("truth/cases.csv")).unwrap();
     let case = cases.records().next().unwrap().unwrap();

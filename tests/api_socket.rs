@@ -4,8 +4,10 @@ use std::sync::Arc;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use moneytrail::app::Desk;
 use moneytrail::server::{app, AppState, AuditLog, Role, ServerConfig};
 use moneytrail::store::TransferStore;
+use moneytrail::timefmt::DEFAULT_TZ;
 
 const TOKEN: &str = "socket-test-token-123456";
 
@@ -43,7 +45,7 @@ async fn server(dir: &std::path::Path, limit: std::time::Duration) -> (std::net:
     config.request_timeout = limit;
     let store = Arc::new(TransferStore::open(&dir.join("db")).unwrap());
     let audit = AuditLog::open(&dir.join("audit.log")).unwrap();
-    let state = AppState::new(store.clone(), config, audit, moneytrail::timefmt::DEFAULT_TZ);
+    let state = AppState::new(Desk::new(store.clone(), DEFAULT_TZ), config, audit);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
@@ -259,7 +261,7 @@ async fn warnings_reach_webhooks_with_retries_and_an_audit_line_per_delivery() {
     assert!(Webhook { url: "https://example.org/hook".into(), grades: vec![] }.check().is_err(), "no TLS here");
     let store = Arc::new(TransferStore::open(&dir.path().join("db")).unwrap());
     let audit_path = dir.path().join("audit.log");
-    let state = AppState::new(store, config, AuditLog::open(&audit_path).unwrap(), moneytrail::timefmt::DEFAULT_TZ);
+    let state = AppState::new(Desk::new(store, DEFAULT_TZ), config, AuditLog::open(&audit_path).unwrap());
     moneytrail::server::webhooks::start(&state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

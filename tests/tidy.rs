@@ -80,6 +80,27 @@ fn only_the_store_knows_rocksdb() {
     forbid("Only src/store/ may use RocksDB:", &["rocksdb"], |p| !under(p, "store/"));
 }
 
+/// Use cases write only through the desk (`app/desk.rs`), whose `write` runs the after-commit step
+/// (caches dropped, new transfers and newly known accounts checked for warnings) on every write: nothing
+/// else above the store may hold the store itself. The ingest pipeline is below the desk (it is what
+/// `Tx::ingest` runs).
+#[test]
+fn only_the_desk_holds_the_store() {
+    let mut bad = Vec::new();
+    for (path, text) in sources() {
+        if under(&path, "store/") || under(&path, "ingest/") || path == "app/desk.rs" {
+            continue;
+        }
+        for (i, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            if code.match_indices("TransferStore").any(|(at, _)| word_at(code, at, "TransferStore")) {
+                bad.push(format!("src/{path}:{}: {}", i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "only src/app/desk.rs holds the store (write through Desk::write):\n{}", bad.join("\n"));
+}
+
 #[test]
 fn only_the_server_knows_http() {
     forbid(

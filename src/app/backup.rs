@@ -1,10 +1,9 @@
 //! `backup` and `restore`: a consistent copy of a store while it serves, and a store made from one.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
-use super::{AppError, AppResult};
-use crate::store::TransferStore;
+use super::{AppError, AppResult, Desk};
 
 /// What a backup or a restore made.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -18,8 +17,8 @@ pub struct BackupReport {
     pub seconds: f64,
 }
 
-/// Copies `store` into `out` (a directory that must not exist yet) while it keeps serving.
-pub fn backup(store: &TransferStore, out: &Path) -> AppResult<BackupReport> {
+/// Copies the desk's store into `out` (a directory that must not exist yet) while it keeps serving.
+pub fn backup(desk: &Desk, out: &Path) -> AppResult<BackupReport> {
     if out.exists() {
         return Err(AppError::bad_input(
             "out",
@@ -27,17 +26,17 @@ pub fn backup(store: &TransferStore, out: &Path) -> AppResult<BackupReport> {
         ));
     }
     let t0 = Instant::now();
-    store.checkpoint(out)?;
-    report(&TransferStore::open_read_only(out)?, out, t0)
+    desk.checkpoint(out)?;
+    report(&Desk::open_read_only(out, desk.tz())?, out, t0)
 }
 
-/// What `store`, just made at `path` since `t0`, holds.
-fn report(store: &TransferStore, path: &Path, t0: Instant) -> AppResult<BackupReport> {
-    let transfers = store.view()?.watermark().next_seq;
+/// What the store just made at `path` since `t0` holds.
+fn report(made: &Desk, path: &Path, t0: Instant) -> AppResult<BackupReport> {
+    let transfers = made.view()?.watermark().next_seq;
     Ok(BackupReport {
         path: path.display().to_string(),
         transfers,
-        bytes: store.size_on_disk(),
+        bytes: made.size_on_disk(),
         seconds: t0.elapsed().as_secs_f64(),
     })
 }
@@ -46,30 +45,13 @@ fn report(store: &TransferStore, path: &Path, t0: Instant) -> AppResult<BackupRe
 /// opens it to check it is a store this version reads.
 pub fn restore(from: &Path, db: &Path) -> AppResult<BackupReport> {
     let t0 = Instant::now();
-    TransferStore::open_read_only(from).map_err(|e| AppError::bad_input("from", format!("{}: {e}", from.display())))?;
-    if db.exists() && std::fs::read_dir(db).map_or(true, |mut d| d.next().is_some()) {
-        return Err(AppError::bad_input(
-            "db",
-            format!("{} exists and is not empty: restore into a new directory", db.display()),
-        ));
-    }
-    let io = |path: &Path, e: std::io::Error| {
-        AppError::internal(std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
-    };
-    std::fs::create_dir_all(db).map_err(|e| io(db, e))?;
-    let entries: Vec<PathBuf> = std::fs::read_dir(from)
-        .map_err(|e| io(from, e))?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()
-        .map_err(|e| io(from, e))?;
-    for src in entries {
-        // A checkpoint is a flat directory of RocksDB files.
-        if src.is_file() {
-            let dst = db.join(src.file_name().unwrap_or_default());
-            std::fs::copy(&src, &dst).map_err(|e| io(&src, e))?;
-            std::fs::File::open(&dst).and_then(|f| f.sync_all()).map_err(|e| io(&dst, e))?;
+    let tz = crate::timefmt::DEFAULT_TZ;
+    Desk::open_read_only(from, tz).map_err(|e| AppError::bad_input("from", format!("{}: {e}", from.display())))?;
+    Desk::restore_checkpoint(from, db).map_err(|e| match e {
+        crate::store::StoreError::Io { source, .. } if source.kind() == std::io::ErrorKind::AlreadyExists => {
+            AppError::bad_input("db", format!("{} exists and is not empty: restore into a new directory", db.display()))
         }
-    }
-    std::fs::File::open(db).and_then(|d| d.sync_all()).map_err(|e| io(db, e))?;
-    report(&TransferStore::open(db)?, db, t0)
+        other => other.into(),
+    })?;
+    report(&Desk::open(db, tz)?, db, t0)
 }

@@ -116,6 +116,11 @@ fn strings(b: &RecordBatch, name: &str, dir: &Path) -> AppResult<Vec<String>> {
 
 /// Every account's features from the batch, indexed by account id, after checking the batch against the
 /// store (same watermark, same time zone, one row per account).
+pub fn features(desk: &super::Desk, dir: &Path) -> AppResult<Vec<AccountFeatures>> {
+    read_features(&desk.view()?, dir, desk.tz().name())
+}
+
+/// The features a batch job computed, one per account id.
 pub fn read_features(view: &StoreView<'_>, dir: &Path, tz: &str) -> AppResult<Vec<AccountFeatures>> {
     let m = manifest(view, dir, tz)?;
     let fdir = dir.join("features");

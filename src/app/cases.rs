@@ -7,11 +7,11 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::trace::TraceQuery;
-use super::{AppError, AppResult};
+use super::{AppError, AppResult, Desk};
 use crate::cases::{read_cases, CaseSpec};
 use crate::link::LinkReport;
 use crate::model::CaseRecord;
-use crate::store::{RequestKey, StoreView, TransferStore, Written};
+use crate::store::{RequestKey, StoreView, Written};
 use crate::timefmt::format_rfc3339;
 use crate::trace::{resolve_seeds, Rule, SeedSpec, TraceParams};
 
@@ -62,20 +62,15 @@ pub struct NewCase {
 
 /// `POST /v1/cases` (and each row of `case import`): refused when the id is taken, or when its seeds do
 /// not resolve now, since a case that cannot be traced is better refused than stored.
-/// A `request` key seen before answers the case that request registered (see [`RequestKey`]). With
-/// `arrivals`, the payments already in the store into the accounts the case reached (since each one's
+/// A `request` key seen before answers the case that request registered (see [`RequestKey`]). After a new
+/// registration the payments already in the store into the accounts the case reached (since each one's
 /// first fraud inflow) are checked for warnings: whoever paid them may be paying still.
-pub fn register(
-    store: &TransferStore,
-    new: NewCase,
-    request: Option<&RequestKey>,
-    arrivals: Option<super::warnings::ArrivalCheck<'_>>,
-) -> AppResult<Written<CaseRecord>> {
+pub fn register(desk: &Desk, new: NewCase, request: Option<&RequestKey>) -> AppResult<Written<CaseRecord>> {
     let case_id = new.case_id.trim().to_string();
     if case_id.is_empty() {
         return Err(AppError::bad_input("case_id", "a case needs an id"));
     }
-    resolve_seeds(&store.view()?, &new.seeds, new.report_time_ms.unwrap_or(i64::MAX))?;
+    resolve_seeds(&desk.view()?, &new.seeds, new.report_time_ms.unwrap_or(i64::MAX))?;
     let record = CaseRecord {
         case_id,
         from_ms: new.has_from.then_some(new.seeds.from_ms),
@@ -87,19 +82,7 @@ pub fn register(
         created_by: new.created_by,
         note: new.note,
     };
-    let written = store.put_case(&record, request)?;
-    if let Some(c) = arrivals.filter(|_| !written.replayed) {
-        // The case is registered: a failed check must not turn it into an error.
-        let checked = store
-            .view()
-            .map_err(AppError::from)
-            .and_then(|view| super::warnings::case_accounts(&view, c.watch, &written.value))
-            .and_then(|accounts| super::warnings::on_known(store, c, &accounts));
-        if let Err(e) = checked {
-            tracing::error!(error = %e, case = %written.value.case_id, "warnings after registration failed; a scan will find them");
-        }
-    }
-    Ok(written)
+    Ok(desk.write(|tx| tx.put_case(&record, request))?.0)
 }
 
 /// What `case import` did.
@@ -112,14 +95,9 @@ pub struct ImportSummary {
 
 /// `case import --file`: registers every case of a cases file (case_id, seed_txn_ids, report_time) the way
 /// `POST /v1/cases` does; cases already registered are left as they were.
-pub fn import(
-    store: &TransferStore,
-    file: &Path,
-    tz: Tz,
-    now_ms: i64,
-    arrivals: Option<super::warnings::ArrivalCheck<'_>>,
-) -> AppResult<ImportSummary> {
-    let cases = read_cases(file, tz)?;
+pub fn import(desk: &Desk, file: &Path) -> AppResult<ImportSummary> {
+    let cases = read_cases(file, desk.tz())?;
+    let now_ms = desk.now_ms();
     // The file's name, not its path: the API shows `created_by` to clients.
     let created_by = format!(
         "import {}",
@@ -127,7 +105,7 @@ pub fn import(
     );
     let mut summary = ImportSummary { registered: 0, already_registered: 0 };
     for c in cases {
-        if store.view()?.case(&c.case_id)?.is_some() {
+        if desk.view()?.case(&c.case_id)?.is_some() {
             summary.already_registered += 1;
             continue;
         }
@@ -140,7 +118,7 @@ pub fn import(
             created_at_ms: now_ms,
             ..NewCase::default()
         };
-        register(store, new, None, arrivals).map_err(|e| match e {
+        register(desk, new, None).map_err(|e| match e {
             AppError::Unprocessable { field, message } => {
                 AppError::Unprocessable { field, message: format!("{}: case {case_id}: {message}", file.display()) }
             }
@@ -152,8 +130,25 @@ pub fn import(
 }
 
 /// A registered case by id.
-pub fn get(view: &StoreView<'_>, case_id: &str) -> AppResult<CaseRecord> {
+pub fn get(desk: &Desk, case_id: &str) -> AppResult<CaseRecord> {
+    find(&desk.view()?, case_id)
+}
+
+fn find(view: &StoreView<'_>, case_id: &str) -> AppResult<CaseRecord> {
     view.case(case_id)?.ok_or_else(|| AppError::NotFound(format!("no case '{case_id}'")))
+}
+
+/// `GET /v1/cases`: every registered case.
+pub fn list(desk: &Desk) -> AppResult<Vec<CaseEntry>> {
+    Ok(desk.view()?.all_cases()?.into_iter().map(|c| CaseEntry::of(c, desk.tz())).collect())
+}
+
+/// `trace --case ID`, `freeze --case ID`, `GET /v1/cases/{id}/trace|freeze`: the trace query of a
+/// registered case (its seeds, as of its report time unless `options` say otherwise).
+pub fn query_of(desk: &Desk, case_id: &str, options: &CaseRuleOptions) -> AppResult<(CaseRecord, TraceQuery)> {
+    let case = get(desk, case_id)?;
+    let query = case_query(&case, options)?;
+    Ok((case, query))
 }
 
 /// The rule options a request may set on a registered case's trace; the rest comes from the case.
@@ -191,8 +186,9 @@ pub fn case_query(case: &CaseRecord, o: &CaseRuleOptions) -> AppResult<TraceQuer
 
 /// `link --cases FILE`: which cases of a cases file one gang ran (串并), with the links' evidence, the groups
 /// and the shared sinks.
-pub fn link_file(view: &StoreView<'_>, file: &Path, base: &TraceParams, tz: Tz) -> AppResult<LinkReport> {
-    let cases = read_cases(file, tz)?;
+pub fn link_file(desk: &Desk, file: &Path, base: &TraceParams) -> AppResult<LinkReport> {
+    let cases = read_cases(file, desk.tz())?;
+    let view = &desk.view()?;
     let linked = crate::link::link(view, &cases, base)?;
     Ok(LinkReport::build(view, &cases, &linked, None)?)
 }
@@ -222,6 +218,12 @@ pub struct LinksCache {
 }
 
 impl LinksCache {
+    /// Forgets the last linking: account attributes changed (shared holders, phones and devices are clues)
+    /// without moving the watermark.
+    pub fn invalidate(&self) {
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
     fn get(&self, view: &StoreView<'_>, base: &TraceParams) -> AppResult<RegistryLinks> {
         let key = (view.watermark(), view.registry_digest()?, base.rule, base.hops, base.min_amount_fen);
         // Held while linking: two requests never link the same registry twice.
@@ -238,16 +240,18 @@ impl LinksCache {
 }
 
 /// `GET /v1/links`: 串并 over every registered case.
-pub fn link_registry(view: &StoreView<'_>, cache: &LinksCache, base: &TraceParams) -> AppResult<LinkReport> {
-    let linked = cache.get(view, base)?;
+pub fn link_registry(desk: &Desk, base: &TraceParams) -> AppResult<LinkReport> {
+    let view = &desk.view()?;
+    let linked = desk.links().get(view, base)?;
     Ok(LinkReport::build(view, &linked.0, &linked.1, None)?)
 }
 
 /// `GET /v1/cases/{id}/links`: the registered cases linked to this one, its group and the sinks its money
 /// reached.
-pub fn links(view: &StoreView<'_>, cache: &LinksCache, case_id: &str, base: &TraceParams) -> AppResult<LinkReport> {
-    get(view, case_id)?;
-    let linked = cache.get(view, base)?;
+pub fn links(desk: &Desk, case_id: &str, base: &TraceParams) -> AppResult<LinkReport> {
+    let view = &desk.view()?;
+    find(view, case_id)?;
+    let linked = desk.links().get(view, base)?;
     let Some(me) = linked.0.iter().position(|c| c.case_id == case_id) else {
         return Err(AppError::unprocessable("id", format!("case {case_id} has no seed transfers to link by")));
     };
@@ -255,17 +259,16 @@ pub fn links(view: &StoreView<'_>, cache: &LinksCache, case_id: &str, base: &Tra
 }
 
 /// `eval link --world DIR`: 串并 of a generated world's cases against the rings that ran them.
-pub fn eval_link(view: &StoreView<'_>, world: &Path, base: &TraceParams, tz: Tz) -> AppResult<crate::link::LinkEval> {
-    Ok(crate::link::eval_link(view, world, base, tz)?)
+pub fn eval_link(desk: &Desk, world: &Path, base: &TraceParams) -> AppResult<crate::link::LinkEval> {
+    Ok(crate::link::eval_link(&desk.view()?, world, base, desk.tz())?)
 }
 
 /// `eval trace --world DIR`: freeze proposals of a generated world's cases against its truth.
 pub fn eval_trace(
-    view: &StoreView<'_>,
+    desk: &Desk,
     world: &Path,
     base: &TraceParams,
     fp: &crate::freeze::FreezeParams,
-    tz: Tz,
 ) -> AppResult<crate::cases::TraceEval> {
-    Ok(crate::cases::eval_trace(view, world, base, fp, tz)?)
+    Ok(crate::cases::eval_trace(&desk.view()?, world, base, fp, desk.tz())?)
 }

@@ -19,14 +19,12 @@ use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Int32Builder, Int64Builder, RecordBatch, StringBuilder, UInt32Builder, UInt64Builder};
 use arrow::datatypes::{DataType, Field, Schema};
-use chrono_tz::Tz;
 use parquet::arrow::ArrowWriter;
 use parquet::file::properties::WriterProperties;
 use serde::{Deserialize, Serialize};
 
 use super::{AppError, AppResult};
 use crate::model::{AttrKind, ChannelKind, TransferRecord};
-use crate::store::StoreView;
 
 /// Version of the export layout; readers refuse others.
 pub const EXPORT_FORMAT: u32 = 1;
@@ -179,7 +177,9 @@ pub fn channel_kind_name(k: ChannelKind) -> &'static str {
 }
 
 /// Writes the store as Parquet under `out` (which must not exist or be empty); the manifest last.
-pub fn export(view: &StoreView<'_>, schema_version: u32, out: &Path, tz: Tz) -> AppResult<ExportManifest> {
+pub fn export(desk: &super::Desk, out: &Path) -> AppResult<ExportManifest> {
+    let (view, tz) = (&desk.view()?, desk.tz());
+    let schema_version = desk.schema_version()?;
     if out.exists() && std::fs::read_dir(out).map_err(|e| io_err(out, e))?.next().is_some() {
         return Err(AppError::bad_input("out", format!("{}: exists and is not empty", out.display())));
     }

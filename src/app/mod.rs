@@ -11,6 +11,7 @@
 pub mod backup;
 pub mod batch;
 pub mod cases;
+pub mod desk;
 pub mod export;
 pub mod finbench;
 pub mod ingest;
@@ -20,6 +21,11 @@ pub mod statements;
 pub mod stops;
 pub mod trace;
 pub mod warnings;
+
+pub use desk::{AfterCommit, Desk, Tx};
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 
 use crate::graph::GraphError;
 use crate::store::StoreError;
@@ -41,6 +47,9 @@ pub enum AppError {
     /// The request contradicts what is recorded: a stop already in force, a case id taken.
     #[error("{0}")]
     Conflict(String),
+    /// The store is open for writing in another process (a running server): only one writes at a time.
+    #[error("the store at {} is open for writing in another process (most likely a running `moneytrail serve`)", path.display())]
+    InUse { path: std::path::PathBuf },
     /// Reading input files failed; each front end shows the file, line and column its own way.
     #[error(transparent)]
     Ingest(#[from] crate::ingest::IngestError),
@@ -100,6 +109,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
         match e {
             StoreError::UnknownAccount(a) => AppError::unprocessable("account", format!("unknown account '{a}'")),
+            StoreError::Locked { path } => AppError::InUse { path },
             StoreError::NoSuchStop(id) => AppError::NotFound(format!("no stop #{id}")),
             StoreError::NoSuchWarning(id) => AppError::NotFound(format!("no warning #{id}")),
             StoreError::StopRule(m) => AppError::Conflict(m),
@@ -144,4 +154,32 @@ impl From<crate::cases::CaseError> for AppError {
 /// "Now" for use cases that default times to it; one place, so tests can see where the clock is read.
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
+}
+
+/// Where a desk reads the time: the machine's clock, or a clock set by hand (a replay of a world runs on
+/// the world's time).
+#[derive(Clone, Debug, Default)]
+pub struct Clock(Option<Arc<AtomicI64>>);
+
+impl Clock {
+    /// The machine's clock.
+    pub fn system() -> Clock {
+        Clock(None)
+    }
+
+    /// A clock that says what it was last set to.
+    pub fn manual(at_ms: i64) -> Clock {
+        Clock(Some(Arc::new(AtomicI64::new(at_ms))))
+    }
+
+    /// Sets a manual clock (no effect on the machine's).
+    pub fn set(&self, at_ms: i64) {
+        if let Some(t) = &self.0 {
+            t.store(at_ms, Ordering::Release);
+        }
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.0.as_ref().map_or_else(now_ms, |t| t.load(Ordering::Acquire))
+    }
 }

@@ -1,14 +1,11 @@
 //! Questions about the store itself: statistics, and one account's profile and statement.
 
-use chrono_tz::Tz;
-
-use super::{AppError, AppResult};
+use super::{AppError, AppResult, Desk};
 use crate::query::{account_report, store_stats, AccountReport, StoreStats};
-use crate::store::{StoreView, TransferStore};
 
 /// `stats`, `GET /v1/stats`.
-pub fn stats(store: &TransferStore, tz: Tz) -> AppResult<StoreStats> {
-    Ok(store_stats(&store.view()?, tz, store.size_on_disk())?)
+pub fn stats(desk: &Desk) -> AppResult<StoreStats> {
+    Ok(store_stats(&desk.view()?, desk.tz(), desk.size_on_disk())?)
 }
 
 /// Most transfers one statement page may hold.
@@ -29,10 +26,11 @@ pub struct StatementPage {
 }
 
 /// `account`, `GET /v1/accounts/{account}`: profile, features and a page of transfers in the window.
-pub fn account(view: &StoreView<'_>, p: &StatementPage, tz: Tz) -> AppResult<AccountReport> {
+pub fn account(desk: &Desk, p: &StatementPage) -> AppResult<AccountReport> {
     if p.limit == 0 || p.limit > MAX_PAGE {
         return Err(AppError::bad_input("limit", format!("limit must be 1..={MAX_PAGE}")));
     }
     let features = p.features.unwrap_or(p.after.is_none());
-    Ok(account_report(view, &p.account, p.from_ms, p.to_ms, p.after.as_deref(), p.limit, features, tz)?)
+    let view = &desk.view()?;
+    Ok(account_report(view, &p.account, p.from_ms, p.to_ms, p.after.as_deref(), p.limit, features, desk.tz())?)
 }

@@ -12,13 +12,13 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono_tz::Tz;
 
-use super::{AppError, AppResult};
+use super::{AppError, AppResult, Clock, Desk};
 use crate::link::TraceSketch;
 use crate::rings::detect::Corroborate;
 use crate::rings::features::AttrTable;
 use crate::rings::scorer::ListedCard;
 use crate::rings::{detect_rings, ring_flows, Known, Ring, RingDetail, RingEntry, RingsAround, RingsReport};
-use crate::store::{StoreView, TransferStore, Watermark};
+use crate::store::{StoreView, Watermark};
 
 /// How current a ring answer must be.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -40,6 +40,9 @@ struct DetectedAt {
     registry: u64,
 }
 
+/// A detection to run in the background, through the cache it is given.
+pub type Detection = Box<dyn FnOnce(&RingsCache) -> AppResult<()> + Send>;
+
 /// Rings of a store with the attribute table they were computed from.
 pub type DetectedRings = Arc<(Vec<Ring>, AttrTable)>;
 
@@ -59,12 +62,8 @@ pub struct RingsCache {
     detected_at_ms: AtomicI64,
     /// The background detection's own thread (one, at low priority), made on first use.
     background: OnceLock<Option<rayon::ThreadPool>>,
-}
-
-impl Default for RingsCache {
-    fn default() -> Self {
-        RingsCache::new(true)
-    }
+    /// What "when the last detection was made" is read from.
+    clock: Clock,
 }
 
 impl std::fmt::Debug for RingsCache {
@@ -76,8 +75,9 @@ impl std::fmt::Debug for RingsCache {
 impl RingsCache {
     /// A cache whose detections start from the case and stop registries (`use_registry`), or from the
     /// accounts' own signals alone.
-    pub fn new(use_registry: bool) -> RingsCache {
+    pub fn new(use_registry: bool, clock: Clock) -> RingsCache {
         RingsCache {
+            clock,
             current: Mutex::new(None),
             computing: Mutex::new(()),
             detections: AtomicU64::new(0),
@@ -88,10 +88,16 @@ impl RingsCache {
         }
     }
 
-    /// Detects the rings of the store as it stands in the background, unless one is queued or running
-    /// already; requests go on answering from the last detection meanwhile. The detection runs on one
-    /// thread of its own at a lower CPU priority (nice 10), so under load it takes what the requests leave.
-    pub fn refresh_in_background(self: &Arc<Self>, store: Arc<TransferStore>, tz: Tz) {
+    /// Whether detections start from the registries.
+    pub fn uses_registry(&self) -> bool {
+        self.use_registry
+    }
+
+    /// Runs `detect` (a detection of the store as it stands, through this cache) in the background, unless
+    /// one is queued or running already; requests go on answering from the last detection meanwhile. The
+    /// detection runs on one thread of its own at a lower CPU priority (nice 10), so under load it takes
+    /// what the requests leave.
+    pub fn refresh_in_background(self: &Arc<Self>, detect: Detection) {
         if self.refreshing.swap(true, Ordering::AcqRel) {
             return;
         }
@@ -112,8 +118,7 @@ impl RingsCache {
         pool.spawn(move || {
             // Cleared before reading the store: a change committed during this detection queues another.
             cache.refreshing.store(false, Ordering::Release);
-            let detected = store.view().map_err(AppError::from).and_then(|view| cache.get(&view, tz));
-            if let Err(e) = detected {
+            if let Err(e) = detect(&cache) {
                 tracing::warn!(error = %e, "background ring detection failed; the last result is still served");
             }
         });
@@ -189,7 +194,7 @@ impl RingsCache {
         self.detections.fetch_add(1, Ordering::Relaxed);
         let value = Arc::new((rings, table));
         *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some((Some(wm), value.clone()));
-        self.detected_at_ms.store(super::now_ms(), Ordering::Release);
+        self.detected_at_ms.store(self.clock.now_ms(), Ordering::Release);
         Ok(value)
     }
 
@@ -223,21 +228,14 @@ fn lower_this_threads_priority() {
 pub const MAX_LIMIT: usize = 1000;
 
 /// `rings`, `GET /v1/rings`: the ranked list, best first.
-pub fn ranked(
-    view: &StoreView<'_>,
-    cache: &RingsCache,
-    tz: Tz,
-    min_score: f64,
-    limit: Option<usize>,
-    freshness: Freshness,
-) -> AppResult<RingsReport> {
+pub fn ranked(desk: &Desk, min_score: f64, limit: Option<usize>, freshness: Freshness) -> AppResult<RingsReport> {
     if !(0.0..=100.0).contains(&min_score) {
         return Err(AppError::bad_input("min_score", "min_score must be 0..=100"));
     }
     if limit.is_some_and(|l| l == 0 || l > MAX_LIMIT) {
         return Err(AppError::bad_input("limit", format!("limit must be 1..={MAX_LIMIT}")));
     }
-    let (_, mut report) = cache.ranked(view, tz, min_score, freshness)?;
+    let (_, mut report) = desk.rings().ranked(&desk.view()?, desk.tz(), min_score, freshness)?;
     if let Some(l) = limit {
         report.rings.truncate(l);
     }
@@ -249,16 +247,12 @@ pub fn ranked(
 /// The batch's rule suspects must be the ones this build's rules find on those features — a batch made with
 /// other thresholds is refused. The registries' known accounts are added here, as a local detection adds
 /// them, and the rings are assembled from the suspects' own ledgers: only the whole-graph part moved.
-pub fn ranked_from_batch(
-    view: &StoreView<'_>,
-    tz: Tz,
-    dir: &std::path::Path,
-    min_score: f64,
-) -> AppResult<RingsReport> {
+pub fn ranked_from_batch(desk: &Desk, dir: &std::path::Path, min_score: f64) -> AppResult<RingsReport> {
     if !(0.0..=100.0).contains(&min_score) {
         return Err(AppError::bad_input("min_score", "min_score must be 0..=100"));
     }
-    let feats = super::batch::read_features(view, dir, tz.name())?;
+    let view = &desk.view()?;
+    let feats = super::batch::read_features(view, dir, desk.tz().name())?;
     let table = AttrTable::load(view)?;
     let params = crate::rings::detect::DetectParams::default();
     let theirs = super::batch::read_suspects(dir)?;
@@ -284,8 +278,9 @@ pub fn ranked_from_batch(
 
 /// `GET /v1/rings/{ring_id}`: one ring of the ranked list with the flows among its members. Ids are
 /// ranks, so the ring is looked up in the same detection the list was answered from (the last one).
-pub fn ring(view: &StoreView<'_>, cache: &RingsCache, tz: Tz, ring_id: &str) -> AppResult<RingDetail> {
-    let (detected, report) = cache.ranked(view, tz, 0.0, Freshness::Last)?;
+pub fn ring(desk: &Desk, ring_id: &str) -> AppResult<RingDetail> {
+    let view = &desk.view()?;
+    let (detected, report) = desk.rings().ranked(view, desk.tz(), 0.0, Freshness::Last)?;
     let i = report
         .rings
         .iter()
@@ -301,13 +296,8 @@ pub fn ring(view: &StoreView<'_>, cache: &RingsCache, tz: Tz, ring_id: &str) -> 
 /// `R…`); accounts in none are looked for again as known mules, since their weak signals may still tie
 /// them to others (ids `A…`, not in the list; whole-graph work, so only then). With `anchor` false the
 /// second step is skipped: looking an account up is no evidence against it.
-pub fn around(
-    view: &StoreView<'_>,
-    cache: &RingsCache,
-    tz: Tz,
-    accounts: &[String],
-    anchor: bool,
-) -> AppResult<RingsAround> {
+pub fn around(desk: &Desk, accounts: &[String], anchor: bool) -> AppResult<RingsAround> {
+    let (view, cache, tz) = (&desk.view()?, desk.rings(), desk.tz());
     let mut ids = Vec::with_capacity(accounts.len());
     for a in accounts {
         ids.push(view.account_id(a)?.ok_or_else(|| AppError::NotFound(format!("unknown account '{a}'")))?);
@@ -345,9 +335,7 @@ pub fn around(
 /// flags join as suspects, their evidence naming the score and what raised it beside their rule signals.
 /// Not cached: each list trains its own model. `source` names the list in evidence (a file name).
 pub fn with_confirmed(
-    view: &StoreView<'_>,
-    cache: &RingsCache,
-    tz: Tz,
+    desk: &Desk,
     listed: &[ListedCard],
     source: &str,
     min_score: f64,
@@ -359,6 +347,7 @@ pub fn with_confirmed(
     if limit.is_some_and(|l| l == 0 || l > MAX_LIMIT) {
         return Err(AppError::bad_input("limit", format!("limit must be 1..={MAX_LIMIT}")));
     }
+    let (view, cache, tz) = (&desk.view()?, desk.rings(), desk.tz());
     let mut ids = Vec::new();
     let mut not_in_store = Vec::new();
     for card in listed {
@@ -419,13 +408,7 @@ pub struct ConfirmedRings {
 
 /// `eval rings --confirmed-share F`: a share of the world's mule cards (chosen by a hash of the account,
 /// so the same every run) is given as the confirmed list; detection with the scorer is scored on the rest.
-pub fn eval_confirmed(
-    view: &StoreView<'_>,
-    cache: &RingsCache,
-    tz: Tz,
-    world: &std::path::Path,
-    share: f64,
-) -> AppResult<crate::rings::RingEval> {
+pub fn eval_confirmed(desk: &Desk, world: &std::path::Path, share: f64) -> AppResult<crate::rings::RingEval> {
     if !(0.0..1.0).contains(&share) || share == 0.0 {
         return Err(AppError::bad_input("confirmed_share", "the confirmed share must be above 0 and below 1"));
     }
@@ -437,7 +420,8 @@ pub fn eval_confirmed(
         .map(|(i, a)| ListedCard { account: a.clone(), line: i + 1 })
         .collect();
     let confirmed: std::collections::BTreeSet<String> = listed.iter().map(|c| c.account.clone()).collect();
-    let found = with_confirmed(view, cache, tz, &listed, "truth sample", 0.0, None)?;
+    let found = with_confirmed(desk, &listed, "truth sample", 0.0, None)?;
+    let view = &desk.view()?;
     let mut flagged = std::collections::BTreeMap::new();
     for (i, r) in found.report.rings.iter().enumerate() {
         for m in &r.members {
@@ -450,20 +434,17 @@ pub fn eval_confirmed(
 }
 
 /// `eval rings --world DIR`: detection against a generated world's mule labels.
-pub fn eval(
-    view: &StoreView<'_>,
-    cache: &RingsCache,
-    tz: Tz,
-    world: &std::path::Path,
-) -> AppResult<crate::rings::RingEval> {
-    let detected = cache.get(view, tz)?;
+pub fn eval(desk: &Desk, world: &std::path::Path) -> AppResult<crate::rings::RingEval> {
+    let view = &desk.view()?;
+    let detected = desk.rings().get(view, desk.tz())?;
     Ok(crate::rings::eval_rings(view, &detected.0, world)?)
 }
 
 /// `features`: every account's mule-card features.
-pub fn features(view: &StoreView<'_>, tz: Tz) -> AppResult<Vec<crate::rings::features::AccountFeatures>> {
+pub fn features(desk: &Desk) -> AppResult<Vec<crate::rings::features::AccountFeatures>> {
+    let view = &desk.view()?;
     let table = AttrTable::load(view)?;
-    Ok(crate::rings::features::all_features(view, &table, tz)?)
+    Ok(crate::rings::features::all_features(view, &table, desk.tz())?)
 }
 
 /// What the registries say about mule cards: the accounts the registered cases' money reached (涉案账户:

@@ -14,7 +14,7 @@ use chrono_tz::Tz;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::{AppError, AppResult};
+use super::{AppError, AppResult, Desk};
 use crate::ingest::{RejectedRow, Rejects};
 use crate::model::{AccountAttrs, AccountKind, AttrKind, LedgerEntry, Seq, Transfer, DEFAULT_CURRENCY};
 use crate::money::Fen;
@@ -27,7 +27,7 @@ use crate::statements::reconcile::{
 };
 use crate::statements::source::collect_files;
 use crate::statements::{read_statement, Layouts, LinePlace, StatementError, StatementFile};
-use crate::store::{StatementLineWrite, StatementWrites, StoreView, TransferStore, Verdict};
+use crate::store::{StatementLineWrite, StatementWrites, StoreView, Verdict};
 use crate::timefmt::format_rfc3339;
 
 /// Default tolerance between two banks' clocks for the two records of one transfer.
@@ -194,12 +194,7 @@ fn read_error(e: StatementError) -> AppError {
 }
 
 /// `statements import`, `POST /v1/ingest/statements`.
-pub fn import(
-    store: &TransferStore,
-    paths: &[PathBuf],
-    opts: &ImportOptions,
-    arrivals: Option<super::warnings::ArrivalCheck<'_>>,
-) -> AppResult<StatementImportSummary> {
+pub fn import(desk: &Desk, paths: &[PathBuf], opts: &ImportOptions) -> AppResult<StatementImportSummary> {
     let started = Instant::now();
     let phase =
         |what: &str| tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "statements import: {what}");
@@ -220,7 +215,7 @@ pub fn import(
     phase("files read");
     let mut summary = StatementImportSummary::default();
     let mut rejects =
-        Rejects::new(opts.rejects_dir.clone().unwrap_or_else(|| store.path().join("rejects")), "statements");
+        Rejects::new(opts.rejects_dir.clone().unwrap_or_else(|| desk.path().join("rejects")), "statements");
     let mut pending: Vec<Pending> = Vec::new();
     for fi in 0..files.len() {
         // The lines move out of the file (no second copy); its other facts stay for the summary.
@@ -271,237 +266,231 @@ pub fn import(
     // From here on this import is the only writer (the session holds the store's ingest lock), so what
     // the view says is stored stays true until the commit.
     phase("ids");
-    let mut session = store.begin_ingest()?;
-    let view = store.view()?;
-    let mut fresh: Vec<usize> = Vec::new();
-    let mut ids_this_import: std::collections::HashSet<&str> = Default::default();
-    for chunk in (0..pending.len()).collect::<Vec<_>>().chunks(100_000) {
-        let ids: Vec<&str> = chunk.iter().map(|&i| pending[i].id.as_str()).collect();
-        for (&i, known) in chunk.iter().zip(view.statement_lines(&ids)?) {
-            // Imported before, or the same line twice in this import (one file given under two names).
-            if known.is_some() || !ids_this_import.insert(pending[i].id.as_str()) {
-                summary.lines_already_imported += 1;
-            } else {
-                fresh.push(i);
-            }
-        }
-    }
-
-    // Records to reconcile; lines that name no account to move money to or from are refused as transfers
-    // (but stay in the ledger: their amounts count for the balance check).
-    let mut records: Vec<Record> = Vec::new();
-    let mut no_counterparty: BTreeSet<usize> = BTreeSet::new();
-    for &i in &fresh {
-        let l = &pending[i].line;
-        match other_account(l) {
-            Some(other) => {
-                let (src, dst) = orient(l, &other);
-                records.push(Record {
-                    index: i,
-                    src,
-                    dst,
-                    amount_fen: l.amount_fen,
-                    ts_ms: l.ts_ms,
-                    side: Side::of(l.flow),
-                });
-            }
-            None => {
-                no_counterparty.insert(i);
-            }
-        }
-    }
-    phase("known lines looked up");
-    let stored = stored_candidates(&view, &records, opts.skew_ms)?;
-    phase("stored candidates");
-    let (outcomes, ambiguous) = reconcile(&records, &stored, opts.skew_ms);
-    let describe = |c: &Candidate| match c {
-        Candidate::Record(j) => place_text(&files, pending[*j].file, &pending[*j].place),
-        Candidate::Stored(s) => format!("stored transfer #{s}"),
-    };
-    summary.ambiguous = ambiguous
-        .iter()
-        .map(|a| AmbiguousMatch {
-            line: place_text(&files, pending[a.index].file, &pending[a.index].place),
-            matched_with: describe(&a.matched),
-            other_candidates: a.others.iter().map(describe).collect(),
-        })
-        .collect();
-
-    // Accounts and what the statements say about them: holders' names, counterparties' names and banks,
-    // cash and platform accounts as terminals. Statement accounts' own names are applied last, so they win.
-    // One merged record per account (a busy account is named on thousands of lines).
-    let mut merged: HashMap<String, AccountAttrs> = HashMap::new();
-    let mut order: Vec<String> = Vec::new();
-    let mut note = |account: &str, a: AccountAttrs| match merged.get_mut(account) {
-        Some(m) => m.merge_from(&a),
-        None => {
-            order.push(account.to_string());
-            merged.insert(account.to_string(), a);
-        }
-    };
-    for &i in &fresh {
-        let l = &pending[i].line;
-        if let Some(other) = other_account(l) {
-            let mut a = AccountAttrs {
-                holder_name: l.counterparty_name.clone(),
-                bank: l.counterparty_bank.clone(),
-                ..Default::default()
-            };
-            if other == CASH_ACCOUNT {
-                a = AccountAttrs { holder_name: "现金".into(), kind: AccountKind::Atm, ..Default::default() };
-            } else if other.starts_with(PLATFORM_PREFIX) {
-                a.kind = AccountKind::ThirdParty;
-            }
-            note(&other, a);
-        }
-    }
-    for &i in &fresh {
-        let l = &pending[i].line;
-        note(&l.account, AccountAttrs { holder_name: l.account_name.clone(), ..Default::default() });
-    }
-    let attrs: Vec<(String, AccountAttrs)> = order
-        .into_iter()
-        .map(|a| {
-            let m = merged.remove(&a).unwrap_or_default();
-            (a, m)
-        })
-        .collect();
-    phase("reconciled");
-    session.add_account_attrs(&attrs)?;
-    phase("accounts");
-
-    // New transfers, in line order.
-    let mut new_lines: Vec<usize> = Vec::new();
-    let mut transfers: Vec<Transfer> = Vec::new();
-    for r in &records {
-        if let Some(Outcome::New { mirror }) = outcomes.get(&r.index) {
-            let l = &pending[r.index].line;
-            let m = mirror.map(|j| &pending[j].line);
-            transfers.push(transfer_of(&pending[r.index].id, r, l, m));
-            new_lines.push(r.index);
-        }
-    }
-    let mut seq_of: BTreeMap<usize, Seq> = BTreeMap::new();
-    for (lines, rows) in new_lines.chunks(200_000).zip(transfers.chunks(200_000)) {
-        for ((&i, t), v) in lines.iter().zip(rows).zip(session.add_transfers(rows)?) {
-            match v {
-                Verdict::Added(s) => {
-                    summary.transfers_added += 1;
-                    seq_of.insert(i, s);
-                }
-                Verdict::AlreadyPresent(s) => {
-                    seq_of.insert(i, s);
-                }
-                Verdict::Conflict { existing } => {
-                    summary.lines_rejected += 1;
-                    let p = &pending[i];
-                    rejects.add_line(
-                        &file_name(&files[p.file].path),
-                        u64::from(p.place.row),
-                        &place_text(&files, p.file, &p.place),
-                        "id",
-                        &t.txn_id,
-                        &format!("a different transfer with this id is stored (#{existing})"),
-                        &format!("{} {} {}", t.src, t.dst, Fen(t.amount_fen)),
-                    )?;
-                }
-            }
-        }
-    }
-    for (&i, o) in &outcomes {
-        match *o {
-            Outcome::MirrorOf(first) => {
-                if let Some(&s) = seq_of.get(&first) {
-                    seq_of.insert(i, s);
-                    summary.mirrored_pairs += 1;
-                }
-            }
-            Outcome::Stored(s) => {
-                seq_of.insert(i, s);
-                summary.merged_into_stored += 1;
-            }
-            Outcome::New { .. } => {}
-        }
-    }
-    for &i in &no_counterparty {
-        summary.lines_rejected += 1;
-        let p = &pending[i];
-        rejects.add_line(
-            &file_name(&files[p.file].path),
-            u64::from(p.place.row),
-            &place_text(&files, p.file, &p.place),
-            "counterparty",
-            "",
-            "the line names no counterparty account (kept in the statement ledger for the balance check)",
-            &format!("{} {} {}", p.line.account, p.line.flow.as_str(), Fen(p.line.amount_fen)),
-        )?;
-    }
-
-    // The statement lines, their targets and the provenance of every transfer, written with the commit.
-    // Only files that bring new lines are recorded: importing the same files again writes nothing.
-    let mut writes = StatementWrites::default();
-    let mut file_slot: BTreeMap<usize, usize> = BTreeMap::new();
-    for &i in &fresh {
-        let fi = pending[i].file;
-        if let std::collections::btree_map::Entry::Vacant(slot) = file_slot.entry(fi) {
-            slot.insert(writes.files.len());
-            writes.files.push((file_name(&files[fi].path), files[fi].encoding.to_string()));
-        }
-    }
     let mut touched: BTreeSet<u32> = BTreeSet::new();
-    for &i in &fresh {
-        let p = &pending[i];
-        let l = &p.line;
-        let account = session
-            .known_account(&l.account)
-            .ok_or_else(|| AppError::internal(StatementError::Layout(format!("account {} not created", l.account))))?;
-        touched.insert(account);
-        writes.lines.push(StatementLineWrite {
-            id: p.id.clone(),
-            file: file_slot[&p.file],
-            entry: LedgerEntry {
-                account,
-                ts_ms: l.ts_ms,
-                line_no: 0,
-                signed_fen: if l.flow == Flow::In { l.amount_fen } else { -l.amount_fen },
-                balance_fen: l.balance_fen,
-                seq: seq_of.get(&i).copied(),
-                side: Side::of(l.flow).code(),
-                file_no: 0,
-                sheet: p.place.sheet.clone(),
-                row: p.place.row,
-                serial: l.serial.clone(),
-            },
-        });
-        for (kind, value) in [(AttrKind::Ip, &l.ip), (AttrKind::Mac, &l.mac)] {
-            if !value.is_empty() {
-                writes.shared.push((kind, value.clone(), account));
+    let ((), after) = desk.write(|tx| {
+        let mut session = tx.begin_ingest()?;
+        let view = tx.view()?;
+        let mut fresh: Vec<usize> = Vec::new();
+        let mut ids_this_import: std::collections::HashSet<&str> = Default::default();
+        for chunk in (0..pending.len()).collect::<Vec<_>>().chunks(100_000) {
+            let ids: Vec<&str> = chunk.iter().map(|&i| pending[i].id.as_str()).collect();
+            for (&i, known) in chunk.iter().zip(view.statement_lines(&ids)?) {
+                // Imported before, or the same line twice in this import (one file given under two names).
+                if known.is_some() || !ids_this_import.insert(pending[i].id.as_str()) {
+                    summary.lines_already_imported += 1;
+                } else {
+                    fresh.push(i);
+                }
             }
         }
-    }
-    let first_new_seq = view.watermark().next_seq;
-    drop(view);
-    summary.rejects_file = rejects.finish()?;
-    summary.first_rejects = std::mem::take(&mut rejects.first);
-    phase("transfers written");
-    session.commit_statements(writes)?;
-    phase("committed");
 
-    let view = store.view()?;
+        // Records to reconcile; lines that name no account to move money to or from are refused as transfers
+        // (but stay in the ledger: their amounts count for the balance check).
+        let mut records: Vec<Record> = Vec::new();
+        let mut no_counterparty: BTreeSet<usize> = BTreeSet::new();
+        for &i in &fresh {
+            let l = &pending[i].line;
+            match other_account(l) {
+                Some(other) => {
+                    let (src, dst) = orient(l, &other);
+                    records.push(Record {
+                        index: i,
+                        src,
+                        dst,
+                        amount_fen: l.amount_fen,
+                        ts_ms: l.ts_ms,
+                        side: Side::of(l.flow),
+                    });
+                }
+                None => {
+                    no_counterparty.insert(i);
+                }
+            }
+        }
+        phase("known lines looked up");
+        let stored = stored_candidates(&view, &records, opts.skew_ms)?;
+        phase("stored candidates");
+        let (outcomes, ambiguous) = reconcile(&records, &stored, opts.skew_ms);
+        let describe = |c: &Candidate| match c {
+            Candidate::Record(j) => place_text(&files, pending[*j].file, &pending[*j].place),
+            Candidate::Stored(s) => format!("stored transfer #{s}"),
+        };
+        summary.ambiguous = ambiguous
+            .iter()
+            .map(|a| AmbiguousMatch {
+                line: place_text(&files, pending[a.index].file, &pending[a.index].place),
+                matched_with: describe(&a.matched),
+                other_candidates: a.others.iter().map(describe).collect(),
+            })
+            .collect();
+
+        // Accounts and what the statements say about them: holders' names, counterparties' names and banks,
+        // cash and platform accounts as terminals. Statement accounts' own names are applied last, so they win.
+        // One merged record per account (a busy account is named on thousands of lines).
+        let mut merged: HashMap<String, AccountAttrs> = HashMap::new();
+        let mut order: Vec<String> = Vec::new();
+        let mut note = |account: &str, a: AccountAttrs| match merged.get_mut(account) {
+            Some(m) => m.merge_from(&a),
+            None => {
+                order.push(account.to_string());
+                merged.insert(account.to_string(), a);
+            }
+        };
+        for &i in &fresh {
+            let l = &pending[i].line;
+            if let Some(other) = other_account(l) {
+                let mut a = AccountAttrs {
+                    holder_name: l.counterparty_name.clone(),
+                    bank: l.counterparty_bank.clone(),
+                    ..Default::default()
+                };
+                if other == CASH_ACCOUNT {
+                    a = AccountAttrs { holder_name: "现金".into(), kind: AccountKind::Atm, ..Default::default() };
+                } else if other.starts_with(PLATFORM_PREFIX) {
+                    a.kind = AccountKind::ThirdParty;
+                }
+                note(&other, a);
+            }
+        }
+        for &i in &fresh {
+            let l = &pending[i].line;
+            note(&l.account, AccountAttrs { holder_name: l.account_name.clone(), ..Default::default() });
+        }
+        let attrs: Vec<(String, AccountAttrs)> = order
+            .into_iter()
+            .map(|a| {
+                let m = merged.remove(&a).unwrap_or_default();
+                (a, m)
+            })
+            .collect();
+        phase("reconciled");
+        session.add_account_attrs(&attrs)?;
+        phase("accounts");
+
+        // New transfers, in line order.
+        let mut new_lines: Vec<usize> = Vec::new();
+        let mut transfers: Vec<Transfer> = Vec::new();
+        for r in &records {
+            if let Some(Outcome::New { mirror }) = outcomes.get(&r.index) {
+                let l = &pending[r.index].line;
+                let m = mirror.map(|j| &pending[j].line);
+                transfers.push(transfer_of(&pending[r.index].id, r, l, m));
+                new_lines.push(r.index);
+            }
+        }
+        let mut seq_of: BTreeMap<usize, Seq> = BTreeMap::new();
+        for (lines, rows) in new_lines.chunks(200_000).zip(transfers.chunks(200_000)) {
+            for ((&i, t), v) in lines.iter().zip(rows).zip(session.add_transfers(rows)?) {
+                match v {
+                    Verdict::Added(s) => {
+                        summary.transfers_added += 1;
+                        seq_of.insert(i, s);
+                    }
+                    Verdict::AlreadyPresent(s) => {
+                        seq_of.insert(i, s);
+                    }
+                    Verdict::Conflict { existing } => {
+                        summary.lines_rejected += 1;
+                        let p = &pending[i];
+                        rejects.add_line(
+                            &file_name(&files[p.file].path),
+                            u64::from(p.place.row),
+                            &place_text(&files, p.file, &p.place),
+                            "id",
+                            &t.txn_id,
+                            &format!("a different transfer with this id is stored (#{existing})"),
+                            &format!("{} {} {}", t.src, t.dst, Fen(t.amount_fen)),
+                        )?;
+                    }
+                }
+            }
+        }
+        for (&i, o) in &outcomes {
+            match *o {
+                Outcome::MirrorOf(first) => {
+                    if let Some(&s) = seq_of.get(&first) {
+                        seq_of.insert(i, s);
+                        summary.mirrored_pairs += 1;
+                    }
+                }
+                Outcome::Stored(s) => {
+                    seq_of.insert(i, s);
+                    summary.merged_into_stored += 1;
+                }
+                Outcome::New { .. } => {}
+            }
+        }
+        for &i in &no_counterparty {
+            summary.lines_rejected += 1;
+            let p = &pending[i];
+            rejects.add_line(
+                &file_name(&files[p.file].path),
+                u64::from(p.place.row),
+                &place_text(&files, p.file, &p.place),
+                "counterparty",
+                "",
+                "the line names no counterparty account (kept in the statement ledger for the balance check)",
+                &format!("{} {} {}", p.line.account, p.line.flow.as_str(), Fen(p.line.amount_fen)),
+            )?;
+        }
+
+        // The statement lines, their targets and the provenance of every transfer, written with the commit.
+        // Only files that bring new lines are recorded: importing the same files again writes nothing.
+        let mut writes = StatementWrites::default();
+        let mut file_slot: BTreeMap<usize, usize> = BTreeMap::new();
+        for &i in &fresh {
+            let fi = pending[i].file;
+            if let std::collections::btree_map::Entry::Vacant(slot) = file_slot.entry(fi) {
+                slot.insert(writes.files.len());
+                writes.files.push((file_name(&files[fi].path), files[fi].encoding.to_string()));
+            }
+        }
+        for &i in &fresh {
+            let p = &pending[i];
+            let l = &p.line;
+            let account = session.known_account(&l.account).ok_or_else(|| {
+                AppError::internal(StatementError::Layout(format!("account {} not created", l.account)))
+            })?;
+            touched.insert(account);
+            writes.lines.push(StatementLineWrite {
+                id: p.id.clone(),
+                file: file_slot[&p.file],
+                entry: LedgerEntry {
+                    account,
+                    ts_ms: l.ts_ms,
+                    line_no: 0,
+                    signed_fen: if l.flow == Flow::In { l.amount_fen } else { -l.amount_fen },
+                    balance_fen: l.balance_fen,
+                    seq: seq_of.get(&i).copied(),
+                    side: Side::of(l.flow).code(),
+                    file_no: 0,
+                    sheet: p.place.sheet.clone(),
+                    row: p.place.row,
+                    serial: l.serial.clone(),
+                },
+            });
+            for (kind, value) in [(AttrKind::Ip, &l.ip), (AttrKind::Mac, &l.mac)] {
+                if !value.is_empty() {
+                    writes.shared.push((kind, value.clone(), account));
+                }
+            }
+        }
+        drop(view);
+        summary.rejects_file = rejects.finish()?;
+        summary.first_rejects = std::mem::take(&mut rejects.first);
+        phase("transfers written");
+        session.commit_statements(writes)?;
+        phase("committed");
+        Ok(())
+    })?;
+
+    let view = desk.view()?;
     summary.statement_accounts = touched.len() as u64;
     for &a in &touched {
         let lines = view.ledger(a, i64::MIN, i64::MAX)?;
         summary.balance_breaks += continuity(&ledger_lines(&view, &lines)?).breaks.len() as u64;
     }
-    if let Some(c) = arrivals {
-        summary.warnings_raised = match super::warnings::on_arrival(store, c, first_new_seq) {
-            Ok(n) => Some(n),
-            Err(e) => {
-                tracing::error!(error = %e, "warnings on arrival failed; a scan will find them");
-                None
-            }
-        };
-    }
+    summary.warnings_raised = after.warnings_raised;
     summary.seconds = started.elapsed().as_secs_f64();
     summary.lines_per_second = summary.lines_read as f64 / summary.seconds.max(1e-9);
     Ok(summary)
@@ -679,7 +668,8 @@ impl Report for StatementCheck {
 }
 
 /// Checks the statements of one account, or of every account that has them.
-pub fn check(view: &StoreView<'_>, account: Option<&str>, tz: Tz) -> AppResult<StatementCheck> {
+pub fn check(desk: &Desk, account: Option<&str>) -> AppResult<StatementCheck> {
+    let (view, tz) = (&desk.view()?, desk.tz());
     let ids = match account {
         Some(a) => vec![view.account_id(a)?.ok_or_else(|| AppError::NotFound(format!("unknown account '{a}'")))?],
         None => view.ledger_accounts()?,

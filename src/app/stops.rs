@@ -1,10 +1,8 @@
 //! The stop-payment registry: stops placed, renewed, released, and which are in force or about to expire.
 
-use chrono_tz::Tz;
-
-use super::{AppError, AppResult};
+use super::{AppError, AppResult, Desk};
 use crate::query::StopList;
-use crate::store::{NewStop, RequestKey, StoreView, TransferStore, Written};
+use crate::store::{NewStop, RequestKey, Written};
 
 /// Which stops to list.
 #[derive(Clone, Copy, Debug, Default)]
@@ -20,13 +18,14 @@ pub struct StopFilter {
 pub const MAX_EXPIRING_WITHIN_HOURS: u32 = 8760;
 
 /// `stop list`, `GET /v1/stops`.
-pub fn list(view: &StoreView<'_>, f: StopFilter, tz: Tz) -> AppResult<StopList> {
+pub fn list(desk: &Desk, f: StopFilter) -> AppResult<StopList> {
     if f.expiring_within_hours.is_some_and(|h| h > MAX_EXPIRING_WITHIN_HOURS) {
         return Err(AppError::bad_input(
             "expiring_within_hours",
             format!("at most {MAX_EXPIRING_WITHIN_HOURS} (a year)"),
         ));
     }
+    let view = desk.view()?;
     let mut stops = view.all_stops()?;
     if let Some(t) = f.active_at_ms {
         stops.retain(|s| s.active_at(t));
@@ -34,56 +33,30 @@ pub fn list(view: &StoreView<'_>, f: StopFilter, tz: Tz) -> AppResult<StopList> 
     if let Some(h) = f.expiring_within_hours {
         stops.retain(|s| s.active_at(f.now_ms) && s.expires_at_ms - f.now_ms <= i64::from(h) * 3_600_000);
     }
-    Ok(StopList::build(view, stops, tz)?)
+    Ok(StopList::build(&view, stops, desk.tz())?)
 }
 
 /// `stop place`, `POST /v1/stops`. A `request` key seen before answers what that request did (see
-/// [`RequestKey`]); the CLI passes none.
-/// With `arrivals`, the payments already in the stopped account since its first fraud inflow are
-/// checked for warnings.
-pub fn place(
-    store: &TransferStore,
-    new: &NewStop,
-    request: Option<&RequestKey>,
-    arrivals: Option<super::warnings::ArrivalCheck<'_>>,
-    tz: Tz,
-) -> AppResult<Written<StopList>> {
+/// [`RequestKey`]); the CLI passes none. After a new stop the payments already in the stopped account
+/// since its first fraud inflow are checked for warnings.
+pub fn place(desk: &Desk, new: &NewStop, request: Option<&RequestKey>) -> AppResult<Written<StopList>> {
     if new.amount_fen <= 0 {
         return Err(AppError::bad_input("amount", "a stop needs a positive amount"));
     }
-    let written = store.place_stop(new, request)?;
-    if let Some(c) = arrivals.filter(|_| !written.replayed) {
-        // The stop is recorded: a failed check must not turn it into an error.
-        if let Err(e) = super::warnings::on_known(store, c, &[written.value.account]) {
-            tracing::error!(error = %e, stop = written.value.id, "warnings after a stop failed; a scan will find them");
-        }
-    }
-    answer(store, written, tz)
+    answer(desk, desk.write(|tx| tx.place_stop(new, request))?.0)
 }
 
 /// `stop renew`, `POST /v1/stops/{id}/renew`: another 48 hours, at most twice.
-pub fn renew(
-    store: &TransferStore,
-    id: u64,
-    at_ms: i64,
-    request: Option<&RequestKey>,
-    tz: Tz,
-) -> AppResult<Written<StopList>> {
-    answer(store, store.renew_stop(id, at_ms, request)?, tz)
+pub fn renew(desk: &Desk, id: u64, at_ms: i64, request: Option<&RequestKey>) -> AppResult<Written<StopList>> {
+    answer(desk, desk.write(|tx| tx.renew_stop(id, at_ms, request))?.0)
 }
 
 /// `stop release`, `POST /v1/stops/{id}/release`.
-pub fn release(
-    store: &TransferStore,
-    id: u64,
-    at_ms: i64,
-    request: Option<&RequestKey>,
-    tz: Tz,
-) -> AppResult<Written<StopList>> {
-    answer(store, store.release_stop(id, at_ms, request)?, tz)
+pub fn release(desk: &Desk, id: u64, at_ms: i64, request: Option<&RequestKey>) -> AppResult<Written<StopList>> {
+    answer(desk, desk.write(|tx| tx.release_stop(id, at_ms, request))?.0)
 }
 
-fn answer(store: &TransferStore, written: Written<crate::model::StopRecord>, tz: Tz) -> AppResult<Written<StopList>> {
-    let view = store.view()?;
-    Ok(Written { replayed: written.replayed, value: StopList::build(&view, vec![written.value], tz)? })
+fn answer(desk: &Desk, written: Written<crate::model::StopRecord>) -> AppResult<Written<StopList>> {
+    let view = desk.view()?;
+    Ok(Written { replayed: written.replayed, value: StopList::build(&view, vec![written.value], desk.tz())? })
 }

@@ -2,7 +2,7 @@
 
 use chrono_tz::Tz;
 
-use super::AppResult;
+use super::{AppResult, Desk};
 use crate::freeze::{propose_freezes, FreezeParams, FreezeReport, Reading, RuleReading, PROTECTIVE_RULES};
 use crate::store::StoreView;
 use crate::trace::report::TraceReport;
@@ -24,9 +24,10 @@ fn run(view: &StoreView<'_>, q: &TraceQuery) -> AppResult<Trace> {
 }
 
 /// `trace`, `POST /v1/trace`, `GET /v1/cases/{id}/trace`: where the money went, hop by hop.
-pub fn trace(view: &StoreView<'_>, q: &TraceQuery, tz: Tz) -> AppResult<TraceReport> {
+pub fn trace(desk: &Desk, q: &TraceQuery) -> AppResult<TraceReport> {
+    let view = &desk.view()?;
     let t = run(view, q)?;
-    Ok(TraceReport::build(view, &t, tz)?)
+    Ok(TraceReport::build(view, &t, desk.tz())?)
 }
 
 /// Largest hub cut a request may set: a million distinct counterparties is more than any account has.
@@ -49,8 +50,9 @@ pub fn check_freeze_params(fp: &FreezeParams) -> AppResult<()> {
 
 /// `freeze`, `POST /v1/freeze`, `GET /v1/cases/{id}/freeze`: which accounts to stop, how much, on what
 /// evidence, how urgently.
-pub fn freeze(view: &StoreView<'_>, q: &TraceQuery, fp: &FreezeParams, tz: Tz) -> AppResult<FreezeReport> {
+pub fn freeze(desk: &Desk, q: &TraceQuery, fp: &FreezeParams) -> AppResult<FreezeReport> {
     check_freeze_params(fp)?;
+    let (view, tz) = (&desk.view()?, desk.tz());
     let rules = reading_rules(q.params.rule, fp.reading);
     let mut traces = Vec::with_capacity(rules.len());
     for &rule in &rules {
@@ -148,8 +150,9 @@ fn registered_victims(view: &StoreView<'_>) -> AppResult<std::collections::BTree
 
 /// `trace --upstream`, `POST /v1/trace` with `upstream`: where a card's money came from — victims
 /// (registered, with their cases, or likely unreported), salary, platforms, cash — with the chain of each.
-pub fn upstream(view: &StoreView<'_>, q: &UpstreamQuery, tz: Tz) -> AppResult<crate::trace::upstream::UpstreamReport> {
+pub fn upstream(desk: &Desk, q: &UpstreamQuery) -> AppResult<crate::trace::upstream::UpstreamReport> {
     use crate::trace::upstream::{trace_upstream, Conduits, UpstreamParams, UpstreamReport};
+    let (view, tz) = (&desk.view()?, desk.tz());
     let Some(id) = crate::graph::TransferGraph::account_id(view, &q.account)? else {
         return Err(super::AppError::unprocessable("upstream", format!("unknown account '{}'", q.account)));
     };
@@ -215,8 +218,9 @@ impl PathsQuery {
 }
 
 /// `paths`, `POST /v1/paths`: is money from A connected to B in the window, over which chains.
-pub fn paths(view: &StoreView<'_>, q: &PathsQuery, tz: Tz) -> AppResult<crate::trace::paths::PathsReport> {
+pub fn paths(desk: &Desk, q: &PathsQuery) -> AppResult<crate::trace::paths::PathsReport> {
     use crate::trace::paths::{find_paths, PathsParams, PathsReport};
+    let (view, tz) = (&desk.view()?, desk.tz());
     let id = |field: &str, account: &str| -> AppResult<u32> {
         crate::graph::TransferGraph::account_id(view, account)?
             .ok_or_else(|| super::AppError::unprocessable(field, format!("unknown account '{account}'")))

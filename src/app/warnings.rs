@@ -11,12 +11,11 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::cases::{case_query, CaseRuleOptions};
-use super::rings::RingsCache;
-use super::{AppError, AppResult};
+use super::{AppError, AppResult, Desk};
 use crate::graph::Direction;
 use crate::model::{AccountId, AccountKind, CaseRecord, Seq, WarningRecord};
 use crate::rings::Ring;
-use crate::store::{StoreView, TransferStore};
+use crate::store::StoreView;
 use crate::trace::{resolve_seeds, trace_downstream, Rule};
 use crate::warnings::{entry, urgency_key, WarningEntry};
 use crate::watch::{check, CheckMemo, Payment, Skip, Watch, WatchList};
@@ -49,7 +48,7 @@ pub struct WatchCache {
     listener: OnceLock<Listener>,
 }
 
-pub type Listener = Box<dyn Fn(&[WarningRecord]) + Send + Sync>;
+pub type Listener = Box<dyn Fn(&Raised<'_>) + Send + Sync>;
 
 impl std::fmt::Debug for WatchCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -249,13 +248,11 @@ impl WatchCache {
         Ok(check(view, list, payments, now_ms, &mut memo, &mut note)?)
     }
 
-    /// Stores warnings and tells the listener of the new ones; how many were new.
-    fn raise(&self, store: &TransferStore, found: &[WarningRecord]) -> AppResult<u64> {
-        let new = store.add_warnings(found)?;
-        if let (Some(listener), false) = (self.listener.get(), new.is_empty()) {
-            listener(&new);
+    /// Tells the listener of warnings just raised.
+    pub(in crate::app) fn announce(&self, view: &StoreView<'_>, records: &[WarningRecord], now_ms: i64, tz: Tz) {
+        if let (Some(listener), false) = (self.listener.get(), records.is_empty()) {
+            listener(&Raised { view, records, now_ms, tz });
         }
-        Ok(new.len() as u64)
     }
 
     /// Who hears of each warning as it is raised (the server's stream and webhooks), once.
@@ -271,21 +268,12 @@ impl WatchCache {
     }
 }
 
-/// What checks new transfers as they land: the last ring detection (never recomputed here: that is
-/// whole-graph work), the watch cache, and the time of the check.
-#[derive(Clone, Copy, Debug)]
-pub struct ArrivalCheck<'a> {
-    pub rings: &'a RingsCache,
-    pub watch: &'a WatchCache,
-    pub now_ms: i64,
-}
-
-impl ArrivalCheck<'_> {
-    fn list(&self, view: &StoreView<'_>) -> AppResult<Arc<WatchList>> {
-        let last = self.rings.last_with_time();
-        let seen = last.as_ref().map(|(r, at)| RingsSeen { rings: &r.0, at_ms: *at });
-        self.watch.list(view, seen)
-    }
+/// The watch list of the store as it stands, with the cards of the last ring detection (never recomputed
+/// here: that is whole-graph work).
+pub(in crate::app) fn current_list(view: &StoreView<'_>, desk: &Desk) -> AppResult<Arc<WatchList>> {
+    let last = desk.rings().last_with_time();
+    let seen = last.as_ref().map(|(r, at)| RingsSeen { rings: &r.0, at_ms: *at });
+    desk.watch().list(view, seen)
 }
 
 /// The payments among the transfers `from_seq..` that go into watched accounts.
@@ -334,34 +322,61 @@ fn payments_into(
 
 /// Warnings for the transfers an ingest just added (sequence numbers from `first_new_seq`): victims still
 /// paying are found as their payments land, in the same ingest. Cost: the new transfers, not the watched
-/// accounts' history. Returns how many warnings were new.
-pub fn on_arrival(store: &TransferStore, c: ArrivalCheck<'_>, first_new_seq: Seq) -> AppResult<u64> {
-    let view = store.view()?;
-    let list = c.list(&view)?;
-    let payments = new_payments(&view, &list, first_new_seq)?;
-    let found = c.watch.check(&view, &list, &payments, c.now_ms)?;
-    c.watch.raise(store, &found)
+/// accounts' history; nothing when nothing is watched.
+pub(in crate::app) fn found_on_arrival(
+    view: &StoreView<'_>,
+    desk: &Desk,
+    first_new_seq: Seq,
+) -> AppResult<Vec<WarningRecord>> {
+    let list = current_list(view, desk)?;
+    if list.is_empty() {
+        return Ok(Vec::new());
+    }
+    let payments = new_payments(view, &list, first_new_seq)?;
+    desk.watch().check(view, &list, &payments, desk.now_ms())
 }
 
 /// After a case is registered or a stop placed: the payments already in the store into the accounts
 /// that became known, since each one's first fraud inflow (whoever paid them may be paying still).
-pub fn on_known(store: &TransferStore, c: ArrivalCheck<'_>, accounts: &[AccountId]) -> AppResult<u64> {
-    let view = store.view()?;
-    let list = c.list(&view)?;
-    let payments = payments_into(&view, &list, accounts.iter().copied(), i64::MIN, c.now_ms)?;
-    let found = c.watch.check(&view, &list, &payments, c.now_ms)?;
-    c.watch.raise(store, &found)
+pub(in crate::app) fn found_on_known(
+    view: &StoreView<'_>,
+    desk: &Desk,
+    accounts: &[AccountId],
+) -> AppResult<Vec<WarningRecord>> {
+    let list = current_list(view, desk)?;
+    let now_ms = desk.now_ms();
+    let payments = payments_into(view, &list, accounts.iter().copied(), i64::MIN, now_ms)?;
+    desk.watch().check(view, &list, &payments, now_ms)
 }
 
-/// The accounts a registered case's trace reached (what `on_known` checks after its registration).
-pub fn case_accounts(view: &StoreView<'_>, watch: &WatchCache, case: &CaseRecord) -> AppResult<Vec<AccountId>> {
+/// The accounts a registered case's trace reached (what is checked after its registration).
+pub(in crate::app) fn case_accounts(
+    view: &StoreView<'_>,
+    watch: &WatchCache,
+    case: &CaseRecord,
+) -> AppResult<Vec<AccountId>> {
     Ok(watch.reach(view, case)?.reached.iter().map(|r| r.0).collect())
 }
 
-/// Warnings as listed, for those just raised (the server's stream and webhooks).
-pub fn entries(store: &TransferStore, raised: &[WarningRecord], now_ms: i64, tz: Tz) -> AppResult<Vec<WarningEntry>> {
-    let view = store.view()?;
-    Ok(raised.iter().map(|w| entry(&view, w, now_ms, tz)).collect::<Result<_, _>>()?)
+/// Warnings just raised, as the listener of a [`WatchCache`] is told of them.
+pub struct Raised<'a> {
+    view: &'a StoreView<'a>,
+    pub records: &'a [WarningRecord],
+    now_ms: i64,
+    tz: Tz,
+}
+
+impl std::fmt::Debug for Raised<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Raised").field("records", &self.records.len()).finish_non_exhaustive()
+    }
+}
+
+impl Raised<'_> {
+    /// The warnings as listed (the server's stream and webhooks send these).
+    pub fn entries(&self) -> AppResult<Vec<WarningEntry>> {
+        Ok(self.records.iter().map(|w| entry(self.view, w, self.now_ms, self.tz)).collect::<Result<_, _>>()?)
+    }
 }
 
 /// What a scan found.
@@ -375,40 +390,35 @@ pub struct ScanResult {
 /// `POST /v1/warnings/scan`: payments in `[since, until]` into watched accounts (cases' accounts, stopped
 /// accounts, the cards of a ring detection of the store as it stands), checked as on arrival and stored
 /// (those already stored are kept as they are).
-pub fn scan(
-    store: &TransferStore,
-    rings: &RingsCache,
-    watch: &WatchCache,
-    since_ms: i64,
-    until_ms: i64,
-    now_ms: i64,
-    tz: Tz,
-) -> AppResult<ScanResult> {
-    let view = store.view()?;
-    let detected = rings.get(&view, tz)?;
-    let list = watch.list(&view, Some(RingsSeen { rings: &detected.0, at_ms: now_ms }))?;
+pub fn scan(desk: &Desk, since_ms: i64, until_ms: i64) -> AppResult<ScanResult> {
+    let (now_ms, tz) = (desk.now_ms(), desk.tz());
+    let view = desk.view()?;
+    let detected = desk.rings().get(&view, tz)?;
+    let list = desk.watch().list(&view, Some(RingsSeen { rings: &detected.0, at_ms: now_ms }))?;
     let accounts: Vec<AccountId> = list.iter().map(|(a, _)| a).collect();
     let payments = payments_into(&view, &list, accounts, since_ms, until_ms)?;
-    let found = watch.check(&view, &list, &payments, now_ms)?;
-    let new_warnings = watch.raise(store, &found)? as usize;
+    let found = desk.watch().check(&view, &list, &payments, now_ms)?;
+    let (new_warnings, _) = desk.write(|tx| tx.raise_warnings(&found))?;
     let warnings = found.iter().map(|w| entry(&view, w, now_ms, tz)).collect::<Result<_, _>>()?;
-    Ok(ScanResult { watched_accounts: list.len(), new_warnings, warnings })
+    Ok(ScanResult { watched_accounts: list.len(), new_warnings: new_warnings as usize, warnings })
 }
 
 /// `GET /v1/warnings`: open (or all) warnings, most urgent first, deadlines and escalation as of `at_ms`.
-pub fn list(view: &StoreView<'_>, open_only: bool, at_ms: i64, tz: Tz) -> AppResult<Vec<WarningEntry>> {
+pub fn list(desk: &Desk, open_only: bool, at_ms: i64) -> AppResult<Vec<WarningEntry>> {
+    let view = desk.view()?;
     let mut ws = view.all_warnings()?;
     if open_only {
         ws.retain(|w| w.acked_at_ms.is_none());
     }
     ws.sort_by_key(urgency_key);
-    Ok(ws.iter().map(|w| entry(view, w, at_ms, tz)).collect::<Result<_, _>>()?)
+    Ok(ws.iter().map(|w| entry(&view, w, at_ms, desk.tz())).collect::<Result<_, _>>()?)
 }
 
 /// `POST /v1/warnings/{id}/ack`: someone has taken the warning in hand.
-pub fn acknowledge(store: &TransferStore, id: u64, by: &str, now_ms: i64, tz: Tz) -> AppResult<WarningEntry> {
-    let w = store.ack_warning(id, by, now_ms)?;
-    Ok(entry(&store.view()?, &w, now_ms, tz)?)
+pub fn acknowledge(desk: &Desk, id: u64, by: &str) -> AppResult<WarningEntry> {
+    let now_ms = desk.now_ms();
+    let (w, _) = desk.write(|tx| tx.ack_warning(id, by, now_ms))?;
+    Ok(entry(&desk.view()?, &w, now_ms, desk.tz())?)
 }
 
 // -------------------------------------------------------------------------------------------------------
@@ -539,11 +549,13 @@ pub fn eval_replay(world: &Path, work: &Path, opts: ReplayOptions, tz: Tz) -> Ap
     use super::ingest::{check as check_ingest, run as run_ingest};
     use crate::ingest::IngestOptions;
     let bad = |m: String| AppError::bad_input("world", m);
-    let store = TransferStore::open(&work.join("db"))?;
+    // The world's clock: each upload is checked at the time it would have landed.
+    let clock = super::Clock::manual(i64::MIN);
+    let desk = Desk::open(&work.join("db"), tz)?.with_clock(clock.clone()).logging_skips();
     let ingest_opts = IngestOptions { tz, ..Default::default() };
     let prepared = check_ingest(&[], &[world.join("accounts.csv")], &ingest_opts)
         .map_err(|e| bad(format!("{}: {e}", world.join("accounts.csv").display())))?;
-    run_ingest(&store, prepared, &|_| {}, None)?;
+    run_ingest(&desk, prepared, &|_| {})?;
 
     // The transfers by upload: rows kept as text, header once.
     let path = world.join("transfers.csv");
@@ -562,8 +574,6 @@ pub fn eval_replay(world: &Path, work: &Path, opts: ReplayOptions, tz: Tz) -> Ap
     }
     let cases = truth_cases(world, tz)?;
     let mut next_case = 0;
-    let rings = RingsCache::default();
-    let watch = WatchCache::logging();
     let mut last_rings_at: Option<i64> = None;
     let mut check_ms = Vec::new();
     let mut known_at: HashMap<AccountId, i64> = HashMap::new();
@@ -572,13 +582,10 @@ pub fn eval_replay(world: &Path, work: &Path, opts: ReplayOptions, tz: Tz) -> Ap
     for (&at, rows) in &uploads {
         std::fs::write(&file, format!("{header}\n{}\n", rows.join("\n"))).map_err(|e| bad(e.to_string()))?;
         transfers += rows.len() as u64;
-        let first_new_seq = store.view()?.watermark().next_seq;
+        clock.set(at);
         let prepared = check_ingest(std::slice::from_ref(&file), &[], &ingest_opts).map_err(|e| bad(e.to_string()))?;
-        run_ingest(&store, prepared, &|_| {}, None)?;
-        let c = ArrivalCheck { rings: &rings, watch: &watch, now_ms: at };
-        let t0 = std::time::Instant::now();
-        on_arrival(&store, c, first_new_seq)?;
-        check_ms.push(t0.elapsed().as_secs_f64() * 1000.0);
+        let summary = run_ingest(&desk, prepared, &|_| {})?;
+        check_ms.push(summary.warnings_check_ms.unwrap_or_default());
         // Cases reported before this upload landed are registered now, and their accounts checked.
         while next_case < cases.len() && cases[next_case].report_ms < at {
             let tc = &cases[next_case];
@@ -591,24 +598,19 @@ pub fn eval_replay(world: &Path, work: &Path, opts: ReplayOptions, tz: Tz) -> Ap
                 created_by: "eval".into(),
                 ..Default::default()
             };
-            store.put_case(&record, None)?;
-            let accounts = case_accounts(&store.view()?, &watch, &record)?;
-            on_known(&store, c, &accounts)?;
+            desk.write(|tx| tx.put_case(&record, None))?;
         }
         if let Some(every) = opts.rings_every_ms {
             if last_rings_at.is_none_or(|last| at - last >= every) {
-                let view = store.view()?;
-                rings.get(&view, tz)?;
-                rings.set_detected_at(at);
+                desk.detect_rings_now()?;
                 last_rings_at = Some(at);
             }
         }
-        let view = store.view()?;
-        for (a, w) in c.list(&view)?.iter() {
+        for (a, w) in desk.watch_list()?.iter() {
             known_at.entry(a).or_insert(w.since_ms);
         }
     }
-    let view = store.view()?;
+    let view = desk.view()?;
     // Victims' payments and when each account they went into became known.
     let mut victim_payments: HashMap<Seq, (i64, AccountId)> = HashMap::new();
     for tc in &cases {
@@ -631,12 +633,12 @@ pub fn eval_replay(world: &Path, work: &Path, opts: ReplayOptions, tz: Tz) -> Ap
                 same += usize::from(w.created_at_ms == upload_of(*ts));
                 minutes.push((w.created_at_ms - ts) as f64 / 60_000.0);
             } else {
-                let why = watch.skip_of(*seq).map_or_else(|| "not checked".to_string(), |s| format!("{s:?}"));
+                let why = desk.skip_of(*seq).map_or_else(|| "not checked".to_string(), |s| format!("{s:?}"));
                 *missed.entry(why).or_default() += 1;
             }
         }
     }
-    let skipped = watch.skipped().into_iter().map(|(k, v)| (format!("{k:?}"), v)).collect();
+    let skipped = desk.skipped_payments().into_iter().map(|(k, v)| (format!("{k:?}"), v)).collect();
     let about_victims = warnings.keys().filter(|s| victim_payments.contains_key(s)).count();
     let truth = WorldRoles::read(world)?;
     let mut not_victims: BTreeMap<String, usize> = BTreeMap::new();

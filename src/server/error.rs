@@ -157,6 +157,8 @@ impl From<crate::app::AppError> for ApiError {
             A::NotFound(m) => ApiError::not_found(m),
             A::Conflict(m) => ApiError::conflict(m),
             A::Ingest(e) => ingest_error(e),
+            // The server holds its store; another writer would be a deployment error, not the client's.
+            e @ A::InUse { .. } => ApiError::internal(e),
             A::Internal(e) => ApiError::internal(e),
         }
     }

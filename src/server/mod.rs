@@ -17,13 +17,11 @@ use std::time::Duration;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::Router;
-use chrono_tz::Tz;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::rings::RingsCache;
-use crate::store::TransferStore;
+use crate::app::Desk;
 pub use audit::AuditLog;
 pub use auth::{Role, ServerConfig};
 pub use error::ApiError;
@@ -38,39 +36,33 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<TransferStore>,
+    /// The use cases' desk: the store, the time zone and the caches built from the store (ring detection,
+    /// 串并 of the registry, the warnings' watch list), for the server's life.
+    pub desk: Arc<Desk>,
     pub config: Arc<ServerConfig>,
     pub audit: AuditLog,
-    pub tz: Tz,
-    /// Ring detection of the store as of a watermark (whole-graph work, seconds at 10M transfers), reused
-    /// until an ingest moves the watermark.
-    pub rings: Arc<RingsCache>,
-    /// 串并 of the case registry, reused until an ingest or a registration changes what it saw.
-    pub links: Arc<crate::app::cases::LinksCache>,
     /// Where the web view's files come from.
     pub viz: Arc<viz::VizSource>,
     /// A FinBench snapshot, when the server was started with one (`serve --finbench DIR`).
     pub finbench: Option<Arc<crate::finbench::Snapshot>>,
     /// Failed authentications per source in the current window (`config.max_failures` is the limit).
     pub failed_auth: Arc<auth::FailedAuth>,
-    /// The warnings' watch list parts: each registered case's reach, contacts and payer kinds.
-    pub watch: Arc<crate::app::warnings::WatchCache>,
     /// Each warning as it is raised, for `GET /v1/warnings/stream` and webhooks.
     pub warning_feed: tokio::sync::broadcast::Sender<Arc<crate::warnings::WarningEntry>>,
 }
 
 impl AppState {
     /// A server's state over a store: empty caches, the embedded web view, no FinBench snapshot.
-    pub fn new(store: Arc<TransferStore>, config: ServerConfig, audit: AuditLog, tz: Tz) -> AppState {
+    pub fn new(desk: Desk, config: ServerConfig, audit: AuditLog) -> AppState {
         // Subscribers that fall more than this many warnings behind are told how many they missed.
         let (warning_feed, _) = tokio::sync::broadcast::channel(1024);
-        let watch = Arc::new(crate::app::warnings::WatchCache::default());
-        let (feed, feed_store) = (warning_feed.clone(), store.clone());
-        watch.on_raised(Box::new(move |raised| {
+        let desk = Arc::new(desk);
+        let feed = warning_feed.clone();
+        desk.on_warnings_raised(Box::new(move |raised| {
             if feed.receiver_count() == 0 {
                 return;
             }
-            match crate::app::warnings::entries(&feed_store, raised, crate::app::now_ms(), tz) {
+            match raised.entries() {
                 Ok(entries) => {
                     for e in entries {
                         // No receiver left since the check above: nobody to tell.
@@ -81,16 +73,12 @@ impl AppState {
             }
         }));
         AppState {
-            store,
+            desk,
             config: Arc::new(config),
             audit,
-            tz,
-            rings: Default::default(),
-            links: Default::default(),
             viz: Default::default(),
             finbench: None,
             failed_auth: Default::default(),
-            watch,
             warning_feed,
         }
     }
@@ -98,7 +86,7 @@ impl AppState {
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("store", &self.store.path()).finish()
+        f.debug_struct("AppState").field("store", &self.desk.path()).finish()
     }
 }
 
@@ -358,19 +346,13 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
     tracing::info!(%addr, "moneytrail API listening");
     // Detect rings once at start, in the background: warnings raised on upload watch ring cards, and
     // the first person to open the rings page should not wait for whole-graph work.
-    let warm = state.clone();
-    tokio::task::spawn_blocking(move || match warm.store.view() {
-        Ok(view) => {
-            // The registered cases' reach first (each case traced once): the first upload's warning check
-            // would otherwise pay for it (2 s with 4,841 cases at 10M transfers).
-            if let Err(e) = warm.watch.list(&view, None) {
-                tracing::warn!(error = %e, "the warnings' watch list at start failed");
-            }
-            if let Err(e) = warm.rings.get(&view, warm.tz) {
-                tracing::warn!(error = %e, "ring detection at start failed");
-            }
+    // The registered cases' reach first (each case traced once): the first upload's warning check would
+    // otherwise pay for it (2 s with 4,841 cases at 10M transfers).
+    let warm = state.desk.clone();
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = warm.warm() {
+            tracing::warn!(error = %e, "the watch list and ring detection at start failed");
         }
-        Err(e) => tracing::warn!(error = %e, "ring detection at start: store unreadable"),
     });
     webhooks::start(&state);
     // With the peer's address in each request: failed authentications are audited and limited per source.

@@ -33,6 +33,9 @@ pub enum StoreError {
     Missing { path: PathBuf },
     #[error("cannot open the store at {path}: {source}")]
     Open { path: PathBuf, source: rocksdb::Error },
+    /// Another process holds the store open for writing (one writer at a time: RocksDB's LOCK file).
+    #[error("the store at {path} is open for writing in another process (most likely a running `moneytrail serve`)")]
+    Locked { path: PathBuf },
     #[error("cannot write a copy of the store to {path}: {source}")]
     Checkpoint { path: PathBuf, source: rocksdb::Error },
     #[error("{path} is a RocksDB database but not a moneytrail store (no schema version)")]
@@ -172,8 +175,15 @@ impl TransferStore {
         let cache = Cache::new_lru_cache(BLOCK_CACHE_BYTES);
         let (opts, cf_options) = db_options(&cache);
         let descriptors = cf_options.iter().map(|(n, o)| ColumnFamilyDescriptor::new(*n, o.clone()));
-        let db = DB::open_cf_descriptors(&opts, path, descriptors)
-            .map_err(|source| StoreError::Open { path: path.into(), source })?;
+        let db = DB::open_cf_descriptors(&opts, path, descriptors).map_err(|source| {
+            // RocksDB says "IO error: While lock file: …/LOCK: Resource temporarily unavailable" (another
+            // process) or "lock hold by current process" (this one): either way, someone else writes here.
+            if source.kind() == rocksdb::ErrorKind::IOError && source.to_string().contains("lock") {
+                StoreError::Locked { path: path.into() }
+            } else {
+                StoreError::Open { path: path.into(), source }
+            }
+        })?;
         let store =
             TransferStore { db, path: path.into(), read_only: false, ingest_lock: Default::default(), cf_options };
         if existed {
@@ -354,8 +364,14 @@ impl TransferStore {
     /// A hash of every key and value in every column family, including anything an interrupted
     /// ingest left above the watermark: equal digests mean the stores hold the same bytes.
     pub fn digest(&self) -> Result<u64> {
+        self.digest_of(|_| true)
+    }
+
+    /// [`TransferStore::digest`] over the column families `include` names (e.g. all but `warnings`, whose
+    /// records carry the time they were raised).
+    pub fn digest_of(&self, include: impl Fn(&str) -> bool) -> Result<u64> {
         let mut h = xxhash_rust::xxh3::Xxh3::new();
-        for name in cf::ALL {
+        for name in cf::ALL.into_iter().filter(|n| include(n)) {
             h.update(name.as_bytes());
             let mut ro = ReadOptions::default();
             ro.set_total_order_seek(true);
@@ -382,6 +398,34 @@ impl TransferStore {
     pub fn checkpoint(&self, out: &Path) -> Result<()> {
         let cp = rocksdb::checkpoint::Checkpoint::new(&self.db).map_err(rocks("preparing a checkpoint"))?;
         cp.create_checkpoint(out).map_err(|source| StoreError::Checkpoint { path: out.into(), source })
+    }
+
+    /// Makes a store at `db` from the checkpoint at `from` (a flat directory of RocksDB files), copying
+    /// and syncing each file and the directory. `db` must not exist, or be empty.
+    pub fn restore_checkpoint(from: &Path, db: &Path) -> Result<()> {
+        fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+            move |source| StoreError::Io { path: path.into(), source }
+        }
+        if db.exists() && std::fs::read_dir(db).map_or(true, |mut d| d.next().is_some()) {
+            return Err(StoreError::Io {
+                path: db.into(),
+                source: std::io::Error::new(std::io::ErrorKind::AlreadyExists, "exists and is not empty"),
+            });
+        }
+        std::fs::create_dir_all(db).map_err(io(db))?;
+        let entries: Vec<PathBuf> = std::fs::read_dir(from)
+            .map_err(io(from))?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<std::io::Result<_>>()
+            .map_err(io(from))?;
+        for src in entries {
+            if src.is_file() {
+                let dst = db.join(src.file_name().unwrap_or_default());
+                std::fs::copy(&src, &dst).map_err(io(&src))?;
+                std::fs::File::open(&dst).and_then(|f| f.sync_all()).map_err(io(&dst))?;
+            }
+        }
+        std::fs::File::open(db).and_then(|d| d.sync_all()).map_err(io(db))
     }
 
     /// Bytes on disk of the live SST files (for benchmarks and `stats`).

@@ -38,13 +38,12 @@ pub async fn account(
 ) -> ApiResult<AccountReport> {
     let page = StatementPage {
         account,
-        from_ms: time(s.tz, "from", &q.from, i64::MIN)?,
-        to_ms: time(s.tz, "to", &q.to, i64::MAX)?,
+        from_ms: time(s.desk.tz(), "from", &q.from, i64::MIN)?,
+        to_ms: time(s.desk.tz(), "to", &q.to, i64::MAX)?,
         after: q.after,
         limit: q.limit.unwrap_or(50),
         features: q.features,
     };
-    let store = s.store.clone();
-    let tz = s.tz;
-    blocking(move || Ok(account_page(&store.view()?, &page, tz)?)).await.map(Json)
+    let desk = s.desk.clone();
+    blocking(move || Ok(account_page(&desk, &page)?)).await.map(Json)
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::trace::{answer_trace, freeze_params, freeze_report, seed_spec, trace_report, ChartFormat, ChartQuery};
 use super::{api_time_text, json_body, opt_time, request_key, yuan, ApiResult, Idempotency, Replayable};
 use crate::app::cases::{self as uc, CaseEntry, CaseRuleOptions};
-use crate::app::warnings::ArrivalCheck;
+use crate::app::trace::TraceQuery;
 use crate::flowchart::Lang;
 use crate::freeze::FreezeReport;
 use crate::link::LinkReport;
@@ -58,37 +58,40 @@ pub async fn create_case(
     }
     let new = uc::NewCase {
         case_id: b.case_id,
-        seeds: seed_spec(&b.seed_txn_ids, &b.victims, b.from.as_deref(), b.to.as_deref(), s.tz)?,
+        seeds: seed_spec(&b.seed_txn_ids, &b.victims, b.from.as_deref(), b.to.as_deref(), s.desk.tz())?,
         has_from: b.from.is_some(),
         has_to: b.to.is_some(),
-        report_time_ms: opt_time(s.tz, "report_time", &b.report_time)?,
+        report_time_ms: opt_time(s.desk.tz(), "report_time", &b.report_time)?,
         note: b.note,
         created_by: who.name,
-        created_at_ms: crate::app::now_ms(),
+        created_at_ms: s.desk.now_ms(),
     };
-    let (store, rings, watch, tz) = (s.store.clone(), s.rings.clone(), s.watch.clone(), s.tz);
-    commit(move || {
-        let arrivals = ArrivalCheck { rings: &rings, watch: &watch, now_ms: crate::app::now_ms() };
-        Ok(uc::register(&store, new, request.as_ref(), Some(arrivals))?.map(|c| CaseEntry::of(c, tz)))
-    })
-    .await
-    .map(Replayable)
+    let desk = s.desk.clone();
+    commit(move || Ok(uc::register(&desk, new, request.as_ref())?.map(|c| CaseEntry::of(c, desk.tz()))))
+        .await
+        .map(Replayable)
 }
 
 #[utoipa::path(get, path = "/v1/cases", tag = "cases", responses((status = 200, description = "Registered cases", body = Vec<CaseEntry>)))]
 pub async fn list_cases(State(s): State<AppState>) -> ApiResult<Vec<CaseEntry>> {
-    let (store, tz) = (s.store.clone(), s.tz);
-    blocking(move || Ok(store.view()?.all_cases()?.into_iter().map(|c| CaseEntry::of(c, tz)).collect())).await.map(Json)
+    let desk = s.desk.clone();
+    blocking(move || Ok(uc::list(&desk)?)).await.map(Json)
 }
 
 async fn load_case(s: &AppState, id: String) -> Result<CaseRecord, ApiError> {
-    let store = s.store.clone();
-    blocking(move || Ok(uc::get(&store.view()?, &id)?)).await
+    let desk = s.desk.clone();
+    blocking(move || Ok(uc::get(&desk, &id)?)).await
+}
+
+/// A registered case and its trace query, on a blocking thread.
+async fn case_query(s: &AppState, id: String, options: CaseRuleOptions) -> Result<(CaseRecord, TraceQuery), ApiError> {
+    let desk = s.desk.clone();
+    blocking(move || Ok(uc::query_of(&desk, &id, &options)?)).await
 }
 
 #[utoipa::path(get, path = "/v1/cases/{id}", tag = "cases", params(("id" = String, Path, description = "Case id")), responses((status = 200, description = "One case", body = CaseEntry), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
 pub async fn get_case(State(s): State<AppState>, P(id): P<String>) -> ApiResult<CaseEntry> {
-    let tz = s.tz;
+    let tz = s.desk.tz();
     load_case(&s, id).await.map(|c| Json(CaseEntry::of(c, tz)))
 }
 
@@ -174,14 +177,13 @@ pub async fn case_trace(
     P(id): P<String>,
     Q(q): Q<CaseTraceQuery>,
 ) -> Result<Response, ApiError> {
-    let options = q.rule_options(s.tz, &q.as_of)?;
+    let options = q.rule_options(s.desk.tz(), &q.as_of)?;
     if let Some(v) = &q.threshold {
         yuan("threshold", v)?;
     }
-    let c = load_case(&s, id).await?;
-    let query = uc::case_query(&c, &options)?;
+    let (c, query) = case_query(&s, id, options).await?;
     let chart = ChartQuery { format: q.format, lang: q.lang };
-    answer_trace(trace_report(&s, query).await?, &rid, chart, c.case_id, s.tz).await
+    answer_trace(trace_report(&s, query).await?, &rid, chart, c.case_id, (s.desk.now_ms(), s.desk.tz())).await
 }
 
 #[utoipa::path(get, path = "/v1/cases/{id}/freeze", tag = "cases", params(("id" = String, Path, description = "Case id"), RuleQuery), responses((status = 200, description = "The case's extended-freeze proposals", body = FreezeReport), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
@@ -191,23 +193,20 @@ pub async fn case_freeze(
     P(id): P<String>,
     Q(q): Q<RuleQuery>,
 ) -> Result<Response, ApiError> {
-    let options = q.rule_options(s.tz, &q.as_of)?;
+    let options = q.rule_options(s.desk.tz(), &q.as_of)?;
     let fp = freeze_params(q.threshold.as_deref(), q.hub_counterparties, q.reading)?;
-    let c = load_case(&s, id).await?;
-    let query = uc::case_query(&c, &options)?;
+    let (_, query) = case_query(&s, id, options).await?;
     let (report, timing) = freeze_report(&s, query, fp).await?;
     Ok(crate::server::timed_json(&report, timing, &rid))
 }
 
 #[utoipa::path(get, path = "/v1/cases/{id}/links", tag = "cases", params(("id" = String, Path, description = "Case id"), LinksQuery), responses((status = 200, description = "The registered cases linked to this one (串并), strongest first with their evidence; its group; the sinks its money reached", body = LinkReport), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
 pub async fn case_links(State(s): State<AppState>, P(id): P<String>, Q(q): Q<LinksQuery>) -> ApiResult<LinkReport> {
-    let options = q.rule_options(s.tz, &None)?;
-    let (store, links) = (s.store.clone(), s.links.clone());
+    let options = q.rule_options(s.desk.tz(), &None)?;
+    let desk = s.desk.clone();
     blocking(move || {
-        let view = store.view()?;
-        let case = uc::get(&view, &id)?;
-        let base = uc::case_query(&case, &options)?.params;
-        Ok(uc::links(&view, &links, &id, &base)?)
+        let (_, query) = uc::query_of(&desk, &id, &options)?;
+        Ok(uc::links(&desk, &id, &query.params)?)
     })
     .await
     .map(Json)
@@ -215,12 +214,11 @@ pub async fn case_links(State(s): State<AppState>, P(id): P<String>, Q(q): Q<Lin
 
 #[utoipa::path(get, path = "/v1/links", tag = "cases", params(LinksQuery), responses((status = 200, description = "串并 over every registered case: groups with their cohesion and defining accounts, links with their evidence, shared sinks", body = LinkReport)))]
 pub async fn links_all(State(s): State<AppState>, Q(q): Q<LinksQuery>) -> ApiResult<LinkReport> {
-    let options = q.rule_options(s.tz, &None)?;
-    let (store, links) = (s.store.clone(), s.links.clone());
+    let options = q.rule_options(s.desk.tz(), &None)?;
+    let desk = s.desk.clone();
     blocking(move || {
-        let view = store.view()?;
         let base = uc::case_query(&Default::default(), &options)?.params;
-        Ok(uc::link_registry(&view, &links, &base)?)
+        Ok(uc::link_registry(&desk, &base)?)
     })
     .await
     .map(Json)

@@ -7,7 +7,6 @@ use serde::Deserialize;
 
 use super::ApiResult;
 use crate::app::ingest::{upload, UploadKind};
-use crate::app::warnings::ArrivalCheck;
 use crate::ingest::ndjson::{NdjsonToCsv, ACCOUNT_COLUMNS, TRANSFER_COLUMNS};
 use crate::ingest::{IngestOptions, IngestSummary, RejectedRow};
 use crate::server::auth::{Principal, Role};
@@ -135,12 +134,11 @@ async fn ingest_body(
     // From here the request is not cut by the time limit: the body arrives at its own pace (a stall is
     // 408, with nothing done), then the ingest commits and is answered.
     uncancellable();
-    let spooled = spool(s.store.path(), body, ndjson.then_some(columns), s.config.request_timeout).await?;
-    let (store, rings, watch, tz) = (s.store.clone(), s.rings.clone(), s.watch.clone(), s.tz);
-    let opts = IngestOptions { delimiter, tz, mapping, ..Default::default() };
+    let spooled = spool(s.desk.path(), body, ndjson.then_some(columns), s.config.request_timeout).await?;
+    let desk = s.desk.clone();
+    let opts = IngestOptions { delimiter, tz: desk.tz(), mapping, ..Default::default() };
     let result = commit(move || {
-        let arrivals = ArrivalCheck { rings: &rings, watch: &watch, now_ms: crate::app::now_ms() };
-        let summary = upload(&store, arrivals, kind, spooled.0.clone(), &opts)?;
+        let summary = upload(&desk, kind, spooled.0.clone(), &opts)?;
         drop(spooled);
         Ok(summary)
     })

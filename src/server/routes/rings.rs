@@ -34,29 +34,28 @@ pub async fn rings(
     axum::extract::Extension(rid): axum::extract::Extension<crate::server::RequestId>,
     Q(q): Q<RingsQuery>,
 ) -> Result<axum::response::Response, crate::server::ApiError> {
-    let (store, cache, tz) = (s.store.clone(), s.rings.clone(), s.tz);
+    let desk = s.desk.clone();
     let limit = Some(q.limit.unwrap_or(100));
     let freshness = if q.fresh == Some(true) { uc::Freshness::Current } else { uc::Freshness::Last };
-    let (report, timing) = crate::server::blocking_timed(move || {
-        Ok(uc::ranked(&store.view()?, &cache, tz, q.min_score.unwrap_or(0.0), limit, freshness)?)
-    })
-    .await?;
+    let (report, timing) =
+        crate::server::blocking_timed(move || Ok(uc::ranked(&desk, q.min_score.unwrap_or(0.0), limit, freshness)?))
+            .await?;
     if report.stale {
-        s.rings.refresh_in_background(s.store.clone(), s.tz);
+        s.desk.refresh_rings_in_background();
     }
     Ok(crate::server::timed_json(&report, timing, &rid))
 }
 
 #[utoipa::path(get, path = "/v1/rings/{ring_id}", tag = "rings", params(("ring_id" = String, Path, description = "Ring id from the ranked list, e.g. R0001")), responses((status = 200, description = "One ring: members, roles, shared attributes and the flows among its members", body = RingDetail), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
 pub async fn ring(State(s): State<AppState>, P(ring_id): P<String>) -> ApiResult<RingDetail> {
-    let (store, cache, tz) = (s.store.clone(), s.rings.clone(), s.tz);
-    blocking(move || Ok(uc::ring(&store.view()?, &cache, tz, &ring_id)?)).await.map(Json)
+    let desk = s.desk.clone();
+    blocking(move || Ok(uc::ring(&desk, &ring_id)?)).await.map(Json)
 }
 
 #[utoipa::path(get, path = "/v1/rings/around/{account}", tag = "rings", params(("account" = String, Path, description = "Account number")), responses((status = 200, description = "The rings an account belongs to, with the flows among their members: from the ranked list (ids R…) when it is a member of one, else found anchored on it (ids A…, not in the list)", body = RingsAround), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
 pub async fn rings_around(State(s): State<AppState>, P(account): P<String>) -> ApiResult<RingsAround> {
-    let (store, cache, tz) = (s.store.clone(), s.rings.clone(), s.tz);
-    blocking(move || Ok(uc::around(&store.view()?, &cache, tz, &[account], true)?)).await.map(Json)
+    let desk = s.desk.clone();
+    blocking(move || Ok(uc::around(&desk, &[account], true)?)).await.map(Json)
 }
 
 /// Most confirmed cards one request may carry.
@@ -103,9 +102,7 @@ pub async fn rings_confirmed(
         listed.push(crate::rings::scorer::ListedCard { account: a, line: i + 1 });
     }
     let source = b.source.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| "the confirmed list".into());
-    let (store, cache, tz) = (s.store.clone(), s.rings.clone(), s.tz);
+    let desk = s.desk.clone();
     let (min_score, limit) = (b.min_score.unwrap_or(0.0), Some(b.limit.map_or(100, |l| l as usize)));
-    blocking(move || Ok(uc::with_confirmed(&store.view()?, &cache, tz, &listed, &source, min_score, limit)?.report))
-        .await
-        .map(Json)
+    blocking(move || Ok(uc::with_confirmed(&desk, &listed, &source, min_score, limit)?.report)).await.map(Json)
 }

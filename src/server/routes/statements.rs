@@ -6,7 +6,6 @@ use serde::Deserialize;
 
 use super::ApiResult;
 use crate::app::statements::{check, import, ImportOptions, StatementCheck, StatementImportSummary};
-use crate::app::warnings::ArrivalCheck;
 use crate::ingest::RejectedRow;
 use crate::server::auth::{Principal, Role};
 use crate::server::extract::Q;
@@ -68,7 +67,7 @@ async fn spool_files(
     let stalled = || ApiError::stalled(idle);
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = Spooled(s.store.path().join("incoming").join(format!("statements-{}-{n}", std::process::id())));
+    let dir = Spooled(s.desk.path().join("incoming").join(format!("statements-{}-{n}", std::process::id())));
     tokio::fs::create_dir_all(&dir.0).await.map_err(ApiError::storing)?;
     let is_multipart = req
         .headers()
@@ -132,11 +131,11 @@ pub async fn ingest_statements(
     }
     uncancellable();
     let (dir, paths) = spool_files(&s, req, q.name).await?;
-    let opts = ImportOptions { tz: s.tz, skew_ms: i64::from(q.skew.unwrap_or(10)) * 1000, ..ImportOptions::default() };
-    let (store, rings, watch) = (s.store.clone(), s.rings.clone(), s.watch.clone());
+    let opts =
+        ImportOptions { tz: s.desk.tz(), skew_ms: i64::from(q.skew.unwrap_or(10)) * 1000, ..ImportOptions::default() };
+    let desk = s.desk.clone();
     let result = commit(move || {
-        let arrivals = ArrivalCheck { rings: &rings, watch: &watch, now_ms: crate::app::now_ms() };
-        let summary = import(&store, &paths, &opts, Some(arrivals))?;
+        let summary = import(&desk, &paths, &opts)?;
         drop(dir);
         Ok(summary)
     })
@@ -159,6 +158,6 @@ pub struct CheckQuery {
 
 #[utoipa::path(get, path = "/v1/statements/check", tag = "ingest", params(CheckQuery), responses((status = 200, description = "Per statement account: period, lines, opening and closing balance, breaks in balance continuity", body = StatementCheck), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
 pub async fn statements_check(State(s): State<AppState>, Q(q): Q<CheckQuery>) -> ApiResult<StatementCheck> {
-    let (store, tz) = (s.store.clone(), s.tz);
-    blocking(move || Ok(check(&store.view()?, q.account.as_deref(), tz)?)).await.map(Json)
+    let desk = s.desk.clone();
+    blocking(move || Ok(check(&desk, q.account.as_deref())?)).await.map(Json)
 }

@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{json_body, opt_time, request_key, time, ApiResult, Idempotency, Replayable};
 use crate::app::stops::{self as uc, StopFilter};
-use crate::app::warnings::ArrivalCheck;
 use crate::money::parse_positive_yuan;
 use crate::query::StopList;
 use crate::server::auth::{Principal, Role};
@@ -30,13 +29,12 @@ pub struct StopsQuery {
 #[utoipa::path(get, path = "/v1/stops", tag = "freezes", params(StopsQuery), responses((status = 200, description = "Stops placed", body = StopList)))]
 pub async fn list_stops(State(s): State<AppState>, Q(q): Q<StopsQuery>) -> ApiResult<StopList> {
     let filter = StopFilter {
-        active_at_ms: opt_time(s.tz, "active_at", &q.active_at)?,
+        active_at_ms: opt_time(s.desk.tz(), "active_at", &q.active_at)?,
         expiring_within_hours: q.expiring_within_hours,
-        now_ms: crate::app::now_ms(),
+        now_ms: s.desk.now_ms(),
     };
-    let store = s.store.clone();
-    let tz = s.tz;
-    blocking(move || Ok(uc::list(&store.view()?, filter, tz)?)).await.map(Json)
+    let desk = s.desk.clone();
+    blocking(move || Ok(uc::list(&desk, filter)?)).await.map(Json)
 }
 
 #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
@@ -76,21 +74,14 @@ pub async fn place_stop(
     let new = crate::store::NewStop {
         account: b.account,
         amount_fen,
-        placed_at_ms: time(s.tz, "placed_at", &b.placed_at, crate::app::now_ms())?,
+        placed_at_ms: time(s.desk.tz(), "placed_at", &b.placed_at, s.desk.now_ms())?,
         case_id: b.case_id,
         placed_by: who.name,
         basis_txn: b.basis_txn,
         note: b.note,
     };
-    let store = s.store.clone();
-    let tz = s.tz;
-    let (rings, watch) = (s.rings.clone(), s.watch.clone());
-    commit(move || {
-        let arrivals = ArrivalCheck { rings: &rings, watch: &watch, now_ms: crate::app::now_ms() };
-        Ok(uc::place(&store, &new, request.as_ref(), Some(arrivals), tz)?)
-    })
-    .await
-    .map(Replayable)
+    let desk = s.desk.clone();
+    commit(move || Ok(uc::place(&desk, &new, request.as_ref())?)).await.map(Replayable)
 }
 
 #[derive(Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
@@ -122,12 +113,11 @@ async fn change_stop(
     let body = body.unwrap_or_default();
     let operation = format!("POST /v1/stops/{id}/{}", if renew { "renew" } else { "release" });
     let request = request_key(&headers, &who, &operation, &body)?;
-    let at = time(s.tz, "at", &body.at, crate::app::now_ms())?;
-    let store = s.store.clone();
-    let tz = s.tz;
+    let at = time(s.desk.tz(), "at", &body.at, s.desk.now_ms())?;
+    let desk = s.desk.clone();
     commit(move || {
         let request = request.as_ref();
-        Ok(if renew { uc::renew(&store, id, at, request, tz)? } else { uc::release(&store, id, at, request, tz)? })
+        Ok(if renew { uc::renew(&desk, id, at, request)? } else { uc::release(&desk, id, at, request)? })
     })
     .await
     .map(Replayable)

@@ -34,9 +34,8 @@ pub async fn not_found() -> ApiError {
 
 #[utoipa::path(get, path = "/v1/stats", tag = "system", responses((status = 200, description = "Store statistics", body = StoreStats)))]
 pub async fn stats(State(s): State<AppState>) -> ApiResult<StoreStats> {
-    let store = s.store.clone();
-    let tz = s.tz;
-    blocking(move || Ok(store_stats(&store, tz)?)).await.map(Json)
+    let desk = s.desk.clone();
+    blocking(move || Ok(store_stats(&desk)?)).await.map(Json)
 }
 
 /// A consistent copy of the store as it stands, while the server goes on serving and ingesting: into a new
@@ -46,10 +45,10 @@ pub async fn stats(State(s): State<AppState>) -> ApiResult<StoreStats> {
 pub async fn backup(State(s): State<AppState>, Extension(who): Extension<Principal>) -> ApiResult<BackupReport> {
     who.require(Role::Admin)?;
     let dir = s.config.backup_dir.clone().unwrap_or_else(|| {
-        let store = s.store.path();
+        let store = s.desk.path();
         store.with_file_name(format!("{}.backups", store.file_name().unwrap_or_default().to_string_lossy()))
     });
-    let store = s.store.clone();
+    let desk = s.desk.clone();
     commit(move || {
         std::fs::create_dir_all(&dir).map_err(ApiError::internal)?;
         // Named to the millisecond; a second backup in the same millisecond gets a suffix.
@@ -60,7 +59,7 @@ pub async fn backup(State(s): State<AppState>, Extension(who): Extension<Princip
             out = dir.join(format!("{stamp}-{n}"));
             n += 1;
         }
-        Ok(crate::app::backup::backup(&store, &out)?)
+        Ok(crate::app::backup::backup(&desk, &out)?)
     })
     .await
     .map(Json)

@@ -188,16 +188,14 @@ pub enum ChartFormat {
 
 /// Runs a trace query on a blocking thread.
 pub async fn trace_report(s: &AppState, q: TraceQuery) -> Result<(TraceReport, Timing), ApiError> {
-    let store = s.store.clone();
-    let tz = s.tz;
-    blocking_timed(move || Ok(trace_case(&store.view()?, &q, tz)?)).await
+    let desk = s.desk.clone();
+    blocking_timed(move || Ok(trace_case(&desk, &q)?)).await
 }
 
 /// Runs a freeze query on a blocking thread.
 pub async fn freeze_report(s: &AppState, q: TraceQuery, fp: FreezeParams) -> Result<(FreezeReport, Timing), ApiError> {
-    let store = s.store.clone();
-    let tz = s.tz;
-    blocking_timed(move || Ok(freeze_case(&store.view()?, &q, &fp, tz)?)).await
+    let desk = s.desk.clone();
+    blocking_timed(move || Ok(freeze_case(&desk, &q, &fp)?)).await
 }
 
 /// The trace in the format asked for; `subject` heads the diagram (a case id, or empty). Drawing is
@@ -207,7 +205,7 @@ pub async fn answer_trace(
     rid: &RequestId,
     chart: ChartQuery,
     subject: String,
-    tz: chrono_tz::Tz,
+    (now_ms, tz): (i64, chrono_tz::Tz),
 ) -> Result<Response, ApiError> {
     use axum::http::header;
     let title = ChartTitle { subject, lang: chart.lang };
@@ -218,7 +216,7 @@ pub async fn answer_trace(
             Ok(([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg).into_response())
         }
         ChartFormat::Html => {
-            let now = crate::timefmt::format_rfc3339(crate::app::now_ms(), tz);
+            let now = crate::timefmt::format_rfc3339(now_ms, tz);
             let page = blocking(move || Ok(flowchart::to_html(&report, &title, &now))).await?;
             Ok((
                 [
@@ -241,16 +239,17 @@ pub async fn trace(
     body: Result<Json<TraceRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let req = json_body(body)?;
-    let (store, tz) = (s.store.clone(), s.tz);
-    if let Some(uq) = req.upstream_query(s.tz)? {
+    let desk = s.desk.clone();
+    let tz = desk.tz();
+    if let Some(uq) = req.upstream_query(tz)? {
         if chart.format != ChartFormat::Json {
             return Err(ApiError::unprocessable("format", "an upstream trace is answered in JSON"));
         }
-        let (report, timing) = blocking_timed(move || Ok(upstream_trace(&store.view()?, &uq, tz)?)).await?;
+        let (report, timing) = blocking_timed(move || Ok(upstream_trace(&desk, &uq)?)).await?;
         return Ok(timed_json(&TraceAnswer::Upstream(report), timing, &rid));
     }
-    let q = req.query(s.tz)?;
-    answer_trace(trace_report(&s, q).await?, &rid, chart, String::new(), tz).await
+    let q = req.query(tz)?;
+    answer_trace(trace_report(&s, q).await?, &rid, chart, String::new(), (desk.now_ms(), tz)).await
 }
 
 #[utoipa::path(post, path = "/v1/freeze", tag = "freezes", request_body = TraceRequest, responses((status = 200, description = "Extended-freeze proposals", body = FreezeReport)))]
@@ -260,7 +259,7 @@ pub async fn freeze(
     body: Result<Json<TraceRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let req = json_body(body)?;
-    let q = req.query(s.tz)?;
+    let q = req.query(s.desk.tz())?;
     let fp = req.freeze_params()?;
     let (report, timing) = freeze_report(&s, q, fp).await?;
     Ok(timed_json(&report, timing, &rid))
@@ -297,13 +296,13 @@ pub async fn paths(
     body: Result<Json<PathsRequest>, JsonRejection>,
 ) -> ApiResult<crate::trace::paths::PathsReport> {
     let req = json_body(body)?;
-    let tz = s.tz;
+    let tz = s.desk.tz();
     api_time_text("start", req.start.as_deref())?;
     api_time_text("end", req.end.as_deref())?;
     let limit = req.limit.map(|l| l as usize);
     let q =
         PathsQuery::from_text(&req.from, &req.to, req.start.as_deref(), req.end.as_deref(), req.max_hops, limit, tz)
             .map_err(|e| ApiError::bad_request(e.field, e.message))?;
-    let store = s.store.clone();
-    blocking(move || Ok(crate::app::trace::paths(&store.view()?, &q, tz)?)).await.map(Json)
+    let desk = s.desk.clone();
+    blocking(move || Ok(crate::app::trace::paths(&desk, &q)?)).await.map(Json)
 }

@@ -34,11 +34,10 @@ pub async fn scan_warnings(
 ) -> ApiResult<ScanResult> {
     who.require(Role::Operator)?;
     let b = json_body(body)?;
-    let now = crate::app::now_ms();
-    let since = time(s.tz, "since", &Some(b.since), 0)?;
-    let until = time(s.tz, "until", &b.until, now)?;
-    let (store, cache, watch, tz) = (s.store.clone(), s.rings.clone(), s.watch.clone(), s.tz);
-    commit(move || Ok(uc::scan(&store, &cache, &watch, since, until, now, tz)?)).await.map(Json)
+    let desk = s.desk.clone();
+    let since = time(desk.tz(), "since", &Some(b.since), 0)?;
+    let until = time(desk.tz(), "until", &b.until, desk.now_ms())?;
+    commit(move || Ok(uc::scan(&desk, since, until)?)).await.map(Json)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -55,14 +54,14 @@ pub struct WarningsQuery {
 
 #[utoipa::path(get, path = "/v1/warnings", tag = "warnings", params(WarningsQuery), responses((status = 200, description = "Warnings with grade, deadline and escalation", body = Vec<WarningEntry>)))]
 pub async fn list_warnings(State(s): State<AppState>, Q(q): Q<WarningsQuery>) -> ApiResult<Vec<WarningEntry>> {
-    let at = time(s.tz, "at", &q.at, crate::app::now_ms())?;
+    let at = time(s.desk.tz(), "at", &q.at, s.desk.now_ms())?;
     let open_only = match q.status.as_deref() {
         None | Some("open") => true,
         Some("all") => false,
         Some(other) => return Err(ApiError::bad_request("status", format!("{other:?}: use open or all"))),
     };
-    let (store, tz) = (s.store.clone(), s.tz);
-    blocking(move || Ok(uc::list(&store.view()?, open_only, at, tz)?)).await.map(Json)
+    let desk = s.desk.clone();
+    blocking(move || Ok(uc::list(&desk, open_only, at)?)).await.map(Json)
 }
 
 #[utoipa::path(post, path = "/v1/warnings/{id}/ack", tag = "warnings", params(("id" = u64, Path, description = "Warning id")), responses((status = 200, description = "The warning acknowledged (operator)", body = WarningEntry), (status = 404, description = "Not found", body = crate::server::openapi::ErrorBody)))]
@@ -73,8 +72,8 @@ pub async fn ack_warning(
 ) -> ApiResult<WarningEntry> {
     // Acknowledging is an action (someone has taken the warning in hand), not a read.
     who.require(Role::Operator)?;
-    let (store, tz) = (s.store.clone(), s.tz);
-    commit(move || Ok(uc::acknowledge(&store, id, &who.name, crate::app::now_ms(), tz)?)).await.map(Json)
+    let desk = s.desk.clone();
+    commit(move || Ok(uc::acknowledge(&desk, id, &who.name)?)).await.map(Json)
 }
 
 /// Server-Sent Events: each warning the moment it is raised (an upload, a statement import, a case
