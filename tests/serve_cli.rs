@@ -42,3 +42,56 @@ fn token_new_prints_the_token_once_and_its_digest_for_the_config() {
     assert_eq!(entry["sha256"].as_str(), Some(digest.as_str()));
     assert_eq!((entry["name"].as_str(), entry["role"].as_str()), (Some("值班民警"), Some("operator")));
 }
+
+/// A write command on a store a running server holds says so and names what to do instead (the API
+/// endpoint, or stopping the server), rather than RocksDB's "While lock file: …/LOCK: Resource
+/// temporarily unavailable"; reads go on beside the server.
+#[test]
+fn a_write_on_a_store_a_server_holds_names_what_to_do_instead() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample");
+    let bin = env!("CARGO_BIN_EXE_moneytrail");
+    let ingest = |extra: &[&str]| {
+        Command::new(bin)
+            .args(["ingest", "--db"])
+            .arg(&db)
+            .arg("--accounts")
+            .arg(sample.join("accounts.csv"))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    assert!(ingest(&[]).status.success());
+    let config = dir.path().join("server.toml");
+    std::fs::write(&config, "").unwrap();
+    let mut server = Command::new(bin)
+        .args(["serve", "--addr", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .arg("--config")
+        .arg(&config)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The server opens the store before it listens: wait until a writer is refused.
+    let started = std::time::Instant::now();
+    let refused = loop {
+        let out = ingest(&[]);
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        if !out.status.success() || started.elapsed().as_secs() > 30 {
+            break err;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let stop =
+        Command::new(bin).args(["stop", "place", "--account", "x", "--amount", "1", "--db"]).arg(&db).output().unwrap();
+    let stats = Command::new(bin).args(["stats", "--db"]).arg(&db).output().unwrap();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(refused.contains("open for writing in another process"), "{refused}");
+    assert!(refused.contains("POST /v1/ingest/transfers"), "names the endpoint to use instead: {refused}");
+    assert!(!refused.contains("Resource temporarily unavailable"), "{refused}");
+    let stop = String::from_utf8_lossy(&stop.stderr);
+    assert!(stop.contains("open for writing in another process") && stop.contains("POST /v1/stops"), "{stop}");
+    assert!(stats.status.success(), "reads go on beside the server: {}", String::from_utf8_lossy(&stats.stderr));
+}
