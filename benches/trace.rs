@@ -9,8 +9,9 @@ use std::time::Instant;
 use criterion::{criterion_group, criterion_main, Criterion};
 
 use moneytrail::app::trace::{freeze, TraceQuery};
-use moneytrail::cases::{read_cases, CaseSpec};
+use moneytrail::cases::CaseSpec;
 use moneytrail::freeze::FreezeParams;
+use moneytrail::ingest::lists::read_cases;
 use moneytrail::ingest::{ingest_files, IngestOptions};
 use moneytrail::store::TransferStore;
 use moneytrail::timefmt::DEFAULT_TZ;

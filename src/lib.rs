@@ -6,7 +6,9 @@
 //! the only place that knows terminals and exit codes) and the HTTP API ([`server`]) both call.
 
 pub mod app;
+pub mod batch;
 pub mod cases;
+pub mod eval;
 pub mod finbench;
 pub mod flowchart;
 pub mod freeze;

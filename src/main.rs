@@ -12,10 +12,10 @@ use chrono_tz::Tz;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use moneytrail::app;
 use moneytrail::ingest::{self, ColumnMapping, IngestOptions};
 use moneytrail::output::{render, spreadsheet_safe, OutputFormat, Report};
 use moneytrail::timefmt::{parse_ts, parse_tz};
+use moneytrail::{app, eval};
 
 /// mimalloc: a bulk load allocates several strings per row, and glibc's malloc and free cost about a fifth
 /// of its CPU (measured with perf on a 2M-row load).
@@ -849,7 +849,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Rings(a) => {
             let desk = read_only(&a.common)?;
             if let Some(file) = &a.confirmed {
-                let listed = moneytrail::rings::scorer::read_confirmed(file)?;
+                let listed = moneytrail::ingest::lists::read_confirmed(file)?;
                 let source =
                     file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into());
                 let found =
@@ -880,8 +880,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 app::cases::import(&desk, &world.join("truth/cases.csv")).map_err(cli_error)?;
             }
             let eval = match confirmed_share {
-                Some(share) => app::rings::eval_confirmed(&desk, &world, share),
-                None => app::rings::eval(&desk, &world),
+                Some(share) => eval::rings::score_with_confirmed(&desk, &world, share),
+                None => eval::rings::score(&desk, &world),
             }
             .map_err(cli_error)?;
             print_report(format, &eval)
@@ -889,7 +889,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Eval(EvalCommand::Link { w: WorldArgs { world, db, tz }, rule, format }) => {
             let db = world_store(&world, db, tz)?;
             let desk = app::Desk::open_read_only(&db, tz).map_err(cli_error)?;
-            let eval = app::cases::eval_link(&desk, &world, &rule.params(tz)?).map_err(cli_error)?;
+            let eval = eval::link::score(&desk, &world, &rule.params(tz)?).map_err(cli_error)?;
             print_report(format, &eval)
         }
         Command::Eval(EvalCommand::Trace { w: WorldArgs { world, db, tz }, rule, threshold, format }) => {
@@ -898,7 +898,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let threshold_fen =
                 moneytrail::money::parse_yuan(&threshold).with_context(|| format!("--threshold {threshold:?}"))?;
             let fp = moneytrail::freeze::FreezeParams { threshold_fen, ..Default::default() };
-            let eval = app::cases::eval_trace(&desk, &world, &rule.params(tz)?, &fp).map_err(cli_error)?;
+            let eval = eval::trace::score(&desk, &world, &rule.params(tz)?, &fp).map_err(cli_error)?;
             print_report(format, &eval)
         }
         Command::Eval(EvalCommand::Warnings { world, upload_minutes, rings_hours, keep, tz, format }) => {
@@ -911,11 +911,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Some(dir) => dir.clone(),
                 None => work.path().to_path_buf(),
             };
-            let opts = app::warnings::ReplayOptions {
+            let opts = eval::warnings::ReplayOptions {
                 upload_every_ms: upload_minutes * 60_000,
                 rings_every_ms: (rings_hours > 0).then_some(rings_hours * 3_600_000),
             };
-            let eval = app::warnings::eval_replay(&world, &work_dir, opts, tz).map_err(cli_error)?;
+            let eval = eval::warnings::replay(&world, &work_dir, opts, tz).map_err(cli_error)?;
             print_report(format, &eval)
         }
         Command::Stop(c) => cmd_stop(c),
@@ -1297,14 +1297,10 @@ fn write_scores(view: &moneytrail::store::StoreView<'_>, scores: &[f64], out: &s
 }
 
 fn world_store(world: &std::path::Path, db: Option<PathBuf>, tz: Tz) -> Result<PathBuf> {
-    let db = db.unwrap_or_else(|| world.join(".moneytrail-store"));
-    if !db.join("CURRENT").exists() {
+    let (db, missing) = eval::world_store(world, db);
+    if missing {
         eprintln!("ingesting {} into {}", world.display(), db.display());
-        let desk = app::Desk::open(&db, tz).map_err(cli_error)?;
-        let opts = IngestOptions { tz, ..Default::default() };
-        let prepared = app::ingest::check(&[world.join("transfers.csv")], &[world.join("accounts.csv")], &opts)
-            .map_err(cli_error)?;
-        app::ingest::run(&desk, prepared, &|_| {}).map_err(cli_error)?;
+        eval::ingest_world(world, &db, tz).map_err(cli_error)?;
     }
     Ok(db)
 }

@@ -294,6 +294,23 @@ impl StopRecord {
     }
 }
 
+/// One case as a case file lists it (`link --cases`, `case import`): its seeds and when it was reported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseSpec {
+    pub case_id: String,
+    pub seed_txn_ids: Vec<String>,
+    /// The report time (the trace's as_of), if given.
+    pub as_of_ms: Option<i64>,
+}
+
+/// One confirmed mule card as a 断卡 team's list gives it: its external id and where it was listed (line
+/// number, 1-based).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListedCard {
+    pub account: String,
+    pub line: usize,
+}
+
 /// A case as a case system registered it: its seeds and when it was reported.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct CaseRecord {

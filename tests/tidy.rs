@@ -112,8 +112,18 @@ fn only_the_server_knows_http() {
 
 /// Analysis works on the `TransferGraph` trait: it never sees the store, its byte layouts, the use cases
 /// above it or the server.
-const ANALYSIS: [&str; 9] =
-    ["trace/", "freeze.rs", "cases.rs", "link.rs", "rings/", "warnings.rs", "flowchart.rs", "graph.rs", "finbench/"];
+const ANALYSIS: [&str; 10] = [
+    "trace/",
+    "freeze.rs",
+    "cases.rs",
+    "link.rs",
+    "rings/",
+    "warnings.rs",
+    "watch.rs",
+    "flowchart.rs",
+    "graph.rs",
+    "finbench/",
+];
 
 #[test]
 fn analysis_sees_only_the_graph_trait() {
@@ -122,6 +132,38 @@ fn analysis_sees_only_the_graph_trait() {
         &["store", "keys", "app", "server", "rocksdb", "ingest"],
         |p| ANALYSIS.iter().any(|a| under(p, a)),
     );
+}
+
+/// Scoring against a generated world's truth lives in `src/eval/` and only the binary's `eval` commands
+/// call it: no use case or analysis depends on a world's truth.
+#[test]
+fn only_the_binary_calls_the_evaluation() {
+    forbid("src/eval/ is called by main.rs only:", &["eval"], |p| p != "main.rs" && !under(p, "eval/"));
+}
+
+/// Analysis is a function of the graph and what it is given; the use cases take what front ends read.
+/// Files are read and written by the input and output layers (`ingest/`, `statements/`, `batch/`, the
+/// store), the evaluation and the binary.
+#[test]
+fn analysis_and_use_cases_touch_no_files() {
+    let mut bad = Vec::new();
+    for (path, text) in sources() {
+        let applies = under(&path, "app/") || (ANALYSIS.iter().any(|a| under(&path, a)) && !under(&path, "finbench/"));
+        if !applies {
+            continue;
+        }
+        // Unit tests may write fixtures to temporary directories.
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        for (i, line) in code.lines().enumerate() {
+            let line_code = line.split("//").next().unwrap_or("");
+            for needle in ["std::fs", "fs::", "File::", "from_path", "read_to_string", "read_dir", "tempfile"] {
+                if line_code.contains(needle) {
+                    bad.push(format!("src/{path}:{}: {} (uses {needle})", i + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(bad.is_empty(), "analysis and use cases read and write no files:\n{}", bad.join("\n"));
 }
 
 #[test]
@@ -151,8 +193,6 @@ fn front_ends_call_use_cases_not_analysis() {
         "resolve_seeds",
         "detect_rings",
         "link::link",
-        "eval_trace",
-        "eval_rings",
         "watch::check",
         "place_stop",
         "renew_stop",

@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use super::trace::TraceQuery;
 use super::{AppError, AppResult, Desk};
-use crate::cases::{read_cases, CaseSpec};
+use crate::cases::CaseSpec;
+use crate::ingest::lists::read_cases;
 use crate::link::LinkReport;
 use crate::model::CaseRecord;
 use crate::store::{RequestKey, StoreView, Written};
@@ -256,19 +257,4 @@ pub fn links(desk: &Desk, case_id: &str, base: &TraceParams) -> AppResult<LinkRe
         return Err(AppError::unprocessable("id", format!("case {case_id} has no seed transfers to link by")));
     };
     Ok(LinkReport::build(view, &linked.0, &linked.1, Some(me))?)
-}
-
-/// `eval link --world DIR`: 串并 of a generated world's cases against the rings that ran them.
-pub fn eval_link(desk: &Desk, world: &Path, base: &TraceParams) -> AppResult<crate::link::LinkEval> {
-    Ok(crate::link::eval_link(&desk.view()?, world, base, desk.tz())?)
-}
-
-/// `eval trace --world DIR`: freeze proposals of a generated world's cases against its truth.
-pub fn eval_trace(
-    desk: &Desk,
-    world: &Path,
-    base: &TraceParams,
-    fp: &crate::freeze::FreezeParams,
-) -> AppResult<crate::cases::TraceEval> {
-    Ok(crate::cases::eval_trace(&desk.view()?, world, base, fp, desk.tz())?)
 }

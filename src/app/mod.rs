@@ -78,7 +78,6 @@ impl From<crate::rings::scorer::ScorerError> for AppError {
     fn from(e: crate::rings::scorer::ScorerError) -> AppError {
         use crate::rings::scorer::ScorerError;
         match e {
-            ScorerError::Io { .. } | ScorerError::Line { .. } => AppError::bad_input("confirmed", e.to_string()),
             ScorerError::TooFew { .. } => AppError::unprocessable("confirmed", e.to_string()),
             ScorerError::Train(_) => AppError::internal(e),
         }
@@ -145,9 +144,25 @@ impl From<crate::cases::CaseError> for AppError {
         match e {
             C::Trace { source, .. } => source.into(),
             C::Graph(g) => AppError::internal(g),
-            // A cases or world file the user named: what is wrong with it is for them to fix.
-            other => AppError::unprocessable("file", other.to_string()),
         }
+    }
+}
+
+impl From<crate::batch::BatchError> for AppError {
+    fn from(e: crate::batch::BatchError) -> AppError {
+        use crate::batch::BatchError as B;
+        match e {
+            e @ B::Export { .. } => AppError::bad_input("out", e.to_string()),
+            e @ B::Read { .. } => AppError::unprocessable("from_batch", e.to_string()),
+            B::Store(s) => s.into(),
+        }
+    }
+}
+
+/// A case file the user named: what is wrong with it is for them to fix.
+impl From<crate::ingest::lists::ListError> for AppError {
+    fn from(e: crate::ingest::lists::ListError) -> AppError {
+        AppError::unprocessable("file", e.to_string())
     }
 }
 

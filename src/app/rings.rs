@@ -252,10 +252,10 @@ pub fn ranked_from_batch(desk: &Desk, dir: &std::path::Path, min_score: f64) -> 
         return Err(AppError::bad_input("min_score", "min_score must be 0..=100"));
     }
     let view = &desk.view()?;
-    let feats = super::batch::read_features(view, dir, desk.tz().name())?;
+    let feats = crate::batch::read::read_features(view, dir, desk.tz().name())?;
     let table = AttrTable::load(view)?;
     let params = crate::rings::detect::DetectParams::default();
-    let theirs = super::batch::read_suspects(dir)?;
+    let theirs = crate::batch::read::read_suspects(dir)?;
     let ours: std::collections::BTreeSet<u32> =
         crate::rings::detect::suspects(&feats, &table, &params, &[]).iter().map(|s| s.id).collect();
     if theirs != ours {
@@ -404,40 +404,6 @@ pub fn with_confirmed(
 pub struct ConfirmedRings {
     pub report: RingsReport,
     pub scores: Vec<f64>,
-}
-
-/// `eval rings --confirmed-share F`: a share of the world's mule cards (chosen by a hash of the account,
-/// so the same every run) is given as the confirmed list; detection with the scorer is scored on the rest.
-pub fn eval_confirmed(desk: &Desk, world: &std::path::Path, share: f64) -> AppResult<crate::rings::RingEval> {
-    if !(0.0..1.0).contains(&share) || share == 0.0 {
-        return Err(AppError::bad_input("confirmed_share", "the confirmed share must be above 0 and below 1"));
-    }
-    let mules = crate::rings::world_mules(world)?;
-    let listed: Vec<ListedCard> = mules
-        .keys()
-        .filter(|a| ((xxhash_rust::xxh3::xxh3_64(a.as_bytes()) % 10_000) as f64) < share * 10_000.0)
-        .enumerate()
-        .map(|(i, a)| ListedCard { account: a.clone(), line: i + 1 })
-        .collect();
-    let confirmed: std::collections::BTreeSet<String> = listed.iter().map(|c| c.account.clone()).collect();
-    let found = with_confirmed(desk, &listed, "truth sample", 0.0, None)?;
-    let view = &desk.view()?;
-    let mut flagged = std::collections::BTreeMap::new();
-    for (i, r) in found.report.rings.iter().enumerate() {
-        for m in &r.members {
-            flagged.insert(m.account.clone(), i);
-        }
-    }
-    let mut eval = crate::rings::eval_flagged(view, flagged, world, &confirmed)?;
-    eval.scorer = found.report.scorer;
-    Ok(eval)
-}
-
-/// `eval rings --world DIR`: detection against a generated world's mule labels.
-pub fn eval(desk: &Desk, world: &std::path::Path) -> AppResult<crate::rings::RingEval> {
-    let view = &desk.view()?;
-    let detected = desk.rings().get(view, desk.tz())?;
-    Ok(crate::rings::eval_rings(view, &detected.0, world)?)
 }
 
 /// `features`: every account's mule-card features.

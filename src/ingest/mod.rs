@@ -6,6 +6,7 @@
 //! A bad row goes to the rejects file with its file, line, field, value and reason; good rows are
 //! stored; nothing becomes visible until the whole ingest commits.
 
+pub mod lists;
 pub mod ndjson;
 pub mod row;
 pub mod source;

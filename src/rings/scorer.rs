@@ -9,7 +9,6 @@
 //! raised its score.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
 
 use forust_ml::gradientbooster::ContributionsMethod;
 use forust_ml::{GradientBooster, Matrix};
@@ -121,10 +120,6 @@ pub const FEATURES: &[Feature] = &[
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScorerError {
-    #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
-    #[error("{}: line {line}: {reason}: '{value}'", path.display())]
-    Line { path: PathBuf, line: usize, reason: &'static str, value: String },
     #[error(
         "{found} confirmed card(s) found in the store; the scorer needs at least {need} to learn from \
          (and cross-validate on) — without the list, the rules work alone"
@@ -134,42 +129,7 @@ pub enum ScorerError {
     Train(String),
 }
 
-/// One confirmed card as listed: its external id and where it was listed (line number, 1-based).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ListedCard {
-    pub account: String,
-    pub line: usize,
-}
-
-/// Reads a confirmed-card list: one account per line (a CSV's first column), `#` comments and blank lines
-/// skipped, an optional header (`account`, `card`, `账号`, `卡号`). A line whose first field is empty or
-/// holds spaces inside is an error naming the line, never silently dropped.
-pub fn read_confirmed(path: &Path) -> Result<Vec<ListedCard>, ScorerError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScorerError::Io { path: path.into(), source })?;
-    let mut out = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let line = i + 1;
-        let trimmed = raw.trim().trim_start_matches('\u{feff}');
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        let first = trimmed.split([',', '\t']).next().unwrap_or("").trim().trim_matches('"');
-        if out.is_empty() && ["account", "card", "account_id", "账号", "卡号"].contains(&first.to_lowercase().as_str())
-        {
-            continue;
-        }
-        if first.is_empty() || first.contains(char::is_whitespace) {
-            return Err(ScorerError::Line {
-                path: path.into(),
-                line,
-                reason: "the account (first field) is empty or holds spaces",
-                value: raw.to_string(),
-            });
-        }
-        out.push(ListedCard { account: first.to_string(), line });
-    }
-    Ok(out)
-}
+pub use crate::model::ListedCard;
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct FeatureWeight {
@@ -432,24 +392,6 @@ fn explain(
 mod tests {
     use super::*;
     use rand::Rng;
-
-    fn list(text: &str) -> Result<Vec<ListedCard>, ScorerError> {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("confirmed.csv");
-        std::fs::write(&path, text).unwrap();
-        read_confirmed(&path)
-    }
-
-    #[test]
-    fn confirmed_lists_read_plain_or_csv_and_name_bad_lines() {
-        let got = list("\u{feff}账号,note\n# from operation 7\n6222001,seized\n\n\"6222002\",x\nALIPAY-1\t\n").unwrap();
-        let accounts: Vec<(&str, usize)> = got.iter().map(|c| (c.account.as_str(), c.line)).collect();
-        assert_eq!(accounts, vec![("6222001", 3), ("6222002", 5), ("ALIPAY-1", 6)]);
-        let err = list("6222001\n6222 002\n").unwrap_err().to_string();
-        assert!(err.contains("line 2") && err.contains("6222 002"), "{err}");
-        let err = list("6222001\n,seized\n").unwrap_err().to_string();
-        assert!(err.contains("line 2"), "{err}");
-    }
 
     /// A population where mule cards pass one-off senders' money on within the day and ordinary accounts
     /// do not, with noise. Half the mules are confirmed; the scorer must find most of the other half (scored by
