@@ -8,10 +8,11 @@
 
 pub mod lists;
 pub mod ndjson;
+pub mod rejects;
 pub mod row;
 pub mod source;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -20,6 +21,7 @@ use serde::Serialize;
 
 use crate::model::Transfer;
 use crate::store::{IngestSession, StoreError, TransferStore, Verdict};
+use rejects::Rejects;
 use row::{parse_account, parse_transfer, RowError};
 pub use source::{ColumnMapping, Format, RawChunk, Source};
 
@@ -151,74 +153,6 @@ pub struct Progress {
     pub rows: u64,
 }
 
-/// Appends rejected rows to a CSV file, created on the first reject.
-/// The rejects file of one load: every refused row with its file, line, field, value and reason, and the
-/// row itself. Created on the first rejected row; the first ones are also kept in memory for the API.
-pub(crate) struct Rejects {
-    dir: PathBuf,
-    /// `ingest` or `statements`: the file name's prefix.
-    kind: &'static str,
-    path: Option<PathBuf>,
-    /// The first rejected rows, kept for answers that cannot point at the file (the API's).
-    pub(crate) first: Vec<RejectedRow>,
-    writer: Option<csv::Writer<std::fs::File>>,
-}
-
-impl Rejects {
-    pub(crate) fn new(dir: PathBuf, kind: &'static str) -> Rejects {
-        Rejects { dir, kind, path: None, first: Vec::new(), writer: None }
-    }
-
-    fn add(&mut self, file: &Path, line: u64, e: &RowError, record: &str) -> Result<(), IngestError> {
-        self.add_line(&file.display().to_string(), line, &line.to_string(), e.field, &e.value, &e.reason, record)
-    }
-
-    /// A refused row: `line` for the answer (a number), `place` as the file shows it (a line, or a sheet's
-    /// row).
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn add_line(
-        &mut self,
-        file: &str,
-        line: u64,
-        place: &str,
-        field: &str,
-        value: &str,
-        reason: &str,
-        record: &str,
-    ) -> Result<(), IngestError> {
-        if self.first.len() < REJECTS_KEPT {
-            self.first.push(RejectedRow {
-                line,
-                field: field.to_string(),
-                value: value.to_string(),
-                reason: reason.to_string(),
-            });
-        }
-        if self.writer.is_none() {
-            std::fs::create_dir_all(&self.dir).map_err(|source| IngestError::Io { path: self.dir.clone(), source })?;
-            let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-            let path = self.dir.join(format!("{}-{stamp}-{}.csv", self.kind, std::process::id()));
-            let mut w =
-                csv::Writer::from_path(&path).map_err(|source| IngestError::Rejects { path: path.clone(), source })?;
-            w.write_record(["file", "line", "field", "value", "reason", "record"])
-                .map_err(|source| IngestError::Rejects { path: path.clone(), source })?;
-            self.writer = Some(w);
-            self.path = Some(path);
-        }
-        let (Some(w), Some(path)) = (self.writer.as_mut(), self.path.as_ref()) else { unreachable!("created above") };
-        w.write_record([file, place, field, value, reason, record])
-            .map_err(|source| IngestError::Rejects { path: path.clone(), source })
-    }
-
-    pub(crate) fn finish(&mut self) -> Result<Option<PathBuf>, IngestError> {
-        if let (Some(w), Some(path)) = (self.writer.as_mut(), self.path.as_ref()) {
-            w.flush().map_err(|source| IngestError::Rejects { path: path.clone(), source: source.into() })?;
-            w.get_ref().sync_all().map_err(|source| IngestError::Io { path: path.clone(), source })?;
-        }
-        Ok(self.path.clone())
-    }
-}
-
 fn record_text(row: &dyn source::RowCellsDyn, delimiter: u8) -> String {
     let mut out = String::new();
     for i in 0..row.width_dyn() {
@@ -336,7 +270,7 @@ impl PreparedIngest {
                         Ok(r) => good.push(r),
                         Err((line, e, rec)) => {
                             summary.account_rows_rejected += 1;
-                            rejects.add(&path, line, &e, &rec)?;
+                            rejects.add_row(&path, line, &e, &rec)?;
                         }
                     }
                 }
@@ -361,7 +295,7 @@ impl PreparedIngest {
         summary.accounts_created = session.new_accounts();
         session.commit()?;
         summary.rejects_file = rejects.finish()?;
-        summary.first_rejects = std::mem::take(&mut rejects.first);
+        summary.first_rejects = rejects.take_first();
         summary.seconds = started.elapsed().as_secs_f64();
         let rows = summary.transfer_rows_read + summary.account_rows_read;
         summary.rows_per_second = if summary.seconds > 0.0 { rows as f64 / summary.seconds } else { 0.0 };
@@ -427,7 +361,7 @@ fn load_transfers(
                     }
                     Err((e, rec)) => {
                         summary.transfer_rows_rejected += 1;
-                        rejects.add(&path, line, &e, &rec)?;
+                        rejects.add_row(&path, line, &e, &rec)?;
                     }
                 }
             }
@@ -444,7 +378,7 @@ fn load_transfers(
                             value: t.txn_id.clone(),
                             reason: format!("conflict: a different transfer with this id is already stored (internal #{existing}); the stored one is kept"),
                         };
-                        rejects.add(&path, line, &e, &describe(t))?;
+                        rejects.add_row(&path, line, &e, &describe(t))?;
                     }
                 }
             }

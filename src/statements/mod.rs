@@ -9,6 +9,7 @@
 pub mod check;
 pub mod layout;
 pub mod line;
+pub mod plan;
 pub mod reconcile;
 pub mod source;
 
