@@ -301,7 +301,7 @@ pub fn propose_freezes<G: TransferGraph>(
             amount: Fen(amount),
             by_victim: entry.by_victim.iter().filter(|v| v.held.0 > 0).cloned().collect(),
             urgency: Urgency::of_age(age),
-            minutes_since_last_arrival: age / 60_000,
+            minutes_since_last_arrival: age / crate::timefmt::MINUTE_MS,
             last_arrival: format_rfc3339(reached.last_arrival_ms, tz),
             basis: Basis {
                 txn_id: rec.txn_id.clone(),

@@ -345,7 +345,7 @@ fn money_weight(fen_a: i64, fen_b: i64) -> f64 {
 
 /// Close in time says more: a week apart halves the surplus over the floor.
 fn time_weight(ms_a: i64, ms_b: i64) -> f64 {
-    let days = (ms_a - ms_b).abs() as f64 / 86_400_000.0;
+    let days = (ms_a - ms_b).abs() as f64 / crate::timefmt::DAY_MS as f64;
     policy::LINK_TIME_FLOOR + (1.0 - policy::LINK_TIME_FLOOR) * 0.5f64.powf(days / policy::LINK_TIME_HALF_LIFE_DAYS)
 }
 
@@ -527,7 +527,7 @@ fn components(n: usize, edges: &[(usize, usize, f64)]) -> Vec<usize> {
 
 fn clue_words(kind: &str, clue: &Clue, account: &str, other: Option<&str>, value: Option<&str>) -> String {
     let money = |r: &Reach| Fen(r.received_fen).to_string();
-    let days = (clue.reach_a.first_ms - clue.reach_b.first_ms).abs() as f64 / 86_400_000.0;
+    let days = (clue.reach_a.first_ms - clue.reach_b.first_ms).abs() as f64 / crate::timefmt::DAY_MS as f64;
     match (other, value) {
         (Some(other), Some(value)) => format!(
             "cards {account} (level {}) and {other} (level {}) share {kind} {value}",

@@ -202,8 +202,8 @@ enum StatementsCommand {
         #[arg(long, value_name = "FILE")]
         layout: Vec<PathBuf>,
         /// Seconds two banks' clocks may differ for the two records of one transfer.
-        #[arg(long, default_value_t = 10)]
-        skew: u32,
+        #[arg(long, default_value_t = moneytrail::policy::STATEMENT_SKEW_DEFAULT_MS / moneytrail::timefmt::SECOND_MS)]
+        skew: i64,
         /// Where to write rejected lines (default: DIR/rejects/).
         #[arg(long, value_name = "DIR")]
         rejects_dir: Option<PathBuf>,
@@ -912,8 +912,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 None => work.path().to_path_buf(),
             };
             let opts = eval::warnings::ReplayOptions {
-                upload_every_ms: upload_minutes * 60_000,
-                rings_every_ms: (rings_hours > 0).then_some(rings_hours * 3_600_000),
+                upload_every_ms: upload_minutes * moneytrail::timefmt::MINUTE_MS,
+                rings_every_ms: (rings_hours > 0).then_some(rings_hours * moneytrail::timefmt::HOUR_MS),
             };
             let eval = eval::warnings::replay(&world, &work_dir, opts, tz).map_err(cli_error)?;
             print_report(format, &eval)
@@ -1143,8 +1143,12 @@ fn cmd_statements(c: StatementsCommand) -> Result<ExitCode> {
             for f in &layout {
                 layouts.add_file(f).map_err(|e| anyhow::anyhow!("--layout {e}"))?;
             }
-            let opts =
-                app::statements::ImportOptions { layouts, tz: common.tz, skew_ms: i64::from(skew) * 1000, rejects_dir };
+            let opts = app::statements::ImportOptions {
+                layouts,
+                tz: common.tz,
+                skew_ms: skew.saturating_mul(moneytrail::timefmt::SECOND_MS),
+                rejects_dir,
+            };
             let desk = writable(
                 app::Desk::open(&common.db, common.tz),
                 "upload the files through the server instead (POST /v1/ingest/statements), or stop it",

@@ -5,9 +5,7 @@
 //! behaviour everywhere it is used: the rings and warnings evaluations say whether it was for the better.
 
 use crate::model::AccountKind;
-
-const MINUTE_MS: i64 = 60_000;
-const HOUR_MS: i64 = 60 * MINUTE_MS;
+use crate::timefmt::{DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS};
 
 // ---------------------------------------------------------------------------------------------------------
 // Hubs: accounts that are not mule cards whatever their money does.
@@ -53,6 +51,13 @@ pub const URGENCY_CRITICAL_WITHIN_MS: i64 = HOUR_MS;
 pub const URGENCY_HIGH_WITHIN_MS: i64 = 6 * HOUR_MS;
 pub const URGENCY_MEDIUM_WITHIN_MS: i64 = 48 * HOUR_MS;
 
+/// Two banks' clocks may differ by this much for the two records of one transfer in their statements
+/// (`statements import --skew`): a few seconds is what core banking clocks differ by in practice.
+pub const STATEMENT_SKEW_DEFAULT_MS: i64 = 10 * SECOND_MS;
+/// The largest tolerance a user may set: beyond a few minutes, genuine repeated payments of one amount
+/// between the same two accounts would be merged into one.
+pub const STATEMENT_SKEW_MAX_MS: i64 = 10 * MINUTE_MS;
+
 /// An emergency stop-payment lasts 48 hours (银发〔2016〕86号, the stop-payment rules).
 pub const STOP_DURATION_MS: i64 = 48 * HOUR_MS;
 /// …and may be renewed at most twice; after that a judicial freeze (冻结) is needed.
@@ -61,6 +66,28 @@ pub const STOP_MAX_RENEWALS: u8 = 2;
 // ---------------------------------------------------------------------------------------------------------
 // Mule-card evidence (rings).
 // ---------------------------------------------------------------------------------------------------------
+
+/// Money that leaves a card within this long after arriving counts as passed through (快进快出): the
+/// `pass_through_1h` features and the signals over them. Mule cards forward victims' money within minutes;
+/// an hour covers a card waiting for its next instruction without taking in an ordinary person's day.
+pub const RING_PASS_WINDOW_MS: i64 = HOUR_MS;
+/// The slower pass-through window of the `*_24h` features: a card held overnight before it pays on (cards
+/// rented with daily withdrawal limits) still moves money within the day.
+pub const RING_PASS_DAY_WINDOW_MS: i64 = DAY_MS;
+/// Transfer and withdrawal limits (yuan) mule cards keep just under (banks' and platforms' usual single
+/// and daily limits: 5,000 to 100,000 yuan), for the round-amount feature.
+pub const RING_ROUND_LIMITS_YUAN: [i64; 5] = [5_000, 10_000, 20_000, 50_000, 100_000];
+/// How far under such a limit an amount counts as just under it (fen): 200 yuan.
+pub const RING_UNDER_LIMIT_FEN: i64 = 20_000;
+/// Amounts that are whole multiples of this (fen) are round: 100 yuan, the unit scammers name sums in.
+pub const RING_ROUND_FEN: i64 = 10_000;
+/// Laundering patterns among a ring's cards (cycles, scatter-gather) count when they close within this
+/// long: layering through rented cards is done within the day the money arrived.
+pub const PATTERN_WINDOW_MS: i64 = DAY_MS;
+/// A cycle is looked for through at most this many transfers after the first (four in all: a card, three
+/// others, back to it): longer loops are chains, not cycles, and the search would grow with the ring's
+/// density.
+pub const PATTERN_CYCLE_HOPS: usize = 3;
 
 /// Holders sharing one device or phone before it counts as a card dealer's: a family shares with one other
 /// person at most; three or more holders on one phone is how rented cards are run.
@@ -191,10 +218,10 @@ pub const UPSTREAM_PARALLEL_SENDERS: usize = 16;
 /// cards pass on nearly everything within hours; victims and other ordinary payers pay from savings and
 /// salary, which sat for days — they are where the money came from.
 pub const UPSTREAM_CONDUIT_PASS_SHARE: f64 = 0.5;
-pub const UPSTREAM_PASS_WINDOW_MS: i64 = 24 * 3_600_000;
+pub const UPSTREAM_PASS_WINDOW_MS: i64 = DAY_MS;
 /// Origin payments more than this before the window are not looked for: money that sat in the chain
 /// longer is left to the conduits' own money (a mule chain moves money within days).
-pub const UPSTREAM_LOOKBACK_MS: i64 = 7 * 86_400_000;
+pub const UPSTREAM_LOOKBACK_MS: i64 = 7 * DAY_MS;
 
 /// Paths between two accounts: at most this many transfers (each hop multiplies the search).
 pub const PATHS_MAX_HOPS: u32 = 10;

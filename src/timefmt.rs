@@ -16,6 +16,13 @@ use chrono_tz::Tz;
 
 pub const DEFAULT_TZ: Tz = chrono_tz::Asia::Shanghai;
 
+/// Units of time in the milliseconds every time inside is held in (units, not thresholds: the windows
+/// analysis uses are in `policy.rs`, written in these).
+pub const SECOND_MS: i64 = 1_000;
+pub const MINUTE_MS: i64 = 60 * SECOND_MS;
+pub const HOUR_MS: i64 = 60 * MINUTE_MS;
+pub const DAY_MS: i64 = 24 * HOUR_MS;
+
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TsError {
     #[error("empty time")]
@@ -116,7 +123,7 @@ pub fn parse_ts(input: &str, tz: Tz) -> Result<i64, TsError> {
             if offset_min >= 24 * 60 {
                 return Err(TsError::OutOfRange);
             }
-            let offset_ms = offset_min * 60_000 * if *sign == b'+' { 1 } else { -1 };
+            let offset_ms = offset_min * MINUTE_MS * if *sign == b'+' { 1 } else { -1 };
             Ok(naive.and_utc().timestamp_millis() - offset_ms)
         }
         _ => Err(TsError::Format),

@@ -8,7 +8,7 @@ use crate::model::{Grade, WarningRecord};
 use crate::money::Fen;
 use crate::policy;
 
-const MINUTE: i64 = 60_000;
+use crate::timefmt::MINUTE_MS as MINUTE;
 
 /// Escalation level at `at`: one per full hour without acknowledgement, at most 3 (`policy`).
 pub fn escalation(w: &WarningRecord, at_ms: i64) -> u8 {

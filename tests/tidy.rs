@@ -257,6 +257,118 @@ fn every_api_route_is_registered_with_its_documentation() {
     );
 }
 
+/// Files whose module is declared under `#[cfg(test)]` (`mod tests;`, `mod reference;`): test code.
+fn test_only_files(files: &[(String, String)]) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for (path, text) in files {
+        let lines: Vec<&str> = text.lines().map(str::trim).collect();
+        for w in lines.windows(2) {
+            let decl = w[1].strip_prefix("pub ").unwrap_or(w[1]);
+            let Some(name) = decl.strip_prefix("mod ").and_then(|n| n.strip_suffix(';')) else { continue };
+            if w[0] != "#[cfg(test)]" {
+                continue;
+            }
+            // `a/mod.rs` and `lib.rs` hold their children beside them; `a/b.rs` holds them in `a/b/`.
+            let dir = match path.rsplit_once('/') {
+                _ if path == "lib.rs" => String::new(),
+                Some((dir, "mod.rs")) => format!("{dir}/"),
+                Some((dir, file)) => format!("{dir}/{}/", file.trim_end_matches(".rs")),
+                None => format!("{}/", path.trim_end_matches(".rs")),
+            };
+            out.insert(format!("{dir}{name}.rs"));
+        }
+    }
+    out
+}
+
+/// A file's code without its unit tests (`#[cfg(test)] mod tests { … }` at the end).
+fn without_tests(text: &str) -> &str {
+    text.split("#[cfg(test)]\nmod ").next().unwrap_or(text)
+}
+
+/// Names of constants that are a time, an amount, a share or a weight.
+const THRESHOLD_SUFFIXES: [&str; 13] = [
+    "_MS",
+    "_FEN",
+    "_YUAN",
+    "_SECS",
+    "_SECONDS",
+    "_MINUTES",
+    "_HOURS",
+    "_DAYS",
+    "_SHARE",
+    "_WEIGHT",
+    "_WEIGHTS",
+    "_THRESHOLD",
+    "_WINDOW",
+];
+
+/// Literals that are a unit of time in milliseconds (or a day in seconds) written out: a window typed
+/// where it is used instead of named in `policy.rs` (or the unit from `timefmt`).
+const TIME_LITERALS: [&str; 7] = ["60_000", "3_600_000", "86_400_000", "60000", "3600000", "86400000", "86_400"];
+
+/// Constants of that kind allowed outside `policy.rs`, each with why it is not a decision about fraud.
+const NOT_POLICY: [(&str, &str, &str); 7] = [
+    ("store/writer.rs", "SST_THRESHOLD", "a storage choice: chunks this large are written as sorted SST files"),
+    ("server/mod.rs", "REQUEST_TIMEOUT", "an operations default, overridden by the server config"),
+    ("server/auth.rs", "FAILURE_WINDOW", "the rate limit of failed authentications (operations)"),
+    ("server/webhooks.rs", "FIRST_RETRY", "webhook delivery mechanics"),
+    ("server/webhooks.rs", "ATTEMPT_TIMEOUT", "webhook delivery mechanics"),
+    ("money.rs", "MAX_AMOUNT_FEN", "the largest amount the parser accepts: a bound of the representation"),
+    ("app/stops.rs", "MAX_EXPIRING_WITHIN_HOURS", "a bound on a list request's look-ahead"),
+];
+
+/// Every threshold, window and weight lives in `policy.rs` with its reason: a constant named for a time,
+/// amount, share or weight, or a written-out time unit, anywhere else is flagged unless `NOT_POLICY` says
+/// why it is not a decision about fraud. Units live in `timefmt.rs`; the generator's habits in `gen/` are
+/// the simulated world's, not the engine's.
+#[test]
+fn thresholds_live_in_policy() {
+    let files = sources();
+    let tests = test_only_files(&files);
+    let mut bad = Vec::new();
+    for (path, text) in &files {
+        if path == "policy.rs" || path == "timefmt.rs" || under(path, "gen/") || tests.contains(path) {
+            continue;
+        }
+        bad.extend(threshold_hits(path, without_tests(text)));
+    }
+    assert!(bad.is_empty(), "thresholds, windows and weights belong in policy.rs:\n{}", bad.join("\n"));
+}
+
+/// The lines of `code` (file `path`) that `thresholds_live_in_policy` flags.
+fn threshold_hits(path: &str, code: &str) -> Vec<String> {
+    let mut bad = Vec::new();
+    for (i, line) in code.lines().enumerate() {
+        let code = line.split("//").next().unwrap_or("");
+        let trimmed = code.trim_start();
+        let decl = ["pub const ", "pub(crate) const ", "pub(super) const ", "const "]
+            .iter()
+            .find_map(|p| trimmed.strip_prefix(p));
+        if let Some(decl) = decl {
+            let name = decl.split(':').next().unwrap_or("").trim();
+            let ty = decl.split(':').nth(1).unwrap_or("").split('=').next().unwrap_or("");
+            let named = THRESHOLD_SUFFIXES.iter().any(|s| name.ends_with(s)) || ty.contains("Duration");
+            if named && !NOT_POLICY.iter().any(|(f, n, _)| *f == path && *n == name) {
+                bad.push(format!("src/{path}:{}: {} (a threshold outside policy.rs)", i + 1, line.trim()));
+                continue;
+            }
+        }
+        for lit in TIME_LITERALS {
+            let hit = code.match_indices(lit).any(|(at, _)| {
+                let before = code[..at].chars().next_back();
+                let after = code[at + lit.len()..].chars().next();
+                before.is_none_or(|c| !c.is_ascii_digit() && c != '_')
+                    && after.is_none_or(|c| !c.is_ascii_digit() && c != '_')
+            });
+            if hit {
+                bad.push(format!("src/{path}:{}: {} (a time written out: name it)", i + 1, line.trim()));
+            }
+        }
+    }
+    bad
+}
+
 /// The checks above must be able to fail: each is run on a snippet that breaks it.
 #[test]
 fn the_checks_see_what_they_look_for() {
@@ -267,6 +379,18 @@ fn the_checks_see_what_they_look_for() {
     assert!(uses("let restore = mystore::x();", "store").is_empty(), "a longer word is not the module");
     assert!(uses("let store = view.store;", "store").is_empty(), "a variable is not the module");
     assert_eq!(uses("use crate::{keys, model};", "keys").len(), 1);
+    // Thresholds: a named window, a written-out hour, a Duration; not a unit's name, not a longer number.
+    assert_eq!(threshold_hits("rings/x.rs", "pub const PASS_WINDOW_MS: i64 = HOUR_MS;").len(), 1);
+    assert_eq!(threshold_hits("rings/x.rs", "let w = 3_600_000;").len(), 1);
+    assert_eq!(threshold_hits("server/x.rs", "const WAIT: Duration = Duration::from_secs(3);").len(), 1);
+    assert!(threshold_hits("rings/x.rs", "let w = 13_600_000; let d = DAY_MS;").is_empty());
+    assert!(threshold_hits("server/mod.rs", "pub const REQUEST_TIMEOUT: Duration = x;").is_empty(), "allowed");
+    let files = vec![
+        ("rings/mod.rs".to_string(), "#[cfg(test)]\nmod tests;\n".to_string()),
+        ("trace/report.rs".to_string(), "#[cfg(test)]\nmod golden;\n".to_string()),
+    ];
+    let tests = test_only_files(&files);
+    assert!(tests.contains("rings/tests.rs") && tests.contains("trace/report/golden.rs"), "{tests:?}");
 }
 
 /// The web view translates the scorer's evidence word by word: every feature's words in

@@ -30,11 +30,6 @@ use crate::statements::{read_statement, Layouts, StatementError, StatementFile};
 use crate::store::{IngestSession, StatementLineWrite, StatementWrites, StoreView, Verdict};
 use crate::timefmt::format_rfc3339;
 
-/// Default tolerance between two banks' clocks for the two records of one transfer.
-pub const DEFAULT_SKEW_MS: i64 = 10_000;
-/// Largest tolerance accepted: beyond a few minutes, genuine repeated payments would be merged.
-pub const MAX_SKEW_MS: i64 = 600_000;
-
 #[derive(Clone, Debug)]
 pub struct ImportOptions {
     pub layouts: Layouts,
@@ -50,7 +45,7 @@ impl Default for ImportOptions {
         ImportOptions {
             layouts: Layouts::builtin(),
             tz: crate::timefmt::DEFAULT_TZ,
-            skew_ms: DEFAULT_SKEW_MS,
+            skew_ms: crate::policy::STATEMENT_SKEW_DEFAULT_MS,
             rejects_dir: None,
         }
     }
@@ -148,8 +143,9 @@ fn read_error(e: StatementError) -> AppError {
 /// `statements import`, `POST /v1/ingest/statements`.
 pub fn import(desk: &Desk, paths: &[PathBuf], opts: &ImportOptions) -> AppResult<StatementImportSummary> {
     let started = Instant::now();
-    if !(0..=MAX_SKEW_MS).contains(&opts.skew_ms) {
-        return Err(AppError::bad_input("skew", format!("must be 0..={} seconds", MAX_SKEW_MS / 1000)));
+    let max = crate::policy::STATEMENT_SKEW_MAX_MS;
+    if !(0..=max).contains(&opts.skew_ms) {
+        return Err(AppError::bad_input("skew", format!("must be 0..={} seconds", max / crate::timefmt::SECOND_MS)));
     }
     let files_found = collect_files(paths).map_err(read_error)?;
     if files_found.is_empty() {

@@ -31,7 +31,7 @@ pub fn list(desk: &Desk, f: StopFilter) -> AppResult<StopList> {
         stops.retain(|s| s.active_at(t));
     }
     if let Some(h) = f.expiring_within_hours {
-        stops.retain(|s| s.active_at(f.now_ms) && s.expires_at_ms - f.now_ms <= i64::from(h) * 3_600_000);
+        stops.retain(|s| s.active_at(f.now_ms) && s.expires_at_ms - f.now_ms <= i64::from(h) * crate::timefmt::HOUR_MS);
     }
     Ok(StopList::build(&view, stops, desk.tz())?)
 }

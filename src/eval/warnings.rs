@@ -12,6 +12,7 @@ use super::truth;
 use crate::app::{AppError, AppResult, Clock, Desk};
 use crate::model::{AccountId, CaseRecord, Seq, WarningRecord};
 use crate::store::StoreView;
+use crate::timefmt::{DAY_MS, HOUR_MS, MINUTE_MS};
 
 /// A reported case: id, report time, seed transfer ids.
 struct TruthCase {
@@ -31,7 +32,7 @@ pub struct ReplayOptions {
 
 impl Default for ReplayOptions {
     fn default() -> Self {
-        ReplayOptions { upload_every_ms: 3_600_000, rings_every_ms: Some(24 * 3_600_000) }
+        ReplayOptions { upload_every_ms: HOUR_MS, rings_every_ms: Some(DAY_MS) }
     }
 }
 
@@ -208,7 +209,7 @@ pub fn replay(world: &Path, work: &Path, opts: ReplayOptions, tz: Tz) -> AppResu
             if let Some(w) = warnings.get(seq) {
                 warned += 1;
                 same += usize::from(w.created_at_ms == upload_of(*ts));
-                minutes.push((w.created_at_ms - ts) as f64 / 60_000.0);
+                minutes.push((w.created_at_ms - ts) as f64 / MINUTE_MS as f64);
             } else {
                 let why = desk.skip_of(*seq).map_or_else(|| "not checked".to_string(), |s| format!("{s:?}"));
                 *missed.entry(why).or_default() += 1;

@@ -150,8 +150,6 @@ struct Inner {
     ts: i64,
 }
 
-const DAY_MS: i64 = 86_400_000;
-
 /// The longest time-respecting chain of transfers through the ring (layering depth).
 fn longest_chain(inner: &[Inner]) -> usize {
     let mut sorted: Vec<&Inner> = inner.iter().collect();
@@ -201,7 +199,18 @@ fn has_short_cycle(inner: &[Inner]) -> bool {
         }
         false
     }
-    inner.iter().any(|t| t.src != t.dst && back(&by_src, t.dst, t.src, t.ts, t.ts + DAY_MS, 3, &mut budget))
+    inner.iter().any(|t| {
+        t.src != t.dst
+            && back(
+                &by_src,
+                t.dst,
+                t.src,
+                t.ts,
+                t.ts + policy::PATTERN_WINDOW_MS,
+                policy::PATTERN_CYCLE_HOPS,
+                &mut budget,
+            )
+    })
 }
 
 /// Laundering patterns among a ring's cards, in words for the case file.
@@ -240,7 +249,11 @@ fn ring_patterns(
         for b in members {
             let mids: BTreeSet<usize> = fan
                 .iter()
-                .filter(|x| mine.iter().any(|y| y.src == x.dst && y.dst == *b && y.ts > x.ts && y.ts <= x.ts + DAY_MS))
+                .filter(|x| {
+                    mine.iter().any(|y| {
+                        y.src == x.dst && y.dst == *b && y.ts > x.ts && y.ts <= x.ts + policy::PATTERN_WINDOW_MS
+                    })
+                })
                 .map(|x| x.dst)
                 .collect();
             if mids.len() >= 2 && !mids.contains(b) && a != b {

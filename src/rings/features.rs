@@ -16,9 +16,10 @@ use serde::Serialize;
 use crate::graph::{Direction, GraphResult, TransferGraph};
 use crate::model::{AccountAttrs, AccountId, AccountKind, AttrKind, ChannelKind};
 
-/// Money that leaves within this long after arriving counts as passed through (快进快出).
-pub const PASS_WINDOW_MS: i64 = 3_600_000;
-const DAY_MS: i64 = 86_400_000;
+use crate::policy::{
+    RING_PASS_DAY_WINDOW_MS, RING_PASS_WINDOW_MS, RING_ROUND_FEN, RING_ROUND_LIMITS_YUAN, RING_UNDER_LIMIT_FEN,
+};
+use crate::timefmt::{DAY_MS, MINUTE_MS};
 
 #[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct AccountFeatures {
@@ -89,14 +90,10 @@ fn is_terminal_transfer(dst_kind: &AccountKind, channel: ChannelKind) -> bool {
     crate::trace::TerminalKind::of_transfer(dst_kind, channel).is_some()
 }
 
-/// Transfer and withdrawal limits (yuan) mule cards keep just under.
-pub const ROUND_LIMITS_YUAN: [i64; 5] = [5_000, 10_000, 20_000, 50_000, 100_000];
-/// How far under a limit counts as just under it (fen): 200 yuan.
-pub const UNDER_LIMIT_FEN: i64 = 20_000;
-
 /// Amounts mule cards favour: whole hundreds, or just under a transfer or withdrawal limit.
 fn round_or_under_limit(fen: i64) -> bool {
-    fen % 10_000 == 0 || ROUND_LIMITS_YUAN.iter().any(|l| fen < l * 100 && fen >= l * 100 - UNDER_LIMIT_FEN)
+    fen % RING_ROUND_FEN == 0
+        || RING_ROUND_LIMITS_YUAN.iter().any(|l| fen < l * 100 && fen >= l * 100 - RING_UNDER_LIMIT_FEN)
 }
 
 static NO_ATTRS: AccountAttrs = AccountAttrs {
@@ -401,10 +398,10 @@ pub fn account_features<G: TransferGraph>(
             let Some(front) = queue.front_mut() else { break };
             let part = front.1.min(need);
             let dwell = ts - front.0;
-            if dwell <= PASS_WINDOW_MS {
+            if dwell <= RING_PASS_WINDOW_MS {
                 passed_fast += part;
             }
-            if dwell <= DAY_MS {
+            if dwell <= RING_PASS_DAY_WINDOW_MS {
                 passed_day += part;
             }
             dwells.push((dwell, part));
@@ -449,10 +446,10 @@ pub fn account_features<G: TransferGraph>(
             let Some(top) = stack.last_mut() else { break };
             let part = top.1.min(need);
             let dwell = ts - top.0;
-            if dwell <= PASS_WINDOW_MS {
+            if dwell <= RING_PASS_WINDOW_MS {
                 lifo_fast += part;
             }
-            if dwell <= DAY_MS {
+            if dwell <= RING_PASS_DAY_WINDOW_MS {
                 lifo_day += part;
                 if top.2 {
                     one_off_day += part;
@@ -484,7 +481,7 @@ pub fn account_features<G: TransferGraph>(
         for (d, w) in &dwells {
             acc += w;
             if acc >= half {
-                f.median_dwell_min = Some(*d as f64 / 60_000.0);
+                f.median_dwell_min = Some(*d as f64 / MINUTE_MS as f64);
                 break;
             }
         }

@@ -136,10 +136,10 @@ pub fn batch_policy() -> BTreeMap<String, serde_json::Value> {
     use serde_json::json;
     let mut m = BTreeMap::new();
     for (k, v) in [
-        ("PASS_WINDOW_MS", json!(features::PASS_WINDOW_MS)),
-        ("DAY_MS", json!(86_400_000i64)),
-        ("ROUND_LIMITS_YUAN", json!(features::ROUND_LIMITS_YUAN)),
-        ("UNDER_LIMIT_FEN", json!(features::UNDER_LIMIT_FEN)),
+        ("PASS_WINDOW_MS", json!(p::RING_PASS_WINDOW_MS)),
+        ("DAY_MS", json!(p::RING_PASS_DAY_WINDOW_MS)),
+        ("ROUND_LIMITS_YUAN", json!(p::RING_ROUND_LIMITS_YUAN)),
+        ("UNDER_LIMIT_FEN", json!(p::RING_UNDER_LIMIT_FEN)),
         ("RING_PHONE_RUN_GAP", json!(p::RING_PHONE_RUN_GAP)),
         ("RING_COHORT_DAYS", json!(p::RING_COHORT_DAYS)),
         ("RING_SHARED_HOLDERS", json!(p::RING_SHARED_HOLDERS)),

@@ -104,6 +104,9 @@ impl Modify for CommonResponses {
             if path.starts_with("/v1/ingest/") {
                 set_mapping_pattern(item.post.as_mut());
             }
+            if path == "/v1/ingest/statements" {
+                set_skew_bounds(item.post.as_mut());
+            }
             for op in
                 [&mut item.get, &mut item.post, &mut item.put, &mut item.delete, &mut item.patch].into_iter().flatten()
             {
@@ -153,6 +156,23 @@ fn set_mapping_pattern(op: Option<&mut utoipa::openapi::path::Operation>) {
         if p.name == "map" {
             if let Some(RefOr::T(utoipa::openapi::schema::Schema::Object(o))) = p.schema.as_mut() {
                 o.pattern = Some(pattern.clone());
+            }
+        }
+    }
+}
+
+/// The `skew` parameter of statement uploads: its bounds are the policy's, so the document and the check
+/// cannot differ.
+fn set_skew_bounds(op: Option<&mut utoipa::openapi::path::Operation>) {
+    for p in op.and_then(|op| op.parameters.as_mut()).into_iter().flatten() {
+        if p.name == "skew" {
+            if let Some(RefOr::T(utoipa::openapi::schema::Schema::Object(o))) = p.schema.as_mut() {
+                o.minimum = Some(0.into());
+                o.maximum = Some((crate::policy::STATEMENT_SKEW_MAX_MS / crate::timefmt::SECOND_MS).into());
+                o.description = Some(format!(
+                    "Seconds two banks' clocks may differ for the two records of one transfer (default {}).",
+                    crate::policy::STATEMENT_SKEW_DEFAULT_MS / crate::timefmt::SECOND_MS
+                ));
             }
         }
     }

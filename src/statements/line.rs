@@ -259,7 +259,7 @@ fn excel_serial(v: &str) -> Option<f64> {
 
 fn excel_serial_to_local(serial: f64) -> Option<String> {
     let days = serial.trunc() as i64;
-    let secs = ((serial - serial.trunc()) * 86_400.0).round() as i64;
+    let secs = ((serial - serial.trunc()) * (crate::timefmt::DAY_MS / crate::timefmt::SECOND_MS) as f64).round() as i64;
     let base = chrono::NaiveDate::from_ymd_opt(1899, 12, 30)?.and_hms_opt(0, 0, 0)?;
     let t = base + chrono::Duration::days(days) + chrono::Duration::seconds(secs);
     Some(t.format("%Y-%m-%d %H:%M:%S").to_string())

@@ -10,6 +10,7 @@ use crate::ingest::RejectedRow;
 use crate::server::auth::{Principal, Role};
 use crate::server::extract::Q;
 use crate::server::{blocking, commit, uncancellable, ApiError, AppState, Spooled};
+use crate::timefmt::SECOND_MS;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -18,8 +19,7 @@ pub struct StatementUploadQuery {
     /// The file's name as the bank sent it (needed for a single-file body; multipart parts carry theirs).
     #[param(min_length = 1, max_length = 200)]
     name: Option<String>,
-    /// Seconds two banks' clocks may differ for the two records of one transfer (default 10).
-    #[param(minimum = 0, maximum = 600)]
+    // Its bounds and default are the policy's, set in openapi.rs.
     skew: Option<u32>,
 }
 
@@ -126,13 +126,16 @@ pub async fn ingest_statements(
     req: Request,
 ) -> ApiResult<StatementUploadSummary> {
     who.require(Role::Operator)?;
-    if q.skew.is_some_and(|x| x > 600) {
-        return Err(ApiError::bad_request("skew", "at most 600 seconds"));
+    let skew_ms = q.skew.map_or(crate::policy::STATEMENT_SKEW_DEFAULT_MS, |s| i64::from(s) * SECOND_MS);
+    if skew_ms > crate::policy::STATEMENT_SKEW_MAX_MS {
+        return Err(ApiError::bad_request(
+            "skew",
+            format!("at most {} seconds", crate::policy::STATEMENT_SKEW_MAX_MS / SECOND_MS),
+        ));
     }
     uncancellable();
     let (dir, paths) = spool_files(&s, req, q.name).await?;
-    let opts =
-        ImportOptions { tz: s.desk.tz(), skew_ms: i64::from(q.skew.unwrap_or(10)) * 1000, ..ImportOptions::default() };
+    let opts = ImportOptions { tz: s.desk.tz(), skew_ms, ..ImportOptions::default() };
     let desk = s.desk.clone();
     let result = commit(move || {
         let summary = import(&desk, &paths, &opts)?;
