@@ -514,3 +514,52 @@ fn short_traces_draw_money_past_the_hop_limit_as_stubs_not_arrows() {
         }
     }
 }
+
+/// `trace --case ID` and `freeze --case ID` on a registered case give what its seeds as of its report time
+/// give, and take the same rule options; a case id nobody registered is an error naming it.
+#[test]
+fn a_registered_case_traces_and_freezes_by_its_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let db = db.to_str().unwrap();
+    for args in [
+        vec!["ingest", "--db", db, "--accounts", world().join("accounts.csv").to_str().unwrap()],
+        vec!["ingest", "--db", db, "--transfers", world().join("transfers.csv").to_str().unwrap()],
+        vec!["case", "import", "--db", db, "--file", world().join("truth/cases.csv").to_str().unwrap()],
+    ] {
+        let o = run(&args);
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    let c = cases().into_iter().find(|c| c.id == "CASE-00009").unwrap();
+    for rule in ["fifo", "lifo"] {
+        let by_id = json(&run(&["trace", "--db", db, "--case", &c.id, "--rule", rule, "--format", "json"]));
+        let by_seeds = json(&run(&[
+            "trace",
+            "--db",
+            db,
+            "--seed-txn",
+            &c.seeds,
+            "--as-of",
+            &c.report_time,
+            "--rule",
+            rule,
+            "--format",
+            "json",
+        ]));
+        assert_eq!(by_id, by_seeds, "{rule}");
+        assert!(by_id["accounts"].as_array().unwrap().len() > 1, "the case's money went somewhere");
+    }
+    let by_id = json(&run(&["freeze", "--db", db, "--case", &c.id, "--format", "json"]));
+    let by_seeds =
+        json(&run(&["freeze", "--db", db, "--seed-txn", &c.seeds, "--as-of", &c.report_time, "--format", "json"]));
+    assert_eq!(by_id, by_seeds);
+    // A later as-of is the user's to give.
+    let later =
+        json(&run(&["trace", "--db", db, "--case", &c.id, "--as-of", "2026-01-21 00:00:00", "--format", "json"]));
+    assert_ne!(later, json(&run(&["trace", "--db", db, "--case", &c.id, "--format", "json"])));
+    let unknown = run(&["trace", "--db", db, "--case", "CASE-NOBODY"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no case 'CASE-NOBODY'"));
+    let both = run(&["trace", "--db", db, "--case", &c.id, "--seed-txn", "T1"]);
+    assert!(!both.status.success(), "--case and --seed-txn conflict");
+}

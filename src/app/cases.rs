@@ -185,6 +185,24 @@ pub fn case_query(case: &CaseRecord, o: &CaseRuleOptions) -> AppResult<TraceQuer
     Ok(TraceQuery { seeds, params })
 }
 
+/// `trace --case ID`, `GET /v1/cases/{id}/trace`: a registered case's trace (as of its report time unless
+/// `options` say otherwise).
+pub fn trace(desk: &Desk, case_id: &str, options: &CaseRuleOptions) -> AppResult<crate::trace::report::TraceReport> {
+    let (_, query) = query_of(desk, case_id, options)?;
+    super::trace::trace(desk, &query)
+}
+
+/// `freeze --case ID`, `GET /v1/cases/{id}/freeze`: a registered case's extended-freeze proposals.
+pub fn freeze(
+    desk: &Desk,
+    case_id: &str,
+    options: &CaseRuleOptions,
+    fp: &crate::freeze::FreezeParams,
+) -> AppResult<crate::freeze::FreezeReport> {
+    let (_, query) = query_of(desk, case_id, options)?;
+    super::trace::freeze(desk, &query, fp)
+}
+
 /// `link --cases FILE`: which cases of a cases file one gang ran (串并), with the links' evidence, the groups
 /// and the shared sinks.
 pub fn link_file(desk: &Desk, file: &Path, base: &TraceParams) -> AppResult<LinkReport> {

@@ -14,6 +14,7 @@ pub mod cases;
 pub mod desk;
 pub mod export;
 pub mod finbench;
+pub mod gen;
 pub mod ingest;
 pub mod query;
 pub mod rings;
@@ -22,6 +23,9 @@ pub mod stops;
 pub mod trace;
 pub mod warnings;
 
+/// What front ends name of the store's records: a write's idempotency key and whether its answer is a
+/// replay, and the clock of the store's reads (the `Server-Timing` of answers).
+pub use crate::store::{ReadClock, RequestKey, Written, MAX_IDEMPOTENCY_KEY_LEN};
 pub use desk::{AfterCommit, Desk, Tx};
 
 use std::sync::atomic::{AtomicI64, Ordering};

@@ -397,20 +397,57 @@ pub fn with_confirmed(
     if let Some(l) = limit {
         report.rings.truncate(l);
     }
-    Ok(ConfirmedRings { report, scores: scores.score })
+    Ok(ConfirmedRings { report, scores: scores.score, named_scores: None })
 }
 
-/// Rings found with a scorer, and the scorer's score of every account (by account id).
+/// Rings found with a scorer, and the scorer's score of every account (by account id; by account number
+/// when asked for).
 pub struct ConfirmedRings {
     pub report: RingsReport,
     pub scores: Vec<f64>,
+    pub named_scores: Option<Vec<(String, f64)>>,
 }
 
-/// `features`: every account's mule-card features.
-pub fn features(desk: &Desk) -> AppResult<Vec<crate::rings::features::AccountFeatures>> {
+/// `features`: every account's mule-card features by account number, computed here, or read from a batch
+/// job's output (`--from-batch DIR`: `jobs/spark/`, run on an export of this very store).
+pub fn features(
+    desk: &Desk,
+    from_batch: Option<&std::path::Path>,
+) -> AppResult<Vec<(String, crate::rings::features::AccountFeatures)>> {
     let view = &desk.view()?;
-    let table = AttrTable::load(view)?;
-    Ok(crate::rings::features::all_features(view, &table, desk.tz())?)
+    let feats = match from_batch {
+        Some(dir) => crate::batch::read::read_features(view, dir, desk.tz().name())?,
+        None => crate::rings::features::all_features(view, &AttrTable::load(view)?, desk.tz())?,
+    };
+    feats.into_iter().map(|f| Ok((view.account_external(f.id)?.unwrap_or_default(), f))).collect()
+}
+
+/// `rings --confirmed FILE [--scores OUT]`: [`with_confirmed`] on a 断卡 team's list file (named by its file
+/// name in evidence); with `named_scores`, every account's score by account number, highest first (those
+/// above zero).
+pub fn with_confirmed_file(
+    desk: &Desk,
+    file: &std::path::Path,
+    min_score: f64,
+    named_scores: bool,
+) -> AppResult<ConfirmedRings> {
+    let listed =
+        crate::ingest::lists::read_confirmed(file).map_err(|e| AppError::bad_input("confirmed", e.to_string()))?;
+    let source = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into());
+    let mut found = with_confirmed(desk, &listed, &source, min_score, None)?;
+    if named_scores {
+        let view = desk.view()?;
+        let scores = &found.scores;
+        let mut order: Vec<usize> = (0..scores.len()).filter(|&i| scores[i] > 0.0).collect();
+        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+        found.named_scores = Some(
+            order
+                .into_iter()
+                .map(|i| Ok((view.account_external(i as u32)?.unwrap_or_default(), scores[i])))
+                .collect::<AppResult<_>>()?,
+        );
+    }
+    Ok(found)
 }
 
 /// What the registries say about mule cards: the accounts the registered cases' money reached (涉案账户:

@@ -2,7 +2,8 @@
 
 use super::{AppError, AppResult, Desk};
 use crate::query::StopList;
-use crate::store::{NewStop, RequestKey, Written};
+pub use crate::store::NewStop;
+use crate::store::{RequestKey, Written};
 
 /// Which stops to list.
 #[derive(Clone, Copy, Debug, Default)]

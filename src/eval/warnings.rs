@@ -11,7 +11,6 @@ use serde::Serialize;
 use super::truth;
 use crate::app::{AppError, AppResult, Clock, Desk};
 use crate::model::{AccountId, CaseRecord, Seq, WarningRecord};
-use crate::store::StoreView;
 use crate::timefmt::{DAY_MS, HOUR_MS, MINUTE_MS};
 
 /// A reported case: id, report time, seed transfer ids.
@@ -226,7 +225,8 @@ pub fn replay(world: &Path, work: &Path, opts: ReplayOptions, tz: Tz) -> AppResu
     let mut sorted: Vec<&WarningRecord> = warnings.values().collect();
     sorted.sort_by_key(|w| w.seq);
     for w in sorted {
-        let (account_is, payer_is) = (truth.role(&view, w.account)?, truth.role(&view, w.sender)?);
+        let name = |id: AccountId| -> AppResult<String> { Ok(view.account_external(id)?.unwrap_or_default()) };
+        let (account_is, payer_is) = (truth.role(&name(w.account)?), truth.role(&name(w.sender)?));
         let victim = victim_payments.contains_key(&w.seq);
         table.push_str(&format!(
             "{},{},{},{},{},{:?},{victim},{account_is},{payer_is},\"{}\"\n",
@@ -299,8 +299,7 @@ impl WorldRoles {
         Ok(WorldRoles { by_external })
     }
 
-    fn role(&self, view: &StoreView<'_>, account: AccountId) -> AppResult<String> {
-        let external = view.account_external(account)?.unwrap_or_default();
-        Ok(self.by_external.get(&external).cloned().unwrap_or_else(|| "ordinary".to_string()))
+    fn role(&self, external: &str) -> String {
+        self.by_external.get(external).cloned().unwrap_or_else(|| "ordinary".to_string())
     }
 }

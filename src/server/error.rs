@@ -164,13 +164,6 @@ impl From<crate::app::AppError> for ApiError {
     }
 }
 
-/// Opening a view of the store is the one store call handlers make before handing it to a use case.
-impl From<crate::store::StoreError> for ApiError {
-    fn from(e: crate::store::StoreError) -> ApiError {
-        crate::app::AppError::from(e).into()
-    }
-}
-
 /// What the uploader can fix (columns, format, an unreadable row structure) is a 422 naming the body; the
 /// rest is internal.
 fn ingest_error(e: crate::ingest::IngestError) -> ApiError {

@@ -167,7 +167,7 @@ pub async fn blocking_timed<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<(T, Timing), ApiError> {
     tokio::task::spawn_blocking(move || {
-        let clock = crate::store::ReadClock::start();
+        let clock = crate::app::ReadClock::start();
         let t0 = std::time::Instant::now();
         let value = f()?;
         let store = clock.elapsed();

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::Principal;
 use super::ApiError;
-use crate::store::{RequestKey, Written, MAX_IDEMPOTENCY_KEY_LEN};
+use crate::app::{RequestKey, Written, MAX_IDEMPOTENCY_KEY_LEN};
 use crate::timefmt::parse_ts;
 
 pub type ApiResult<T> = Result<Json<T>, ApiError>;

@@ -71,7 +71,7 @@ pub async fn place_stop(
     let request = request_key(&headers, &who, "POST /v1/stops", &b)?;
     let amount_fen =
         parse_positive_yuan(&b.amount).map_err(|e| ApiError::bad_request("amount", format!("{:?}: {e}", b.amount)))?;
-    let new = crate::store::NewStop {
+    let new = uc::NewStop {
         account: b.account,
         amount_fen,
         placed_at_ms: time(s.desk.tz(), "placed_at", &b.placed_at, s.desk.now_ms())?,
