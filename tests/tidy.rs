@@ -110,8 +110,8 @@ fn only_the_server_knows_http() {
     );
 }
 
-/// Analysis works on the `TransferGraph` trait: it never sees the store, its byte layouts, the use cases
-/// above it or the server.
+/// Analysis: functions of the `TransferGraph` and of what they are given (which of our modules each may use
+/// is the layer table's; see `every_module_uses_only_what_its_layer_allows`).
 const ANALYSIS: [&str; 10] = [
     "trace/",
     "freeze.rs",
@@ -125,14 +125,6 @@ const ANALYSIS: [&str; 10] = [
     "finbench/",
 ];
 
-#[test]
-fn analysis_sees_only_the_graph_trait() {
-    forbid(
-        "Analysis modules may not use the store, the on-disk layouts, the use-case layer or the server:",
-        &["store", "keys", "app", "server", "rocksdb", "ingest"],
-        |p| ANALYSIS.iter().any(|a| under(p, a)),
-    );
-}
 
 /// Scoring against a generated world's truth lives in `src/eval/` and only the binary's `eval` commands
 /// call it: no use case or analysis depends on a world's truth.
@@ -177,15 +169,6 @@ fn anyhow_only_at_the_edge() {
     );
 }
 
-#[test]
-fn the_model_and_the_policy_depend_on_nothing_of_ours_but_each_other() {
-    // model.rs is compiled on its own by the fuzz target; policy.rs is read by people deciding thresholds.
-    forbid(
-        "model.rs and policy.rs may use only each other (and money/timefmt):",
-        &["store", "keys", "app", "server", "trace", "rings", "ingest", "graph"],
-        |p| p == "model.rs" || p == "policy.rs",
-    );
-}
 
 /// Front ends parse, call a use case, render. The analysis entry points and the store's writes are the
 /// use-case layer's to call, so a feature is written once.
@@ -384,6 +367,96 @@ fn threshold_hits(path: &str, code: &str) -> Vec<String> {
     bad
 }
 
+/// The layer table of ARCHITECTURE.md (after `<!-- tidy:layers -->`): module → the modules of ours it may
+/// use.
+fn layers() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("ARCHITECTURE.md"))
+        .expect("ARCHITECTURE.md");
+    let after = doc.split("<!-- tidy:layers -->").nth(1).expect("ARCHITECTURE.md has the layer table's marker");
+    let ticked = |cell: &str| -> Vec<String> { cell.split('`').skip(1).step_by(2).map(str::to_string).collect() };
+    let mut out = std::collections::BTreeMap::new();
+    for line in after.lines().map(str::trim).skip_while(|l| l.is_empty()).take_while(|l| l.starts_with('|')) {
+        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+        let Some(module) = ticked(cells[0]).into_iter().next() else { continue }; // the header and its rule
+        let allowed = cells.last().map(|c| ticked(c)).unwrap_or_default();
+        out.insert(module, allowed.into_iter().collect());
+    }
+    out
+}
+
+/// The top-level module a file of `src/` belongs to (`main` for the binary's root).
+fn module_of(path: &str) -> String {
+    path.split('/').next().unwrap_or(path).trim_end_matches(".rs").to_string()
+}
+
+/// The top-level modules of ours that `code` names (`crate::x…`, `moneytrail::x…`, `use crate::{x, y::z}`).
+fn our_uses(code: &str) -> std::collections::BTreeSet<String> {
+    let code: String = code.lines().map(|l| l.split("//").next().unwrap_or("")).collect::<Vec<_>>().join("\n");
+    let ident = |s: &str| -> String { s.trim().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect() };
+    let mut out = std::collections::BTreeSet::new();
+    for root in ["crate::", "moneytrail::"] {
+        for (at, _) in code.match_indices(root) {
+            if !word_at(&code, at, root.trim_end_matches("::")) {
+                continue;
+            }
+            let rest = &code[at + root.len()..];
+            if let Some(group) = rest.strip_prefix('{') {
+                // The group's top-level items, up to its closing brace.
+                let (mut depth, mut item) = (0usize, String::new());
+                for c in group.chars() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' if depth == 0 => break,
+                        '}' => depth -= 1,
+                        ',' if depth == 0 => {
+                            out.insert(ident(&item));
+                            item.clear();
+                            continue;
+                        }
+                        _ => {}
+                    }
+                    item.push(c);
+                }
+                out.insert(ident(&item));
+            } else {
+                out.insert(ident(rest));
+            }
+        }
+    }
+    out.retain(|m| !m.is_empty() && m != "self" && m != "super");
+    out
+}
+
+/// The allowlist of ARCHITECTURE.md's layer table, checked: every module of `src/` has a row, and uses only
+/// the modules of ours its row names.
+#[test]
+fn every_module_uses_only_what_its_layer_allows() {
+    let table = layers();
+    assert!(table.len() >= 20, "the layer table was not found or is short: {table:?}");
+    let files = sources();
+    let tests = test_only_files(&files);
+    let modules: std::collections::BTreeSet<String> =
+        files.iter().map(|(p, _)| module_of(p)).filter(|m| m != "lib").collect();
+    let unlisted: Vec<&String> = modules.iter().filter(|m| !table.contains_key(*m)).collect();
+    assert!(unlisted.is_empty(), "modules without a row in ARCHITECTURE.md's layer table: {unlisted:?}");
+    let gone: Vec<&String> = table.keys().filter(|m| !modules.contains(*m)).collect();
+    assert!(gone.is_empty(), "rows of the layer table for modules that do not exist: {gone:?}");
+    let mut bad = Vec::new();
+    for (path, text) in &files {
+        let module = module_of(path);
+        if module == "lib" || tests.contains(path) {
+            continue;
+        }
+        let allowed = &table[&module];
+        for used in our_uses(without_tests(text)) {
+            if used != module && modules.contains(&used) && !allowed.contains(&used) {
+                bad.push(format!("src/{path}: `{module}` uses `{used}`, which its layer does not allow"));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "uses the layer table (ARCHITECTURE.md) does not allow:\n{}", bad.join("\n"));
+}
+
 /// The checks above must be able to fail: each is run on a snippet that breaks it.
 #[test]
 fn the_checks_see_what_they_look_for() {
@@ -394,6 +467,9 @@ fn the_checks_see_what_they_look_for() {
     assert!(uses("let restore = mystore::x();", "store").is_empty(), "a longer word is not the module");
     assert!(uses("let store = view.store;", "store").is_empty(), "a variable is not the module");
     assert_eq!(uses("use crate::{keys, model};", "keys").len(), 1);
+    // Uses of our modules: paths, groups over lines, the binary's crate name; not comments or longer words.
+    let used = our_uses("use crate::{\n    keys::{self, A},\n    model,\n};\nlet x = moneytrail::app::now();\n// crate::server\nlet y = mycrate::store;");
+    assert_eq!(used.into_iter().collect::<Vec<_>>(), vec!["app", "keys", "model"]);
     // Thresholds: a named window, a written-out hour, a Duration; not a unit's name, not a longer number.
     assert_eq!(threshold_hits("rings/x.rs", "pub const PASS_WINDOW_MS: i64 = HOUR_MS;").len(), 1);
     assert_eq!(threshold_hits("rings/x.rs", "let w = 3_600_000;").len(), 1);
