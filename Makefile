@@ -164,19 +164,19 @@ bench: build
 	$(CARGO) bench --bench store --bench trace --bench finbench
 
 # Ring detection per habits setting (datasets/settings/), with and without the case registry and with half
-# the mule cards given as confirmed cards, over seeds no tuning used: the README's table.
+# the mule cards given as confirmed cards, over seeds no tuning used: the table in docs/methods.md, "Rings: evaluation".
 EVAL_SEEDS ?= 31 32 33
 eval-rings: build
 	@scripts/eval-rings.sh $(BIN) target/eval-rings 3000 30 $(EVAL_SEEDS)
 
 # Case linking (串并) per habits setting at 15,000 persons × 30 days: weights were chosen on the tuning
-# settings' seeds 41–43; the held-out settings' seeds 31–33 give the README's figures.
+# settings' seeds 41–43; the held-out settings' seeds 31–33 give the figures in docs/methods.md.
 eval-link: build
 	@scripts/eval-link.sh $(BIN) target/eval-link
 
 # 资金预警 replayed hour by hour per habits setting (20,000 persons, 14 quiet days then 30 days of fraud,
 # seed 23): the warnings' rules were chosen on the tune-* worlds (and the sample world); the others are
-# reported only. The README's table.
+# reported only. The table in docs/methods.md, "Warnings: measured as it would run".
 eval-warnings: build
 	@scripts/eval-warnings.sh $(BIN) target/eval-warnings 20000 14 30 23
 

@@ -1,9 +1,11 @@
 //! moneytrail: a money-flow tracing engine for telecom and online fraud investigations.
 //!
-//! Layers (see ARCHITECTURE.md): [`keys`] and [`store`] know RocksDB; [`ingest`] turns files into
-//! store writes; analysis ([`trace`], [`freeze`], [`cases`], [`rings`], [`warnings`]) works on the
-//! [`graph::TransferGraph`] trait; [`app`] holds one function per use case, which the binary (`main.rs`,
-//! the only place that knows terminals and exit codes) and the HTTP API ([`server`]) both call.
+//! Layers (ARCHITECTURE.md has the table `tests/tidy.rs` enforces): [`keys`] and [`store`] know RocksDB;
+//! [`ingest`], [`statements`] and [`batch`] read and write files; analysis ([`trace`], [`freeze`],
+//! [`cases`], [`link`], [`rings`], [`watch`], [`warnings`], [`flowchart`]) works on the
+//! [`graph::TransferGraph`] trait; [`app`] holds the desk and one function per use case, which the binary
+//! (`main.rs` and `cli/`, the only places that know terminals and exit codes) and the HTTP API ([`server`])
+//! both call; [`eval`] scores results against a generated world's truth ([`gen`]) for the binary.
 
 pub mod app;
 pub mod batch;

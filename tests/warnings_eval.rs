@@ -2,13 +2,13 @@
 //! same check the server runs on every upload, each case registered when the upload after its report time
 //! has landed. The figures are checked against the targets, and against a count made here from
 //! the world's own files: which victim payments went into accounts a case registered earlier had reached.
-//! (The sample world is where the warning rules were looked at while writing them: the README reports
+//! (The sample world is where the warning rules were looked at while writing them: docs/methods.md reports
 //! them on held-out worlds.)
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// What the rules reach on the held-out world below: 94.8% when written (91.3% on the README's larger one).
+/// What the rules reach on the held-out world below: 94.8% when written (91.3% on the larger one in docs/methods.md).
 const PRECISION_BOUND: f64 = 0.8;
 
 fn world() -> PathBuf {
@@ -44,10 +44,10 @@ fn replayed_hour_by_hour_warnings_reach_victims_still_paying() {
     assert!(f("minutes_to_warning_p90") <= 60.0, "{e}");
 }
 
-/// A held-out world, as the README's table has them: the `heldout-fast-rented` setting (cards passing money
+/// A held-out world, as the table in docs/methods.md has them: the `heldout-fast-rented` setting (cards passing money
 /// on within seconds to minutes, a third to two thirds of them rented ordinary cards keeping their owners'
 /// everyday life) with two weeks of everyday life before the fraud begins, at a seed no evaluation used.
-/// No rule was chosen on this setting; the bounds are what the rules reach on it (README), to catch a
+/// No rule was chosen on this setting; the bounds are what the rules reach on it (docs/methods.md), to catch a
 /// change that loses them, not targets fitted to it.
 #[test]
 fn on_a_held_out_world_warnings_still_reach_victims_and_mostly_victims() {

@@ -89,7 +89,7 @@ pub enum Command {
         finbench: Option<PathBuf>,
         /// Serve plain HTTP on an address other than loopback. Without it such an address is refused:
         /// tokens and bank records would cross the network in clear. Put a TLS reverse proxy in front
-        /// instead (README, "TLS").
+        /// instead (docs/operations.md, "TLS").
         #[arg(long)]
         insecure_http: bool,
     },

@@ -1,7 +1,7 @@
 //! Webhooks: each warning the moment it is raised, POSTed as JSON (the warning as `GET /v1/warnings`
 //! lists it) to every URL in the config whose grades include it, retried with growing pauses, and an
 //! audit line per delivery saying how it went. Plain HTTP only (a case system on the internal network,
-//! or a relay beside it): the binary carries no TLS, as for serving (README, *Reliability*).
+//! or a relay beside it): the binary carries no TLS, as for serving (docs/operations.md, "TLS").
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -30,7 +30,7 @@ pub enum StatementError {
     Csv { path: PathBuf, line: u64, detail: String },
     #[error("{path}: not a readable Excel workbook: {detail}")]
     Workbook { path: PathBuf, detail: String },
-    #[error("{path}: no statement layout recognised. Headers found: {found}. Still missing: {missing}. Add the bank's names with --layout FILE (see README)")]
+    #[error("{path}: no statement layout recognised. Headers found: {found}. Still missing: {missing}. Add the bank's names with --layout FILE (docs/cli.md, statements import)")]
     UnknownLayout { path: PathBuf, found: String, missing: String },
     #[error("{path}: the statement's own account is not in a column and no title line names it (查询账号：…); cannot tell whose statement this is")]
     NoAccount { path: PathBuf },

@@ -116,7 +116,7 @@ impl std::fmt::Debug for TransferStore {
 /// Older on-disk format versions this one upgrades in place (see `TransferStore::migrate`).
 const MIGRATES_FROM: [u32; 2] = [4, 5];
 
-/// Block cache per open store. Ingest memory is bounded at about 1 GiB in all (see README).
+/// Block cache per open store. Ingest memory is bounded at about 1 GiB in all (docs/performance.md, "Ingest").
 const BLOCK_CACHE_BYTES: usize = 128 << 20;
 
 fn db_options(cache: &Cache) -> (Options, Vec<(&'static str, Options)>) {
