@@ -70,19 +70,21 @@ fn a_write_on_a_store_a_server_holds_names_what_to_do_instead() {
         .arg(&db)
         .arg("--config")
         .arg(&config)
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // The server opens the store before it listens: wait until a writer is refused.
-    let started = std::time::Instant::now();
-    let refused = loop {
-        let out = ingest(&[]);
-        let err = String::from_utf8_lossy(&out.stderr).into_owned();
-        if !out.status.success() || started.elapsed().as_secs() > 30 {
-            break err;
+    // The server says where it listens once it holds the store. (A write racing its start could take the
+    // store first and make the server give up: wait for it.)
+    let mut said = String::new();
+    let mut stderr = std::io::BufReader::new(server.stderr.take().unwrap());
+    while !said.contains("moneytrail API on") {
+        let mut line = String::new();
+        if std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() == 0 {
+            panic!("the server stopped before it listened: {said}");
         }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    };
+        said.push_str(&line);
+    }
+    let refused = String::from_utf8_lossy(&ingest(&[]).stderr).into_owned();
     let stop =
         Command::new(bin).args(["stop", "place", "--account", "x", "--amount", "1", "--db"]).arg(&db).output().unwrap();
     let stats = Command::new(bin).args(["stats", "--db"]).arg(&db).output().unwrap();
