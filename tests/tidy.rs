@@ -125,7 +125,6 @@ const ANALYSIS: [&str; 10] = [
     "finbench/",
 ];
 
-
 /// Scoring against a generated world's truth lives in `src/eval/` and only the binary's `eval` commands
 /// call it: no use case or analysis depends on a world's truth.
 #[test]
@@ -168,7 +167,6 @@ fn anyhow_only_at_the_edge() {
         |p| p != "main.rs" && !under(p, "cli/"),
     );
 }
-
 
 /// Front ends parse, call a use case, render. The analysis entry points and the store's writes are the
 /// use-case layer's to call, so a feature is written once.
