@@ -272,6 +272,21 @@ pub fn attr_index_range(kind: AttrKind, from: &str, to: Option<&str>) -> (Vec<u8
     (lower, upper)
 }
 
+/// Bounds of an `acct_by_ext` scan over the external ids starting with `prefix`: lower inclusive, upper
+/// exclusive (None: to the end). The smallest byte string above every id with the prefix is the prefix with
+/// its last byte below 0xFF raised by one (trailing 0xFF bytes dropped).
+pub fn external_prefix_range(prefix: &str) -> (Vec<u8>, Option<Vec<u8>>) {
+    let lower = prefix.as_bytes().to_vec();
+    let mut upper = lower.clone();
+    while let Some(last) = upper.pop() {
+        if last < 0xFF {
+            upper.push(last + 1);
+            return (lower, Some(upper));
+        }
+    }
+    (lower, None)
+}
+
 /// Splits an `attr_index` key into its parts.
 pub fn decode_attr_index_key(k: &[u8]) -> Option<(AttrKind, String, AccountId)> {
     if k.len() < 6 || k[k.len() - 5] != 0 {
@@ -359,6 +374,9 @@ pub fn account_kind_code(k: &AccountKind) -> u8 {
         AccountKind::ThirdParty => 4,
         AccountKind::Atm => 5,
         AccountKind::Otc => 6,
+        // Added in format 6 without a version change: an older build reads the code as unknown (not a
+        // terminal), which is what a payment account is.
+        AccountKind::Payment => 7,
         AccountKind::Other(_) => OTHER_CODE,
     }
 }
@@ -371,6 +389,7 @@ pub fn account_kind_of_code(code: u8, text: &str) -> AccountKind {
         4 => AccountKind::ThirdParty,
         5 => AccountKind::Atm,
         6 => AccountKind::Otc,
+        7 => AccountKind::Payment,
         OTHER_CODE => AccountKind::Other(text.to_string()),
         _ => AccountKind::Unknown,
     }
@@ -1039,5 +1058,26 @@ mod tests {
             assert_eq!(channel_of_code(code, c.as_str()), c);
             assert_eq!(channel_kind_of_code(code), c.kind());
         }
+    }
+
+    #[test]
+    fn an_external_prefix_range_holds_every_id_with_the_prefix_and_no_other() {
+        for (prefix, inside, outside) in [
+            ("6217", vec!["6217", "62170", "6217999999", "6217\u{ffff}"], vec!["6216999", "6218", "621"]),
+            ("", vec!["", "0", "\u{ffff}"], vec![]),
+        ] {
+            let (lower, upper) = external_prefix_range(prefix);
+            let within = |s: &str| {
+                let b = s.as_bytes();
+                b >= lower.as_slice() && upper.as_ref().is_none_or(|u| b < u.as_slice())
+            };
+            for s in inside {
+                assert!(within(s), "{prefix:?} holds {s:?}");
+            }
+            for s in outside {
+                assert!(!within(s), "{prefix:?} does not hold {s:?}");
+            }
+        }
+        assert_eq!(external_prefix_range("a\u{ff}").1, Some(b"a\xc3\xc0".to_vec()));
     }
 }

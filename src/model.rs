@@ -106,6 +106,9 @@ pub enum AccountKind {
     ThirdParty,
     Atm,
     Otc,
+    /// A payment platform's account (微信 零钱, 支付宝 余额, 财付通): not a terminal when the platform's records are
+    /// in the store — money is traced through it, card → platform account → another user → card.
+    Payment,
     Other(String),
 }
 
@@ -119,6 +122,7 @@ impl AccountKind {
             "third_party" => AccountKind::ThirdParty,
             "atm" => AccountKind::Atm,
             "otc" => AccountKind::Otc,
+            "payment" => AccountKind::Payment,
             other => AccountKind::Other(other.to_string()),
         }
     }
@@ -132,6 +136,7 @@ impl AccountKind {
             AccountKind::ThirdParty => "third_party",
             AccountKind::Atm => "atm",
             AccountKind::Otc => "otc",
+            AccountKind::Payment => "payment",
             AccountKind::Other(s) => s,
         }
     }

@@ -161,11 +161,14 @@ def ledger_features(P, tz_name):
     LIMITS = [int(x) for x in P["ROUND_LIMITS_YUAN"]]
     UNDER = int(P["UNDER_LIMIT_FEN"])
     TERMINAL_KINDS = set(P["TERMINAL_KINDS"])
+    FOLLOWED_KINDS = set(P["FOLLOWED_KINDS"])
 
     def round_or_under(fen):
         return fen % 10_000 == 0 or any(l * 100 - UNDER <= fen < l * 100 for l in LIMITS)
 
     def terminal(dst_kind, channel):
+        if dst_kind in FOLLOWED_KINDS:
+            return False
         return channel in ("atm_withdrawal", "third_party", "pos") or dst_kind in TERMINAL_KINDS
 
     def compute(acct, edges, opened):

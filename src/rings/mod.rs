@@ -156,6 +156,7 @@ pub fn batch_policy() -> BTreeMap<String, serde_json::Value> {
         ("RING_MEDIAN_DWELL_MAX_MIN", json!(p::RING_MEDIAN_DWELL_MAX_MIN)),
         ("HUB_COUNTERPARTIES", json!(p::HUB_COUNTERPARTIES)),
         ("PAYROLL_SALARY_OUT_SHARE", json!(p::PAYROLL_SALARY_OUT_SHARE)),
+        ("FOLLOWED_KINDS", json!([AccountKind::Payment.as_str()])),
         (
             "TERMINAL_KINDS",
             json!([AccountKind::Atm, AccountKind::Otc, AccountKind::Merchant, AccountKind::ThirdParty]

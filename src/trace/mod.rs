@@ -84,7 +84,11 @@ impl TerminalKind {
     /// aside: see [`TerminalKind::Frozen`]). Priority as in docs/trace-semantics.md.
     /// The account kinds among these are `policy::is_terminal_kind`.
     pub fn of_transfer(dst_kind: &AccountKind, channel: ChannelKind) -> Option<TerminalKind> {
-        if channel == ChannelKind::AtmWithdrawal || *dst_kind == AccountKind::Atm {
+        if *dst_kind == AccountKind::Payment {
+            // A payment platform's account whose records are in the store: the money is followed through it,
+            // whatever channel the card's bank wrote (快捷支付).
+            None
+        } else if channel == ChannelKind::AtmWithdrawal || *dst_kind == AccountKind::Atm {
             Some(TerminalKind::Cash)
         } else if *dst_kind == AccountKind::Otc {
             Some(TerminalKind::Otc)

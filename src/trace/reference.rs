@@ -54,6 +54,7 @@ const KIND_MERCHANT: u8 = 3;
 const KIND_THIRD_PARTY: u8 = 4;
 const KIND_ATM: u8 = 5;
 const KIND_OTC: u8 = 6;
+const KIND_PAYMENT: u8 = 7;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefTransfer {
@@ -208,9 +209,12 @@ fn is_terminal_account(params: &RefParams, acc: u32) -> bool {
         || matches!(kind_of(params, acc), KIND_ATM | KIND_OTC | KIND_THIRD_PARTY | KIND_MERCHANT)
 }
 
-/// A terminal transfer: into a terminal account, or with channel atm_withdrawal, third_party or pos.
+/// A terminal transfer: into a terminal account, or with channel atm_withdrawal, third_party or pos — except
+/// into a payment account (not frozen), which the money is followed through.
 fn is_terminal_transfer(params: &RefParams, x: &RefTransfer) -> bool {
-    is_terminal_account(params, x.dst) || matches!(x.channel, CH_ATM_WITHDRAWAL | CH_THIRD_PARTY | CH_POS)
+    let through_platform = kind_of(params, x.dst) == KIND_PAYMENT && !params.frozen.contains(&x.dst);
+    is_terminal_account(params, x.dst)
+        || (!through_platform && matches!(x.channel, CH_ATM_WITHDRAWAL | CH_THIRD_PARTY | CH_POS))
 }
 
 /// The first matching terminal kind of a terminal transfer.
@@ -441,6 +445,7 @@ fn arb_kind() -> impl Strategy<Value = u8> {
         1 => Just(KIND_THIRD_PARTY),
         1 => Just(KIND_ATM),
         1 => Just(KIND_OTC),
+        1 => Just(KIND_PAYMENT),
     ]
 }
 

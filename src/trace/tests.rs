@@ -285,6 +285,7 @@ mod against_reference {
             4 => AccountKind::ThirdParty,
             5 => AccountKind::Atm,
             6 => AccountKind::Otc,
+            7 => AccountKind::Payment,
             _ => AccountKind::Unknown,
         }
     }
