@@ -231,13 +231,13 @@ fn cmd_ingest(a: IngestArgs) -> Result<ExitCode> {
 
 fn cmd_statements(c: StatementsCommand) -> Result<ExitCode> {
     match c {
-        StatementsCommand::Import { common, paths, layout, skew, rejects_dir, format } => {
+        StatementsCommand::Import { common, paths, layout, account, skew, rejects_dir, format } => {
             let mut layouts = moneytrail::statements::Layouts::builtin();
             for f in &layout {
                 layouts.add_file(f).map_err(|e| anyhow::anyhow!("--layout {e}"))?;
             }
             let skew_ms = skew.saturating_mul(moneytrail::timefmt::SECOND_MS);
-            let opts = app::statements::ImportOptions { layouts, tz: common.tz, skew_ms, rejects_dir };
+            let opts = app::statements::ImportOptions { layouts, tz: common.tz, skew_ms, rejects_dir, account };
             let desk = writable(
                 Desk::open(&common.db, common.tz),
                 "upload the files through the server instead (POST /v1/ingest/statements), or stop it",

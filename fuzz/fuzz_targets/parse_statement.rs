@@ -34,25 +34,47 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let words = line::DirectionWords::builtin();
+    let ctx = line::LineContext {
+        words: Some(&words),
+        account_default: "6222000000000001",
+        year_hint: Some((2026, 1)),
+        ..line::LineContext::default()
+    };
     for row in &rows {
         let cells: Vec<&str> = row.iter().map(String::as_str).collect();
-        match line::parse_line(&cells, &cols, &words, "6222000000000001", timefmt::DEFAULT_TZ) {
-            Ok(l) => {
+        match line::parse_line(&cells, &cols, &ctx, timefmt::DEFAULT_TZ) {
+            Ok(line::Parsed::Line(l)) => {
                 assert!(l.amount_fen > 0);
                 assert!(!l.account.is_empty());
                 // What was accepted formats back to an amount that reads the same.
                 assert_eq!(money::parse_yuan(&money::Fen(l.amount_fen).to_string()), Ok(l.amount_fen));
             }
+            Ok(line::Parsed::NoMoney(why)) => assert!(!why.is_empty()),
             Err(e) => assert!(!e.field.is_empty() && !e.reason.is_empty()),
         }
         for c in &cells {
             let _ = line::clean_account(c);
             let _ = line::parse_signed_amount(c);
             let _ = line::line_time(Some(c), None, None, timefmt::DEFAULT_TZ);
+            let _ = line::split_name_and_account(c);
+            let _ = line::payment_source(c);
         }
     }
     let layouts = layout::Layouts::builtin();
-    let _ = layout::find_header(&rows, &layouts);
-    let _ = layout::title_facts(&rows);
-    let _ = layout::best_guess(&rows, &layouts);
+    // The header search over any title block (and platform bills' shapes: the first byte's bits pick
+    // headers of the named layouts to put among the rows).
+    let mut with_headers = rows.clone();
+    for (k, l) in layouts.named().iter().enumerate() {
+        if (pick as usize).wrapping_mul(31).wrapping_add(k) % 11 == 0 {
+            with_headers.insert((k * 7) % (with_headers.len() + 1), l.signature.clone());
+        }
+    }
+    for rows in [&rows, &with_headers] {
+        if let Some(m) = layout::find_header(rows, &layouts) {
+            assert!(m.row < rows.len());
+            assert!(layout::missing_fields(&m.cols, layouts.layout(&m).kind).is_empty());
+        }
+        let _ = layout::title_facts(rows);
+        let _ = layout::best_guess(rows, &layouts);
+    }
 });

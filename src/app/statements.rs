@@ -22,8 +22,8 @@ use crate::money::Fen;
 use crate::output::{Report, Section};
 use crate::statements::check::{continuity, Break, LedgerLine};
 use crate::statements::line::Flow;
-use crate::statements::plan::{plan, Plan, Seen, Target};
-pub use crate::statements::plan::{AmbiguousMatch, FileSummary};
+use crate::statements::plan::{plan, KnownAccount, Plan, Seen, Target};
+pub use crate::statements::plan::{AmbiguousMatch, FileSummary, Unresolved};
 use crate::statements::reconcile::{Record, Side, StoredTransfer};
 use crate::statements::source::collect_files;
 use crate::statements::{read_statement, Layouts, StatementError, StatementFile};
@@ -38,6 +38,8 @@ pub struct ImportOptions {
     pub skew_ms: i64,
     /// Where the rejects file goes (default: `<store>/rejects/`).
     pub rejects_dir: Option<PathBuf>,
+    /// The statement's own account for files that do not name it (`--account`).
+    pub account: Option<String>,
 }
 
 impl Default for ImportOptions {
@@ -47,6 +49,7 @@ impl Default for ImportOptions {
             tz: crate::timefmt::DEFAULT_TZ,
             skew_ms: crate::policy::STATEMENT_SKEW_DEFAULT_MS,
             rejects_dir: None,
+            account: None,
         }
     }
 }
@@ -65,6 +68,17 @@ pub struct StatementImportSummary {
     /// Lines that are the other statement's record of a transfer already stored: merged into it.
     pub merged_into_stored: u64,
     pub ambiguous: Vec<AmbiguousMatch>,
+    /// Masked numbers tied to the one known account they fit: (as written, account).
+    pub resolved: Vec<(String, String)>,
+    /// Masked numbers that fit no known account or several, and counterparties known only by name: kept as
+    /// identities of their own, to be resolved by a later statement or by hand.
+    pub to_resolve: Vec<Unresolved>,
+    /// Card payments of a platform bill paired with the card's bank's record (followed card → platform).
+    pub platform_hops: u64,
+    /// Lines that name no counterparty (interest, fees, a bank's own adjustments): kept in the statement
+    /// ledger for the balance check, not transfers, not rejected. The first of them, to look at.
+    pub ledger_only: u64,
+    pub ledger_only_lines: Vec<LedgerOnlyLine>,
     /// Accounts whose statements the import held.
     pub statement_accounts: u64,
     /// Breaks in balance continuity across those accounts' statements (see `statements check`).
@@ -80,6 +94,16 @@ pub struct StatementImportSummary {
     pub warnings_raised: Option<u64>,
 }
 
+/// A statement line kept in the ledger only: where it is and what it says.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct LedgerOnlyLine {
+    pub line: String,
+    pub record: String,
+}
+
+/// How many ledger-only lines a summary lists by place (all are counted).
+const LEDGER_ONLY_LISTED: usize = 20;
+
 impl StatementImportSummary {
     pub fn rejected(&self) -> u64 {
         self.lines_rejected
@@ -90,14 +114,16 @@ impl Report for StatementImportSummary {
     fn sections(&self) -> Vec<Section> {
         let mut f = Section::new(
             "Statement files",
-            &["file", "read as", "lines", "rejected", "title", "合计", "blank", "order"],
+            &["file", "layout", "read as", "lines", "rejected", "no money", "title", "合计", "blank", "order"],
         );
         for x in &self.files {
             f.row(vec![
                 x.file.clone(),
+                x.layout.clone(),
                 x.encoding.clone(),
                 x.lines.to_string(),
                 x.rejected.to_string(),
+                x.skipped_no_money.to_string(),
                 x.skipped_title.to_string(),
                 x.skipped_summary.to_string(),
                 x.skipped_blank.to_string(),
@@ -109,11 +135,15 @@ impl Report for StatementImportSummary {
             vec![
                 ("lines read", self.lines_read.to_string()),
                 ("rejected", self.lines_rejected.to_string()),
+                ("ledger only (no counterparty: interest, fees)", self.ledger_only.to_string()),
                 ("already imported", self.lines_already_imported.to_string()),
                 ("transfers added", self.transfers_added.to_string()),
                 ("seen in both statements (merged)", self.mirrored_pairs.to_string()),
                 ("merged into stored transfers", self.merged_into_stored.to_string()),
                 ("ambiguous matches", self.ambiguous.len().to_string()),
+                ("masked numbers resolved", self.resolved.len().to_string()),
+                ("to resolve", self.to_resolve.len().to_string()),
+                ("platform payments joined to the card's record", self.platform_hops.to_string()),
                 ("statement accounts", self.statement_accounts.to_string()),
                 ("balance breaks", self.balance_breaks.to_string()),
                 ("seconds", format!("{:.2}", self.seconds)),
@@ -132,7 +162,28 @@ impl Report for StatementImportSummary {
         for x in &self.ambiguous {
             a.row(vec![x.line.clone(), x.matched_with.clone(), x.other_candidates.join("; ")]);
         }
-        vec![f, a, s]
+        let mut r = Section::new(
+            "To resolve (kept as identities of their own: a later statement or the holder's bank can tell)",
+            &["identity", "kind", "lines", "could be"],
+        );
+        for x in &self.to_resolve {
+            r.row(vec![x.identity.clone(), x.kind.clone(), x.lines.to_string(), x.candidates.join("; ")]);
+        }
+        for (masked, to) in &self.resolved {
+            r.row(vec![masked.clone(), "resolved".into(), String::new(), to.clone()]);
+        }
+        let mut l =
+            Section::new("Ledger only (no counterparty: kept for the balance check, not traced)", &["line", "record"]);
+        for x in &self.ledger_only_lines {
+            l.row(vec![x.line.clone(), x.record.clone()]);
+        }
+        if self.ledger_only > self.ledger_only_lines.len() as u64 {
+            l.row(vec![
+                format!("… and {} more", self.ledger_only - self.ledger_only_lines.len() as u64),
+                String::new(),
+            ]);
+        }
+        vec![f, a, r, l, s]
     }
 }
 
@@ -152,9 +203,10 @@ pub fn import(desk: &Desk, paths: &[PathBuf], opts: &ImportOptions) -> AppResult
         return Err(AppError::unprocessable("file", "no statement files (.csv, .tsv, .txt, .xlsx, .xls) found"));
     }
     // Every file is read before anything is written.
+    let read = crate::statements::ReadOptions { tz: opts.tz, account: opts.account.clone() };
     let files: Vec<StatementFile> = files_found
         .par_iter()
-        .map(|p| read_statement(p, &opts.layouts, opts.tz))
+        .map(|p| read_statement(p, &opts.layouts, &read))
         .collect::<Result<_, _>>()
         .map_err(read_error)?;
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "statements import: files read");
@@ -163,7 +215,8 @@ pub fn import(desk: &Desk, paths: &[PathBuf], opts: &ImportOptions) -> AppResult
         // From here on this import is the only writer (the session holds the store's ingest lock), so what
         // the view says is stored stays true until the commit.
         let session = tx.begin_ingest()?;
-        let plan = plan(files, &StoreSeen(&tx.view()?), opts.skew_ms)?;
+        let banks = |name: &str| opts.layouts.bank_code(name).map(str::to_string);
+        let plan = plan(files, &StoreSeen(&tx.view()?), opts.skew_ms, &banks)?;
         tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "statements import: planned");
         commit_plan(session, plan, Rejects::new(rejects_dir, "statements"))
     })?;
@@ -192,6 +245,15 @@ impl Seen for StoreSeen<'_, '_> {
     fn candidates(&self, records: &[Record], skew_ms: i64) -> AppResult<Vec<StoredTransfer>> {
         stored_candidates(self.0, records, skew_ms)
     }
+
+    fn accounts_like(&self, prefix: &str, suffix: &str, limit: usize) -> AppResult<Vec<KnownAccount>> {
+        let mut out = Vec::new();
+        for (external, id) in self.0.accounts_like(prefix, suffix, limit)? {
+            let a = self.0.account_attrs(id)?;
+            out.push(KnownAccount { external, holder_name: a.holder_name, bank: a.bank });
+        }
+        Ok(out)
+    }
 }
 
 /// A committed plan: the summary so far and the statement accounts it wrote lines of.
@@ -209,6 +271,9 @@ fn commit_plan(mut session: IngestSession<'_>, plan: Plan, mut rejects: Rejects)
         lines_already_imported: plan.already_imported,
         ambiguous: plan.ambiguous.clone(),
         files: plan.files.clone(),
+        resolved: plan.resolved.clone(),
+        to_resolve: plan.to_resolve.clone(),
+        platform_hops: plan.platform_hops,
         ..Default::default()
     };
     for r in &plan.bad_lines {
@@ -235,10 +300,13 @@ fn commit_plan(mut session: IngestSession<'_>, plan: Plan, mut rejects: Rejects)
             });
         }
     }
-    for r in &plan.no_counterparty {
-        summary.lines_rejected += 1;
-        rejects.add(r)?;
-    }
+    summary.ledger_only = plan.no_counterparty.len() as u64;
+    summary.ledger_only_lines = plan
+        .no_counterparty
+        .iter()
+        .take(LEDGER_ONLY_LISTED)
+        .map(|r| LedgerOnlyLine { line: r.place.clone(), record: r.record.clone() })
+        .collect();
     let seq_of_line = |k: usize| match plan.lines[k].target {
         Target::New(t) => seq_of_new[t],
         _ => None,

@@ -185,9 +185,14 @@ pub enum StatementsCommand {
         /// Statement files or directories.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
-        /// A bank's own header names and direction words (TOML, as src/statements/layouts.toml).
+        /// A bank's own header names, direction words and layouts (TOML, as src/statements/layouts.toml;
+        /// `statements layout FILE` proposes one for a file no layout reads).
         #[arg(long, value_name = "FILE")]
         layout: Vec<PathBuf>,
+        /// The statement's own account, for files that do not name it (a victim's bank-app export, a
+        /// WeChat bill that names only a nickname). Files naming their own account keep it.
+        #[arg(long, value_name = "ACCOUNT")]
+        account: Option<String>,
         /// Seconds two banks' clocks may differ for the two records of one transfer.
         #[arg(long, default_value_t = moneytrail::policy::STATEMENT_SKEW_DEFAULT_MS / moneytrail::timefmt::SECOND_MS)]
         skew: i64,

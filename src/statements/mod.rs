@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use chrono_tz::Tz;
 
 pub use layout::Layouts;
-use line::{parse_line, StatementLine};
+use line::{parse_line, LineContext, Parsed, StatementLine};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StatementError {
@@ -32,10 +32,26 @@ pub enum StatementError {
     Workbook { path: PathBuf, detail: String },
     #[error("{path}: no statement layout recognised. Headers found: {found}. Still missing: {missing}. Add the bank's names with --layout FILE (docs/cli.md, statements import)")]
     UnknownLayout { path: PathBuf, found: String, missing: String },
-    #[error("{path}: the statement's own account is not in a column and no title line names it (查询账号：…); cannot tell whose statement this is")]
-    NoAccount { path: PathBuf },
+    #[error("{path}: the statement's own account is not in a column and no title line names it (查询账号：…){hint}; give it with --account ACCOUNT")]
+    NoAccount { path: PathBuf, hint: String },
+    #[error("{path}: --account {given} is not the account its title names ({named}); leave --account out, or check the file is the right one")]
+    AccountConflict { path: PathBuf, given: String, named: String },
     #[error("{0}")]
     Layout(String),
+}
+
+/// Whether an account given by hand can be the one a title names: the same number, or a masked number
+/// (`6222****1234`) whose visible digits it shares.
+fn account_fits(given: &str, named: &str) -> bool {
+    let keep = |s: &str| s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '*').collect::<String>();
+    let (given, named) = (keep(given), keep(named));
+    match (named.find('*'), named.rfind('*')) {
+        (Some(a), Some(b)) => {
+            let (prefix, suffix) = (&named[..a], &named[b + 1..]);
+            given.len() >= prefix.len() + suffix.len() && given.starts_with(prefix) && given.ends_with(suffix)
+        }
+        _ => given == named,
+    }
 }
 
 /// Where a line came from: the file, the sheet (for workbooks), the row (1-based, as a spreadsheet
@@ -70,15 +86,51 @@ pub struct StatementFile {
     pub skipped_title: u64,
     pub skipped_summary: u64,
     pub skipped_blank: u64,
+    /// Rows that moved no money (a closed trade, a failed withdrawal): skipped, counted.
+    pub skipped_no_money: u64,
     /// The file listed its lines newest first; they are kept oldest first.
     pub reversed: bool,
+    /// The layout the header was recognised as (`icbc-online-debit`, `generic`…).
+    pub layout: String,
 }
 
-/// Reads a statement file: finds each sheet's header below any title lines, reads every line after it.
-/// Sheets without a recognisable header are skipped when another sheet has one (a cover sheet); a file
-/// where none has is an error listing the headers found and the fields missing.
-pub fn read_statement(path: &Path, layouts: &Layouts, tz: Tz) -> Result<StatementFile, StatementError> {
+/// A platform bill's row with more cells than its header: a counterparty's name holding a comma the bill did
+/// not quote (`WALMART HONG KONG CO.,LIMITED`) split it. The overflow is joined back into the name.
+fn mend_overflow(row: &[String], width: usize, lay: &layout::Layout, cols: &line::FieldColumns) -> Option<Vec<String>> {
+    let used = row.iter().rposition(|c| !line::clean_cell(c).is_empty()).map_or(0, |i| i + 1);
+    if lay.kind != layout::LayoutKind::Platform || used <= width || width == 0 {
+        return None;
+    }
+    let c = cols.get(line::StatementField::CounterpartyName)?;
+    let extra = used - width;
+    let mut mended: Vec<String> = row[..c].to_vec();
+    mended.push(row[c..=c + extra].join(","));
+    mended.extend(row[c + extra + 1..].iter().cloned());
+    Some(mended)
+}
+
+/// How files are read beyond their own content.
+#[derive(Clone, Debug)]
+pub struct ReadOptions {
+    pub tz: Tz,
+    /// The statement's own account when the file does not name it (`--account`): a victim's bank-app export,
+    /// a WeChat bill naming only a nickname. A file naming its account in a column keeps its own.
+    pub account: Option<String>,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions { tz: crate::timefmt::DEFAULT_TZ, account: None }
+    }
+}
+
+/// Reads a statement file: finds each sheet's header and layout below any title lines, reads every line after
+/// it. Sheets without a recognisable header are skipped when another sheet has one (a cover sheet); a sheet
+/// that repeats another is read once; a file where no sheet has a header is an error listing the headers
+/// found and the fields missing.
+pub fn read_statement(path: &Path, layouts: &Layouts, opts: &ReadOptions) -> Result<StatementFile, StatementError> {
     let raw = source::read_file(path)?;
+    let tz = opts.tz;
     let mut out = StatementFile {
         path: path.into(),
         encoding: raw.encoding,
@@ -88,44 +140,98 @@ pub fn read_statement(path: &Path, layouts: &Layouts, tz: Tz) -> Result<Statemen
         skipped_title: 0,
         skipped_summary: 0,
         skipped_blank: 0,
+        skipped_no_money: 0,
         reversed: false,
+        layout: String::new(),
     };
     let mut any_header = false;
     let mut guess: Option<(Vec<String>, Vec<&'static str>)> = None;
+    let mut seen_sheets: Vec<&Vec<Vec<String>>> = Vec::new();
     for sheet in &raw.sheets {
-        let Some((header_row, cols)) = layout::find_header(&sheet.rows, layouts) else {
+        // One workbook holding the same sheet twice: read once.
+        if seen_sheets.contains(&&sheet.rows) {
+            continue;
+        }
+        seen_sheets.push(&sheet.rows);
+        let Some(m) = layout::find_header(&sheet.rows, layouts) else {
             if guess.is_none() && !sheet.rows.is_empty() {
                 guess = Some(layout::best_guess(&sheet.rows, layouts));
             }
             continue;
         };
         any_header = true;
+        let lay = layouts.layout(&m);
+        let cols = &m.cols;
         out.fields = cols.index.keys().map(|f| f.name()).collect();
-        let facts = layout::title_facts(&sheet.rows[..header_row]);
-        out.skipped_title += header_row as u64;
-        let default_account = facts.account.clone().unwrap_or_default();
-        if default_account.is_empty() && !cols.has(line::StatementField::Account) {
-            return Err(StatementError::NoAccount { path: path.into() });
+        out.layout = lay.id.clone();
+        let facts = layout::title_facts(&sheet.rows[..m.row]);
+        out.skipped_title += m.row as u64;
+        if let (Some(given), Some(named)) = (&opts.account, &facts.account) {
+            if !account_fits(given, named) {
+                return Err(StatementError::AccountConflict {
+                    path: path.into(),
+                    given: given.clone(),
+                    named: named.clone(),
+                });
+            }
         }
+        let default_account = opts.account.clone().or(facts.account.clone()).unwrap_or_default();
+        if default_account.is_empty() && !cols.has(line::StatementField::Account) {
+            let hint = match &facts.nickname {
+                Some(n) => format!(" (it names only the nickname {n:?}, which is no account)"),
+                None => String::new(),
+            };
+            return Err(StatementError::NoAccount { path: path.into(), hint });
+        }
+        let ctx = LineContext {
+            words: Some(&lay.words),
+            rules: Some(&lay.rules),
+            account_default: &default_account,
+            account_name_default: facts.account_name.as_deref().unwrap_or(""),
+            year_hint: facts.year_month,
+        };
+        let header: Vec<String> = sheet.rows[m.row].iter().map(|h| layout::normalise_header(h)).collect();
+        let width = header.iter().rposition(|h| !h.is_empty()).map_or(0, |i| i + 1);
         let start = out.lines.len();
-        for (i, row) in sheet.rows.iter().enumerate().skip(header_row + 1) {
+        for (i, row) in sheet.rows.iter().enumerate().skip(m.row + 1) {
             let place = LinePlace { sheet: sheet.name.clone(), row: (i + 1) as u32 };
             if layout::is_blank_row(row) {
                 out.skipped_blank += 1;
+                continue;
+            }
+            // The header again (every page of a printed statement), a section title, a footer.
+            let again = row.iter().map(|h| layout::normalise_header(h)).collect::<Vec<_>>() == header;
+            if again || layout::is_section_row(row) {
+                out.skipped_title += 1;
                 continue;
             }
             if layout::is_summary_row(row) {
                 out.skipped_summary += 1;
                 continue;
             }
+            let mended = mend_overflow(row, width, lay, cols);
+            let row = mended.as_ref().unwrap_or(row);
             let cells: Vec<&str> = row.iter().map(String::as_str).collect();
-            match parse_line(&cells, &cols, &layouts.words, &default_account, tz) {
-                Ok(mut l) => {
-                    if l.account_name.is_empty() {
-                        l.account_name = facts.account_name.clone().unwrap_or_default();
+            match parse_line(&cells, cols, &ctx, tz) {
+                Ok(Parsed::Line(l)) => {
+                    if !l.funded_by.is_empty() && l.flow == line::Flow::Out {
+                        // Paid from a card through the platform: the card's money came in first.
+                        let leg = StatementLine {
+                            flow: line::Flow::In,
+                            counterparty: l.funded_by.clone(),
+                            counterparty_name: String::new(),
+                            counterparty_bank: String::new(),
+                            balance_fen: None,
+                            serial: if l.serial.is_empty() { String::new() } else { format!("{}#card", l.serial) },
+                            memo: format!("card leg: {}", l.memo),
+                            channel: crate::model::Channel::ThirdParty,
+                            ..l.clone()
+                        };
+                        out.lines.push((place.clone(), leg));
                     }
                     out.lines.push((place, l));
                 }
+                Ok(Parsed::NoMoney(_)) => out.skipped_no_money += 1,
                 Err(e) => out.bad.push(BadLine {
                     place,
                     field: e.field.to_string(),
@@ -151,4 +257,22 @@ pub fn read_statement(path: &Path, layouts: &Layouts, tz: Tz) -> Result<Statemen
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::account_fits;
+
+    #[test]
+    fn an_account_given_by_hand_must_fit_the_one_the_title_names() {
+        assert!(account_fits("6222021234567891234", "6222021234567891234"));
+        assert!(account_fits("6222021234567891234", "6222 0212 3456 7891 234"));
+        assert!(account_fits("6222021234567891234", "6222****1234"));
+        assert!(account_fits("6222021234567891234", "************1234"));
+        assert!(!account_fits("6222021234567895678", "6222****1234"));
+        assert!(!account_fits("6217001234567891234", "6222****1234"));
+        assert!(!account_fits("6222021234567891235", "6222021234567891234"));
+        // The visible digits cannot overlap in a shorter number.
+        assert!(!account_fits("62221234", "62221****1234"));
+    }
 }

@@ -57,20 +57,27 @@ impl Side {
     }
 }
 
-/// The other account of a line: its counterparty, or the cash or platform account standing for one the
-/// line does not number. `None`: the line names no account to move money to or from.
+/// The other account of a line: its counterparty, or the account standing for one the line does not
+/// number — cash, a payment platform, a merchant the line names (a terminal each), or a person known only by
+/// name (`?李四@6222…`: to resolve; scoped to the statement's own account, so two people of one name in two
+/// statements are never merged). `None`: the line names nothing to move money to or from.
 pub fn other_account(l: &StatementLine) -> Option<String> {
     if !l.counterparty.is_empty() {
         return Some(l.counterparty.clone());
     }
     match l.channel {
         Channel::AtmWithdrawal | Channel::CashDeposit => Some(CASH_ACCOUNT.into()),
-        Channel::ThirdParty if !l.counterparty_name.is_empty() => {
-            Some(format!("{PLATFORM_PREFIX}{}", l.counterparty_name))
-        }
-        _ => None,
+        _ if l.counterparty_name.is_empty() => None,
+        _ if l.merchant => Some(format!("{MERCHANT_PREFIX}{}", l.counterparty_name)),
+        Channel::ThirdParty => Some(format!("{PLATFORM_PREFIX}{}", l.counterparty_name)),
+        _ => Some(format!("{NAMED_PREFIX}{}@{}", l.counterparty_name, l.account)),
     }
 }
+
+/// Prefix of a merchant named by a line (a card purchase, a platform's 商户消费) without an account number.
+pub const MERCHANT_PREFIX: &str = "商户:";
+/// Prefix of a counterparty known only by name, to be resolved (`?李四@<the statement's own account>`).
+pub const NAMED_PREFIX: &str = "?";
 
 /// A line as a directed transfer: (src, dst).
 pub fn orient(l: &StatementLine, other: &str) -> (String, String) {
@@ -344,6 +351,8 @@ mod tests {
             mac: String::new(),
             currency: String::new(),
             channel: Channel::Transfer,
+            funded_by: String::new(),
+            merchant: false,
         };
         assert_eq!(line_id(&l, 0), line_id(&l.clone(), 0));
         assert_ne!(line_id(&l, 0), line_id(&l, 1));

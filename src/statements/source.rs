@@ -45,6 +45,21 @@ pub fn sniff(bytes: &[u8]) -> FileKind {
 /// Decodes text: UTF-8 when the bytes are valid UTF-8 (a BOM is dropped), else GB18030 (a superset of GBK
 /// and GB2312), which must decode without a single malformed sequence.
 pub fn decode_text(path: &Path, bytes: &[u8]) -> Result<(String, &'static str), StatementError> {
+    // UTF-16 with its BOM (a bank's web download written by a Windows program).
+    for (bom, enc, name) in
+        [(&[0xFF, 0xFE][..], encoding_rs::UTF_16LE, "UTF-16LE"), (&[0xFE, 0xFF][..], encoding_rs::UTF_16BE, "UTF-16BE")]
+    {
+        if let Some(rest) = bytes.strip_prefix(bom) {
+            let (text, had_errors) = enc.decode_without_bom_handling(rest);
+            if had_errors {
+                return Err(StatementError::Encoding {
+                    path: path.into(),
+                    detail: format!("a {name} BOM, then bytes that are not {name}"),
+                });
+            }
+            return Ok((text.into_owned(), name));
+        }
+    }
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         return std::str::from_utf8(rest).map(|s| (s.to_string(), "UTF-8 (BOM)")).map_err(|e| {
             StatementError::Encoding { path: path.into(), detail: format!("a UTF-8 BOM, then invalid UTF-8: {e}") }
@@ -77,6 +92,21 @@ fn delimiter_of(text: &str) -> u8 {
 
 fn read_text(path: &Path, bytes: &[u8]) -> Result<RawFile, StatementError> {
     let (text, encoding) = decode_text(path, bytes)?;
+    if is_html(&text) {
+        // A `.xls` that is an HTML table (what many web banks send as "Excel").
+        let name = path.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+        let sheets = html_tables(&text)
+            .into_iter()
+            .enumerate()
+            .map(|(i, rows)| Sheet { name: if i == 0 { name.clone() } else { format!("{name}#{}", i + 1) }, rows })
+            .collect();
+        let encoding = match encoding {
+            "GB18030" => "HTML (GB18030)",
+            "UTF-16LE" | "UTF-16BE" => "HTML (UTF-16)",
+            _ => "HTML",
+        };
+        return Ok(RawFile { path: path.into(), encoding, sheets });
+    }
     let delimiter = delimiter_of(&text);
     let mut rdr =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
@@ -154,6 +184,103 @@ fn read_workbook(path: &Path, kind: FileKind) -> Result<RawFile, StatementError>
     Ok(RawFile { path: path.into(), encoding: if kind == FileKind::Xlsx { "xlsx" } else { "xls" }, sheets })
 }
 
+/// Whether decoded text is an HTML document (a table saved as `.xls`).
+fn is_html(text: &str) -> bool {
+    let head: String = text.trim_start().chars().take(2048).collect::<String>().to_ascii_lowercase();
+    head.starts_with('<') && (head.contains("<table") || head.contains("<html") || head.contains("<tr"))
+}
+
+/// The rows of every `<table>` of an HTML document: `<tr>`s of `<td>`/`<th>` cells, tags stripped, entities
+/// decoded, a `colspan` kept as empty cells so columns stay aligned.
+fn html_tables(text: &str) -> Vec<Vec<Vec<String>>> {
+    let lower = text.to_ascii_lowercase();
+    let mut tables = Vec::new();
+    let table_starts: Vec<usize> = {
+        let mut v: Vec<usize> = lower.match_indices("<table").map(|(i, _)| i).collect();
+        if v.is_empty() {
+            v.push(0);
+        }
+        v
+    };
+    for (k, &start) in table_starts.iter().enumerate() {
+        let end = table_starts.get(k + 1).copied().unwrap_or(text.len());
+        let mut rows = Vec::new();
+        let mut pos = start;
+        while let Some(tr) = lower[pos..end].find("<tr") {
+            let tr_start = pos + tr;
+            let tr_end = lower[tr_start + 3..end].find("<tr").map_or(end, |x| tr_start + 3 + x);
+            let mut cells = Vec::new();
+            let mut c = tr_start;
+            while let Some(cell) = lower[c..tr_end].find(['<']).map(|x| c + x) {
+                let tag = &lower[cell..tr_end];
+                let is_cell = tag.starts_with("<td") || tag.starts_with("<th");
+                let Some(open_end) = lower[cell..tr_end].find('>').map(|x| cell + x + 1) else { break };
+                if !is_cell {
+                    c = open_end;
+                    continue;
+                }
+                let span = attr_number(&lower[cell..open_end], "colspan").unwrap_or(1).clamp(1, 64);
+                let close = ["</td", "</th", "<td", "<th", "</tr"]
+                    .iter()
+                    .filter_map(|t| lower[open_end..tr_end].find(t).map(|x| open_end + x))
+                    .min()
+                    .unwrap_or(tr_end);
+                cells.push(html_text(&text[open_end..close]));
+                cells.extend(std::iter::repeat_n(String::new(), span - 1));
+                c = close;
+            }
+            rows.push(cells);
+            pos = tr_end;
+        }
+        if !rows.is_empty() {
+            tables.push(rows);
+        }
+    }
+    tables
+}
+
+fn attr_number(tag: &str, name: &str) -> Option<usize> {
+    let i = tag.find(name)? + name.len();
+    let rest = tag[i..].trim_start().strip_prefix('=')?.trim_start().trim_start_matches(['"', '\'']);
+    rest.chars().take_while(char::is_ascii_digit).collect::<String>().parse().ok()
+}
+
+/// A cell's text: tags dropped, `&nbsp;` and the other common entities decoded, white space collapsed.
+fn html_text(raw: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for ch in raw.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let mut s = out
+        .replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    while let Some(i) = s.find("&#") {
+        let Some(j) = s[i..].find(';').map(|j| i + j) else { break };
+        let code = &s[i + 2..j];
+        let ch = if let Some(hex) = code.strip_prefix(['x', 'X']) {
+            u32::from_str_radix(hex, 16).ok()
+        } else {
+            code.parse().ok()
+        }
+        .and_then(char::from_u32);
+        match ch {
+            Some(c) => s.replace_range(i..=j, &c.to_string()),
+            None => break,
+        }
+    }
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Reads one statement file, whatever its kind.
 pub fn read_file(path: &Path) -> Result<RawFile, StatementError> {
     let bytes = std::fs::read(path).map_err(|source| StatementError::Io { path: path.into(), source })?;
@@ -226,6 +353,23 @@ mod tests {
         assert_eq!(number_text(1299.0), "1299");
         assert_eq!(number_text(1299.5), "1299.5");
         assert_eq!(number_text(6_222_021_234_567_890_123.0), "6.22202E+18");
+    }
+
+    #[test]
+    fn utf16_and_html_tables_saved_as_xls() {
+        let p = Path::new("x.xls");
+        let utf16: Vec<u8> =
+            [0xFF, 0xFE].into_iter().chain("交易日期\t金额".encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        assert_eq!(decode_text(p, &utf16).unwrap(), ("交易日期\t金额".into(), "UTF-16LE"));
+        let html =
+            "<html><body><table><tr><td colspan=2>明细</td></tr>\n<tr><th>交易日期</th><th>金额&nbsp;(元)</th></tr>\
+                    <tr><td>2026-03-02</td><td>&#45;5,000.00</td></tr></table></body></html>";
+        let f = read_text(p, html.as_bytes()).unwrap();
+        assert_eq!(f.encoding, "HTML");
+        assert_eq!(
+            f.sheets[0].rows,
+            vec![vec!["明细", ""], vec!["交易日期", "金额 (元)"], vec!["2026-03-02", "-5,000.00"]]
+        );
     }
 
     #[test]

@@ -537,6 +537,28 @@ impl<'a> StoreView<'a> {
         Ok(out)
     }
 
+    /// External ids starting with `prefix` and ending with `suffix` (the accounts a masked number such as
+    /// `6217****5678` may be), at most `limit`, in id order. Without a prefix every id is looked at.
+    pub fn accounts_like(&self, prefix: &str, suffix: &str, limit: usize) -> Result<Vec<(String, AccountId)>> {
+        let (lower, upper) = keys::external_prefix_range(prefix);
+        let mut it = self.iter(cf::ACCT_BY_EXT, lower, upper);
+        let mut out = Vec::new();
+        while let (Some(k), Some(v)) = (it.key(), it.value()) {
+            if k.ends_with(suffix.as_bytes()) && k.len() > prefix.len() + suffix.len() {
+                let id = keys::decode_account_key(v).ok_or_else(|| corrupt("account dictionary entry", k))?;
+                if id < self.wm.next_account {
+                    out.push((String::from_utf8_lossy(k).into_owned(), id));
+                    if out.len() >= limit {
+                        break;
+                    }
+                }
+            }
+            it.next();
+        }
+        it.status().map_err(rocks("scanning the account dictionary"))?;
+        Ok(out)
+    }
+
     /// An account's edges with `from_ms <= ts <= to_ms`, in (time, seq) order.
     pub fn edges(&self, account: AccountId, dir: Direction, from_ms: i64, to_ms: i64) -> Result<Vec<Edge>> {
         let mut out = Vec::new();

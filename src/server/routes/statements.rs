@@ -21,6 +21,10 @@ pub struct StatementUploadQuery {
     name: Option<String>,
     // Its bounds and default are the policy's, set in openapi.rs.
     skew: Option<u32>,
+    /// The statement's own account, for files that do not name it (a victim's bank-app export, a WeChat bill
+    /// naming only a nickname).
+    #[param(min_length = 1, max_length = 100, pattern = r"^[^\s\u0085]+$")]
+    account: Option<String>,
 }
 
 /// What a statement upload answers: the import summary, with the rejected lines instead of a server path.
@@ -135,7 +139,7 @@ pub async fn ingest_statements(
     }
     uncancellable();
     let (dir, paths) = spool_files(&s, req, q.name).await?;
-    let opts = ImportOptions { tz: s.desk.tz(), skew_ms, ..ImportOptions::default() };
+    let opts = ImportOptions { tz: s.desk.tz(), skew_ms, account: q.account, ..ImportOptions::default() };
     let desk = s.desk.clone();
     let result = commit(move || {
         let summary = import(&desk, &paths, &opts)?;
