@@ -245,6 +245,37 @@ fn cmd_statements(c: StatementsCommand) -> Result<ExitCode> {
             let summary = app::statements::import(&desk, &paths, &opts).map_err(cli_error)?;
             print_load(format, &summary, (summary.rejected(), "line"), summary.rejects_file.as_deref())
         }
+        StatementsCommand::Layout { file, layout, out, format } => {
+            let mut layouts = moneytrail::statements::Layouts::builtin();
+            for f in &layout {
+                layouts.add_file(f).map_err(|e| anyhow::anyhow!("--layout {e}"))?;
+            }
+            let p = app::statements::propose_layout(&file, &layouts).map_err(cli_error)?;
+            let text = match format {
+                cli::args::ProposalFormat::Toml => p.toml.clone(),
+                cli::args::ProposalFormat::Json => serde_json::to_string_pretty(&p)? + "\n",
+            };
+            match &out {
+                Some(o) => std::fs::write(o, text).with_context(|| format!("--out {}", o.display()))?,
+                None => print!("{text}"),
+            }
+            let unsure =
+                p.columns.iter().filter(|c| c.certainty == moneytrail::statements::propose::Certainty::Unsure).count();
+            eprintln!(
+                "{}: {}; header on row {}{}; {} columns, {unsure} unsure; {} of {} sample rows read{}",
+                file.display(),
+                p.recognised_as
+                    .as_deref()
+                    .map_or("no known layout reads it".to_string(), |id| format!("read as the known layout {id}")),
+                p.header_row,
+                if p.sheet.is_empty() { String::new() } else { format!(" of sheet {}", p.sheet) },
+                p.columns.len(),
+                p.sample_rows_read,
+                p.sample_rows,
+                if p.missing.is_empty() { String::new() } else { format!("; still missing: {}", p.missing.join("; ")) },
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         StatementsCommand::Check { common, account, format } => {
             print_report(format, &app::statements::check(&read_only(&common)?, account.as_deref()).map_err(cli_error)?)
         }

@@ -51,6 +51,10 @@ pub const URGENCY_CRITICAL_WITHIN_MS: i64 = HOUR_MS;
 pub const URGENCY_HIGH_WITHIN_MS: i64 = 6 * HOUR_MS;
 pub const URGENCY_MEDIUM_WITHIN_MS: i64 = 48 * HOUR_MS;
 
+/// A layout proposal (`statements layout`) guesses a column's field from its values alone when this share
+/// of them look alike (dates, account numbers, direction words, amounts): most, allowing a stray note.
+pub const STATEMENT_PROPOSAL_VALUE_SHARE: f64 = 0.8;
+
 /// Two banks' clocks may differ by this much for the two records of one transfer in their statements
 /// (`statements import --skew`): a few seconds is what core banking clocks differ by in practice.
 pub const STATEMENT_SKEW_DEFAULT_MS: i64 = 10 * SECOND_MS;

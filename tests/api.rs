@@ -1047,6 +1047,49 @@ async fn statements_are_uploaded_by_name_or_multipart_and_checked() {
     assert_eq!(check["accounts"][0]["breaks"].as_array().unwrap().len(), 0);
     let (st, _) = call(s, "GET", "/v1/statements/check?account=6214832951950679", Some(ANALYST), None).await;
     assert_eq!(st, StatusCode::NOT_FOUND, "an account with transfers but no statement");
+
+    // A layout no table knows: the import refuses it naming the file as sent (not where the server spooled
+    // it) and carries a proposal; the proposal endpoint gives it with each column's guess.
+    let odd = "账号：6299000000000009\n处理时间,收支,发生金额,账面结余,对方账号\n2026-02-02 10:00:00,支,5.00,1.00,6299000000000001\n";
+    let (st, refused) = answer(
+        app(s.clone())
+            .oneshot(post("/v1/ingest/statements?name=odd.csv", "text/csv", odd.into(), OPERATOR))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(message.starts_with("odd.csv: no statement layout recognised"), "{message}");
+    assert!(!message.contains("incoming"), "no server path: {message}");
+    assert!(message.contains("datetime = [\"处理时间\"]  # UNSURE"), "{message}");
+    let (st, proposal) = answer(
+        app(s.clone())
+            .oneshot(post("/v1/statements/layout?name=odd.csv", "text/csv", odd.into(), OPERATOR))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{proposal}");
+    assert_eq!(proposal["header_row"], 2);
+    assert_eq!(proposal["recognised_as"], serde_json::Value::Null);
+    assert_eq!((proposal["sample_rows_read"].as_u64(), proposal["sample_rows"].as_u64()), (Some(1), Some(1)));
+    let fields: Vec<(&str, &str)> = proposal["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["header"].as_str().unwrap(), c["field"].as_str().unwrap_or("-")))
+        .collect();
+    assert_eq!(
+        fields,
+        vec![
+            ("处理时间", "datetime"),
+            ("收支", "direction"),
+            ("发生金额", "amount"),
+            ("账面结余", "balance"),
+            ("对方账号", "counterparty")
+        ]
+    );
 }
 
 /// Rings start from the case registry: registering a case re-detects (the registry digest changed though

@@ -1,6 +1,7 @@
-//! Fuzzes the statement-line reader and the header search: any bytes, read as rows of cells, must give a
-//! valid line or a refusal naming a field, and never panic. The first byte picks which fields the columns
-//! hold, so every layout shape (direction column, debit/credit, signed amounts, split times) is reached.
+//! Fuzzes the statement-line reader, the header search and the layout proposal: any bytes, read as rows of
+//! cells, must give a valid line or a refusal naming a field, and never panic; a proposal reads back as a
+//! layout file. The first byte picks which fields the columns hold, so every layout shape (direction column,
+//! debit/credit, signed amounts, split times) is reached.
 #![no_main]
 #![allow(dead_code)]
 
@@ -10,11 +11,15 @@ mod model;
 mod money;
 #[path = "../../src/timefmt.rs"]
 mod timefmt;
+#[path = "../../src/policy.rs"]
+mod policy;
 // At the crate root, as `layout.rs` finds `line` through `super::`.
 #[path = "../../src/statements/line.rs"]
 mod line;
 #[path = "../../src/statements/layout.rs"]
 mod layout;
+#[path = "../../src/statements/propose.rs"]
+mod propose;
 
 use libfuzzer_sys::fuzz_target;
 use line::{FieldColumns, StatementField};
@@ -76,5 +81,11 @@ fuzz_target!(|data: &[u8]| {
         }
         let _ = layout::title_facts(rows);
         let _ = layout::best_guess(rows, &layouts);
+        // A proposal for any rows: its header is a row of the file, and its text reads back as a layout file.
+        let p = propose::propose(rows, "", &layouts, "fuzz.csv");
+        assert!(p.header_row == 1 || p.header_row <= rows.len());
+        assert!(p.sample_rows_read <= p.sample_rows);
+        let mut back = layout::Layouts::builtin();
+        assert!(back.add_text(&p.toml, "proposal").is_ok() || p.columns.is_empty(), "{}", p.toml);
     }
 });

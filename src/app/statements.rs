@@ -24,9 +24,11 @@ use crate::statements::check::{continuity, Break, LedgerLine};
 use crate::statements::line::Flow;
 use crate::statements::plan::{plan, KnownAccount, Plan, Seen, Target};
 pub use crate::statements::plan::{AmbiguousMatch, FileSummary, Unresolved};
+pub use crate::statements::propose::Proposal;
 use crate::statements::reconcile::{Record, Side, StoredTransfer};
 use crate::statements::source::collect_files;
-use crate::statements::{read_statement, Layouts, StatementError, StatementFile};
+pub use crate::statements::Layouts;
+use crate::statements::{read_statement, StatementError, StatementFile};
 use crate::store::{IngestSession, StatementLineWrite, StatementWrites, StoreView, Verdict};
 use crate::timefmt::format_rfc3339;
 
@@ -189,6 +191,11 @@ impl Report for StatementImportSummary {
 
 fn read_error(e: StatementError) -> AppError {
     AppError::unprocessable("file", e.to_string())
+}
+
+/// `statements layout`, `POST /v1/statements/layout`: a layout proposed for a statement file.
+pub fn propose_layout(path: &std::path::Path, layouts: &Layouts) -> AppResult<Proposal> {
+    crate::statements::propose_layout(path, layouts).map_err(read_error)
 }
 
 /// `statements import`, `POST /v1/ingest/statements`.

@@ -202,6 +202,23 @@ pub enum StatementsCommand {
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
     },
+    /// Propose a layout for a statement file: its header row, each column's field guessed from the name
+    /// and the values (guesses marked UNSURE), printed as a layout file to correct and pass back with
+    /// `statements import --layout FILE`.
+    Layout {
+        /// The statement file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Layout files to know besides the built-in ones (the proposal says which one reads the file).
+        #[arg(long, value_name = "FILE")]
+        layout: Vec<PathBuf>,
+        /// Write the proposal here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// `toml` (the layout file) or `json` (the proposal with every column's guess and samples).
+        #[arg(long, value_enum, default_value_t)]
+        format: ProposalFormat,
+    },
     /// Per statement account: the period covered, lines, opening and closing balance, and every break in
     /// balance continuity (missing lines or pages).
     Check {
@@ -212,6 +229,14 @@ pub enum StatementsCommand {
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
     },
+}
+
+/// How `statements layout` prints its proposal.
+#[derive(Clone, Copy, Default, clap::ValueEnum)]
+pub enum ProposalFormat {
+    #[default]
+    Toml,
+    Json,
 }
 
 #[derive(Args)]

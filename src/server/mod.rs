@@ -249,6 +249,7 @@ fn api_routes(state: Option<&AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(ingest::ingest_transfers))
         .routes(routes!(ingest::ingest_accounts))
         .routes(routes!(statements::ingest_statements))
+        .routes(routes!(statements::statements_layout))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD));
     let reads = OpenApiRouter::new()
         .routes(routes!(system::stats))

@@ -222,6 +222,7 @@ mod tests {
             "POST /v1/ingest/transfers",
             "POST /v1/paths",
             "POST /v1/rings/confirmed",
+            "POST /v1/statements/layout",
             "POST /v1/stops",
             "POST /v1/stops/{id}/release",
             "POST /v1/stops/{id}/renew",

@@ -175,20 +175,29 @@ fn is_cjk(c: char) -> bool {
 }
 
 impl Layouts {
-    /// The built-in table.
+    /// The built-in table (parsed once per process: imports, proposals and their checks all start here).
     pub fn builtin() -> Layouts {
-        let mut l = Layouts {
-            generic: Layout { id: "generic".into(), name: "generic (header names)".into(), ..Layout::default() },
-            aliases: HashMap::new(),
-            named: Vec::new(),
-            banks: Vec::new(),
-            sources: Vec::new(),
-        };
-        // The built-in table is part of the binary and checked by a test: it parses.
-        if let Err(e) = l.add_toml(BUILTIN, "built-in") {
-            unreachable!("the built-in layouts.toml is valid: {e}");
-        }
-        l
+        static PARSED: std::sync::OnceLock<Layouts> = std::sync::OnceLock::new();
+        PARSED
+            .get_or_init(|| {
+                let mut l = Layouts {
+                    generic: Layout {
+                        id: "generic".into(),
+                        name: "generic (header names)".into(),
+                        ..Layout::default()
+                    },
+                    aliases: HashMap::new(),
+                    named: Vec::new(),
+                    banks: Vec::new(),
+                    sources: Vec::new(),
+                };
+                // The built-in table is part of the binary and checked by a test: it parses.
+                if let Err(e) = l.add_toml(BUILTIN, "built-in") {
+                    unreachable!("the built-in layouts.toml is valid: {e}");
+                }
+                l
+            })
+            .clone()
     }
 
     /// Adds a layout file's names and layouts (a bank's own). Its names win over the built-in ones; its
@@ -196,6 +205,11 @@ impl Layouts {
     pub fn add_file(&mut self, path: &Path) -> Result<(), String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         self.add_toml(&text, &path.display().to_string()).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Adds a layout file's text (as `add_file`), `source` naming it in errors.
+    pub fn add_text(&mut self, text: &str, source: &str) -> Result<(), String> {
+        self.add_toml(text, source)
     }
 
     fn add_toml(&mut self, text: &str, source: &str) -> Result<(), String> {
@@ -423,6 +437,21 @@ pub fn find_header(rows: &[Vec<String>], layouts: &Layouts) -> Option<HeaderMatc
 
 /// The share of the first data rows below a candidate header that read as lines under it.
 fn probe(rows: &[Vec<String>], cols: &FieldColumns, layout: &Layout, facts: &TitleFacts) -> f64 {
+    match probe_share(rows, cols, layout, facts, PROBE_ROWS) {
+        (_, 0) => 0.5,
+        (ok, tried) => ok as f64 / tried as f64,
+    }
+}
+
+/// Of the first `n` data rows below a header, how many read as lines (or rows moving no money) under a
+/// layout, and how many were tried.
+pub fn probe_share(
+    rows: &[Vec<String>],
+    cols: &FieldColumns,
+    layout: &Layout,
+    facts: &TitleFacts,
+    n: usize,
+) -> (usize, usize) {
     let ctx = LineContext {
         words: Some(&layout.words),
         rules: Some(&layout.rules),
@@ -432,7 +461,7 @@ fn probe(rows: &[Vec<String>], cols: &FieldColumns, layout: &Layout, facts: &Tit
     };
     let mut tried = 0;
     let mut ok = 0;
-    for row in rows.iter().filter(|r| !is_blank_row(r) && !is_summary_row(r)).take(PROBE_ROWS) {
+    for row in rows.iter().filter(|r| !is_blank_row(r) && !is_summary_row(r)).take(n) {
         tried += 1;
         let cells: Vec<&str> = row.iter().map(String::as_str).collect();
         if matches!(parse_line(&cells, cols, &ctx, chrono_tz::Asia::Shanghai), Ok(Parsed::Line(_) | Parsed::NoMoney(_)))
@@ -440,11 +469,7 @@ fn probe(rows: &[Vec<String>], cols: &FieldColumns, layout: &Layout, facts: &Tit
             ok += 1;
         }
     }
-    if tried == 0 {
-        0.5
-    } else {
-        f64::from(ok) / f64::from(tried)
-    }
+    (ok, tried)
 }
 
 /// The header candidates for an error message: the row naming most fields, its cells and what it lacks.

@@ -10,6 +10,7 @@ pub mod check;
 pub mod layout;
 pub mod line;
 pub mod plan;
+pub mod propose;
 pub mod reconcile;
 pub mod source;
 
@@ -30,8 +31,8 @@ pub enum StatementError {
     Csv { path: PathBuf, line: u64, detail: String },
     #[error("{path}: not a readable Excel workbook: {detail}")]
     Workbook { path: PathBuf, detail: String },
-    #[error("{path}: no statement layout recognised. Headers found: {found}. Still missing: {missing}. Add the bank's names with --layout FILE (docs/cli.md, statements import)")]
-    UnknownLayout { path: PathBuf, found: String, missing: String },
+    #[error("{path}: no statement layout recognised. Headers found: {found}. Still missing: {missing}. A layout proposed for it follows (`moneytrail statements layout FILE` prints it alone): correct the lines marked UNSURE, save it, and import with --layout SAVED_FILE.\n{proposal}")]
+    UnknownLayout { path: PathBuf, found: String, missing: String, proposal: String },
     #[error("{path}: the statement's own account is not in a column and no title line names it (查询账号：…){hint}; give it with --account ACCOUNT")]
     NoAccount { path: PathBuf, hint: String },
     #[error("{path}: --account {given} is not the account its title names ({named}); leave --account out, or check the file is the right one")]
@@ -250,13 +251,44 @@ pub fn read_statement(path: &Path, layouts: &Layouts, opts: &ReadOptions) -> Res
     }
     if !any_header {
         let (found, missing) = guess.unwrap_or_default();
+        let proposal = best_proposal(&raw, layouts, path).map(|p| p.toml).unwrap_or_default();
         return Err(StatementError::UnknownLayout {
             path: path.into(),
             found: if found.is_empty() { "(none)".into() } else { found.join(", ") },
             missing: missing.join("; "),
+            proposal,
         });
     }
     Ok(out)
+}
+
+/// `statements layout FILE`: a layout proposed for a file, from the sheet it reads best (a known layout's
+/// sheet when one is recognised).
+pub fn propose_layout(path: &Path, layouts: &Layouts) -> Result<propose::Proposal, StatementError> {
+    let raw = source::read_file(path)?;
+    best_proposal(&raw, layouts, path).ok_or_else(|| StatementError::UnknownLayout {
+        path: path.into(),
+        found: "(none)".into(),
+        missing: "every field: the file holds no rows".into(),
+        proposal: String::new(),
+    })
+}
+
+fn best_proposal(raw: &source::RawFile, layouts: &Layouts, path: &Path) -> Option<propose::Proposal> {
+    let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    raw.sheets
+        .iter()
+        .filter(|s| !s.rows.is_empty())
+        // A text file is one sheet, named after the file: no sheet to name.
+        .map(|s| {
+            propose::propose(
+                &s.rows,
+                if raw.encoding.starts_with("xls") || raw.sheets.len() > 1 { &s.name } else { "" },
+                layouts,
+                &name,
+            )
+        })
+        .max_by_key(|p| (p.recognised_as.is_some(), p.missing.is_empty(), p.sample_rows_read))
 }
 
 #[cfg(test)]

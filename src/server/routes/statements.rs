@@ -5,7 +5,9 @@ use axum::{Extension, Json};
 use serde::Deserialize;
 
 use super::ApiResult;
-use crate::app::statements::{check, import, ImportOptions, StatementCheck, StatementImportSummary};
+use crate::app::statements::{
+    check, import, propose_layout, ImportOptions, Layouts, Proposal, StatementCheck, StatementImportSummary,
+};
 use crate::ingest::RejectedRow;
 use crate::server::auth::{Principal, Role};
 use crate::server::extract::Q;
@@ -141,18 +143,61 @@ pub async fn ingest_statements(
     let (dir, paths) = spool_files(&s, req, q.name).await?;
     let opts = ImportOptions { tz: s.desk.tz(), skew_ms, account: q.account, ..ImportOptions::default() };
     let desk = s.desk.clone();
+    let spool = dir.0.clone();
     let result = commit(move || {
         let summary = import(&desk, &paths, &opts)?;
         drop(dir);
         Ok(summary)
     })
     .await;
-    result.map(|mut summary| {
+    result.map_err(|e| without_spool_path(e, &spool)).map(|mut summary| {
         summary.rejects_file = None;
         let rejects = std::mem::take(&mut summary.first_rejects);
         let rejects_truncated = (rejects.len() as u64) < summary.rejected();
         Json(StatementUploadSummary { summary, rejects, rejects_truncated })
     })
+}
+
+/// An error naming an uploaded file names it as the client sent it, not where the server spooled it.
+fn without_spool_path(mut e: ApiError, spool: &std::path::Path) -> ApiError {
+    let dir = spool.display().to_string();
+    while let Some(at) = e.message.find(&dir) {
+        // `<spool>/NNN/name` (multipart) or `<spool>/name`.
+        let rest = &e.message[at + dir.len()..];
+        let skip = rest.strip_prefix('/').map_or(0, |r| {
+            1 + r.find('/').filter(|&i| i == 3 && r[..3].bytes().all(|b| b.is_ascii_digit())).map_or(0, |i| i + 1)
+        });
+        e.message.replace_range(at..at + dir.len() + skip, "");
+    }
+    e
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct LayoutQuery {
+    /// The file's name as the bank sent it (a single-file body; multipart parts carry theirs).
+    #[param(min_length = 1, max_length = 200)]
+    name: Option<String>,
+}
+
+#[utoipa::path(post, path = "/v1/statements/layout", tag = "ingest", params(LayoutQuery), request_body(content((String = "application/octet-stream"), (String = "text/csv"), (StatementFiles = "multipart/form-data")), description = "One statement file with ?name= (or the first part of a multipart body)"), responses((status = 200, description = "A layout proposed for the file: its header row, each column's guessed field (sure or unsure, why, sample values), what is still missing, how many sample rows it reads, and the layout file (`toml`) to correct and pass to `statements import --layout` (operator)", body = Proposal), (status = 413, description = "Body too large", body = crate::server::openapi::ErrorBody)))]
+pub async fn statements_layout(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Q(q): Q<LayoutQuery>,
+    req: Request,
+) -> ApiResult<Proposal> {
+    who.require(Role::Operator)?;
+    let (dir, paths) = spool_files(&s, req, q.name).await?;
+    let spool = dir.0.clone();
+    let result = blocking(move || {
+        let p = propose_layout(&paths[0], &Layouts::builtin())?;
+        drop(dir);
+        Ok(p)
+    })
+    .await;
+    result.map_err(|e| without_spool_path(e, &spool)).map(Json)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
