@@ -82,10 +82,11 @@ fuzz_target!(|data: &[u8]| {
         let _ = layout::title_facts(rows);
         let _ = layout::best_guess(rows, &layouts);
         // A proposal for any rows: its header is a row of the file, and its text reads back as a layout file.
-        let p = propose::propose(rows, "", &layouts, "fuzz.csv");
-        assert!(p.header_row == 1 || p.header_row <= rows.len());
-        assert!(p.sample_rows_read <= p.sample_rows);
-        let mut back = layout::Layouts::builtin();
-        assert!(back.add_text(&p.toml, "proposal").is_ok() || p.columns.is_empty(), "{}", p.toml);
+        if let Some(p) = propose::propose(rows, "", &layouts, "fuzz.csv") {
+            assert!(p.header_row <= rows.len());
+            assert!(p.sample_rows_read <= p.sample_rows);
+            let mut back = layout::Layouts::builtin();
+            assert!(back.add_text(&p.toml, "proposal").is_ok(), "{}", p.toml);
+        }
     }
 });

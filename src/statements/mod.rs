@@ -251,7 +251,8 @@ pub fn read_statement(path: &Path, layouts: &Layouts, opts: &ReadOptions) -> Res
     }
     if !any_header {
         let (found, missing) = guess.unwrap_or_default();
-        let proposal = best_proposal(&raw, layouts, path).map(|p| p.toml).unwrap_or_default();
+        let proposal = best_proposal(&raw, layouts, path)
+            .map_or_else(|| "(no table in it to propose a layout for)".to_string(), |p| p.toml);
         return Err(StatementError::UnknownLayout {
             path: path.into(),
             found: if found.is_empty() { "(none)".into() } else { found.join(", ") },
@@ -269,8 +270,8 @@ pub fn propose_layout(path: &Path, layouts: &Layouts) -> Result<propose::Proposa
     best_proposal(&raw, layouts, path).ok_or_else(|| StatementError::UnknownLayout {
         path: path.into(),
         found: "(none)".into(),
-        missing: "every field: the file holds no rows".into(),
-        proposal: String::new(),
+        missing: "every field".into(),
+        proposal: "(no table in it to propose a layout for: no row of three or more cells with data below it)".into(),
     })
 }
 
@@ -280,7 +281,7 @@ fn best_proposal(raw: &source::RawFile, layouts: &Layouts, path: &Path) -> Optio
         .iter()
         .filter(|s| !s.rows.is_empty())
         // A text file is one sheet, named after the file: no sheet to name.
-        .map(|s| {
+        .filter_map(|s| {
             propose::propose(
                 &s.rows,
                 if raw.encoding.starts_with("xls") || raw.sheets.len() > 1 { &s.name } else { "" },

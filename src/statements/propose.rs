@@ -60,10 +60,11 @@ pub struct Proposal {
     pub toml: String,
 }
 
-/// Proposes a layout for one sheet's rows. `name` names the file in the proposal's id and comments.
-pub fn propose(rows: &[Vec<String>], sheet: &str, layouts: &Layouts, name: &str) -> Proposal {
+/// Proposes a layout for one sheet's rows (None: no row of three or more cells has data below it, so there
+/// is no table to propose for). `name` names the file in the proposal's id and comments.
+pub fn propose(rows: &[Vec<String>], sheet: &str, layouts: &Layouts, name: &str) -> Option<Proposal> {
     let recognised_as = find_header(rows, layouts).map(|m| layouts.layout(&m).id.clone());
-    let header_row = header_row(rows, layouts);
+    let header_row = header_row(rows, layouts)?;
     let header: Vec<String> = rows.get(header_row).cloned().unwrap_or_default();
     let body: Vec<&Vec<String>> =
         rows.iter().skip(header_row + 1).filter(|r| !is_blank_row(r) && !is_summary_row(r)).take(SAMPLE_ROWS).collect();
@@ -118,7 +119,7 @@ pub fn propose(rows: &[Vec<String>], sheet: &str, layouts: &Layouts, name: &str)
             for_comment(&format!(" Still missing: {}.", missing.join("; ")))
         }
     );
-    Proposal {
+    Some(Proposal {
         recognised_as,
         sheet: sheet.to_string(),
         header_row: header_row + 1,
@@ -128,7 +129,7 @@ pub fn propose(rows: &[Vec<String>], sheet: &str, layouts: &Layouts, name: &str)
         sample_rows_read: read,
         sample_rows: tried,
         toml,
-    }
+    })
 }
 
 fn kind_name(kind: LayoutKind) -> &'static str {
@@ -158,8 +159,8 @@ fn proposal_id(name: &str) -> String {
 }
 
 /// The row most like a header: many text cells, known names counted twice, with data below it.
-fn header_row(rows: &[Vec<String>], layouts: &Layouts) -> usize {
-    let mut best = (0usize, 0usize);
+fn header_row(rows: &[Vec<String>], layouts: &Layouts) -> Option<usize> {
+    let mut best: Option<(usize, usize)> = None;
     for (i, row) in rows.iter().take(HEADER_SEARCH_ROWS).enumerate() {
         let cells: Vec<&str> = row.iter().map(|c| clean_cell(c)).filter(|c| !c.is_empty()).collect();
         if cells.len() < 3 {
@@ -176,11 +177,11 @@ fn header_row(rows: &[Vec<String>], layouts: &Layouts) -> usize {
             continue;
         }
         let score = text + 2 * known;
-        if score > best.1 {
-            best = (i, score);
+        if best.is_none_or(|(_, b)| score > b) {
+            best = Some((i, score));
         }
     }
-    best.0
+    best.map(|(i, _)| i)
 }
 
 /// A cell that names rather than holds: no digits to speak of, not a value.
@@ -434,7 +435,7 @@ mod tests {
              2026-03-01 10:00:00,支,500.00,1500.00,6222000000000002,张三,T01\n\
              2026-03-01 11:30:00,收,1200.00,2700.00,6222000000000003,李四,T02\n",
         );
-        let p = propose(&r, "", &Layouts::builtin(), "mybank.csv");
+        let p = propose(&r, "", &Layouts::builtin(), "mybank.csv").unwrap();
         assert_eq!(p.header_row, 3);
         assert_eq!(p.recognised_as, None);
         let field = |h: &str| p.columns.iter().find(|c| c.header == h).map(|c| (c.field.clone(), c.certainty));
@@ -457,7 +458,7 @@ mod tests {
                     2026-03-01 10:00:00,-500.00,6222000000000002,张三,转账\n\
                     2026-03-02 09:15:00,+80.00,6222000000000003,李四,退回\n";
         let r = rows(text);
-        let p = propose(&r, "", &Layouts::builtin(), "odd.csv");
+        let p = propose(&r, "", &Layouts::builtin(), "odd.csv").unwrap();
         let mut layouts = Layouts::builtin();
         layouts.add_text(&p.toml, "proposal").unwrap();
         let m = find_header(&r, &layouts).expect("the proposal finds the header");
@@ -471,15 +472,22 @@ mod tests {
             vec!["\u{1e}".to_string(), "a\nb".into(), "交易时间".into()],
             vec!["\u{7}".into(), "1.00\r".into(), "2026-01-01 10:00:00".into()],
         ];
-        let p = propose(&r, "", &Layouts::builtin(), "x\ny.csv");
+        let p = propose(&r, "", &Layouts::builtin(), "x\ny.csv").unwrap();
         Layouts::builtin().add_text(&p.toml, "proposal").unwrap();
     }
 
     #[test]
     fn a_file_with_no_header_gets_a_proposal_that_says_what_is_missing() {
         let r = rows("a,b,c\n1,2,3\n");
-        let p = propose(&r, "", &Layouts::builtin(), "x.csv");
+        let p = propose(&r, "", &Layouts::builtin(), "x.csv").unwrap();
         assert!(!p.missing.is_empty());
         assert!(p.toml.contains("Still missing"), "{}", p.toml);
+    }
+
+    #[test]
+    fn rows_that_are_no_table_get_no_proposal() {
+        for text in ["{}", "a,b\n1,2\n", "标题,说明,备注\n", "", "a,b,c\nx,y,z\n"] {
+            assert!(propose(&rows(text), "", &Layouts::builtin(), "x.csv").is_none(), "{text:?}");
+        }
     }
 }
